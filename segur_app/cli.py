@@ -1,0 +1,75 @@
+"""Command-line tools: ``python -m segur_app.cli <command>``.
+
+    migrate              apply database migrations (alembic upgrade head)
+    demo [--if-empty]    reset the database to the demo data set
+                         (--if-empty: load it only into an empty database)
+    deliver-mail         deliver the pending outbox emails once
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from segur_app.core.config import get_settings
+from segur_app.core.db import get_engine, session_scope
+from segur_app.core.migrations import upgrade_to_head
+from segur_app.domain import demo
+
+log = logging.getLogger("segur_app.cli")
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    upgrade_to_head(get_engine())
+    print("Base de données à jour.")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    if settings.is_production:
+        print("Refusé : données de démonstration interdites en production.", file=sys.stderr)
+        return 2
+    upgrade_to_head(get_engine())
+    with session_scope() as session:
+        if args.if_empty and not demo.database_is_empty(session):
+            print("Base non vide : données de démonstration conservées.")
+            return 0
+        demo.clear_all_data(session, storage_dir=settings.storage_dir)
+        demo.load_demo_data(session, storage_dir=settings.storage_dir, env=settings.env)
+    print(
+        "Données de démonstration chargées : "
+        f"{demo.SUPPLIER_IDENTIFIANT} / {demo.SUPPLIER_PASSWORD}, "
+        f"{demo.STAFF_IDENTIFIANT} / {demo.STAFF_PASSWORD} (à changer à la première connexion)."
+    )
+    return 0
+
+
+def cmd_deliver_mail(_args: argparse.Namespace) -> int:
+    from segur_app.domain import mail
+
+    settings = get_settings()
+    report = mail.deliver_due(get_engine(), transport=mail.transport_from_settings(settings))
+    print(report)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="python -m segur_app.cli", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    p_demo = sub.add_parser("demo", help="reset the database to the demo data")
+    p_demo.add_argument("--if-empty", action="store_true", help="only load into an empty database")
+    p_demo.set_defaults(func=cmd_demo)
+    sub.add_parser("deliver-mail", help="deliver pending emails once").set_defaults(
+        func=cmd_deliver_mail
+    )
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Small presentational building blocks (DSFR markup through ``rx.el``)."""

@@ -1,0 +1,119 @@
+"""The ``@template`` page decorator (modelled on reflex-dev/templates dashboard).
+
+It wraps ``@rx.page``: the decorated function returns only the page body; the
+template adds the portal frame (header, navigation, footer), the breadcrumb,
+the page's single ``h1`` and the ``<title>`` « <title> - Portail SEGUR
+Numérique ». Pages listed in the site map declare their ``sitemap_section``.
+
+    @template(route=routes.FAQ, title="Questions fréquentes",
+              sitemap_section=SitemapSection.HELP)
+    def faq() -> rx.Component:
+        return rx.el.div(...)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import reflex as rx
+
+from segur_app.components.branding import SITE_NAME
+from segur_app.components.content import breadcrumb
+from segur_app.components.header import PUBLIC_SHORTCUTS, Shortcut
+from segur_app.components.layout import layout
+from segur_app.components.navigation import PUBLIC_NAVIGATION, NavEntry
+
+DEFAULT_DESCRIPTION = (
+    "Portail de l'Agence de Services et de Paiement pour les fournisseurs SAS : "
+    "enrôlement et demandes de financement du Ségur du numérique en santé."
+)
+
+
+class SitemapSection(StrEnum):
+    """Sections of the « Plan du site », in display order."""
+
+    HOME = "Accueil"
+    ACCESS = "Accès à mon espace personnel"
+    ENROLMENT = "Enrôlement"
+    HELP = "Aide"
+    INFORMATION = "Informations légales"
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    section: SitemapSection
+    title: str
+    route: str
+
+
+_SITEMAP: list[SitemapEntry] = []
+
+
+def sitemap_entries(section: SitemapSection) -> list[SitemapEntry]:
+    """The pages declared in ``section``, in declaration order."""
+    return [entry for entry in _SITEMAP if entry.section == section]
+
+
+def page_title(title: str) -> str:
+    """The document title: « Questions fréquentes - Portail SEGUR Numérique »."""
+    return f"{title} - {SITE_NAME}"
+
+
+def page_body(
+    content: rx.Component, *, heading: str, with_breadcrumb: bool = True
+) -> rx.Component:
+    """The page's container: breadcrumb, the ``h1``, then the content."""
+    return rx.el.div(
+        breadcrumb(heading) if with_breadcrumb else rx.fragment(),
+        rx.el.h1(heading),
+        content,
+        class_name="fr-container fr-pb-8w" + ("" if with_breadcrumb else " fr-pt-4w"),
+    )
+
+
+def template(
+    route: str,
+    title: str,
+    *,
+    heading: str | None = None,
+    description: str = DEFAULT_DESCRIPTION,
+    on_load: Any = None,
+    meta: list[dict[str, str]] | None = None,
+    with_breadcrumb: bool = True,
+    sitemap_section: SitemapSection | None = None,
+    navigation: tuple[NavEntry, ...] = PUBLIC_NAVIGATION,
+    shortcuts: tuple[Shortcut, ...] = PUBLIC_SHORTCUTS,
+) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
+    """Register the decorated body function as a page at ``route``.
+
+    ``title`` feeds the ``<title>``, ``heading`` (default: ``title``) the h1
+    and the breadcrumb; ``on_load`` is passed to ``rx.page`` unchanged.
+    """
+    h1 = heading or title
+
+    def decorator(page_content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+        def templated_page() -> rx.Component:
+            return layout(
+                page_body(page_content(), heading=h1, with_breadcrumb=with_breadcrumb),
+                current_route=route,
+                navigation=navigation,
+                shortcuts=shortcuts,
+            )
+
+        templated_page.__name__ = page_content.__name__
+        templated_page.__doc__ = page_content.__doc__
+        if sitemap_section is not None:
+            _SITEMAP.append(SitemapEntry(sitemap_section, title, route))
+        rx.page(
+            route=route,
+            title=page_title(title),
+            description=description,
+            meta=meta,
+            on_load=on_load,
+        )(templated_page)
+        return templated_page
+
+    return decorator

@@ -1,0 +1,67 @@
+"""Typed settings, read once from the environment.
+
+Our own variables use the ``SEGUR_`` prefix; the database and Redis URLs follow
+Reflex's convention (``REFLEX_DB_URL``, ``REFLEX_REDIS_URL``) so that Reflex and
+our code always talk to the same database.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+VAR_DIR = PROJECT_ROOT / "var"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SEGUR_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+
+    # --- persistence -------------------------------------------------------
+    db_url: str = Field(
+        default=f"sqlite:///{VAR_DIR / 'segur.db'}",
+        validation_alias=AliasChoices("REFLEX_DB_URL", "SEGUR_DB_URL"),
+    )
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REFLEX_REDIS_URL")
+    )
+    # Private documents (attachments): never under assets/ or uploaded_files/.
+    storage_dir: Path = VAR_DIR / "storage"
+
+    # --- mail --------------------------------------------------------------
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_tls: bool = False
+    smtp_timeout: float = 10.0
+    mail_from: str = "Portail Ségur Numérique <ne-pas-repondre@segurnum.asp-public.fr>"
+    # Embedded default when no SMTP host is configured: .eml files land here.
+    outbox_dir: Path = VAR_DIR / "outbox"
+    # Background delivery: poll period, retry back-off and give-up threshold.
+    mail_poll_seconds: float = 5.0
+    mail_retry_base_seconds: float = 30.0
+    mail_retry_max_seconds: float = 3600.0
+    mail_max_attempts: int = 20
+
+    # --- portal ------------------------------------------------------------
+    public_url: str = "http://localhost:3000"
+    assistance_url: str = "https://segurnum.asp-public.fr/segurnum/contacter-assistance"
+    advance_amount: int = 30000
+    balance_amount: int = 70000
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests call ``get_settings.cache_clear()``)."""
+    return Settings()

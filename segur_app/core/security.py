@@ -1,0 +1,60 @@
+"""Password hashing (Argon2id) and random tokens.
+
+Hashing is deliberately slow: callers on the event loop must use the ``a*``
+coroutine variants, which run the work in a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+
+# OWASP minimum for Argon2id: m=19 MiB, t=2, p=1.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+async def ahash_password(password: str) -> str:
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def averify_password(password_hash: str, password: str) -> bool:
+    return await asyncio.to_thread(verify_password, password_hash, password)
+
+
+def new_token() -> str:
+    """A URL-safe random token carrying 256 bits of entropy."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """Tokens are stored hashed (SHA-256 is enough for 256-bit random values)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def tokens_equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a, b)
+
+
+# Name of the browser cookie holding the session token (the only thing the
+# browser keeps; the session itself lives in the database).
+SESSION_COOKIE = "segur_session"

@@ -1,0 +1,1 @@
+"""Domain layer: plain Python services over SQLModel tables. Never imports Reflex."""

@@ -1,0 +1,553 @@
+"""Accounts: login with lockout, server-side sessions, first login, recovery.
+
+Every function takes the caller's ``Session`` and never commits, except where
+noted: a failed login must be recorded even though the caller reports an error,
+so ``authenticate`` commits its own bookkeeping.
+
+Security notes
+--------------
+* Errors are generic ("Identifiant ou mot de passe incorrect.") and an unknown
+  identifiant still costs one Argon2 verification, so timing does not reveal
+  which identifiants exist.
+* The browser only ever holds a random 256-bit token; the database stores its
+  SHA-256. Sessions expire after 30 minutes idle and 12 hours in all, and are
+  revoked at logout and at every password change.
+* Argon2 work is CPU-heavy: Reflex handlers call these functions through
+  ``asyncio.to_thread``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from segur_app.core.security import (
+    hash_password,
+    hash_token,
+    needs_rehash,
+    new_token,
+    verify_password,
+)
+from segur_app.domain import mail, mail_templates
+from segur_app.domain.mail_templates import TemplateName
+from segur_app.domain.models import (
+    AuditEvent,
+    PasswordResetToken,
+    UserAccount,
+    UserSession,
+    utcnow,
+)
+from segur_app.domain.passwords import normalise_secret_answer, password_problems
+
+MAX_FAILED_LOGINS = 5
+LOCK_DURATION = timedelta(minutes=15)
+SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+# last_seen_at is refreshed at most this often, to spare writes.
+SESSION_TOUCH_INTERVAL = timedelta(seconds=60)
+TEMPORARY_PASSWORD_VALIDITY = timedelta(days=7)
+RESET_TOKEN_VALIDITY = timedelta(minutes=30)
+RESET_MAX_ANSWER_ATTEMPTS = 3
+
+MSG_BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
+MSG_LOCKED = (
+    "Suite à plusieurs tentatives infructueuses, le compte est verrouillé pendant "
+    "15 minutes."
+)
+MSG_TEMPORARY_EXPIRED = (
+    "Votre mot de passe provisoire a expiré. Utilisez « J'ai oublié mon mot de passe » "
+    "pour en obtenir un nouveau."
+)
+MSG_WRONG_OLD_PASSWORD = "L'ancien mot de passe est incorrect."
+MSG_QUESTION_REQUIRED = "La question secrète est obligatoire."
+MSG_QUESTION_TOO_LONG = "La question secrète ne doit pas dépasser 255 caractères."
+MSG_ANSWER_REQUIRED = "La réponse est obligatoire."
+MSG_ANSWER_TOO_SHORT = "La réponse doit comporter au moins 3 caractères."
+MSG_RESET_LINK_INVALID = (
+    "Ce lien n'est plus valide. Faites une nouvelle demande depuis « J'ai oublié mon "
+    "mot de passe »."
+)
+MSG_WRONG_ANSWER = "La réponse à la question secrète est incorrecte."
+
+# Verified when the identifiant is unknown, so that both paths cost the same.
+_DUMMY_HASH = hash_password("dummy-password-for-timing#1")
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes: they are UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def audit(
+    session: Session,
+    action: str,
+    *,
+    actor_user_id: int | None = None,
+    client_address: str | None = None,
+    subject_user_id: int | None = None,
+    now: datetime | None = None,
+    **details,
+) -> None:
+    session.add(
+        AuditEvent(
+            action=action,
+            actor_user_id=actor_user_id,
+            subject_user_id=subject_user_id,
+            client_address=client_address,
+            occurred_at=now or utcnow(),
+            details=json.dumps(details, ensure_ascii=False) if details else None,
+        )
+    )
+
+
+def find_user(session: Session, identifiant: str) -> UserAccount | None:
+    return session.exec(
+        select(UserAccount).where(UserAccount.identifiant == identifiant.strip())
+    ).first()
+
+
+# ---------------------------------------------------------------------------
+# Login and sessions
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    ok: bool
+    error: str | None = None
+    token: str | None = None
+    user_id: int | None = None
+
+
+def authenticate(
+    session: Session,
+    *,
+    identifiant: str,
+    password: str,
+    client_address: str | None = None,
+    user_agent: str | None = None,
+    now: datetime | None = None,
+) -> LoginResult:
+    """Check credentials; on success open a session and return its token.
+
+    Commits: failures and locks must be recorded whatever the caller does next.
+    """
+    now = now or utcnow()
+    user = find_user(session, identifiant) if identifiant else None
+    if user is None or not user.is_active:
+        verify_password(_DUMMY_HASH, password)
+        audit(session, "login_failed", client_address=client_address, now=now,
+              identifiant=identifiant[:64])
+        session.commit()
+        return LoginResult(ok=False, error=MSG_BAD_CREDENTIALS)
+
+    locked_until = _aware(user.locked_until)
+    password_ok = verify_password(user.password_hash, password)
+    if locked_until and locked_until > now:
+        audit(session, "login_refused_locked", subject_user_id=user.id,
+              client_address=client_address, now=now)
+        session.commit()
+        return LoginResult(ok=False, error=f"{MSG_BAD_CREDENTIALS} {MSG_LOCKED}")
+
+    if not password_ok:
+        user.failed_login_count += 1
+        error = MSG_BAD_CREDENTIALS
+        audit(session, "login_failed", subject_user_id=user.id,
+              client_address=client_address, now=now, failures=user.failed_login_count)
+        if user.failed_login_count >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCK_DURATION
+            user.failed_login_count = 0
+            error = f"{MSG_BAD_CREDENTIALS} {MSG_LOCKED}"
+            audit(session, "account_locked", subject_user_id=user.id,
+                  client_address=client_address, now=now)
+        session.add(user)
+        session.commit()
+        return LoginResult(ok=False, error=error)
+
+    expires = _aware(user.temp_password_expires_at)
+    if user.must_change_password and expires and expires < now:
+        audit(session, "login_refused_temporary_expired", subject_user_id=user.id,
+              client_address=client_address, now=now)
+        session.commit()
+        return LoginResult(ok=False, error=MSG_TEMPORARY_EXPIRED)
+
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.failed_login_count = 0
+    user.locked_until = None
+    user.last_login_at = now
+    session.add(user)
+    token = open_session(session, user=user, client_address=client_address,
+                         user_agent=user_agent, now=now)
+    audit(session, "login_succeeded", actor_user_id=user.id, subject_user_id=user.id,
+          client_address=client_address, now=now)
+    session.commit()
+    return LoginResult(ok=True, token=token, user_id=user.id)
+
+
+def open_session(
+    session: Session,
+    *,
+    user: UserAccount,
+    client_address: str | None = None,
+    user_agent: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Create a server-side session row; return the token for the browser."""
+    now = now or utcnow()
+    token = new_token()
+    session.add(
+        UserSession(
+            user_id=user.id,
+            token_hash=hash_token(token),
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + SESSION_ABSOLUTE_TIMEOUT,
+            client_address=(client_address or "")[:64] or None,
+            user_agent=(user_agent or "")[:255] or None,
+        )
+    )
+    return token
+
+
+def resolve_session(
+    session: Session, token: str | None, *, now: datetime | None = None
+) -> tuple[UserSession, UserAccount] | None:
+    """The live session and its user for ``token``, or None (and no detail why).
+
+    Refreshes the idle timer; the caller commits.
+    """
+    if not token:
+        return None
+    now = now or utcnow()
+    row = session.exec(
+        select(UserSession).where(UserSession.token_hash == hash_token(token))
+    ).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    if _aware(row.expires_at) <= now or _aware(row.last_seen_at) + SESSION_IDLE_TIMEOUT <= now:
+        return None
+    user = session.get(UserAccount, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    if now - _aware(row.last_seen_at) >= SESSION_TOUCH_INTERVAL:
+        row.last_seen_at = now
+        session.add(row)
+    return row, user
+
+
+def revoke_session(session: Session, token: str | None, *, now: datetime | None = None) -> None:
+    if not token:
+        return
+    row = session.exec(
+        select(UserSession).where(UserSession.token_hash == hash_token(token))
+    ).first()
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = now or utcnow()
+        session.add(row)
+        audit(session, "logout", actor_user_id=row.user_id, subject_user_id=row.user_id,
+              now=row.revoked_at)
+
+
+def revoke_all_sessions(
+    session: Session, *, user_id: int, now: datetime | None = None
+) -> int:
+    now = now or utcnow()
+    rows = session.exec(
+        select(UserSession).where(
+            UserSession.user_id == user_id, UserSession.revoked_at.is_(None)
+        )
+    ).all()
+    for row in rows:
+        row.revoked_at = now
+        session.add(row)
+    return len(rows)
+
+
+# ---------------------------------------------------------------------------
+# First login: password change, secret question
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PasswordChangeResult:
+    errors: list[str]
+    token: str | None = None  # the fresh session token replacing the revoked ones
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _set_password(session: Session, user: UserAccount, new_password: str, now: datetime) -> None:
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = now
+    user.must_change_password = False
+    user.temp_password_expires_at = None
+    user.failed_login_count = 0
+    user.locked_until = None
+    session.add(user)
+    revoke_all_sessions(session, user_id=user.id, now=now)
+    queue_password_changed_notice(session, user=user)
+
+
+def change_password(
+    session: Session,
+    *,
+    user: UserAccount,
+    old_password: str,
+    new_password: str,
+    confirmation: str,
+    client_address: str | None = None,
+    user_agent: str | None = None,
+    now: datetime | None = None,
+) -> PasswordChangeResult:
+    """Change a password: every session ends, a new one is opened for this browser."""
+    now = now or utcnow()
+    if not verify_password(user.password_hash, old_password):
+        return PasswordChangeResult(errors=[MSG_WRONG_OLD_PASSWORD])
+    errors = password_problems(
+        new_password,
+        identifiant=user.identifiant,
+        confirmation=confirmation,
+        previous_hash=user.password_hash,
+    )
+    if errors:
+        return PasswordChangeResult(errors=errors)
+    _set_password(session, user, new_password, now)
+    token = open_session(session, user=user, client_address=client_address,
+                         user_agent=user_agent, now=now)
+    audit(session, "password_changed", actor_user_id=user.id, subject_user_id=user.id,
+          client_address=client_address, now=now)
+    return PasswordChangeResult(errors=[], token=token)
+
+
+def secret_question_problems(question: str, answer: str) -> list[str]:
+    problems = []
+    if not question.strip():
+        problems.append(MSG_QUESTION_REQUIRED)
+    elif len(question.strip()) > 255:
+        problems.append(MSG_QUESTION_TOO_LONG)
+    normalised = normalise_secret_answer(answer)
+    if not normalised:
+        problems.append(MSG_ANSWER_REQUIRED)
+    elif len(normalised) < 3:
+        problems.append(MSG_ANSWER_TOO_SHORT)
+    return problems
+
+
+def set_secret_question(
+    session: Session,
+    *,
+    user: UserAccount,
+    question: str,
+    answer: str,
+    client_address: str | None = None,
+    now: datetime | None = None,
+) -> list[str]:
+    errors = secret_question_problems(question, answer)
+    if errors:
+        return errors
+    user.secret_question = " ".join(question.split())
+    user.secret_answer_hash = hash_password(normalise_secret_answer(answer))
+    session.add(user)
+    audit(session, "secret_question_set", actor_user_id=user.id, subject_user_id=user.id,
+          client_address=client_address, now=now)
+    return []
+
+
+def next_step(user: UserAccount) -> str:
+    """Where a logged-in user must go: 'change_password', 'secret_question' or 'home'."""
+    if user.must_change_password:
+        return "change_password"
+    if user.needs_secret_question:
+        return "secret_question"
+    return "home"
+
+
+# ---------------------------------------------------------------------------
+# Forgotten identifiant / password
+# ---------------------------------------------------------------------------
+
+
+def accounts_for_email(session: Session, email: str) -> list[UserAccount]:
+    normalised = email.strip().lower()
+    if not normalised:
+        return []
+    return list(
+        session.exec(
+            select(UserAccount).where(
+                UserAccount.is_active, sa.func.lower(UserAccount.email) == normalised
+            )
+        )
+    )
+
+
+def create_reset_token(
+    session: Session, *, user: UserAccount, now: datetime | None = None
+) -> str:
+    """A single-use password reset token (returned in clear once, stored hashed)."""
+    now = now or utcnow()
+    for previous in session.exec(
+        select(PasswordResetToken).where(
+            PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None)
+        )
+    ):
+        previous.used_at = now  # only the newest link works
+        session.add(previous)
+    token = new_token()
+    session.add(
+        PasswordResetToken(
+            user_id=user.id,
+            token_hash=hash_token(token),
+            created_at=now,
+            expires_at=now + RESET_TOKEN_VALIDITY,
+        )
+    )
+    return token
+
+
+def live_reset_token(
+    session: Session, token: str | None, *, now: datetime | None = None
+) -> tuple[PasswordResetToken, UserAccount] | None:
+    if not token:
+        return None
+    now = now or utcnow()
+    row = session.exec(
+        select(PasswordResetToken).where(PasswordResetToken.token_hash == hash_token(token))
+    ).first()
+    if row is None or row.used_at is not None or _aware(row.expires_at) <= now:
+        return None
+    user = session.get(UserAccount, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    return row, user
+
+
+@dataclass(frozen=True)
+class ResetResult:
+    errors: list[str]
+    link_burnt: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def complete_password_reset(
+    session: Session,
+    *,
+    token: str,
+    answer: str,
+    new_password: str,
+    confirmation: str,
+    client_address: str | None = None,
+    now: datetime | None = None,
+) -> ResetResult:
+    """Check the secret answer (3 tries), then set the new password; caller commits.
+
+    An account that never set its secret question is reset on the emailed
+    link alone, and will be asked for the question at its next login.
+    """
+    now = now or utcnow()
+    found = live_reset_token(session, token, now=now)
+    if found is None:
+        return ResetResult(errors=[MSG_RESET_LINK_INVALID], link_burnt=True)
+    row, user = found
+    if user.secret_answer_hash is not None and not verify_password(
+        user.secret_answer_hash, normalise_secret_answer(answer)
+    ):
+        row.failed_answers += 1
+        burnt = row.failed_answers >= RESET_MAX_ANSWER_ATTEMPTS
+        if burnt:
+            row.used_at = now
+        session.add(row)
+        audit(session, "password_reset_wrong_answer", subject_user_id=user.id,
+              client_address=client_address, now=now, attempts=row.failed_answers)
+        message = MSG_RESET_LINK_INVALID if burnt else (
+            f"{MSG_WRONG_ANSWER} Il vous reste "
+            f"{RESET_MAX_ANSWER_ATTEMPTS - row.failed_answers} essai(s)."
+        )
+        return ResetResult(errors=[message], link_burnt=burnt)
+    errors = password_problems(
+        new_password, identifiant=user.identifiant, confirmation=confirmation,
+        previous_hash=user.password_hash,
+    )
+    if errors:
+        return ResetResult(errors=errors)
+    _set_password(session, user, new_password, now)
+    row.used_at = now
+    session.add(row)
+    audit(session, "password_reset", subject_user_id=user.id,
+          client_address=client_address, now=now)
+    return ResetResult(errors=[])
+
+
+def request_identifiant_reminder(
+    session: Session,
+    *,
+    email: str,
+    login_url: str,
+    client_address: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Email the identifiant(s) of ``email``; silent when there is none.
+
+    The caller shows the same message whatever happened.
+    """
+    users = accounts_for_email(session, email)
+    audit(session, "identifiant_reminder_requested", client_address=client_address,
+          now=now, found=len(users))
+    if not users:
+        return
+    content = mail_templates.identifiant_reminder(
+        [u.identifiant for u in users], login_url=login_url
+    )
+    mail.queue_email(
+        session, template=TemplateName.IDENTIFIANT_REMINDER, to=users[0].email,
+        subject=content.subject, text=content.text, html=content.html,
+        user_id=users[0].id,
+    )
+
+
+def request_password_reset(
+    session: Session,
+    *,
+    identifiant: str,
+    reset_url_for: Callable[[str], str],
+    client_address: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Email a single-use reset link to the account; silent for unknown identifiants.
+
+    ``reset_url_for(token)`` builds the absolute link (the UI owns routes).
+    """
+    now = now or utcnow()
+    user = find_user(session, identifiant) if identifiant.strip() else None
+    audit(session, "password_reset_requested", client_address=client_address, now=now,
+          subject_user_id=user.id if user else None)
+    if user is None or not user.is_active:
+        return
+    token = create_reset_token(session, user=user, now=now)
+    content = mail_templates.password_reset(
+        reset_url_for(token), expires_at=now + RESET_TOKEN_VALIDITY
+    )
+    mail.queue_email(
+        session, template=TemplateName.PASSWORD_RESET, to=user.email,
+        subject=content.subject, text=content.text, html=content.html, user_id=user.id,
+    )
+
+
+def queue_password_changed_notice(session: Session, *, user: UserAccount) -> None:
+    content = mail_templates.password_changed()
+    mail.queue_email(
+        session, template=TemplateName.PASSWORD_CHANGED, to=user.email,
+        subject=content.subject, text=content.text, html=content.html, user_id=user.id,
+    )

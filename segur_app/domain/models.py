@@ -1,0 +1,441 @@
+"""Database tables (SQLModel, ``table=True``) for the whole portal.
+
+Conventions
+-----------
+* Enumerated values are stored as short strings guarded by CHECK constraints,
+  so PostgreSQL and SQLite behave the same and migrations stay simple. The
+  Python enums below are the single source of the allowed values and of their
+  French labels (what the UI shows).
+* Business rules that must hold under concurrency are database constraints:
+  one enrolment per supplier (unless rejected), one funding request per kind
+  per supplier, unique dossier / enrolment numbers, unique identifiants.
+* All timestamps are timezone-aware UTC (``utcnow()``); dates shown to users
+  are converted in the UI layer.
+* Secrets (password hashes, token hashes) live only here and never travel to
+  the browser: states copy the fields they display into plain values.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timezone
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+# Naming convention so that constraint names are stable across backends and
+# Alembic autogenerate can compare them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _ts(nullable: bool = False, index: bool = False) -> sa.Column:
+    return sa.Column(sa.DateTime(timezone=True), nullable=nullable, index=index)
+
+
+class LabelledEnum(str, enum.Enum):
+    """A string enum whose members carry the French label shown in the UI."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str):
+        obj = str.__new__(cls, value)
+        obj._value_ = value
+        obj.label = label
+        return obj
+
+    @classmethod
+    def check(cls, column: str) -> sa.CheckConstraint:
+        values = ", ".join(f"'{m.value}'" for m in cls)
+        return sa.CheckConstraint(f"{column} IN ({values})", name=f"{column}_valid")
+
+
+class Role(LabelledEnum):
+    SUPPLIER = ("supplier", "Fournisseur SAS")
+    STAFF = ("staff", "Agent ASP")
+
+
+class EnrolmentStatus(LabelledEnum):
+    SUBMITTED = ("submitted", "A instruire")
+    IN_REVIEW = ("in_review", "En cours")
+    APPROVED = ("approved", "Validée")
+    REJECTED = ("rejected", "Rejetée")
+
+
+class FundingKind(LabelledEnum):
+    ADVANCE = ("avance", "Demande d'avance")
+    BALANCE = ("solde", "Demande de solde")
+
+
+class FundingStatus(LabelledEnum):
+    TO_REVIEW = ("a_instruire", "A instruire")
+    IN_PROGRESS = ("en_cours", "En cours")
+    VALIDATED = ("validee", "Validée")
+    REJECTED = ("rejetee", "Rejetée")
+
+
+class ControlStatus(LabelledEnum):
+    """Per-block control decision on a funding request."""
+
+    PENDING = ("a_instruire", "A instruire")
+    OK = ("ok", "Contrôle OK")
+    KO = ("ko", "Contrôle KO")
+
+
+class ReviewStatus(LabelledEnum):
+    """Per-attachment review decision."""
+
+    PENDING = ("a_instruire", "A instruire")
+    COMPLIANT = ("conforme", "Conforme")
+    NON_COMPLIANT = ("non_conforme", "Non conforme")
+
+
+class AttachmentKind(LabelledEnum):
+    PV_MISE_EN_SERVICE = ("pv_mise_en_service", "Procès-verbal de mise en service")
+    ATTESTATION_HONNEUR = (
+        "attestation_honneur",
+        "Attestation sur l'honneur de procuration de documents à la destination "
+        "des Régulateurs et des Effecteurs",
+    )
+    JUSTIFICATIF_TRANSMISSION = (
+        "justificatif_transmission",
+        "Justificatif de transmission des données à la plateforme numérique SAS",
+    )
+    FACTURE = ("facture", "Copie de la facture émise au client final")
+    PV_VERIFICATION = (
+        "pv_verification",
+        "Procès-verbal de vérification d'aptitude ou déclaration de mise en "
+        "ordre de marche",
+    )
+    RIB = ("rib", "Relevé d'identité bancaire (RIB)")
+    NEWS = ("news", "Pièce jointe d'actualité")
+    ASSISTANCE = ("assistance", "Pièce jointe de demande d'assistance")
+    OTHER = ("autre", "Autre document")
+
+
+class EmailStatus(LabelledEnum):
+    PENDING = ("pending", "En attente")
+    SENT = ("sent", "Envoyé")
+    FAILED = ("failed", "Echec")
+
+
+# --------------------------------------------------------------------------
+# Suppliers and accounts
+# --------------------------------------------------------------------------
+
+
+class SupplierBase(SQLModel):
+    ans_number: str = Field(max_length=32, description="N° unique de référencement (ANS)")
+    siret: str = Field(max_length=14, min_length=14)
+    company_name: str = Field(max_length=255, description="Dénomination sociale")
+    street: str = Field(max_length=255)
+    postal_code: str = Field(max_length=10)
+    city: str = Field(max_length=120)
+
+
+class Supplier(SupplierBase, table=True):
+    __tablename__ = "supplier"
+    __table_args__ = (
+        sa.UniqueConstraint("ans_number"),
+        sa.UniqueConstraint("siret"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+    @property
+    def address(self) -> str:
+        """Single-line address as the guide prints it."""
+        return f"{self.street} , {self.postal_code}, {self.city}"
+
+
+class BankDetails(SQLModel, table=True):
+    """Coordonnées bancaires of a supplier (one current set per supplier)."""
+
+    __tablename__ = "bank_details"
+    __table_args__ = (sa.UniqueConstraint("supplier_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    supplier_id: int = Field(foreign_key="supplier.id")
+    iban: str = Field(max_length=34)
+    bic: str = Field(max_length=11)
+    holder: str = Field(max_length=255, description="Titulaire")
+    domiciliation: str = Field(max_length=255)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class UserAccount(SQLModel, table=True):
+    __tablename__ = "user_account"
+    __table_args__ = (
+        sa.UniqueConstraint("identifiant"),
+        Role.check("role"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    identifiant: str = Field(max_length=64)
+    email: str = Field(max_length=254, index=True)
+    first_name: str = Field(max_length=120)
+    last_name: str = Field(max_length=120)
+    role: str = Field(max_length=16)
+    supplier_id: int | None = Field(default=None, foreign_key="supplier.id", index=True)
+    is_active: bool = True
+
+    password_hash: str = Field(max_length=255)
+    password_changed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    # First login: a temporary password must be replaced, then a secret question set.
+    must_change_password: bool = True
+    temp_password_expires_at: datetime | None = Field(
+        default=None, sa_column=_ts(nullable=True)
+    )
+    secret_question: str | None = Field(default=None, max_length=255)
+    secret_answer_hash: str | None = Field(default=None, max_length=255)
+
+    # Throttling / lockout.
+    failed_login_count: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    last_login_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def needs_secret_question(self) -> bool:
+        return self.secret_answer_hash is None
+
+
+class UserSession(SQLModel, table=True):
+    """Server-side login session; the browser only keeps the random token."""
+
+    __tablename__ = "user_session"
+    __table_args__ = (sa.UniqueConstraint("token_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    token_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    expires_at: datetime = Field(sa_column=_ts())
+    revoked_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    client_address: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=255)
+
+
+class PasswordResetToken(SQLModel, table=True):
+    """Single-use link sent by "J'ai oublié mon mot de passe"."""
+
+    __tablename__ = "password_reset_token"
+    __table_args__ = (sa.UniqueConstraint("token_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    token_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    expires_at: datetime = Field(sa_column=_ts())
+    used_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    failed_answers: int = 0
+
+
+# --------------------------------------------------------------------------
+# Enrolment
+# --------------------------------------------------------------------------
+
+
+class Enrolment(SQLModel, table=True):
+    """Demande d'enrôlement. At most one non-rejected enrolment per supplier."""
+
+    __tablename__ = "enrolment"
+    __table_args__ = (
+        sa.UniqueConstraint("number"),
+        EnrolmentStatus.check("status"),
+        sa.Index(
+            "uq_enrolment_active_supplier",
+            "supplier_id",
+            unique=True,
+            sqlite_where=sa.text("status != 'rejected'"),
+            postgresql_where=sa.text("status != 'rejected'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=16, description="ENRSAS + 6 chiffres")
+    supplier_id: int = Field(foreign_key="supplier.id", index=True)
+    status: str = Field(default=EnrolmentStatus.SUBMITTED.value, max_length=16)
+    submitted_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    status_changed_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+    # Représentant légal
+    legal_rep_civility: str = Field(default="", max_length=8)
+    legal_rep_last_name: str = Field(default="", max_length=120)
+    legal_rep_first_name: str = Field(default="", max_length=120)
+    legal_rep_role: str = Field(default="", max_length=120)
+    # Contact for the portal account
+    contact_last_name: str = Field(default="", max_length=120)
+    contact_first_name: str = Field(default="", max_length=120)
+    contact_email: str = Field(default="", max_length=254)
+    contact_phone: str = Field(default="", max_length=20)
+
+    decided_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    decision_reason: str | None = Field(default=None, sa_type=sa.Text)
+    version: int = 1
+
+
+# --------------------------------------------------------------------------
+# Funding requests (demande d'avance / demande de solde)
+# --------------------------------------------------------------------------
+
+
+class FundingRequest(SQLModel, table=True):
+    __tablename__ = "funding_request"
+    __table_args__ = (
+        sa.UniqueConstraint("dossier_number"),
+        sa.UniqueConstraint("supplier_id", "kind"),
+        FundingKind.check("kind"),
+        FundingStatus.check("status"),
+        ControlStatus.check("info_control"),
+        ControlStatus.check("bank_control"),
+        sa.CheckConstraint("amount >= 0", name="amount_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    dossier_number: str = Field(max_length=16, description="FINSAS + 6 chiffres")
+    supplier_id: int = Field(foreign_key="supplier.id", index=True)
+    kind: str = Field(max_length=8)
+    status: str = Field(default=FundingStatus.IN_PROGRESS.value, max_length=16, index=True)
+    deposited_at: datetime = Field(default_factory=utcnow, sa_column=_ts(index=True))
+    status_changed_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    deposited_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+
+    amount: int = Field(description="Montant en euros")
+    vat_label: str = Field(default="HT - 0%", max_length=32, description="Taux de TVA")
+
+    # Snapshot of the bank details at deposit time (the block "Coordonnées bancaires").
+    iban: str = Field(default="", max_length=34)
+    bic: str = Field(default="", max_length=11)
+    bank_holder: str = Field(default="", max_length=255)
+    bank_domiciliation: str = Field(default="", max_length=255)
+
+    # Instruction (staff review)
+    info_control: str = Field(default=ControlStatus.PENDING.value, max_length=16)
+    info_control_comment: str | None = Field(default=None, sa_type=sa.Text)
+    bank_control: str = Field(default=ControlStatus.PENDING.value, max_length=16)
+    bank_control_comment: str | None = Field(default=None, sa_type=sa.Text)
+    decided_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    decision_reason: str | None = Field(default=None, sa_type=sa.Text)
+    # Optimistic locking for concurrent staff decisions.
+    version: int = 1
+
+
+class Attachment(SQLModel, table=True):
+    """Metadata of a stored private document; the bytes live in ``storage_dir``."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (
+        sa.UniqueConstraint("storage_key"),
+        sa.UniqueConstraint("funding_request_id", "kind"),
+        AttachmentKind.check("kind"),
+        ReviewStatus.check("review_status"),
+        sa.CheckConstraint("size_bytes > 0", name="size_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    original_name: str = Field(max_length=255)
+    size_bytes: int
+    sha256: str = Field(max_length=64)
+    mime_type: str = Field(max_length=64)
+    storage_key: str = Field(max_length=64, description="Random name inside storage_dir")
+    uploaded_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    uploaded_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+
+    # Exactly one owner (checked in the services; FKs keep them consistent).
+    funding_request_id: int | None = Field(
+        default=None, foreign_key="funding_request.id", index=True
+    )
+    enrolment_id: int | None = Field(default=None, foreign_key="enrolment.id", index=True)
+    news_id: int | None = Field(default=None, foreign_key="news_item.id", index=True)
+
+    review_status: str = Field(default=ReviewStatus.PENDING.value, max_length=16)
+    review_comment: str | None = Field(default=None, sa_type=sa.Text)
+
+
+# --------------------------------------------------------------------------
+# Mail outbox, news, audit trail
+# --------------------------------------------------------------------------
+
+
+class EmailMessage(SQLModel, table=True):
+    """Outbox row: written in the transaction of the event, delivered later."""
+
+    __tablename__ = "email_message"
+    __table_args__ = (
+        EmailStatus.check("status"),
+        sa.Index("ix_email_message_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    template: str = Field(max_length=64, description="Which automatic email this is")
+    to_address: str = Field(max_length=254)
+    subject: str = Field(max_length=255)
+    body_text: str = Field(sa_type=sa.Text)
+    body_html: str | None = Field(default=None, sa_type=sa.Text)
+
+    user_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    funding_request_id: int | None = Field(
+        default=None, foreign_key="funding_request.id", index=True
+    )
+    enrolment_id: int | None = Field(default=None, foreign_key="enrolment.id", index=True)
+
+    status: str = Field(default=EmailStatus.PENDING.value, max_length=16)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    sent_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class NewsItem(SQLModel, table=True):
+    """Actualité shown on the suppliers' home page."""
+
+    __tablename__ = "news_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    body: str = Field(sa_type=sa.Text)
+    category: str = Field(default="FOURNISSEUR", max_length=64)
+    publication_date: date = Field(index=True)
+    is_published: bool = Field(default=False, index=True)
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only history: status changes, control decisions, logins, emails."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = Field(default_factory=utcnow, sa_column=_ts(index=True))
+    action: str = Field(max_length=64, index=True)
+    actor_user_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    client_address: str | None = Field(default=None, max_length=64)
+
+    funding_request_id: int | None = Field(
+        default=None, foreign_key="funding_request.id", index=True
+    )
+    enrolment_id: int | None = Field(default=None, foreign_key="enrolment.id", index=True)
+    subject_user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    old_status: str | None = Field(default=None, max_length=16)
+    new_status: str | None = Field(default=None, max_length=16)
+    details: str | None = Field(default=None, sa_type=sa.Text)

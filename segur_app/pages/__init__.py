@@ -1,0 +1,12 @@
+"""Every page of the portal: importing a module registers its ``@template`` pages.
+
+Keep this order: it is the order of the pages in the « Plan du site ».
+"""
+
+from segur_app.pages import home  # noqa: F401  (isort: skip)
+from segur_app.pages import faq  # noqa: F401  (isort: skip)
+from segur_app.pages import upcoming  # noqa: F401  (isort: skip)
+from segur_app.pages import sitemap  # noqa: F401  (isort: skip)
+from segur_app.pages import accessibility  # noqa: F401  (isort: skip)
+from segur_app.pages import legal  # noqa: F401  (isort: skip)
+from segur_app.pages import cgu  # noqa: F401  (isort: skip)

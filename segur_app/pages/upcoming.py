@@ -1,0 +1,104 @@
+"""Screens announced but not built yet: one factory, one page per route.
+
+Each route answers with the future screen's title (as in the user guide), a
+« bientôt disponible » notice and links back to the home page and the FAQ.
+When a screen is built, remove its entry here and add its own page module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import reflex as rx
+
+from segur_app import routes
+from segur_app.components.content import callout, paragraph
+from segur_app.components.links import button_link
+from segur_app.components.template import SitemapSection, template
+
+COMING_SOON = "Cette page sera bientôt disponible."
+
+
+@dataclass(frozen=True)
+class UpcomingScreen:
+    route: str
+    title: str
+    summary: str
+    section: SitemapSection
+
+
+UPCOMING_SCREENS: tuple[UpcomingScreen, ...] = (
+    UpcomingScreen(
+        routes.LOGIN,
+        "Accéder à mon espace personnel",
+        "Vous pourrez vous y connecter avec l'identifiant et le mot de passe "
+        "préalablement transmis par mail.",
+        SitemapSection.ACCESS,
+    ),
+    UpcomingScreen(
+        routes.FORGOT_ID,
+        "J'ai oublié mon identifiant",
+        "Vous pourrez y retrouver votre identifiant en cas de perte.",
+        SitemapSection.ACCESS,
+    ),
+    UpcomingScreen(
+        routes.FORGOT_PASSWORD,
+        "J'ai oublié mon mot de passe",
+        "Vous pourrez y réinitialiser votre mot de passe grâce à votre question secrète.",
+        SitemapSection.ACCESS,
+    ),
+    UpcomingScreen(
+        routes.ENROLMENT,
+        "Effectuer ma demande d'enrôlement",
+        "Vous pourrez y déposer la demande d'enrôlement de votre société sur le portail.",
+        SitemapSection.ENROLMENT,
+    ),
+    UpcomingScreen(
+        routes.JSON_SIMULATION,
+        "Simuler mon fichier json",
+        "Vous pourrez y vérifier votre fichier json avant votre référencement.",
+        SitemapSection.ENROLMENT,
+    ),
+    UpcomingScreen(
+        routes.ASSISTANCE,
+        "Contacter l'assistance",
+        "Vous pourrez y adresser votre question au support de l'ASP.",
+        SitemapSection.HELP,
+    ),
+    UpcomingScreen(
+        routes.HELP,
+        "Besoin d'aide ?",
+        "Vous y trouverez les guides utilisateur du portail.",
+        SitemapSection.HELP,
+    ),
+)
+
+
+def upcoming_body(screen: UpcomingScreen) -> rx.Component:
+    """The notice shown in place of a screen that is not built yet."""
+    return rx.fragment(
+        callout(COMING_SOON, paragraph(screen.summary, class_name="fr-callout__text")),
+        rx.el.ul(
+            rx.el.li(button_link("Retour à l'accueil", routes.HOME, icon="arrow-left-line")),
+            rx.el.li(
+                button_link("Consulter les questions fréquentes", routes.FAQ, variant="secondary")
+            ),
+            class_name="fr-btns-group fr-btns-group--inline-md fr-btns-group--icon-left",
+        ),
+    )
+
+
+def register_upcoming_page(screen: UpcomingScreen) -> None:
+    """Declare the « bientôt disponible » page of ``screen``."""
+
+    def upcoming_page() -> rx.Component:
+        return upcoming_body(screen)
+
+    upcoming_page.__name__ = "upcoming_" + screen.route.strip("/").replace("-", "_")
+    template(route=screen.route, title=screen.title, sitemap_section=screen.section)(
+        upcoming_page
+    )
+
+
+for _screen in UPCOMING_SCREENS:
+    register_upcoming_page(_screen)

@@ -1,0 +1,47 @@
+"""Every URL of the portal.
+
+Never hard-code a path anywhere else: import the constant from this module
+(``from segur_app import routes`` then ``routes.FAQ``).
+"""
+
+from __future__ import annotations
+
+# --- Public portal (no login) -------------------------------------------------
+HOME = "/"
+LOGIN = "/connexion"
+FORGOT_ID = "/identifiant-oublie"
+FORGOT_PASSWORD = "/mot-de-passe-oublie"
+ENROLMENT = "/enrolement"
+JSON_SIMULATION = "/simuler-fichier-json"
+FAQ = "/questions-frequentes"
+ASSISTANCE = "/contacter-assistance"
+HELP = "/aide"
+SITEMAP = "/plan-du-site"
+ACCESSIBILITY = "/accessibilite"
+LEGAL = "/mentions-legales"
+CGU = "/cgu"
+
+# --- Private portal (logged-in SAS supplier) -----------------------------------
+PRIVATE_HOME = "/espace"
+# First login: mandatory password change, then the secret question/answer.
+FIRST_LOGIN_PASSWORD = "/espace/changement-mot-de-passe"
+FIRST_LOGIN_SECRET_QUESTION = "/espace/question-secrete"
+LOGOUT = "/deconnexion"
+NEWS = "/espace/actualites"
+ENROLMENT_TRACKING = "/enrolement/suivi"
+FUNDING_ADVANCE = "/demande-financement/avance"
+FUNDING_BALANCE = "/demande-financement/solde"
+FUNDING_TRACKING = "/demande-financement/suivi"
+ACCOUNT = "/mon-compte"
+
+# --- ASP staff (instruction of the requests) -----------------------------------
+STAFF_HOME = "/instruction"
+STAFF_ENROLMENTS = "/instruction/enrolements"
+STAFF_FUNDING_REQUESTS = "/instruction/demandes-financement"
+# Detail of one funding request; ``[reference]`` is a Reflex dynamic segment.
+STAFF_FUNDING_REQUEST = "/instruction/demandes-financement/[reference]"
+
+
+def staff_funding_request(reference: str) -> str:
+    """The concrete URL of one funding request for the staff screens."""
+    return STAFF_FUNDING_REQUEST.replace("[reference]", reference)

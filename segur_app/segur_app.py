@@ -1,0 +1,36 @@
+"""The Reflex application: DSFR assets in <head>, French document, pages."""
+
+import reflex as rx
+
+from segur_app import pages  # noqa: F401  (registers every @template page)
+from segur_app.api import asgi
+from segur_app.domain.mail import run_mail_worker
+
+DSFR = "/dsfr"
+
+
+def _head_components() -> list[rx.Component]:
+    """DSFR stylesheets (as <link>, so that relative font/icon URLs resolve), favicons."""
+    return [
+        rx.el.link(rel="stylesheet", href=f"{DSFR}/dsfr.min.css"),
+        rx.el.link(rel="stylesheet", href=f"{DSFR}/utility/icons/icons.min.css"),
+        rx.el.link(rel="stylesheet", href="/segur.css"),
+        rx.el.link(rel="apple-touch-icon", href=f"{DSFR}/favicon/apple-touch-icon.png"),
+        rx.el.link(rel="icon", href=f"{DSFR}/favicon/favicon.svg", type="image/svg+xml"),
+        rx.el.link(rel="manifest", href=f"{DSFR}/favicon/manifest.webmanifest"),
+        rx.el.meta(name="theme-color", content="#000091"),
+    ]
+
+
+app = rx.App(
+    head_components=_head_components(),
+    html_lang="fr",
+    # The DSFR brings its own reset and typography: no Reflex reset, no Radix theme.
+    reset_style=False,
+    theme=None,
+    # Authorised document downloads and the upload size guard.
+    api_transformer=asgi.transform,
+)
+
+# Background tasks: deliver the outbox emails (with retries) while the app runs.
+app.register_lifespan_task(run_mail_worker)

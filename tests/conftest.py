@@ -1,0 +1,75 @@
+"""Shared fixtures.
+
+Database tests run against every backend in ``DB_BACKENDS``: SQLite always,
+PostgreSQL when ``SEGUR_TEST_POSTGRES_URL`` is set (``.ci/run`` and the
+Makefile set it). Under ``CI=true`` a missing PostgreSQL URL is an error, not a
+silent reduction of the suite. Each test session works in its own PostgreSQL
+schema, so concurrent runs on one server do not collide.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+
+from segur_app.core.db import make_engine
+from segur_app.domain import models  # noqa: F401  (registers tables)
+
+POSTGRES_URL = os.environ.get("SEGUR_TEST_POSTGRES_URL")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+if IN_CI and not POSTGRES_URL:
+    raise pytest.UsageError("CI=true requires SEGUR_TEST_POSTGRES_URL (PostgreSQL tests must run)")
+
+DB_BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+def postgres_schema_url(base_url: str, schema: str) -> str:
+    sep = "&" if "?" in base_url else "?"
+    return f"{base_url}{sep}options=-csearch_path%3D{schema}"
+
+
+def create_empty_database(backend: str, tmp_dir: Path) -> tuple[str, callable]:
+    """Return (url, cleanup) for a brand-new, empty database of ``backend``."""
+    if backend == "sqlite":
+        path = tmp_dir / f"segur-{uuid.uuid4().hex[:8]}.db"
+        return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+
+    def cleanup() -> None:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+    return postgres_schema_url(POSTGRES_URL, schema), cleanup
+
+
+@pytest.fixture(scope="session", params=DB_BACKENDS)
+def engine(request, tmp_path_factory) -> Iterator[Engine]:
+    """One schema per backend per test session, created from the models."""
+    url, cleanup = create_empty_database(request.param, tmp_path_factory.mktemp("db"))
+    eng = make_engine(url)
+    SQLModel.metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+    cleanup()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    """A session on a clean database; every table is emptied after the test."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+    with engine.begin() as conn:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            conn.execute(table.delete())

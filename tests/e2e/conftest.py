@@ -1,0 +1,148 @@
+"""End-to-end fixtures: the compiled portal served by Reflex, driven by Chromium.
+
+The ``portal`` fixture prepares a throw-away data directory (SQLite database
+migrated and loaded with the demo data, private storage, outbox), then starts
+``reflex run --env prod --single-port`` on ``SEGUR_E2E_PORT`` (default 3100)
+and waits until it answers. Browser tests never skip: a missing Chromium is a
+failure with the command that installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from segur_app.core.config import PROJECT_ROOT
+
+CHROMIUM = os.environ.get("SEGUR_E2E_CHROMIUM", "/usr/bin/chromium")
+PORT = int(os.environ.get("SEGUR_E2E_PORT", "3100"))
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+START_TIMEOUT = 240
+
+
+@dataclass(frozen=True)
+class Portal:
+    base_url: str
+    data_dir: Path
+    env: dict[str, str]
+
+    def url(self, route: str) -> str:
+        return self.base_url + route
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"reflex exited early:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"portal not up after {START_TIMEOUT}s:\n{log.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def portal(tmp_path_factory) -> Iterator[Portal]:
+    data_dir = tmp_path_factory.mktemp("portal")
+    venv_bin = str(Path(sys.executable).parent)
+    env = {
+        **os.environ,
+        "PATH": f"{venv_bin}:{os.environ.get('PATH', '')}",
+        "REFLEX_USE_NPM": "1",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_DB_URL": f"sqlite:///{data_dir / 'segur.db'}",
+        "SEGUR_ENV": "test",
+        "SEGUR_STORAGE_DIR": str(data_dir / "storage"),
+        "SEGUR_OUTBOX_DIR": str(data_dir / "outbox"),
+        "SEGUR_PUBLIC_URL": f"http://localhost:{PORT}",
+        "SEGUR_MAIL_POLL_SECONDS": "1",
+    }
+    env.pop("SEGUR_SMTP_HOST", None)
+    subprocess.run(
+        [sys.executable, "-m", "segur_app.cli", "demo"],
+        cwd=PROJECT_ROOT, env=env, check=True, capture_output=True,
+    )
+    log = data_dir / "reflex.log"
+    with open(log, "wb") as log_fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
+             "--frontend-port", str(PORT), "--loglevel", "info"],
+            cwd=PROJECT_ROOT, env=env, stdout=log_fh, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base_url = f"http://localhost:{PORT}"
+    try:
+        _wait_until_up(base_url + "/", proc, log)
+        yield Portal(base_url=base_url, data_dir=data_dir, env=env)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, request) -> Iterator[Page]:
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    name = request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
+    try:
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+_axe = Axe()
+
+
+def assert_accessible(page: Page) -> None:
+    """axe-core on the current page: no serious or critical violation."""
+    results = _axe.run(page)
+    blocking = [
+        v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")
+    ]
+    details = "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']} -> "
+        + ", ".join(str(n["target"]) for n in v["nodes"][:5])
+        for v in blocking
+    )
+    assert not blocking, f"accessibility violations on {page.url}:\n{details}"

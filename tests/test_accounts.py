@@ -1,0 +1,266 @@
+"""Accounts: password rules, login and lockout, sessions, first login, reset."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from segur_app.core.security import hash_password, verify_password
+from segur_app.domain import accounts, passwords
+from segur_app.domain.models import AuditEvent, Role, UserAccount, UserSession, utcnow
+
+IDENT = "test.ecomplementaire"
+TEMP = "Segur2023!"
+NEW = "Ambre-Lagon-73"
+
+
+# --------------------------------------------------------------------------
+# Password rules (pure functions)
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("candidate", "expected"),
+    [
+        ("Ab1!", passwords.MSG_TOO_SHORT),
+        ("Abcdefgh!", passwords.MSG_NO_DIGIT),
+        ("Abcdefgh1", passwords.MSG_NO_SPECIAL),
+        ("Élégant-2024", passwords.MSG_ACCENTS),
+        ("Mot-de-passe-€-12", passwords.MSG_FORBIDDEN_CHARACTERS),
+        (IDENT, passwords.MSG_SAME_AS_IDENTIFIANT),
+        ("TEST.ECOMPLEMENTAIRE", passwords.MSG_SAME_AS_IDENTIFIANT),
+        ("password1!", passwords.MSG_TOO_COMMON),
+        ("Azerty123!", passwords.MSG_TOO_COMMON),
+        ("x" * 129 + "1!", passwords.MSG_TOO_LONG),
+    ],
+)
+def test_each_broken_rule_has_its_own_message(candidate, expected):
+    assert expected in passwords.password_problems(candidate, identifiant=IDENT)
+
+
+def test_valid_passwords_including_long_ones():
+    assert passwords.password_problems(NEW, identifiant=IDENT) == []
+    assert passwords.password_problems("a1!" + "z" * 61, identifiant=IDENT) == []
+    assert passwords.password_problems("Jardin du 12 mai ;)", identifiant=IDENT) == []
+
+
+def test_several_rules_reported_together():
+    problems = passwords.password_problems("abc", identifiant=IDENT)
+    assert {passwords.MSG_TOO_SHORT, passwords.MSG_NO_DIGIT, passwords.MSG_NO_SPECIAL} <= set(
+        problems
+    )
+
+
+def test_confirmation_and_previous_password():
+    assert passwords.password_problems(NEW, identifiant=IDENT, confirmation="other") == [
+        passwords.MSG_CONFIRMATION
+    ]
+    previous = hash_password(NEW)
+    assert passwords.password_problems(NEW, identifiant=IDENT, previous_hash=previous) == [
+        passwords.MSG_SAME_AS_PREVIOUS
+    ]
+
+
+def test_secret_answers_are_normalised():
+    assert passwords.normalise_secret_answer("  Le  Chat  Botté ") == "le chat botte"
+    assert passwords.normalise_secret_answer("LE CHAT BOTTE") == "le chat botte"
+
+
+# --------------------------------------------------------------------------
+# Login, lockout, sessions (database)
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def user(db) -> UserAccount:
+    account = UserAccount(
+        identifiant=IDENT, email="Eishiro.Oda@le-select.example", first_name="Eishiro",
+        last_name="ODA", role=Role.SUPPLIER.value, password_hash=hash_password(TEMP),
+        must_change_password=True, temp_password_expires_at=utcnow() + timedelta(days=7),
+    )
+    db.add(account)
+    db.commit()
+    return account
+
+
+def login(db, password=TEMP, identifiant=IDENT, **kw):
+    return accounts.authenticate(db, identifiant=identifiant, password=password,
+                                 client_address="203.0.113.7", **kw)
+
+
+def test_login_success_opens_a_session_and_audits(db, user):
+    result = login(db)
+    assert result.ok and result.user_id == user.id and len(result.token) >= 43
+    row, found = accounts.resolve_session(db, result.token)
+    assert found.id == user.id
+    assert row.token_hash != result.token  # only the hash is stored
+    events = db.exec(select(AuditEvent.action, AuditEvent.client_address)).all()
+    assert ("login_succeeded", "203.0.113.7") in events
+    assert accounts.next_step(found) == "change_password"
+
+
+def test_unknown_identifiant_and_wrong_password_give_the_same_error(db, user):
+    unknown = login(db, identifiant="nobody")
+    wrong = login(db, password="Wrong-pass-1")
+    assert not unknown.ok and not wrong.ok
+    assert unknown.error == wrong.error == accounts.MSG_BAD_CREDENTIALS
+    assert unknown.token is None
+
+
+def test_five_failures_lock_the_account_for_15_minutes(db, user):
+    now = utcnow()
+    for attempt in range(4):
+        assert login(db, password="bad", now=now).error == accounts.MSG_BAD_CREDENTIALS
+    fifth = login(db, password="bad", now=now)
+    assert accounts.MSG_LOCKED in fifth.error
+    # Even the right password is refused while locked.
+    assert not login(db, now=now + timedelta(minutes=14)).ok
+    assert login(db, now=now + timedelta(minutes=16)).ok
+    actions = db.exec(select(AuditEvent.action)).all()
+    assert "account_locked" in actions and "login_refused_locked" in actions
+
+
+def test_expired_temporary_password(db, user):
+    result = login(db, now=utcnow() + timedelta(days=8))
+    assert not result.ok and result.error == accounts.MSG_TEMPORARY_EXPIRED
+
+
+def test_session_idle_and_absolute_expiry(db, user):
+    start = utcnow()
+    token = login(db, now=start).token
+    db.commit()
+    # Activity every 20 minutes keeps it alive ...
+    t = start
+    for _ in range(3):
+        t += timedelta(minutes=20)
+        assert accounts.resolve_session(db, token, now=t) is not None
+        db.commit()
+    # ... 31 idle minutes end it.
+    assert accounts.resolve_session(db, token, now=t + timedelta(minutes=31)) is None
+    # Absolute limit of 12 hours whatever the activity.
+    token2 = login(db, now=start).token
+    row = db.exec(select(UserSession).order_by(UserSession.id.desc())).first()
+    row.last_seen_at = start + timedelta(hours=12)
+    db.add(row)
+    db.commit()
+    assert accounts.resolve_session(db, token2, now=start + timedelta(hours=12, minutes=1)) is None
+
+
+def test_logout_revokes_server_side(db, user):
+    token = login(db).token
+    accounts.revoke_session(db, token)
+    db.commit()
+    assert accounts.resolve_session(db, token) is None
+    assert accounts.resolve_session(db, "forged-token") is None
+    assert accounts.resolve_session(db, None) is None
+
+
+def test_first_login_flow_and_password_change_ends_other_sessions(db, user):
+    other_browser = login(db).token
+    this_browser = login(db).token
+    db.commit()
+
+    bad = accounts.change_password(db, user=user, old_password="nope", new_password=NEW,
+                                   confirmation=NEW)
+    assert bad.errors == [accounts.MSG_WRONG_OLD_PASSWORD]
+    weak = accounts.change_password(db, user=user, old_password=TEMP, new_password="abc",
+                                    confirmation="abc")
+    assert passwords.MSG_TOO_SHORT in weak.errors
+
+    done = accounts.change_password(db, user=user, old_password=TEMP, new_password=NEW,
+                                    confirmation=NEW)
+    db.commit()
+    assert done.ok and done.token
+    assert accounts.resolve_session(db, other_browser) is None
+    assert accounts.resolve_session(db, this_browser) is None
+    _, fresh_user = accounts.resolve_session(db, done.token)
+    assert not fresh_user.must_change_password
+    assert accounts.next_step(fresh_user) == "secret_question"
+
+    assert accounts.set_secret_question(db, user=user, question=" ", answer="") == [
+        accounts.MSG_QUESTION_REQUIRED, accounts.MSG_ANSWER_REQUIRED,
+    ]
+    assert accounts.set_secret_question(db, user=user, question="Ville de naissance ?",
+                                        answer="  Châlons ") == []
+    db.commit()
+    assert accounts.next_step(user) == "home"
+    assert verify_password(user.secret_answer_hash, "chalons")
+    assert not login(db, password=TEMP).ok
+    assert login(db, password=NEW).ok
+
+
+def test_old_argon2_parameters_are_upgraded_at_login(db, user):
+    from argon2 import PasswordHasher
+
+    user.password_hash = PasswordHasher(time_cost=1, memory_cost=8192).hash(TEMP)
+    db.add(user)
+    db.commit()
+    assert login(db).ok
+    db.refresh(user)
+    assert "m=19456,t=2,p=1" in user.password_hash
+
+
+# --------------------------------------------------------------------------
+# Password reset links
+# --------------------------------------------------------------------------
+
+
+def test_reset_link_single_use_and_answer_tries(db, user):
+    accounts.set_secret_question(db, user=user, question="Ville ?", answer="Antony")
+    db.commit()
+    session_token = login(db).token
+
+    token = accounts.create_reset_token(db, user=user)
+    db.commit()
+    first = accounts.complete_password_reset(db, token=token, answer="Paris",
+                                             new_password=NEW, confirmation=NEW)
+    assert not first.ok and not first.link_burnt and "2 essai(s)" in first.errors[0]
+    weak = accounts.complete_password_reset(db, token=token, answer="antony ",
+                                            new_password="short", confirmation="short")
+    assert passwords.MSG_TOO_SHORT in weak.errors
+    done = accounts.complete_password_reset(db, token=token, answer="ANTONY",
+                                            new_password=NEW, confirmation=NEW)
+    db.commit()
+    assert done.ok
+    assert accounts.resolve_session(db, session_token) is None
+    assert login(db, password=NEW).ok
+    again = accounts.complete_password_reset(db, token=token, answer="Antony",
+                                             new_password="Other-pass-99", confirmation="Other-pass-99")
+    assert again.errors == [accounts.MSG_RESET_LINK_INVALID]
+
+
+def test_reset_link_burnt_after_three_wrong_answers_or_expiry(db, user):
+    accounts.set_secret_question(db, user=user, question="Ville ?", answer="Antony")
+    token = accounts.create_reset_token(db, user=user)
+    db.commit()
+    for _ in range(2):
+        assert not accounts.complete_password_reset(
+            db, token=token, answer="x", new_password=NEW, confirmation=NEW).link_burnt
+    third = accounts.complete_password_reset(db, token=token, answer="x",
+                                             new_password=NEW, confirmation=NEW)
+    assert third.link_burnt
+    assert accounts.complete_password_reset(
+        db, token=token, answer="Antony", new_password=NEW, confirmation=NEW
+    ).errors == [accounts.MSG_RESET_LINK_INVALID]
+
+    late = accounts.create_reset_token(db, user=user)
+    db.commit()
+    assert accounts.live_reset_token(db, late, now=utcnow() + timedelta(minutes=31)) is None
+
+
+def test_newer_reset_link_replaces_older(db, user):
+    old = accounts.create_reset_token(db, user=user)
+    db.commit()
+    new = accounts.create_reset_token(db, user=user)
+    db.commit()
+    assert accounts.live_reset_token(db, old) is None
+    assert accounts.live_reset_token(db, new) is not None
+
+
+def test_accounts_for_email_is_case_insensitive(db, user):
+    assert [u.id for u in accounts.accounts_for_email(db, " eishiro.oda@LE-SELECT.example ")] == [
+        user.id
+    ]
+    assert accounts.accounts_for_email(db, "unknown@example.org") == []
