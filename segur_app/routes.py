@@ -26,8 +26,12 @@ PRIVATE_HOME = "/espace"
 # First login: mandatory password change, then the secret question/answer.
 FIRST_LOGIN_PASSWORD = "/espace/changement-mot-de-passe"
 FIRST_LOGIN_SECRET_QUESTION = "/espace/question-secrete"
-LOGOUT = "/deconnexion"
+RESET_PASSWORD = "/reinitialiser-mot-de-passe"
+# Query parameter of RESET_PASSWORD carrying the emailed single-use token.
+RESET_TOKEN_PARAM = "jeton"
 NEWS = "/espace/actualites"
+# Query parameter of NEWS naming the news item to show in full.
+NEWS_ID_PARAM = "id"
 ENROLMENT_TRACKING = "/enrolement/suivi"
 FUNDING_ADVANCE = "/demande-financement/avance"
 FUNDING_BALANCE = "/demande-financement/solde"

@@ -264,3 +264,16 @@ def test_accounts_for_email_is_case_insensitive(db, user):
         user.id
     ]
     assert accounts.accounts_for_email(db, "unknown@example.org") == []
+
+
+def test_one_address_trying_many_identifiants_is_throttled(db, user):
+    now = utcnow()
+    for n in range(accounts.MAX_FAILED_LOGINS_PER_ADDRESS):
+        assert login(db, identifiant=f"guess{n}", password="x", now=now).error == (
+            accounts.MSG_BAD_CREDENTIALS
+        )
+    assert login(db, now=now).error == accounts.MSG_THROTTLED
+    # Another address is not affected; the first one recovers after the window.
+    assert accounts.authenticate(db, identifiant=IDENT, password=TEMP,
+                                 client_address="198.51.100.1", now=now).ok
+    assert login(db, now=now + timedelta(minutes=16)).ok

@@ -10,11 +10,11 @@ from segur_app.components.links import internal_link
 Child = rx.Component | str
 
 
-def breadcrumb(current_label: str) -> rx.Component:
+def breadcrumb(current_label: str, home_route: str = routes.HOME) -> rx.Component:
     """DSFR « fil d'Ariane »: Accueil > current page (always displayed)."""
     return rx.el.nav(
         rx.el.ol(
-            rx.el.li(internal_link("Accueil", href=routes.HOME, class_name="fr-breadcrumb__link")),
+            rx.el.li(internal_link("Accueil", href=home_route, class_name="fr-breadcrumb__link")),
             rx.el.li(
                 rx.el.span(current_label, class_name="fr-breadcrumb__link", aria_current="page")
             ),

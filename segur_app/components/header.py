@@ -8,6 +8,7 @@ On large screens the DSFR stylesheet displays the same block inline.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import reflex as rx
@@ -91,21 +92,21 @@ def _shortcuts(shortcuts: tuple[Shortcut, ...]) -> rx.Component:
     )
 
 
-def _tools(shortcuts: tuple[Shortcut, ...]) -> rx.Component:
+def _tools(links: rx.Component) -> rx.Component:
     return rx.el.div(
-        rx.el.div(_shortcuts(shortcuts), class_name="fr-header__tools-links"),
+        rx.el.div(links, class_name="fr-header__tools-links"),
         class_name="fr-header__tools",
     )
 
 
 def _menu(
-    navigation: tuple[NavEntry, ...], shortcuts: tuple[Shortcut, ...], current_route: str
+    navigation: tuple[NavEntry, ...], links: rx.Component, current_route: str
 ) -> rx.Component:
     return rx.el.div(
         rx.el.div(
             _menu_toggle("Fermer", "hide", class_name="fr-btn--close fr-btn"),
             # Mobile copy of the shortcuts (hidden by the DSFR on large screens).
-            rx.el.div(_shortcuts(shortcuts), class_name="fr-header__menu-links"),
+            rx.el.div(links, class_name="fr-header__menu-links"),
             main_navigation(navigation, current_route),
             class_name="fr-container",
         ),
@@ -117,17 +118,25 @@ def _menu(
 
 
 def header(
-    navigation: tuple[NavEntry, ...], shortcuts: tuple[Shortcut, ...], current_route: str
+    navigation: tuple[NavEntry, ...],
+    shortcuts: tuple[Shortcut, ...],
+    current_route: str,
+    tools: Callable[[], rx.Component] | None = None,
 ) -> rx.Component:
-    """The site header (``banner`` landmark)."""
+    """The site header (``banner`` landmark).
+
+    ``tools`` (private pages) replaces the shortcut links by its own block,
+    e.g. the logged-in user's name and « Se déconnecter ».
+    """
+    links = tools or (lambda: _shortcuts(shortcuts))
     return rx.el.header(
         rx.el.div(
             rx.el.div(
-                rx.el.div(_brand(), _tools(shortcuts), class_name="fr-header__body-row"),
+                rx.el.div(_brand(), _tools(links()), class_name="fr-header__body-row"),
                 class_name="fr-container",
             ),
             class_name="fr-header__body",
         ),
-        _menu(navigation, shortcuts, current_route),
+        _menu(navigation, links(), current_route),
         class_name="fr-header",
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
 
 from segur_app.components.footer import FOOTER_ID, footer
@@ -41,11 +43,12 @@ def layout(
     current_route: str,
     navigation: tuple[NavEntry, ...] = PUBLIC_NAVIGATION,
     shortcuts: tuple[Shortcut, ...] = PUBLIC_SHORTCUTS,
+    tools: Callable[[], rx.Component] | None = None,
 ) -> rx.Component:
     """Wrap ``content`` in the portal frame; ``current_route`` marks the nav."""
     return rx.fragment(
         skip_links(),
-        header(navigation, shortcuts, current_route),
+        header(navigation, shortcuts, current_route, tools),
         # tabIndex=-1: the « Contenu » skip link can move the focus here.
         rx.el.main(*content, id=CONTENT_ID, tab_index=-1, class_name="segur-main"),
         footer(current_route),

@@ -20,6 +20,7 @@ from typing import Any
 
 import reflex as rx
 
+from segur_app import routes
 from segur_app.components.branding import SITE_NAME
 from segur_app.components.content import breadcrumb
 from segur_app.components.header import PUBLIC_SHORTCUTS, Shortcut
@@ -63,11 +64,15 @@ def page_title(title: str) -> str:
 
 
 def page_body(
-    content: rx.Component, *, heading: str, with_breadcrumb: bool = True
+    content: rx.Component,
+    *,
+    heading: str | rx.Var,
+    with_breadcrumb: bool = True,
+    home_route: str = routes.HOME,
 ) -> rx.Component:
     """The page's container: breadcrumb, the ``h1``, then the content."""
     return rx.el.div(
-        breadcrumb(heading) if with_breadcrumb else rx.fragment(),
+        breadcrumb(heading, home_route) if with_breadcrumb else rx.fragment(),
         rx.el.h1(heading),
         content,
         class_name="fr-container fr-pb-8w" + ("" if with_breadcrumb else " fr-pt-4w"),
@@ -78,7 +83,7 @@ def template(
     route: str,
     title: str,
     *,
-    heading: str | None = None,
+    heading: str | rx.Var | None = None,
     description: str = DEFAULT_DESCRIPTION,
     on_load: Any = None,
     meta: list[dict[str, str]] | None = None,
@@ -86,21 +91,31 @@ def template(
     sitemap_section: SitemapSection | None = None,
     navigation: tuple[NavEntry, ...] = PUBLIC_NAVIGATION,
     shortcuts: tuple[Shortcut, ...] = PUBLIC_SHORTCUTS,
+    tools: Callable[[], rx.Component] | None = None,
+    home_route: str = routes.HOME,
+    wrap: Callable[[rx.Component], rx.Component] | None = None,
 ) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
     """Register the decorated body function as a page at ``route``.
 
     ``title`` feeds the ``<title>``, ``heading`` (default: ``title``) the h1
     and the breadcrumb; ``on_load`` is passed to ``rx.page`` unchanged.
+    ``tools`` and ``home_route`` adapt the frame to the private portal;
+    ``wrap`` wraps the whole page body (e.g. shown only once authorised).
     """
-    h1 = heading or title
+    h1 = heading if heading is not None else title
 
     def decorator(page_content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
         def templated_page() -> rx.Component:
+            body = page_body(
+                page_content(), heading=h1, with_breadcrumb=with_breadcrumb,
+                home_route=home_route,
+            )
             return layout(
-                page_body(page_content(), heading=h1, with_breadcrumb=with_breadcrumb),
+                wrap(body) if wrap else body,
                 current_route=route,
                 navigation=navigation,
                 shortcuts=shortcuts,
+                tools=tools,
             )
 
         templated_page.__name__ = page_content.__name__

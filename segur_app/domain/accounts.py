@@ -45,6 +45,8 @@ from segur_app.domain.models import (
 from segur_app.domain.passwords import normalise_secret_answer, password_problems
 
 MAX_FAILED_LOGINS = 5
+# Failures from one client address (any identifiant) before it is slowed down.
+MAX_FAILED_LOGINS_PER_ADDRESS = 30
 LOCK_DURATION = timedelta(minutes=15)
 SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
 SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
@@ -58,6 +60,10 @@ MSG_BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
 MSG_LOCKED = (
     "Suite à plusieurs tentatives infructueuses, le compte est verrouillé pendant "
     "15 minutes."
+)
+MSG_THROTTLED = (
+    "Trop de tentatives de connexion depuis votre poste. Veuillez réessayer dans "
+    "quelques minutes."
 )
 MSG_TEMPORARY_EXPIRED = (
     "Votre mot de passe provisoire a expiré. Utilisez « J'ai oublié mon mot de passe » "
@@ -140,6 +146,11 @@ def authenticate(
     Commits: failures and locks must be recorded whatever the caller does next.
     """
     now = now or utcnow()
+    if too_many_requests(session, action="login_failed", client_address=client_address,
+                         limit=MAX_FAILED_LOGINS_PER_ADDRESS, now=now):
+        audit(session, "login_throttled", client_address=client_address, now=now)
+        session.commit()
+        return LoginResult(ok=False, error=MSG_THROTTLED)
     user = find_user(session, identifiant) if identifiant else None
     if user is None or not user.is_active:
         verify_password(_DUMMY_HASH, password)
@@ -551,3 +562,28 @@ def queue_password_changed_notice(session: Session, *, user: UserAccount) -> Non
         session, template=TemplateName.PASSWORD_CHANGED, to=user.email,
         subject=content.subject, text=content.text, html=content.html, user_id=user.id,
     )
+
+
+def too_many_requests(
+    session: Session,
+    *,
+    action: str,
+    client_address: str | None,
+    limit: int,
+    window: timedelta = timedelta(minutes=15),
+    now: datetime | None = None,
+) -> bool:
+    """Per-address throttle for public forms, counted from the audit trail."""
+    if not client_address:
+        return False
+    since = (now or utcnow()) - window
+    count = session.exec(
+        select(sa.func.count())
+        .select_from(AuditEvent)
+        .where(
+            AuditEvent.action == action,
+            AuditEvent.client_address == client_address,
+            AuditEvent.occurred_at >= since,
+        )
+    ).one()
+    return count >= limit

@@ -14,6 +14,7 @@ import reflex as rx
 from segur_app import routes
 from segur_app.components.content import callout, paragraph
 from segur_app.components.links import button_link
+from segur_app.components.private import Audience, private_page
 from segur_app.components.template import SitemapSection, template
 
 COMING_SOON = "Cette page sera bientôt disponible."
@@ -24,29 +25,12 @@ class UpcomingScreen:
     route: str
     title: str
     summary: str
-    section: SitemapSection
+    section: SitemapSection | None = None
+    # None: public page; otherwise who may open it once logged in.
+    audience: Audience | None = None
 
 
 UPCOMING_SCREENS: tuple[UpcomingScreen, ...] = (
-    UpcomingScreen(
-        routes.LOGIN,
-        "Accéder à mon espace personnel",
-        "Vous pourrez vous y connecter avec l'identifiant et le mot de passe "
-        "préalablement transmis par mail.",
-        SitemapSection.ACCESS,
-    ),
-    UpcomingScreen(
-        routes.FORGOT_ID,
-        "J'ai oublié mon identifiant",
-        "Vous pourrez y retrouver votre identifiant en cas de perte.",
-        SitemapSection.ACCESS,
-    ),
-    UpcomingScreen(
-        routes.FORGOT_PASSWORD,
-        "J'ai oublié mon mot de passe",
-        "Vous pourrez y réinitialiser votre mot de passe grâce à votre question secrète.",
-        SitemapSection.ACCESS,
-    ),
     UpcomingScreen(
         routes.ENROLMENT,
         "Effectuer ma demande d'enrôlement",
@@ -71,15 +55,60 @@ UPCOMING_SCREENS: tuple[UpcomingScreen, ...] = (
         "Vous y trouverez les guides utilisateur du portail.",
         SitemapSection.HELP,
     ),
+    # Private screens (logged-in suppliers / staff), built by later issues.
+    UpcomingScreen(
+        routes.ENROLMENT_TRACKING, "Suivi des demandes d'enrôlement",
+        "Vous pourrez y suivre votre demande d'enrôlement.", audience=Audience.SUPPLIER,
+    ),
+    UpcomingScreen(
+        routes.FUNDING_ADVANCE, "Ma demande d'avance",
+        "Vous pourrez y déposer votre demande d'avance avec ses 3 pièces jointes.",
+        audience=Audience.SUPPLIER,
+    ),
+    UpcomingScreen(
+        routes.FUNDING_BALANCE, "Ma demande de solde",
+        "Vous pourrez y déposer votre demande de solde une fois l'avance validée.",
+        audience=Audience.SUPPLIER,
+    ),
+    UpcomingScreen(
+        routes.FUNDING_TRACKING, "Suivi de ma demande de financement",
+        "Vous pourrez y consulter votre demande de financement et son statut.",
+        audience=Audience.SUPPLIER,
+    ),
+    UpcomingScreen(
+        routes.ACCOUNT, "Mon compte",
+        "Vous pourrez y modifier votre mot de passe, votre question secrète et votre "
+        "adresse électronique.",
+        audience=Audience.ANY_USER,
+    ),
+    UpcomingScreen(
+        routes.STAFF_HOME, "Tableau de bord de l'instruction",
+        "Les agents de l'ASP y trouveront les demandes à instruire.",
+        audience=Audience.STAFF,
+    ),
+    UpcomingScreen(
+        routes.STAFF_FUNDING_REQUESTS, "Demandes de financement à instruire",
+        "Les agents de l'ASP y instruiront les demandes de financement.",
+        audience=Audience.STAFF,
+    ),
+    UpcomingScreen(
+        routes.STAFF_ENROLMENTS, "Demandes d'enrôlement à instruire",
+        "Les agents de l'ASP y instruiront les demandes d'enrôlement.",
+        audience=Audience.STAFF,
+    ),
 )
 
 
 def upcoming_body(screen: UpcomingScreen) -> rx.Component:
     """The notice shown in place of a screen that is not built yet."""
+    if screen.audience is None:
+        home = routes.HOME
+    else:
+        home = routes.STAFF_HOME if screen.audience is Audience.STAFF else routes.PRIVATE_HOME
     return rx.fragment(
         callout(COMING_SOON, paragraph(screen.summary, class_name="fr-callout__text")),
         rx.el.ul(
-            rx.el.li(button_link("Retour à l'accueil", routes.HOME, icon="arrow-left-line")),
+            rx.el.li(button_link("Retour à l'accueil", home, icon="arrow-left-line")),
             rx.el.li(
                 button_link("Consulter les questions fréquentes", routes.FAQ, variant="secondary")
             ),
@@ -94,10 +123,17 @@ def register_upcoming_page(screen: UpcomingScreen) -> None:
     def upcoming_page() -> rx.Component:
         return upcoming_body(screen)
 
-    upcoming_page.__name__ = "upcoming_" + screen.route.strip("/").replace("-", "_")
-    template(route=screen.route, title=screen.title, sitemap_section=screen.section)(
-        upcoming_page
+    upcoming_page.__name__ = "upcoming_" + screen.route.strip("/").replace("-", "_").replace(
+        "/", "_"
     )
+    if screen.audience is None:
+        template(route=screen.route, title=screen.title, sitemap_section=screen.section)(
+            upcoming_page
+        )
+    else:
+        private_page(route=screen.route, title=screen.title, audience=screen.audience)(
+            upcoming_page
+        )
 
 
 for _screen in UPCOMING_SCREENS:

@@ -146,3 +146,69 @@ def assert_accessible(page: Page) -> None:
         for v in blocking
     )
     assert not blocking, f"accessibility violations on {page.url}:\n{details}"
+
+
+# ---------------------------------------------------------------------------
+# Data helpers: talk to the portal's own database and outbox
+# ---------------------------------------------------------------------------
+
+
+def create_account(
+    portal: Portal,
+    *,
+    identifiant: str,
+    password: str,
+    email: str,
+    role: str = "supplier",
+    must_change_password: bool = False,
+    secret_question: str | None = None,
+    secret_answer: str | None = None,
+) -> int:
+    """Insert a ready-to-use account into the running portal's database."""
+    from sqlmodel import Session, select
+
+    from segur_app.core.db import make_engine
+    from segur_app.core.security import hash_password
+    from segur_app.domain.models import Supplier, UserAccount
+    from segur_app.domain.passwords import normalise_secret_answer
+
+    engine = make_engine(portal.env["REFLEX_DB_URL"])
+    try:
+        with Session(engine) as session:
+            supplier = session.exec(select(Supplier)).first()
+            account = UserAccount(
+                identifiant=identifiant, email=email, first_name="Camille",
+                last_name="MARTIN", role=role,
+                supplier_id=supplier.id if role == "supplier" else None,
+                password_hash=hash_password(password),
+                must_change_password=must_change_password,
+                secret_question=secret_question,
+                secret_answer_hash=(
+                    hash_password(normalise_secret_answer(secret_answer))
+                    if secret_answer else None
+                ),
+            )
+            session.add(account)
+            session.commit()
+            return account.id
+    finally:
+        engine.dispose()
+
+
+def wait_for_email(portal: Portal, *, to: str, subject: str, timeout: float = 30):
+    """The first .eml of the outbox sent to ``to`` whose subject contains ``subject``."""
+    import email
+    import email.policy
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in sorted((portal.data_dir / "outbox").glob("*.eml")):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if message["To"] == to and subject in message["Subject"]:
+                return message
+        time.sleep(0.5)
+    raise AssertionError(f"no email to {to} with subject containing {subject!r}")
+
+
+def email_text(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()

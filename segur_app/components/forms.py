@@ -1,0 +1,91 @@
+"""DSFR form pieces: labelled fields, alerts, error lists, buttons."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+def field(
+    label: str,
+    name: str,
+    *,
+    type: str = "text",
+    autocomplete: str | None = None,
+    hint: str | None = None,
+    required: bool = True,
+    max_length: int | None = None,
+    **props,
+) -> rx.Component:
+    """A labelled input (``<label for>`` + ``<input id>``), optional hint text."""
+    field_id = f"champ-{name}"
+    label_children: list = [label]
+    if hint:
+        label_children.append(rx.el.span(hint, class_name="fr-hint-text"))
+    return rx.el.div(
+        rx.el.label(*label_children, class_name="fr-label", html_for=field_id),
+        rx.el.input(
+            id=field_id,
+            name=name,
+            type=type,
+            auto_complete=autocomplete,
+            required=required,
+            max_length=max_length,
+            class_name="fr-input",
+            **props,
+        ),
+        class_name="fr-input-group",
+    )
+
+
+def alert(message: rx.Var | str, *, kind: str = "error", title: str | None = None) -> rx.Component:
+    """A small DSFR alert (``role=alert`` for errors so screen readers announce it)."""
+    children = []
+    if title:
+        children.append(rx.el.h3(title, class_name="fr-alert__title"))
+    children.append(rx.el.p(message))
+    return rx.el.div(
+        *children,
+        class_name=f"fr-alert fr-alert--{kind} fr-alert--sm fr-mb-3w",
+        role="alert" if kind == "error" else "status",
+    )
+
+
+def alert_if(message: rx.Var, *, kind: str = "error") -> rx.Component:
+    """The alert only when ``message`` is not empty."""
+    return rx.cond(message != "", alert(message, kind=kind))
+
+
+def error_list(errors: rx.Var, *, title: str = "Le formulaire contient des erreurs :") -> rx.Component:
+    """Every message of ``errors`` (a list var), one per line, in one alert."""
+    return rx.cond(
+        errors.length() > 0,
+        rx.el.div(
+            rx.el.h3(title, class_name="fr-alert__title"),
+            rx.el.ul(rx.foreach(errors, lambda message: rx.el.li(message))),
+            class_name="fr-alert fr-alert--error fr-mb-3w",
+            role="alert",
+        ),
+    )
+
+
+def submit_button(label: str, **props) -> rx.Component:
+    return rx.el.button(label, type="submit", class_name="fr-btn", **props)
+
+
+def buttons(*children: rx.Component) -> rx.Component:
+    return rx.el.ul(
+        *[rx.el.li(child) for child in children],
+        class_name="fr-btns-group fr-btns-group--inline-md",
+    )
+
+
+def form(*children: rx.Component, on_submit, label: str, **props) -> rx.Component:
+    """A form posting its values to ``on_submit`` (inputs cleared afterwards)."""
+    return rx.el.form(
+        *children,
+        on_submit=on_submit,
+        reset_on_submit=True,
+        aria_label=label,
+        class_name="segur-form",
+        **props,
+    )

@@ -1,0 +1,1 @@
+"""Thin Reflex states: they check the session, call the domain, expose display values."""

@@ -1,0 +1,63 @@
+"""Private home (« Accueil fournisseur SAS ») and the news items."""
+
+from __future__ import annotations
+
+import math
+
+import reflex as rx
+
+from segur_app import routes
+from segur_app.domain import news
+from segur_app.domain.news import NewsView
+from segur_app.state.base import SessionState, in_transaction
+
+NEWS_PAGE_SIZE = 5
+
+
+class HomeState(SessionState):
+    news: list[NewsView] = []
+    news_page: int = 1
+    news_pages: int = 1
+
+    async def _load_news(self, page: int):
+        user, redirect = await self._guard(staff=False)
+        if redirect:
+            return redirect
+        items, total = await in_transaction(
+            lambda s: news.list_published(s, role=user.role, page=page, page_size=NEWS_PAGE_SIZE)
+        )
+        self.news = items
+        self.news_pages = max(1, math.ceil(total / NEWS_PAGE_SIZE))
+        self.news_page = min(max(1, page), self.news_pages)
+        return None
+
+    @rx.event
+    async def load(self):
+        return await self._load_news(1)
+
+    @rx.event
+    async def next_page(self):
+        return await self._load_news(self.news_page + 1)
+
+    @rx.event
+    async def previous_page(self):
+        return await self._load_news(self.news_page - 1)
+
+
+class NewsItemState(SessionState):
+    found: bool = False
+    item: NewsView | None = None
+
+    @rx.event
+    async def load(self):
+        user, redirect = await self._guard()
+        if redirect:
+            return redirect
+        raw = self.router.url.query_parameters.get(routes.NEWS_ID_PARAM, "")
+        news_id = int(raw) if raw.isdigit() else 0
+        item = await in_transaction(
+            lambda s: news.get_published(s, news_id=news_id, role=user.role)
+        )
+        self.item = item
+        self.found = item is not None
+        return None
