@@ -5,6 +5,7 @@ import reflex as rx
 from segur_app import pages  # noqa: F401  (registers every @template page)
 from segur_app.api import asgi
 from segur_app.domain.mail import run_mail_worker
+from segur_app.tasks import run_housekeeping
 
 DSFR = "/dsfr"
 
@@ -32,5 +33,7 @@ app = rx.App(
     api_transformer=asgi.transform,
 )
 
-# Background tasks: deliver the outbox emails (with retries) while the app runs.
+# Background tasks: deliver the outbox emails (with retries) while the app runs,
+# and remove files chosen in forms but never deposited.
 app.register_lifespan_task(run_mail_worker)
+app.register_lifespan_task(run_housekeeping)

@@ -7,8 +7,16 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp
 
 from segur_app.api import documents
+from segur_app.api.upload_guard import UPLOAD_REQUEST_LIMIT, UploadSizeGuard
 
 
 def transform(reflex_app: ASGIApp) -> ASGIApp:
-    """Our routes first, then everything else goes to Reflex."""
-    return Starlette(routes=[*documents.routes, Mount("", app=reflex_app)])
+    """Our routes first, then everything else goes to Reflex; uploads size-capped.
+
+    Reflex's own upload endpoint has no size limit: the guard answers 413 as
+    soon as a request to /_upload announces or sends more than the limit.
+    """
+    return UploadSizeGuard(
+        Starlette(routes=[*documents.routes, Mount("", app=reflex_app)]),
+        max_body_bytes=UPLOAD_REQUEST_LIMIT,
+    )

@@ -369,6 +369,19 @@ class Attachment(SQLModel, table=True):
     review_comment: str | None = Field(default=None, sa_type=sa.Text)
 
 
+class NumberSeries(SQLModel, table=True):
+    """Counters behind dossier/enrolment numbers (FINSAS000001, ENRSAS000001).
+
+    Incremented with a single ``UPDATE … RETURNING``: the row lock serialises
+    concurrent deposits, so two dossiers never get the same number.
+    """
+
+    __tablename__ = "number_series"
+
+    name: str = Field(primary_key=True, max_length=16)
+    last_value: int = 0
+
+
 # --------------------------------------------------------------------------
 # Mail outbox, news, audit trail
 # --------------------------------------------------------------------------

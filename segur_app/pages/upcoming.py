@@ -61,18 +61,8 @@ UPCOMING_SCREENS: tuple[UpcomingScreen, ...] = (
         "Vous pourrez y suivre votre demande d'enrôlement.", audience=Audience.SUPPLIER,
     ),
     UpcomingScreen(
-        routes.FUNDING_ADVANCE, "Ma demande d'avance",
-        "Vous pourrez y déposer votre demande d'avance avec ses 3 pièces jointes.",
-        audience=Audience.SUPPLIER,
-    ),
-    UpcomingScreen(
         routes.FUNDING_BALANCE, "Ma demande de solde",
         "Vous pourrez y déposer votre demande de solde une fois l'avance validée.",
-        audience=Audience.SUPPLIER,
-    ),
-    UpcomingScreen(
-        routes.FUNDING_TRACKING, "Suivi de ma demande de financement",
-        "Vous pourrez y consulter votre demande de financement et son statut.",
         audience=Audience.SUPPLIER,
     ),
     UpcomingScreen(

@@ -163,8 +163,13 @@ def create_account(
     must_change_password: bool = False,
     secret_question: str | None = None,
     secret_answer: str | None = None,
+    supplier: str = "demo",
 ) -> int:
-    """Insert a ready-to-use account into the running portal's database."""
+    """Insert a ready-to-use account into the running portal's database.
+
+    ``supplier="demo"`` attaches it to the demo supplier LE SELECT; "other"
+    creates (once) a second, unrelated supplier.
+    """
     from sqlmodel import Session, select
 
     from segur_app.core.db import make_engine
@@ -175,11 +180,26 @@ def create_account(
     engine = make_engine(portal.env["REFLEX_DB_URL"])
     try:
         with Session(engine) as session:
-            supplier = session.exec(select(Supplier)).first()
+            if supplier == "other":
+                supplier_row = session.exec(
+                    select(Supplier).where(Supplier.siret == "73282932000074")
+                ).first()
+                if supplier_row is None:
+                    supplier_row = Supplier(
+                        ans_number="tndSAS0099", siret="73282932000074",
+                        company_name="AUTRE EDITEUR", street="1 rue de Rivoli",
+                        postal_code="75001", city="PARIS",
+                    )
+                    session.add(supplier_row)
+                    session.flush()
+            else:
+                supplier_row = session.exec(
+                    select(Supplier).where(Supplier.ans_number == "tndSAS0032")
+                ).one()
             account = UserAccount(
                 identifiant=identifiant, email=email, first_name="Camille",
                 last_name="MARTIN", role=role,
-                supplier_id=supplier.id if role == "supplier" else None,
+                supplier_id=supplier_row.id if role == "supplier" else None,
                 password_hash=hash_password(password),
                 must_change_password=must_change_password,
                 secret_question=secret_question,
@@ -212,3 +232,45 @@ def wait_for_email(portal: Portal, *, to: str, subject: str, timeout: float = 30
 
 def email_text(message) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def reset_account(
+    portal: Portal,
+    identifiant: str,
+    *,
+    password: str,
+    must_change_password: bool,
+    secret_question: str | None = None,
+    secret_answer: str | None = None,
+) -> None:
+    """Put an existing account (e.g. the demo supplier) in a known state."""
+    from datetime import timedelta
+
+    from sqlmodel import Session, select
+
+    from segur_app.core.db import make_engine
+    from segur_app.core.security import hash_password
+    from segur_app.domain.models import UserAccount, utcnow
+    from segur_app.domain.passwords import normalise_secret_answer
+
+    engine = make_engine(portal.env["REFLEX_DB_URL"])
+    try:
+        with Session(engine) as session:
+            account = session.exec(
+                select(UserAccount).where(UserAccount.identifiant == identifiant)
+            ).one()
+            account.password_hash = hash_password(password)
+            account.must_change_password = must_change_password
+            account.temp_password_expires_at = (
+                utcnow() + timedelta(days=7) if must_change_password else None
+            )
+            account.secret_question = secret_question
+            account.secret_answer_hash = (
+                hash_password(normalise_secret_answer(secret_answer)) if secret_answer else None
+            )
+            account.failed_login_count = 0
+            account.locked_until = None
+            session.add(account)
+            session.commit()
+    finally:
+        engine.dispose()

@@ -11,6 +11,7 @@ from tests.e2e.conftest import (
     assert_accessible,
     create_account,
     email_text,
+    reset_account,
     wait_for_email,
 )
 
@@ -43,6 +44,8 @@ def try_new_password(page: Page, old: str, new: str) -> None:
 
 
 def test_demo_supplier_first_login_to_home_and_logout(portal, page: Page):
+    reset_account(portal, "test.ecomplementaire", password="Segur2023!",
+                  must_change_password=True)
     open_login(page, portal)
     assert_accessible(page)
     expect(page.get_by_role("link", name="J'ai oublié mon identifiant")).to_be_visible()

@@ -1,0 +1,460 @@
+"""Funding requests: eligibility, numbering, the atomic deposit, the consultation view.
+
+A supplier makes one advance request ("demande d'avance") and later one
+balance request ("demande de solde"); the database enforces one request per
+kind per supplier, so a double click, a second tab or a replayed event can
+never create a second dossier.
+
+The deposit is one unit of work: dossier row, attachment rows, status
+history, confirmation email (outbox) and the files themselves. Files were
+checked and staged when chosen; the deposit checks them again, moves them to
+their final place and commits — on any failure the database is rolled back
+and the files go back to staging, so nothing half-done remains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from segur_app.domain import mail, mail_templates, storage, uploads
+from segur_app.domain.accounts import audit
+from segur_app.domain.mail_templates import PARIS, TemplateName
+from segur_app.domain.models import (
+    Attachment,
+    AttachmentKind,
+    AuditEvent,
+    BankDetails,
+    ControlStatus,
+    EmailMessage,
+    EmailStatus,
+    Enrolment,
+    EnrolmentStatus,
+    FundingKind,
+    FundingRequest,
+    FundingStatus,
+    NumberSeries,
+    ReviewStatus,
+    Supplier,
+    utcnow,
+)
+
+DOSSIER_SERIES = "FINSAS"
+ENROLMENT_SERIES = "ENRSAS"
+
+ADVANCE_DOCUMENTS: tuple[AttachmentKind, ...] = (
+    AttachmentKind.PV_MISE_EN_SERVICE,
+    AttachmentKind.ATTESTATION_HONNEUR,
+    AttachmentKind.JUSTIFICATIF_TRANSMISSION,
+)
+VAT_LABEL = "HT - 0%"
+
+MSG_NOT_SUPPLIER = "Seul un fournisseur SAS peut déposer une demande de financement."
+MSG_NOT_ENROLLED = (
+    "Votre demande d'enrôlement doit être validée par l'ASP avant de pouvoir déposer "
+    "une demande de financement."
+)
+MSG_NO_BANK_DETAILS = (
+    "Les coordonnées bancaires de votre enrôlement sont absentes : contactez l'assistance."
+)
+MSG_ALREADY_DEPOSITED = (
+    "Votre demande d'avance a déjà été déposée : un fournisseur SAS ne peut faire "
+    "qu'une seule demande de financement."
+)
+MSG_DOCUMENT_REQUIRED = "Ce document est obligatoire."
+MSG_DEPOSIT_FAILED = (
+    "Le dépôt n'a pas pu être enregistré. Aucune donnée n'a été conservée : veuillez "
+    "réessayer dans quelques instants."
+)
+
+
+class DepositRefused(Exception):
+    """The deposit cannot be made; ``message`` is for the user (French)."""
+
+    def __init__(self, message: str, *, field_errors: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field_errors = field_errors or {}
+
+
+# ---------------------------------------------------------------------------
+# Numbers
+# ---------------------------------------------------------------------------
+
+
+def next_number(session: Session, series: str, *, width: int = 6) -> str:
+    """Allocate the next number of ``series`` (e.g. FINSAS000042), concurrency-safe.
+
+    The UPDATE holds the counter's row lock until the caller's transaction
+    ends, so concurrent allocations are serialised and never collide.
+    """
+    table = NumberSeries.__table__
+    statement = (
+        sa.update(table)
+        .where(table.c.name == series)
+        .values(last_value=table.c.last_value + 1)
+        .returning(table.c.last_value)
+    )
+    value = session.execute(statement).scalar()
+    if value is None:  # first number of a series the migration did not seed
+        try:
+            with session.begin_nested():
+                session.add(NumberSeries(name=series, last_value=1))
+            value = 1
+        except IntegrityError:
+            value = session.execute(statement).scalar_one()
+    return f"{series}{value:0{width}d}"
+
+
+# ---------------------------------------------------------------------------
+# Eligibility
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SupplierSummary:
+    """The « Récapitulatif » block."""
+
+    ans_number: str
+    siret: str
+    company_name: str
+    address: str
+
+
+def supplier_summary(session: Session, supplier_id: int) -> SupplierSummary | None:
+    supplier = session.get(Supplier, supplier_id)
+    if supplier is None:
+        return None
+    return SupplierSummary(
+        ans_number=supplier.ans_number,
+        siret=supplier.siret,
+        company_name=supplier.company_name,
+        address=supplier.address,
+    )
+
+
+def find_request(session: Session, *, supplier_id: int, kind: FundingKind) -> FundingRequest | None:
+    return session.exec(
+        select(FundingRequest).where(
+            FundingRequest.supplier_id == supplier_id, FundingRequest.kind == kind.value
+        )
+    ).first()
+
+
+def advance_refusal(session: Session, *, supplier_id: int | None) -> str | None:
+    """Why this supplier cannot deposit an advance request now (None = it can)."""
+    if supplier_id is None:
+        return MSG_NOT_SUPPLIER
+    approved = session.exec(
+        select(Enrolment.id).where(
+            Enrolment.supplier_id == supplier_id,
+            Enrolment.status == EnrolmentStatus.APPROVED.value,
+        )
+    ).first()
+    if approved is None:
+        return MSG_NOT_ENROLLED
+    if find_request(session, supplier_id=supplier_id, kind=FundingKind.ADVANCE) is not None:
+        return MSG_ALREADY_DEPOSITED
+    if session.exec(
+        select(BankDetails.id).where(BankDetails.supplier_id == supplier_id)
+    ).first() is None:
+        return MSG_NO_BANK_DETAILS
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Deposit
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StagedDocument:
+    """A checked file waiting in staging for the deposit."""
+
+    kind: str
+    key: str
+    original_name: str
+    size_bytes: int
+    sha256: str
+    mime_type: str
+
+
+def stage_document(
+    data: bytes, filename: str, *, kind: AttachmentKind, storage_dir: Path
+) -> StagedDocument:
+    """Check an uploaded file (raises ``uploads.DocumentRejected``) and stage it."""
+    checked = uploads.check_document(data, filename, field_label=kind.label)
+    stored = storage.stage_bytes(data, storage_dir=storage_dir)
+    return StagedDocument(
+        kind=kind.value,
+        key=stored.key,
+        original_name=checked.original_name,
+        size_bytes=checked.size_bytes,
+        sha256=checked.sha256,
+        mime_type=checked.mime_type,
+    )
+
+
+@dataclass(frozen=True)
+class DepositResult:
+    funding_request_id: int
+    dossier_number: str
+    deposited_at: datetime
+
+
+def _recheck(document: StagedDocument, kind: AttachmentKind, storage_dir: Path) -> None:
+    """The staged bytes must still be the file that was checked."""
+    try:
+        data = storage.read_staged(document.key, storage_dir=storage_dir)
+    except (FileNotFoundError, ValueError):
+        raise DepositRefused(
+            MSG_DOCUMENT_REQUIRED, field_errors={kind.value: MSG_DOCUMENT_REQUIRED}
+        ) from None
+    checked = uploads.check_document(data, document.original_name, field_label=kind.label)
+    if checked.sha256 != document.sha256:
+        raise DepositRefused(MSG_DEPOSIT_FAILED)
+
+
+def deposit_advance(
+    session: Session,
+    *,
+    supplier_id: int | None,
+    user_id: int,
+    recipient: str,
+    documents: dict[str, StagedDocument],
+    storage_dir: Path,
+    amount: int,
+    assistance_url: str,
+    now: datetime | None = None,
+) -> DepositResult:
+    """Deposit the advance request — and COMMIT (files and rows together).
+
+    Raises ``DepositRefused`` (nothing stored) when a rule is not met.
+    """
+    now = now or utcnow()
+    refusal = advance_refusal(session, supplier_id=supplier_id)
+    if refusal is not None:
+        raise DepositRefused(refusal)
+    missing = {k.value: MSG_DOCUMENT_REQUIRED for k in ADVANCE_DOCUMENTS if k.value not in documents}
+    if missing:
+        raise DepositRefused(
+            "Les 3 pièces jointes sont obligatoires.", field_errors=missing
+        )
+    for kind in ADVANCE_DOCUMENTS:
+        try:
+            _recheck(documents[kind.value], kind, storage_dir)
+        except uploads.DocumentRejected as exc:
+            raise DepositRefused(exc.message, field_errors={kind.value: exc.message}) from None
+
+    bank = session.exec(select(BankDetails).where(BankDetails.supplier_id == supplier_id)).one()
+    promoted: list[str] = []
+    try:
+        number = next_number(session, DOSSIER_SERIES)
+        request = FundingRequest(
+            dossier_number=number,
+            supplier_id=supplier_id,
+            kind=FundingKind.ADVANCE.value,
+            status=FundingStatus.IN_PROGRESS.value,
+            deposited_at=now,
+            status_changed_at=now,
+            deposited_by_id=user_id,
+            amount=amount,
+            vat_label=VAT_LABEL,
+            iban=bank.iban,
+            bic=bank.bic,
+            bank_holder=bank.holder,
+            bank_domiciliation=bank.domiciliation,
+        )
+        session.add(request)
+        session.flush()  # the one-request-per-kind constraint answers here
+        for kind in ADVANCE_DOCUMENTS:
+            document = documents[kind.value]
+            session.add(
+                Attachment(
+                    kind=kind.value,
+                    original_name=document.original_name,
+                    size_bytes=document.size_bytes,
+                    sha256=document.sha256,
+                    mime_type=document.mime_type,
+                    storage_key=document.key,
+                    uploaded_at=now,
+                    uploaded_by_id=user_id,
+                    funding_request_id=request.id,
+                )
+            )
+        session.add(
+            AuditEvent(
+                action="funding_deposited",
+                actor_user_id=user_id,
+                funding_request_id=request.id,
+                occurred_at=now,
+                new_status=request.status,
+            )
+        )
+        content = mail_templates.advance_deposit_confirmation(
+            number, now, assistance_url=assistance_url
+        )
+        mail.queue_email(
+            session,
+            template=TemplateName.ADVANCE_DEPOSIT_CONFIRMATION,
+            to=recipient,
+            subject=content.subject,
+            text=content.text,
+            html=content.html,
+            user_id=user_id,
+            funding_request_id=request.id,
+        )
+        session.flush()
+        for kind in ADVANCE_DOCUMENTS:
+            storage.promote(documents[kind.value].key, storage_dir=storage_dir)
+            promoted.append(documents[kind.value].key)
+        session.commit()
+    except IntegrityError:
+        _undo(session, promoted, storage_dir)
+        if find_request(session, supplier_id=supplier_id, kind=FundingKind.ADVANCE):
+            raise DepositRefused(MSG_ALREADY_DEPOSITED) from None
+        raise DepositRefused(MSG_DEPOSIT_FAILED) from None
+    except BaseException:
+        _undo(session, promoted, storage_dir)
+        raise
+    return DepositResult(
+        funding_request_id=request.id, dossier_number=number, deposited_at=now
+    )
+
+
+def _undo(session: Session, promoted: list[str], storage_dir: Path) -> None:
+    session.rollback()
+    for key in promoted:
+        storage.demote(key, storage_dir=storage_dir)
+
+
+# ---------------------------------------------------------------------------
+# Consultation (« Suivi de ma demande de financement »)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    id: int
+    label: str
+    file_name: str
+    size: str
+    deposited_on: str
+    review_label: str
+
+
+@dataclass(frozen=True)
+class EmailView:
+    id: int
+    date: str
+    subject: str
+    status_label: str
+    body: str
+
+
+@dataclass(frozen=True)
+class FundingView:
+    kind_label: str
+    dossier_number: str
+    deposited_on: str
+    status_label: str
+    status_changed_on: str
+    vat_label: str
+    amount: str
+    info_control_label: str
+    bank_control_label: str
+    iban: str
+    bic: str
+    holder: str
+    domiciliation: str
+    documents_badge: str
+    documents: list[DocumentView]
+    emails: list[EmailView]
+
+
+def _paris(value: datetime) -> datetime:
+    """Stored timestamps are UTC (SQLite hands them back naive)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(PARIS)
+
+
+def _date(value: datetime) -> str:
+    return _paris(value).strftime("%d/%m/%Y")
+
+
+def _datetime(value: datetime) -> str:
+    return _paris(value).strftime("%d/%m/%Y à %H:%M")
+
+
+def group_iban(iban: str) -> str:
+    compact = "".join(iban.split()).upper()
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def documents_badge(statuses: list[str]) -> str:
+    """« A instruire » until every piece is decided, then OK or KO."""
+    if not statuses or ReviewStatus.PENDING.value in statuses:
+        return ReviewStatus.PENDING.label
+    if ReviewStatus.NON_COMPLIANT.value in statuses:
+        return ControlStatus.KO.label
+    return ControlStatus.OK.label
+
+
+def funding_view(session: Session, *, supplier_id: int, kind: FundingKind) -> FundingView | None:
+    request = find_request(session, supplier_id=supplier_id, kind=kind)
+    if request is None:
+        return None
+    attachments = session.exec(
+        select(Attachment)
+        .where(Attachment.funding_request_id == request.id)
+        .order_by(Attachment.id)
+    ).all()
+    # Every automatic email of the dossier with its delivery status (sent or queued).
+    emails = session.exec(
+        select(EmailMessage)
+        .where(EmailMessage.funding_request_id == request.id)
+        .order_by(EmailMessage.created_at.desc(), EmailMessage.id.desc())
+    ).all()
+    return FundingView(
+        kind_label=FundingKind(request.kind).label,
+        dossier_number=request.dossier_number,
+        deposited_on=_date(request.deposited_at),
+        status_label=FundingStatus(request.status).label,
+        status_changed_on=_date(request.status_changed_at),
+        vat_label=request.vat_label,
+        amount=f"{request.amount}",
+        info_control_label=ControlStatus(request.info_control).label,
+        bank_control_label=ControlStatus(request.bank_control).label,
+        iban=group_iban(request.iban),
+        bic=request.bic,
+        holder=request.bank_holder,
+        domiciliation=request.bank_domiciliation,
+        documents_badge=documents_badge([a.review_status for a in attachments]),
+        documents=[
+            DocumentView(
+                id=a.id,
+                label=AttachmentKind(a.kind).label,
+                file_name=a.original_name,
+                size=uploads.format_size(a.size_bytes),
+                deposited_on=_date(a.uploaded_at),
+                review_label=ReviewStatus(a.review_status).label,
+            )
+            for a in attachments
+        ],
+        emails=[
+            EmailView(
+                id=e.id,
+                date=_datetime(e.sent_at or e.created_at),
+                subject=e.subject,
+                status_label=EmailStatus(e.status).label,
+                body=e.body_text,
+            )
+            for e in emails
+        ],
+    )

@@ -1,0 +1,148 @@
+"""« Ma demande de financement » → « Ma demande d'avance » (guide section 2)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from segur_app import routes
+from segur_app.components.forms import alert, alert_if, buttons
+from segur_app.components.funding import funding_steps, recap_list
+from segur_app.components.links import button_link
+from segur_app.components.private import private_page
+from segur_app.domain.funding import ADVANCE_DOCUMENTS
+from segur_app.domain.models import AttachmentKind
+from segur_app.domain.uploads import ACCEPT_HINT, MAX_UPLOAD_BYTES
+from segur_app.state.funding import NO_FILE, AdvanceState
+
+
+def _document_field(index: int, kind: AttachmentKind) -> rx.Component:
+    slot = AdvanceState.slots[index]
+    upload_id = f"piece-{kind.value}"
+    hint_id = f"aide-{kind.value}"
+    return rx.el.div(
+        # The label wraps the (hidden) file input: it is the input's accessible name.
+        rx.el.label(
+            rx.el.span(f"{index + 1} - {kind.label} *", class_name="fr-label"),
+            rx.el.span(ACCEPT_HINT, class_name="fr-hint-text", id=hint_id),
+            rx.upload.root(
+                rx.el.span("Parcourir...", class_name="fr-btn fr-btn--secondary fr-btn--sm"),
+                id=upload_id,
+                multiple=False,
+                max_files=1,
+                no_drag=False,
+                max_size=MAX_UPLOAD_BYTES,
+                on_drop=AdvanceState.stage_file(kind.value, rx.upload_files(upload_id=upload_id)),
+                on_drop_rejected=AdvanceState.client_rejected(kind.value),
+                class_name="segur-upload",
+            ),
+            class_name="segur-upload__label",
+        ),
+        rx.el.p(
+            rx.cond(
+                slot.file_name != "",
+                rx.fragment(slot.file_name, " (", slot.size, ")"),
+                NO_FILE,
+            ),
+            class_name="fr-text--sm fr-mb-1w segur-upload__file",
+            aria_live="polite",
+        ),
+        rx.cond(
+            slot.file_name != "",
+            rx.el.button(
+                "Retirer le fichier",
+                rx.el.span(f" « {kind.label} »", class_name="fr-sr-only"),
+                type="button",
+                on_click=AdvanceState.remove_file(kind.value),
+                class_name="fr-btn fr-btn--tertiary-no-outline fr-btn--sm fr-icon-delete-line fr-btn--icon-left",
+            ),
+        ),
+        rx.cond(
+            slot.error != "",
+            rx.el.p(slot.error, class_name="fr-error-text", role="alert"),
+        ),
+        class_name=rx.cond(slot.error != "", "fr-upload-group fr-input-group--error fr-mb-4w",
+                           "fr-upload-group fr-mb-4w"),
+    )
+
+
+def _cancel_confirmation() -> rx.Component:
+    return rx.cond(
+        AdvanceState.confirm_cancel,
+        rx.el.div(
+            rx.el.h3("Abandonner la demande ?", class_name="fr-alert__title"),
+            rx.el.p("Les fichiers choisis ne seront pas conservés et aucune demande ne sera déposée."),
+            buttons(
+                rx.el.button("Oui, abandonner", type="button", on_click=AdvanceState.cancel,
+                             class_name="fr-btn"),
+                rx.el.button("Non, continuer ma demande", type="button",
+                             on_click=AdvanceState.keep_editing,
+                             class_name="fr-btn fr-btn--secondary"),
+            ),
+            class_name="fr-alert fr-alert--warning fr-mt-3w",
+            role="alertdialog",
+            aria_label="Abandonner la demande ?",
+        ),
+    )
+
+
+def _form() -> rx.Component:
+    return rx.el.section(
+        rx.el.h2("Ma demande d'avance"),
+        rx.el.h3("Informations de la demande"),
+        alert_if(AdvanceState.form_error),
+        *[_document_field(i, kind) for i, kind in enumerate(ADVANCE_DOCUMENTS)],
+        rx.el.div(
+            rx.el.label(f"{len(ADVANCE_DOCUMENTS) + 1} - Montant de l'avance",
+                        class_name="fr-label", html_for="montant-avance"),
+            rx.el.input(id="montant-avance", value=AdvanceState.amount, read_only=True,
+                        class_name="fr-input", aria_readonly="true"),
+            class_name="fr-input-group fr-mb-4w",
+        ),
+        buttons(
+            rx.el.button(
+                rx.cond(AdvanceState.submitting, "Dépôt en cours…", "Valider"),
+                type="button", on_click=AdvanceState.submit,
+                disabled=AdvanceState.submitting, class_name="fr-btn",
+            ),
+            rx.el.button("Annuler", type="button", on_click=AdvanceState.ask_cancel,
+                         class_name="fr-btn fr-btn--secondary"),
+        ),
+        _cancel_confirmation(),
+    )
+
+
+def _deposited() -> rx.Component:
+    return rx.fragment(
+        rx.el.div(
+            rx.el.h2("Votre demande d'avance a bien été déposée", class_name="fr-alert__title"),
+            rx.el.p(
+                "Numéro de dossier : ", rx.el.strong(AdvanceState.deposited_number),
+                ". Un courriel de confirmation vous a été envoyé.",
+            ),
+            class_name="fr-alert fr-alert--success fr-mb-4w",
+            role="status",
+        ),
+        button_link("Suivi de ma demande de financement", routes.FUNDING_TRACKING),
+    )
+
+
+@private_page(route=routes.FUNDING_ADVANCE, title="Ma demande d'avance",
+              heading="Ma demande de financement", on_load=AdvanceState.load)
+def funding_advance() -> rx.Component:
+    return rx.fragment(
+        funding_steps(1),
+        rx.el.section(
+            rx.el.h2("Récapitulatif"),
+            rx.cond(AdvanceState.summary, recap_list(AdvanceState.summary)),
+            class_name="fr-mb-4w",
+        ),
+        rx.cond(
+            AdvanceState.deposited_number != "",
+            _deposited(),
+            rx.cond(
+                AdvanceState.refusal != "",
+                alert(AdvanceState.refusal),
+                _form(),
+            ),
+        ),
+    )

@@ -1,0 +1,247 @@
+"""« Ma demande d'avance » (deposit form) and « Suivi de ma demande de financement »."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import reflex as rx
+
+from segur_app import routes
+from segur_app.core.config import get_settings
+from segur_app.core.db import session_scope
+from segur_app.domain import funding, storage, uploads
+from segur_app.domain.funding import (
+    ADVANCE_DOCUMENTS,
+    DepositRefused,
+    FundingView,
+    StagedDocument,
+    SupplierSummary,
+)
+from segur_app.domain.models import AttachmentKind, FundingKind, UserAccount
+from segur_app.state.base import SessionState, in_transaction
+
+NO_FILE = "Aucun fichier sélectionné."
+
+
+@dataclass
+class DocumentSlot:
+    """One file picker of the form, as displayed."""
+
+    kind: str
+    number: int
+    label: str
+    file_name: str = ""
+    size: str = ""
+    error: str = ""
+
+
+def _empty_slots() -> list[DocumentSlot]:
+    return [
+        DocumentSlot(kind=kind.value, number=n, label=kind.label)
+        for n, kind in enumerate(ADVANCE_DOCUMENTS, start=1)
+    ]
+
+
+class AdvanceState(SessionState):
+    summary: SupplierSummary | None = None
+    refusal: str = ""
+    amount: str = ""
+    slots: list[DocumentSlot] = _empty_slots()
+    form_error: str = ""
+    deposited_number: str = ""
+    submitting: bool = False
+    confirm_cancel: bool = False
+
+    # Backend only: what was staged for each kind (keys never reach the browser).
+    _staged: dict[str, StagedDocument] = {}
+
+    # -- helpers ----------------------------------------------------------------
+
+    def _storage_dir(self):
+        return get_settings().storage_dir
+
+    def _discard_all(self) -> None:
+        for staged in self._staged.values():
+            storage.discard_staged(staged.key, storage_dir=self._storage_dir())
+        self._staged = {}
+        self.slots = _empty_slots()
+
+    def _update_slot(self, kind: str, **changes) -> None:
+        self.slots = [
+            DocumentSlot(**{**slot.__dict__, **changes}) if slot.kind == kind else slot
+            for slot in self.slots
+        ]
+
+    # -- events -----------------------------------------------------------------
+
+    @rx.event
+    async def load(self):
+        user, redirect = await self._guard(staff=False)
+        if redirect:
+            return redirect
+        self.form_error = ""
+        self.confirm_cancel = False
+        self.submitting = False
+
+        def work(session):
+            return (
+                funding.supplier_summary(session, user.supplier_id),
+                funding.advance_refusal(session, supplier_id=user.supplier_id),
+            )
+
+        summary, refusal = await in_transaction(work)
+        self.deposited_number = ""
+        if refusal == funding.MSG_ALREADY_DEPOSITED:
+            # Once deposited, the menu entry opens the consultation screen.
+            self._discard_all()
+            return rx.redirect(routes.FUNDING_TRACKING)
+        self.summary = summary
+        self.refusal = refusal or ""
+        self.amount = str(get_settings().advance_amount)
+        return None
+
+    @rx.event
+    async def stage_file(self, kind: str, files: list[rx.UploadFile]):
+        """A file was chosen for ``kind``: check it now, keep it in staging."""
+        _, redirect = await self._guard(staff=False)
+        if redirect:
+            return redirect
+        try:
+            attachment_kind = AttachmentKind(kind)
+        except ValueError:
+            return None
+        if attachment_kind not in ADVANCE_DOCUMENTS or not files:
+            return None
+        upload = files[0]
+        # Never read much more than the limit (the ASGI guard caps the request too).
+        data = await upload.read(uploads.MAX_UPLOAD_BYTES + 1)
+        name = upload.name or upload.filename or ""
+        try:
+            staged = await asyncio.to_thread(
+                funding.stage_document, data, name, kind=attachment_kind,
+                storage_dir=self._storage_dir(),
+            )
+        except uploads.DocumentRejected as exc:
+            self._update_slot(kind, error=exc.message)
+            return None
+        previous = self._staged.get(kind)
+        if previous is not None:
+            storage.discard_staged(previous.key, storage_dir=self._storage_dir())
+        self._staged = {**self._staged, kind: staged}
+        self._update_slot(kind, file_name=staged.original_name,
+                          size=uploads.format_size(staged.size_bytes), error="")
+        self.form_error = ""
+        return None
+
+    @rx.event
+    def client_rejected(self, kind: str, rejections: list[dict]):
+        """The browser refused the file before sending it (too large, several files)."""
+        codes = {e.get("code") for r in rejections for e in r.get("errors", [])}
+        label = AttachmentKind(kind).label if kind in {k.value for k in ADVANCE_DOCUMENTS} else ""
+        if "file-too-large" in codes:
+            message = f"{label} : le fichier dépasse la taille maximum de 4 Mo."
+        else:
+            message = f"{label} : un seul fichier peut être joint."
+        self._update_slot(kind, error=message)
+
+    @rx.event
+    async def remove_file(self, kind: str):
+        _, redirect = await self._guard(staff=False)
+        if redirect:
+            return redirect
+        previous = self._staged.get(kind)
+        if previous is not None:
+            storage.discard_staged(previous.key, storage_dir=self._storage_dir())
+            self._staged = {k: v for k, v in self._staged.items() if k != kind}
+        self._update_slot(kind, file_name="", size="", error="")
+        return None
+
+    @rx.event
+    async def submit(self):
+        user, redirect = await self._guard(staff=False)
+        if redirect:
+            yield redirect
+            return
+        if self.submitting or self.deposited_number:
+            return
+        self.submitting = True
+        yield
+        staged = dict(self._staged)
+        settings = get_settings()
+
+        def work():
+            with session_scope() as session:
+                account = session.get(UserAccount, user.id)
+                return funding.deposit_advance(
+                    session,
+                    supplier_id=user.supplier_id,
+                    user_id=user.id,
+                    recipient=account.email,
+                    documents=staged,
+                    storage_dir=settings.storage_dir,
+                    amount=settings.advance_amount,
+                    assistance_url=settings.public_url + routes.ASSISTANCE,
+                )
+
+        try:
+            result = await asyncio.to_thread(work)
+        except DepositRefused as exc:
+            self.submitting = False
+            self.form_error = exc.message
+            for kind, message in exc.field_errors.items():
+                self._update_slot(kind, error=message)
+            if exc.message == funding.MSG_ALREADY_DEPOSITED:
+                self._discard_all()
+            return
+        self._staged = {}
+        self.slots = _empty_slots()
+        self.submitting = False
+        self.deposited_number = result.dossier_number
+
+    @rx.event
+    async def ask_cancel(self):
+        _, redirect = await self._guard(staff=False)
+        if redirect:
+            return redirect
+        if self._staged:
+            self.confirm_cancel = True
+            return None
+        return rx.redirect(routes.PRIVATE_HOME)
+
+    @rx.event
+    def keep_editing(self):
+        self.confirm_cancel = False
+
+    @rx.event
+    async def cancel(self):
+        _, redirect = await self._guard(staff=False)
+        if redirect:
+            return redirect
+        self._discard_all()
+        self.confirm_cancel = False
+        self.form_error = ""
+        return rx.redirect(routes.PRIVATE_HOME)
+
+
+class TrackingState(SessionState):
+    view: FundingView | None = None
+    has_request: bool = False
+    summary: SupplierSummary | None = None
+
+    @rx.event
+    async def load(self):
+        user, redirect = await self._guard(staff=False)
+        if redirect:
+            return redirect
+
+        def work(session):
+            return (
+                funding.supplier_summary(session, user.supplier_id),
+                funding.funding_view(session, supplier_id=user.supplier_id,
+                                     kind=FundingKind.ADVANCE),
+            )
+
+        self.summary, self.view = await in_transaction(work)
+        self.has_request = self.view is not None
+        return None
