@@ -69,3 +69,12 @@ def test_reset_replaces_everything_and_removes_files(db, tmp_path):
     assert len(db.exec(select(Supplier)).all()) == 1
     with pytest.raises(FileNotFoundError):
         storage.read_bytes(first_key, storage_dir=tmp_path)
+
+
+def test_demo_enrolment_number_comes_from_the_series(db, tmp_path):
+    from segur_app.domain.numbering import ENROLMENT_SERIES, next_number
+
+    demo.load_demo_data(db, storage_dir=tmp_path, env="development")
+    db.commit()
+    assert db.exec(select(Enrolment.number)).one() == "ENRSAS000001"
+    assert next_number(db, ENROLMENT_SERIES) == "ENRSAS000002"

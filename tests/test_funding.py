@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from segur_app.domain import demo, funding, mail, storage
+from segur_app.domain import demo, funding, mail, numbering, storage
 from segur_app.domain.funding import ADVANCE_DOCUMENTS, DepositRefused
 from segur_app.domain.models import (
     Attachment,
@@ -72,15 +72,15 @@ def final_files(storage_dir: Path) -> list[Path]:
 
 
 def test_numbers_are_sequential_per_series(db):
-    assert [funding.next_number(db, "FINSAS") for _ in range(3)] == [
+    assert [numbering.next_number(db, "FINSAS") for _ in range(3)] == [
         "FINSAS000001", "FINSAS000002", "FINSAS000003",
     ]
-    assert funding.next_number(db, "ENRSAS") == "ENRSAS000001"
+    assert numbering.next_number(db, "ENRSAS") == "ENRSAS000001"
     db.commit()
 
 
 def test_concurrent_allocation_never_repeats_a_number(engine, db):
-    funding.next_number(db, "FINSAS")  # create the series row
+    numbering.next_number(db, "FINSAS")  # create the series row
     db.commit()
     numbers: list[str] = []
     errors: list[BaseException] = []
@@ -90,7 +90,7 @@ def test_concurrent_allocation_never_repeats_a_number(engine, db):
         try:
             for _ in range(5):
                 with Session(engine) as session:
-                    number = funding.next_number(session, "FINSAS")
+                    number = numbering.next_number(session, "FINSAS")
                     session.commit()
                 with lock:
                     numbers.append(number)

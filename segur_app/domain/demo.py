@@ -29,6 +29,7 @@ from segur_app.domain.models import (
     UserAccount,
     utcnow,
 )
+from segur_app.domain.numbering import ENROLMENT_SERIES, next_number
 from segur_app.domain.pdf import simple_pdf
 
 SUPPLIER_IDENTIFIANT = "test.ecomplementaire"
@@ -117,7 +118,8 @@ def load_demo_data(
 
     session.add(
         Enrolment(
-            number="ENRSAS000001",
+            # Drawn from the series, so later enrolments never collide with it.
+            number=next_number(session, ENROLMENT_SERIES),
             supplier_id=supplier.id,
             status=EnrolmentStatus.APPROVED.value,
             submitted_at=datetime(2023, 2, 1, 9, 0, tzinfo=timezone.utc),

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from segur_app.domain import mail, mail_templates, storage, uploads
 from segur_app.domain.accounts import audit
 from segur_app.domain.mail_templates import PARIS, TemplateName
+from segur_app.domain.numbering import DOSSIER_SERIES, next_number
 from segur_app.domain.models import (
     Attachment,
     AttachmentKind,
@@ -38,14 +38,11 @@ from segur_app.domain.models import (
     FundingKind,
     FundingRequest,
     FundingStatus,
-    NumberSeries,
     ReviewStatus,
     Supplier,
     utcnow,
 )
 
-DOSSIER_SERIES = "FINSAS"
-ENROLMENT_SERIES = "ENRSAS"
 
 ADVANCE_DOCUMENTS: tuple[AttachmentKind, ...] = (
     AttachmentKind.PV_MISE_EN_SERVICE,
@@ -80,35 +77,6 @@ class DepositRefused(Exception):
         super().__init__(message)
         self.message = message
         self.field_errors = field_errors or {}
-
-
-# ---------------------------------------------------------------------------
-# Numbers
-# ---------------------------------------------------------------------------
-
-
-def next_number(session: Session, series: str, *, width: int = 6) -> str:
-    """Allocate the next number of ``series`` (e.g. FINSAS000042), concurrency-safe.
-
-    The UPDATE holds the counter's row lock until the caller's transaction
-    ends, so concurrent allocations are serialised and never collide.
-    """
-    table = NumberSeries.__table__
-    statement = (
-        sa.update(table)
-        .where(table.c.name == series)
-        .values(last_value=table.c.last_value + 1)
-        .returning(table.c.last_value)
-    )
-    value = session.execute(statement).scalar()
-    if value is None:  # first number of a series the migration did not seed
-        try:
-            with session.begin_nested():
-                session.add(NumberSeries(name=series, last_value=1))
-            value = 1
-        except IntegrityError:
-            value = session.execute(statement).scalar_one()
-    return f"{series}{value:0{width}d}"
 
 
 # ---------------------------------------------------------------------------
