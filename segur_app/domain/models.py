@@ -305,6 +305,8 @@ class FundingRequest(SQLModel, table=True):
         ControlStatus.check("info_control"),
         ControlStatus.check("bank_control"),
         sa.CheckConstraint("amount >= 0", name="amount_positive"),
+        # Staff lists filter by kind/status and sort by deposit date.
+        sa.Index("ix_funding_request_kind_status_deposited", "kind", "status", "deposited_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -367,6 +369,21 @@ class Attachment(SQLModel, table=True):
 
     review_status: str = Field(default=ReviewStatus.PENDING.value, max_length=16)
     review_comment: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class StaffNote(SQLModel, table=True):
+    """Private note of an ASP agent on a dossier (never shown to suppliers)."""
+
+    __tablename__ = "staff_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    funding_request_id: int | None = Field(
+        default=None, foreign_key="funding_request.id", index=True
+    )
+    enrolment_id: int | None = Field(default=None, foreign_key="enrolment.id", index=True)
+    author_id: int = Field(foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    text: str = Field(sa_type=sa.Text)
 
 
 class NumberSeries(SQLModel, table=True):

@@ -1,0 +1,232 @@
+"""Staff instruction of funding requests: lists, controls, decisions, conflicts, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlmodel import Session, select
+
+from segur_app.domain import instruction
+from segur_app.domain.instruction import Conflict, InstructionError, RequestFilters
+from segur_app.domain.models import (
+    Attachment,
+    AuditEvent,
+    EmailMessage,
+    FundingRequest,
+    Supplier,
+)
+from tests.test_funding import deposit, storage_dir, supplier  # noqa: F401  (fixtures)
+
+ASSISTANCE = "http://localhost:3000/contacter-assistance"
+
+
+@pytest.fixture
+def dossier(db, supplier, storage_dir):  # noqa: F811
+    result = deposit(db, supplier, storage_dir)
+    return db.get(FundingRequest, result.funding_request_id)
+
+
+def add_dossiers(db, count: int, *, start: datetime, company: str = "EDITEUR"):
+    """Bulk dossiers of distinct suppliers, one per day from ``start``."""
+    rows = []
+    for n in range(count):
+        supplier = Supplier(ans_number=f"tndSAS{n + 100:04d}", siret=f"{n + 100:014d}",
+                            company_name=f"{company} {n:02d}", street="x",
+                            postal_code="75001", city="PARIS")
+        db.add(supplier)
+        db.flush()
+        request = FundingRequest(dossier_number=f"FINSAS{n + 500:06d}", supplier_id=supplier.id,
+                                 kind="avance" if n % 2 == 0 else "solde",
+                                 status="en_cours" if n % 3 else "validee",
+                                 amount=30000, deposited_at=start + timedelta(days=n))
+        db.add(request)
+        rows.append(request)
+    db.commit()
+    return rows
+
+
+def staff(supplier):  # noqa: F811
+    return supplier.staff_user_id
+
+
+def test_list_filters_search_sort_and_paginate(db):
+    add_dossiers(db, 25, start=datetime(2024, 1, 1, 10, tzinfo=timezone.utc))
+    rows, total = instruction.list_requests(db, filters=RequestFilters(), page=1, page_size=10)
+    assert total == 25 and len(rows) == 10
+    assert rows[0].dossier_number == "FINSAS000524"  # newest first
+    page3, _ = instruction.list_requests(db, filters=RequestFilters(), page=3, page_size=10)
+    assert len(page3) == 5
+
+    _, avances = instruction.list_requests(db, filters=RequestFilters(kind="avance"))
+    assert avances == 13
+    _, validated = instruction.list_requests(db, filters=RequestFilters(status="validee"))
+    assert validated == 9
+    _, january = instruction.list_requests(
+        db, filters=RequestFilters(deposited_from=date(2024, 1, 5), deposited_to=date(2024, 1, 9)))
+    assert january == 5
+    for term, expected in (("FINSAS000507", 1), ("editeur 1", 10), ("00000000000103", 1),
+                           ("tndsas0104", 1), ("inconnu", 0)):
+        _, found = instruction.list_requests(db, filters=RequestFilters(search=term))
+        assert found == expected, term
+    by_name, _ = instruction.list_requests(db, filters=RequestFilters(sort="denomination"),
+                                           page_size=3)
+    assert [r.company_name for r in by_name] == ["EDITEUR 00", "EDITEUR 01", "EDITEUR 02"]
+    # Unknown filter values are ignored rather than trusted.
+    _, everything = instruction.list_requests(db, filters=RequestFilters(status="' OR 1=1 --"))
+    assert everything == 25
+
+
+def test_previous_and_next_follow_the_filtered_order(db):
+    rows = add_dossiers(db, 6, start=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    filters = RequestFilters(kind="avance")  # dossiers 0, 2, 4; newest first: 4, 2, 0
+    previous, following = instruction.neighbours(db, filters=filters, request_id=rows[2].id)
+    assert (previous, following) == (rows[4].id, rows[0].id)
+    assert instruction.neighbours(db, filters=filters, request_id=rows[4].id) == (None, rows[2].id)
+    numbered = RequestFilters(sort="numero")
+    assert instruction.neighbours(db, filters=numbered, request_id=rows[0].id) == (None, rows[1].id)
+
+
+def test_counters(db, dossier):
+    add_dossiers(db, 6, start=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    advance, balance = instruction.counters(db)
+    # Advances: dossier 0 is validated; the demo dossier and dossiers 2, 4 are untouched.
+    assert (advance.to_review, advance.in_progress, advance.validated, advance.rejected) == (3, 0, 1, 0)
+    assert advance.amount_requested == 4 * 30000 and advance.amount_validated == 30000
+    assert (balance.to_review, balance.validated) == (2, 1)
+
+
+def approve_everything(db, dossier, staff_id) -> int:
+    version = dossier.version
+    for block in ("info", "bank"):
+        version = instruction.set_block_control(db, request_id=dossier.id, block=block,
+                                                decision="ok", staff_id=staff_id,
+                                                expected_version=version)
+    for attachment in db.exec(select(Attachment).where(Attachment.funding_request_id == dossier.id)):
+        version = instruction.review_attachment(db, attachment_id=attachment.id,
+                                                decision="conforme", staff_id=staff_id,
+                                                expected_version=version)
+    return version
+
+
+def test_validation_requires_every_control_then_emails_the_supplier(db, dossier, supplier):  # noqa: F811
+    staff_id = supplier.staff_user_id
+    with pytest.raises(InstructionError, match="tous les contrôles"):
+        instruction.decide(db, request_id=dossier.id, validate=True, staff_id=staff_id,
+                           expected_version=dossier.version, assistance_url=ASSISTANCE)
+    with pytest.raises(InstructionError, match="commentaire"):
+        instruction.set_block_control(db, request_id=dossier.id, block="bank", decision="ko",
+                                      staff_id=staff_id, expected_version=dossier.version)
+    detail = instruction.dossier_detail(db, request_id=dossier.id)
+    assert detail.supplier_view.documents_badge == "A instruire" and not detail.can_validate
+
+    version = approve_everything(db, dossier, staff_id)
+    detail = instruction.dossier_detail(db, request_id=dossier.id)
+    assert detail.can_validate and detail.supplier_view.documents_badge == "Contrôle OK"
+    assert detail.supplier_view.info_control_label == "Contrôle OK"
+
+    when = datetime(2023, 6, 1, 12, tzinfo=timezone.utc)
+    instruction.decide(db, request_id=dossier.id, validate=True, staff_id=staff_id,
+                       expected_version=version, assistance_url=ASSISTANCE, now=when)
+    db.refresh(dossier)
+    assert dossier.status == "validee" and dossier.decided_by_id == staff_id
+    view = instruction.dossier_detail(db, request_id=dossier.id).supplier_view
+    assert (view.status_label, view.status_changed_on) == ("Validée", "01/06/2023")
+    email = db.exec(select(EmailMessage).where(EmailMessage.template == "funding_decision")).one()
+    assert email.funding_request_id == dossier.id and dossier.dossier_number in email.subject + email.body_text
+    actions = [e.action for e in db.exec(select(AuditEvent).where(AuditEvent.funding_request_id == dossier.id))]
+    assert actions.count("funding_control") == 2 and actions.count("attachment_review") == 3
+    assert "funding_validated" in actions
+    # A decided dossier is frozen.
+    with pytest.raises(InstructionError, match="déjà fait l'objet"):
+        instruction.decide(db, request_id=dossier.id, validate=False, reason="x",
+                           staff_id=staff_id, expected_version=dossier.version,
+                           assistance_url=ASSISTANCE)
+
+
+def test_rejection_needs_a_reason_which_is_emailed(db, dossier, supplier):  # noqa: F811
+    staff_id = supplier.staff_user_id
+    with pytest.raises(InstructionError, match="motif"):
+        instruction.decide(db, request_id=dossier.id, validate=False, reason="  ",
+                           staff_id=staff_id, expected_version=dossier.version,
+                           assistance_url=ASSISTANCE)
+    instruction.decide(db, request_id=dossier.id, validate=False,
+                       reason="Procès-verbal non signé", staff_id=staff_id,
+                       expected_version=dossier.version, assistance_url=ASSISTANCE)
+    db.refresh(dossier)
+    assert dossier.status == "rejetee" and dossier.decision_reason == "Procès-verbal non signé"
+    email = db.exec(select(EmailMessage).where(EmailMessage.template == "funding_decision")).one()
+    assert "Procès-verbal non signé" in email.body_text
+
+
+def test_stale_version_is_a_conflict_not_an_overwrite(db, dossier, supplier):  # noqa: F811
+    staff_id = supplier.staff_user_id
+    shown = dossier.version
+    instruction.set_block_control(db, request_id=dossier.id, block="info", decision="ok",
+                                  staff_id=staff_id, expected_version=shown)
+    with pytest.raises(Conflict):
+        instruction.set_block_control(db, request_id=dossier.id, block="info", decision="ko",
+                                      comment="x", staff_id=staff_id, expected_version=shown)
+    db.refresh(dossier)
+    assert dossier.info_control == "ok"
+
+
+def test_two_agents_deciding_at_once_give_one_decision(engine, db, dossier, supplier):  # noqa: F811
+    staff_id = supplier.staff_user_id
+    version = approve_everything(db, dossier, staff_id)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def agent(validate: bool):
+        barrier.wait()
+        with Session(engine) as session:
+            try:
+                instruction.decide(session, request_id=dossier.id, validate=validate,
+                                   reason="" if validate else "Doublon", staff_id=staff_id,
+                                   expected_version=version, assistance_url=ASSISTANCE)
+                outcomes.append("decided")
+            except Conflict:
+                outcomes.append("conflict")
+
+    threads = [threading.Thread(target=agent, args=(v,)) for v in (True, False)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["conflict", "decided"]
+    decisions = db.exec(select(AuditEvent).where(
+        AuditEvent.funding_request_id == dossier.id,
+        AuditEvent.action.in_(["funding_validated", "funding_rejected"]))).all()
+    assert len(decisions) == 1
+    assert len(db.exec(select(EmailMessage).where(EmailMessage.template == "funding_decision")).all()) == 1
+
+
+def test_notes_and_history(db, dossier, supplier):  # noqa: F811
+    staff_id = supplier.staff_user_id
+    with pytest.raises(InstructionError):
+        instruction.add_note(db, request_id=dossier.id, text="   ", staff_id=staff_id)
+    instruction.add_note(db, request_id=dossier.id, text="Appeler le fournisseur", staff_id=staff_id)
+    instruction.set_block_control(db, request_id=dossier.id, block="bank", decision="ko",
+                                  comment="RIB illisible", staff_id=staff_id,
+                                  expected_version=dossier.version)
+    detail = instruction.dossier_detail(db, request_id=dossier.id)
+    assert [n.text for n in detail.notes] == ["Appeler le fournisseur"]
+    assert detail.notes[0].who == "Agent ASP"
+    assert detail.history[0].who == "Agent ASP"
+    assert "Coordonnées bancaires" in detail.history[0].what and "RIB illisible" in detail.history[0].what
+    assert detail.history[-1].what.startswith("Dépôt de la demande")
+    assert detail.bank_comment == "RIB illisible"
+
+
+def test_csv_export_opens_in_french_spreadsheets(db):
+    rows = add_dossiers(db, 3, start=datetime(2024, 2, 1, tzinfo=timezone.utc), company="=HYPERLINK")
+    data = instruction.export_csv(db, filters=RequestFilters(kind="avance"))
+    assert data.startswith("\ufeff".encode("utf-8"))
+    lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert lines[0] == instruction.CSV_HEADER
+    assert [line[0] for line in lines[1:]] == [rows[2].dossier_number, rows[0].dossier_number]
+    assert lines[1][2].startswith("'=HYPERLINK")  # formula neutralised
+    assert lines[1][5:8] == ["03/02/2024", "En cours", "30000"]
