@@ -42,10 +42,17 @@ ACCOUNT = "/mon-compte"
 STAFF_HOME = "/instruction"
 STAFF_ENROLMENTS = "/instruction/enrolements"
 STAFF_FUNDING_REQUESTS = "/instruction/demandes-financement"
-# Detail of one funding request; ``[reference]`` is a Reflex dynamic segment.
-STAFF_FUNDING_REQUEST = "/instruction/demandes-financement/[reference]"
+# One funding request; the dossier number and the list's filters in the query.
+STAFF_FUNDING_REQUEST = "/instruction/demandes-financement/dossier"
+# CSV export of the filtered list (served by segur_app/api/exports.py).
+STAFF_FUNDING_EXPORT = "/instruction/export/demandes-financement.csv"
 
-
-def staff_funding_request(reference: str) -> str:
-    """The concrete URL of one funding request for the staff screens."""
-    return STAFF_FUNDING_REQUEST.replace("[reference]", reference)
+# Query parameters of the staff lists (bookmarkable filters).
+PARAM_NUMBER = "numero"
+PARAM_STATUS = "statut"
+PARAM_KIND = "type"
+PARAM_FROM = "du"
+PARAM_TO = "au"
+PARAM_SEARCH = "q"
+PARAM_SORT = "tri"
+PARAM_PAGE = "page"

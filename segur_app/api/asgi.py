@@ -6,7 +6,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.types import ASGIApp
 
-from segur_app.api import documents
+from segur_app.api import documents, exports
 from segur_app.api.upload_guard import UPLOAD_REQUEST_LIMIT, UploadSizeGuard
 
 
@@ -17,6 +17,6 @@ def transform(reflex_app: ASGIApp) -> ASGIApp:
     soon as a request to /_upload announces or sends more than the limit.
     """
     return UploadSizeGuard(
-        Starlette(routes=[*documents.routes, Mount("", app=reflex_app)]),
+        Starlette(routes=[*documents.http_routes, *exports.http_routes, Mount("", app=reflex_app)]),
         max_body_bytes=UPLOAD_REQUEST_LIMIT,
     )

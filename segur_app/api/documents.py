@@ -26,7 +26,7 @@ INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
 def _load(token: str | None, attachment_id: int) -> tuple[int, bytes | None, Attachment | None]:
     with session_scope() as session:
         found = accounts.resolve_session(session, token)
-        if found is None:
+        if found is None or found[1].must_change_password:
             return 401, None, None
         _, user = found
         attachment = session.get(Attachment, attachment_id)
@@ -67,7 +67,7 @@ async def download(request: Request) -> Response:
     )
 
 
-routes = [Route(DOCUMENTS_PREFIX + "/{attachment_id}", download, methods=["GET"])]
+http_routes = [Route(DOCUMENTS_PREFIX + "/{attachment_id}", download, methods=["GET"])]
 
 
 def document_url(attachment_id: int) -> str:

@@ -314,6 +314,8 @@ class DossierDetail:
     version: int
     status: str
     decided: bool
+    supplier_id: int
+    dossier_number: str
     company_name: str
     supplier_view: FundingView
     info_control: str
@@ -355,7 +357,7 @@ ACTION_LABELS = {
 
 def _history_text(event: AuditEvent) -> str:
     label = ACTION_LABELS.get(event.action, event.action)
-    details = json.loads(event.details) if event.details else {}
+    details = _details(event.details)
     parts = [label]
     if event.old_status or event.new_status:
         old = _status_label(event.old_status)
@@ -365,6 +367,17 @@ def _history_text(event: AuditEvent) -> str:
         if details.get(key):
             parts.append(str(details[key]))
     return " — ".join(parts)
+
+
+def _details(raw: str | None) -> dict:
+    """Audit details are JSON objects, or free text for some writers."""
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {"comment": raw}
+    return value if isinstance(value, dict) else {"comment": str(value)}
 
 
 def _status_label(value: str | None) -> str:
@@ -419,6 +432,8 @@ def dossier_detail(session: Session, *, request_id: int) -> DossierDetail | None
         version=request.version,
         status=request.status,
         decided=request.status in (FundingStatus.VALIDATED.value, FundingStatus.REJECTED.value),
+        supplier_id=request.supplier_id,
+        dossier_number=request.dossier_number,
         company_name=supplier.company_name if supplier else "",
         supplier_view=view,
         info_control=request.info_control,

@@ -5,116 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from segur_app import routes
-from segur_app.api.documents import DOCUMENTS_PREFIX
-from segur_app.components.funding import badge, collapsible_block, labelled_value, recap_list
-from segur_app.components.links import anchor, button_link, internal_link
+from segur_app.components.dossier import blocks_section, recap_section
+from segur_app.components.links import button_link, internal_link
 from segur_app.components.private import private_page
 from segur_app.state.funding import TrackingState
-
-
-def _recap() -> rx.Component:
-    view = TrackingState.view
-    return rx.el.section(
-        rx.el.h2("1 - Ma demande récapitulatif"),
-        recap_list(TrackingState.summary),
-        rx.el.ul(
-            labelled_value("Numéro de dossier", view.dossier_number),
-            labelled_value("Date de dépôt", view.deposited_on),
-            rx.el.li(rx.el.span("Statut de la demande : ", class_name="segur-label"),
-                     badge(view.status_label)),
-            labelled_value("Date de changement de statut", view.status_changed_on),
-            class_name="segur-recap",
-        ),
-        class_name="fr-mb-4w",
-    )
-
-
-def _document_row(document) -> rx.Component:
-    return rx.el.tr(
-        rx.el.td(document.label),
-        rx.el.td(
-            anchor(
-                document.file_name,
-                href=DOCUMENTS_PREFIX + "/" + document.id.to_string(),
-                target="_blank",
-                title="Ouvrir « " + document.file_name + " » - nouvelle fenêtre",
-                class_name="fr-link",
-            ),
-        ),
-        rx.el.td(document.size),
-        rx.el.td(document.deposited_on),
-        rx.el.td(badge(document.review_label)),
-    )
-
-
-def _documents_table() -> rx.Component:
-    return rx.el.div(
-        rx.el.table(
-            rx.el.caption("Pièces jointes transmises", class_name="fr-sr-only"),
-            rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col") for h in (
-                "Pièce", "Fichier", "Taille", "Date de dépôt", "Statut")])),
-            rx.el.tbody(rx.foreach(TrackingState.view.documents, _document_row)),
-        ),
-        class_name="fr-table fr-table--no-caption",
-    )
-
-
-def _email_item(email) -> rx.Component:
-    return rx.el.li(
-        rx.el.details(
-            rx.el.summary(
-                rx.el.span(email.date, " — ", email.subject),
-                " ",
-                badge(email.status_label),
-            ),
-            rx.el.div(email.body, class_name="segur-pre-line fr-p-2w segur-email"),
-        ),
-        class_name="fr-mb-2w",
-    )
-
-
-def _blocks() -> rx.Component:
-    view = TrackingState.view
-    return rx.el.section(
-        rx.el.h2("2 - Informations de la demande"),
-        rx.el.div(
-            collapsible_block(
-                "Informations de la demande", view.info_control_label,
-                rx.el.ul(
-                    labelled_value("Taux de TVA", view.vat_label),
-                    labelled_value("Montant de l'avance", view.amount),
-                    class_name="segur-recap",
-                ),
-                block_id="bloc-informations",
-            ),
-            collapsible_block(
-                "Coordonnées bancaires", view.bank_control_label,
-                rx.el.ul(
-                    labelled_value("IBAN", view.iban),
-                    labelled_value("BIC", view.bic),
-                    labelled_value("Titulaire", view.holder),
-                    labelled_value("Domiciliation", view.domiciliation),
-                    class_name="segur-recap",
-                ),
-                block_id="bloc-coordonnees-bancaires",
-            ),
-            collapsible_block(
-                "Pièces justificatives", view.documents_badge, _documents_table(),
-                block_id="bloc-pieces-justificatives",
-            ),
-            collapsible_block(
-                "Courriels automatiques envoyés", None,
-                rx.cond(
-                    view.emails.length() > 0,
-                    rx.el.ul(rx.foreach(view.emails, _email_item), class_name="segur-plain-list"),
-                    rx.el.p("Aucun courriel envoyé pour le moment."),
-                ),
-                block_id="bloc-courriels",
-            ),
-            class_name="fr-accordions-group",
-        ),
-        class_name="fr-mb-4w",
-    )
 
 
 def _no_request() -> rx.Component:
@@ -128,7 +22,14 @@ def _no_request() -> rx.Component:
               on_load=TrackingState.load)
 def funding_tracking() -> rx.Component:
     return rx.fragment(
-        rx.cond(TrackingState.has_request, rx.fragment(_recap(), _blocks()), _no_request()),
+        rx.cond(
+            TrackingState.has_request,
+            rx.fragment(
+                recap_section(TrackingState.summary, TrackingState.view),
+                blocks_section(TrackingState.view),
+            ),
+            _no_request(),
+        ),
         rx.el.div(internal_link("← Retour", href=routes.PRIVATE_HOME, class_name="fr-link"),
                   class_name="fr-mt-4w"),
     )

@@ -72,16 +72,6 @@ UPCOMING_SCREENS: tuple[UpcomingScreen, ...] = (
         audience=Audience.ANY_USER,
     ),
     UpcomingScreen(
-        routes.STAFF_HOME, "Tableau de bord de l'instruction",
-        "Les agents de l'ASP y trouveront les demandes à instruire.",
-        audience=Audience.STAFF,
-    ),
-    UpcomingScreen(
-        routes.STAFF_FUNDING_REQUESTS, "Demandes de financement à instruire",
-        "Les agents de l'ASP y instruiront les demandes de financement.",
-        audience=Audience.STAFF,
-    ),
-    UpcomingScreen(
         routes.STAFF_ENROLMENTS, "Demandes d'enrôlement à instruire",
         "Les agents de l'ASP y instruiront les demandes d'enrôlement.",
         audience=Audience.STAFF,

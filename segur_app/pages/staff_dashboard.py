@@ -1,0 +1,63 @@
+"""Staff dashboard: counters per kind and status, entry points to the lists."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import reflex as rx
+
+from segur_app import routes
+from segur_app.components.links import button_link, internal_link
+from segur_app.components.private import Audience, private_page
+from segur_app.domain.models import FundingKind, FundingStatus
+from segur_app.state.instruction import DashboardState
+
+
+def _list_link(text, kind: FundingKind, status: FundingStatus) -> rx.Component:
+    query = urlencode({routes.PARAM_KIND: kind.value, routes.PARAM_STATUS: status.value})
+    return internal_link(text, href=f"{routes.STAFF_FUNDING_REQUESTS}?{query}", class_name="fr-link")
+
+
+def _counter_row(counter) -> rx.Component:
+    return rx.el.tr(
+        rx.el.th(counter.kind_label, scope="row"),
+        rx.el.td(counter.to_review),
+        rx.el.td(counter.in_progress),
+        rx.el.td(counter.validated),
+        rx.el.td(counter.rejected),
+        rx.el.td(counter.amount_requested, " €"),
+        rx.el.td(counter.amount_validated, " €"),
+    )
+
+
+@private_page(route=routes.STAFF_HOME, title="Tableau de bord de l'instruction",
+              audience=Audience.STAFF, on_load=DashboardState.load)
+def staff_dashboard() -> rx.Component:
+    return rx.fragment(
+        rx.el.section(
+            rx.el.h2("Demandes de financement"),
+            rx.el.div(
+                rx.el.table(
+                    rx.el.caption("Demandes de financement par statut"),
+                    rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col") for h in (
+                        "Type", "A instruire", "En cours", "Validées", "Rejetées",
+                        "Montant demandé", "Montant validé")])),
+                    rx.el.tbody(rx.foreach(DashboardState.counters, _counter_row)),
+                ),
+                class_name="fr-table",
+            ),
+            rx.el.ul(
+                rx.el.li(button_link("Demandes de financement", routes.STAFF_FUNDING_REQUESTS)),
+                rx.el.li(button_link("Demandes d'enrôlement", routes.STAFF_ENROLMENTS,
+                                     variant="secondary")),
+                class_name="fr-btns-group fr-btns-group--inline-md",
+            ),
+            rx.el.p(
+                "Accès direct : ",
+                _list_link("avances à instruire", FundingKind.ADVANCE, FundingStatus.IN_PROGRESS),
+                " · ",
+                _list_link("soldes à instruire", FundingKind.BALANCE, FundingStatus.IN_PROGRESS),
+                class_name="fr-mt-2w",
+            ),
+        ),
+    )

@@ -1,0 +1,180 @@
+"""Instruction of one funding request: what the supplier sees, plus the staff tools."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from segur_app import routes
+from segur_app.api.documents import DOCUMENTS_PREFIX
+from segur_app.components.dossier import blocks_section, recap_section
+from segur_app.components.forms import alert, alert_if, buttons, submit_button
+from segur_app.components.funding import badge
+from segur_app.components.links import internal_link
+from segur_app.components.private import Audience, private_page
+from segur_app.components.staff import hidden, select, textarea
+from segur_app.state.instruction import DossierState
+
+CONTROL_OPTIONS = [("a_instruire", "A instruire"), ("ok", "Contrôle OK"), ("ko", "Contrôle KO")]
+REVIEW_OPTIONS = [("a_instruire", "A instruire"), ("conforme", "Conforme"),
+                  ("non_conforme", "Non conforme")]
+
+
+def _control_form(block: str, title: str, current, comment) -> rx.Component:
+    return rx.el.form(
+        rx.el.h4(f"Contrôle du bloc « {title} »", class_name="fr-h6 fr-mt-3w"),
+        hidden("block", block),
+        select("Décision", "decision", CONTROL_OPTIONS, value=current,
+               field_id=f"controle-{block}"),
+        textarea("Commentaire", "comment", field_id=f"commentaire-{block}",
+                 hint="Obligatoire pour un contrôle KO."),
+        rx.cond(comment != "", rx.el.p("Commentaire actuel : ", comment, class_name="fr-text--sm")),
+        buttons(submit_button(f"Enregistrer le contrôle « {title} »")),
+        on_submit=DossierState.set_control,
+        reset_on_submit=True,
+        key=DossierState.detail.version.to_string() + block,
+        aria_label=f"Contrôle {title}",
+        class_name="segur-staff-tool",
+    )
+
+
+def _preview(piece) -> rx.Component:
+    url = DOCUMENTS_PREFIX + "/" + piece.id.to_string()
+    return rx.cond(
+        piece.mime_type == "application/pdf",
+        rx.el.iframe(src=url, title="Aperçu de « " + piece.file_name + " »",
+                     class_name="segur-preview"),
+        rx.el.img(src=url, alt="Aperçu de « " + piece.file_name + " »",
+                  class_name="segur-preview segur-preview--image"),
+    )
+
+
+def _piece_review(piece) -> rx.Component:
+    return rx.el.div(
+        rx.el.h4(piece.kind_label, " ", badge(piece.review_label), class_name="fr-h6"),
+        rx.el.details(
+            rx.el.summary("Aperçu de ", piece.file_name),
+            _preview(piece),
+        ),
+        rx.el.form(
+            hidden("attachment_id", piece.id),
+            select("Décision sur la pièce", "decision", REVIEW_OPTIONS, value=piece.review_status,
+                   field_id="piece-" + piece.id.to_string()),
+            textarea("Commentaire", "comment", field_id="commentaire-piece-" + piece.id.to_string(),
+                     hint="Obligatoire pour une pièce non conforme."),
+            rx.cond(piece.comment != "",
+                    rx.el.p("Commentaire actuel : ", piece.comment, class_name="fr-text--sm")),
+            buttons(submit_button("Enregistrer la décision sur la pièce")),
+            on_submit=DossierState.review,
+            reset_on_submit=True,
+            key=DossierState.detail.version.to_string() + piece.id.to_string(),
+            aria_label="Décision sur la pièce",
+        ),
+        class_name="segur-staff-tool fr-mb-3w",
+    )
+
+
+def _tools() -> dict[str, rx.Component]:
+    detail = DossierState.detail
+    return {
+        "informations": _control_form("info", "Informations de la demande",
+                                      detail.info_control, detail.info_comment),
+        "coordonnees-bancaires": _control_form("bank", "Coordonnées bancaires",
+                                               detail.bank_control, detail.bank_comment),
+        "pieces-justificatives": rx.el.div(rx.foreach(detail.attachments, _piece_review),
+                                           class_name="fr-mt-3w"),
+    }
+
+
+def _decision() -> rx.Component:
+    detail = DossierState.detail
+    return rx.el.section(
+        rx.el.h2("Décision"),
+        rx.cond(
+            detail.decided,
+            rx.el.p("Décision prise : ", badge(DossierState.view.status_label),
+                    rx.cond(detail.decision_reason != "", rx.fragment(" — Motif : ",
+                                                                      detail.decision_reason))),
+            rx.fragment(
+                rx.cond(~detail.can_validate, rx.el.p(
+                    "« Valider » est possible lorsque tous les contrôles sont « Contrôle OK » "
+                    "et toutes les pièces « Conforme ».", class_name="fr-text--sm")),
+                buttons(rx.el.button("Valider", type="button", on_click=DossierState.validate,
+                                     disabled=~detail.can_validate, class_name="fr-btn")),
+                rx.el.form(
+                    textarea("Motif du rejet", "reason", field_id="motif-rejet", required=True),
+                    buttons(rx.el.button("Rejeter", type="submit",
+                                         class_name="fr-btn fr-btn--secondary")),
+                    on_submit=DossierState.reject,
+                    aria_label="Rejet de la demande",
+                    class_name="fr-mt-3w",
+                ),
+            ),
+        ),
+        class_name="fr-mb-4w",
+    )
+
+
+def _notes_and_history() -> rx.Component:
+    detail = DossierState.detail
+    return rx.fragment(
+        rx.el.section(
+            rx.el.h2("Notes internes"),
+            rx.el.p("Visibles uniquement par les agents de l'ASP.", class_name="fr-text--sm"),
+            rx.el.form(
+                textarea("Nouvelle note", "note", field_id="note-interne", required=True),
+                buttons(submit_button("Ajouter la note")),
+                on_submit=DossierState.add_note,
+                reset_on_submit=True,
+                aria_label="Nouvelle note interne",
+            ),
+            rx.el.ul(rx.foreach(detail.notes, lambda n: rx.el.li(
+                rx.el.strong(n.when, " — ", n.who), rx.el.p(n.text, class_name="segur-pre-line"),
+            )), class_name="segur-plain-list"),
+            class_name="fr-mb-4w",
+        ),
+        rx.el.section(
+            rx.el.h2("Historique"),
+            rx.el.ul(rx.foreach(detail.history, lambda h: rx.el.li(
+                rx.el.span(h.when, class_name="segur-label"), " — ", h.who, " : ", h.what,
+            )), class_name="segur-history"),
+            class_name="fr-mb-4w",
+        ),
+    )
+
+
+def _navigation() -> rx.Component:
+    return rx.el.nav(
+        rx.el.ul(
+            rx.el.li(internal_link("Retour à la liste", href=DossierState.list_href,
+                                   class_name="fr-link")),
+            rx.cond(DossierState.previous_href != "", rx.el.li(internal_link(
+                "Dossier précédent", href=DossierState.previous_href, class_name="fr-link"))),
+            rx.cond(DossierState.next_href != "", rx.el.li(internal_link(
+                "Dossier suivant", href=DossierState.next_href, class_name="fr-link"))),
+            class_name="segur-dossier-nav",
+        ),
+        aria_label="Navigation entre les dossiers",
+        class_name="fr-mb-3w",
+    )
+
+
+@private_page(route=routes.STAFF_FUNDING_REQUEST, title="Instruction d'une demande de financement",
+              audience=Audience.STAFF, on_load=DossierState.load)
+def staff_dossier() -> rx.Component:
+    return rx.fragment(
+        _navigation(),
+        alert_if(DossierState.error),
+        alert_if(DossierState.message, kind="success"),
+        rx.cond(
+            DossierState.found,
+            rx.fragment(
+                rx.el.p(rx.el.strong(DossierState.detail.dossier_number), " — ",
+                        DossierState.detail.company_name, class_name="fr-text--lead"),
+                recap_section(DossierState.summary, DossierState.view),
+                blocks_section(DossierState.view, tools=_tools()),
+                _decision(),
+                _notes_and_history(),
+            ),
+            alert("Dossier introuvable."),
+        ),
+    )

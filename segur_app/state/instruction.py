@@ -1,0 +1,286 @@
+"""ASP staff: dashboard, list of funding requests, instruction of one dossier.
+
+Every handler starts with the staff guard; the list filters live in the URL
+(bookmarkable) and are parsed here into ``RequestFilters``.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from urllib.parse import urlencode
+
+import reflex as rx
+
+from segur_app import routes
+from segur_app.core.config import get_settings
+from segur_app.domain import funding, instruction
+from segur_app.domain.funding import FundingView, SupplierSummary
+from segur_app.domain.instruction import (
+    Counter,
+    DossierDetail,
+    InstructionError,
+    RequestFilters,
+    RequestRow,
+)
+from segur_app.domain.models import FundingKind, FundingRequest, FundingStatus
+from segur_app.state.base import SessionState, in_transaction
+
+STATUS_OPTIONS = [("", "Tous les statuts")] + [(s.value, s.label) for s in FundingStatus]
+KIND_OPTIONS = [("", "Tous les types")] + [(k.value, k.label) for k in FundingKind]
+SORT_OPTIONS = [
+    ("depot_desc", "Date de dépôt (récentes d'abord)"),
+    ("depot_asc", "Date de dépôt (anciennes d'abord)"),
+    ("numero", "Numéro de dossier"),
+    ("statut", "Statut"),
+    ("denomination", "Dénomination sociale"),
+]
+FILTER_PARAMS = (
+    routes.PARAM_STATUS, routes.PARAM_KIND, routes.PARAM_FROM, routes.PARAM_TO,
+    routes.PARAM_SEARCH, routes.PARAM_SORT,
+)
+
+
+def _parse_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def filters_from(params: dict[str, str]) -> RequestFilters:
+    return RequestFilters(
+        status=params.get(routes.PARAM_STATUS, ""),
+        kind=params.get(routes.PARAM_KIND, ""),
+        deposited_from=_parse_date(params.get(routes.PARAM_FROM, "")),
+        deposited_to=_parse_date(params.get(routes.PARAM_TO, "")),
+        search=params.get(routes.PARAM_SEARCH, "")[:100],
+        sort=params.get(routes.PARAM_SORT, instruction.DEFAULT_SORT),
+    )
+
+
+def filter_query(params: dict[str, str], **extra: str | int) -> str:
+    """The query string of the current filters (empty values dropped)."""
+    values = {k: params.get(k, "") for k in FILTER_PARAMS}
+    values.update({k: str(v) for k, v in extra.items()})
+    return urlencode({k: v for k, v in values.items() if v})
+
+
+class DashboardState(SessionState):
+    counters: list[Counter] = []
+
+    @rx.event
+    async def load(self):
+        _, redirect = await self._guard(staff=True)
+        if redirect:
+            return redirect
+        self.counters = await in_transaction(instruction.counters)
+        return None
+
+
+class StaffListState(SessionState):
+    rows: list[RequestRow] = []
+    total: int = 0
+    page: int = 1
+    pages: int = 1
+    # Current filters, echoed in the form and in links.
+    status: str = ""
+    kind: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    search: str = ""
+    sort: str = instruction.DEFAULT_SORT
+    query: str = ""  # filters as a query string (links keep them)
+
+    def _params(self) -> dict[str, str]:
+        return dict(self.router.url.query_parameters)
+
+    @rx.event
+    async def load(self):
+        _, redirect = await self._guard(staff=True)
+        if redirect:
+            return redirect
+        params = self._params()
+        filters = filters_from(params)
+        raw_page = params.get(routes.PARAM_PAGE, "1")
+        page = int(raw_page) if raw_page.isdigit() else 1
+        rows, total = await in_transaction(
+            lambda s: instruction.list_requests(s, filters=filters, page=page)
+        )
+        self.rows, self.total = rows, total
+        self.pages = max(1, math.ceil(total / instruction.PAGE_SIZE))
+        self.page = min(max(1, page), self.pages)
+        self.status, self.kind = filters.status, filters.kind
+        self.date_from = filters.deposited_from.isoformat() if filters.deposited_from else ""
+        self.date_to = filters.deposited_to.isoformat() if filters.deposited_to else ""
+        self.search, self.sort = filters.search, filters.sort
+        self.query = filter_query(params)
+        return None
+
+    @rx.event
+    async def apply_filters(self, form: dict):
+        _, redirect = await self._guard(staff=True)
+        if redirect:
+            return redirect
+        params = {k: str(form.get(k, "") or "").strip() for k in FILTER_PARAMS}
+        query = filter_query(params)
+        return rx.redirect(routes.STAFF_FUNDING_REQUESTS + ("?" + query if query else ""))
+
+    @rx.event
+    async def open_number(self, form: dict):
+        """« Rechercher un dossier par son numéro » goes straight to it."""
+        _, redirect = await self._guard(staff=True)
+        if redirect:
+            return redirect
+        number = str(form.get(routes.PARAM_NUMBER, "")).strip().upper()
+        found = await in_transaction(lambda s: instruction.find_by_number(s, number))
+        if found is None:
+            query = urlencode({routes.PARAM_SEARCH: number})
+            return rx.redirect(f"{routes.STAFF_FUNDING_REQUESTS}?{query}")
+        return rx.redirect(
+            f"{routes.STAFF_FUNDING_REQUEST}?{urlencode({routes.PARAM_NUMBER: number})}"
+        )
+
+
+class DossierState(SessionState):
+    """One dossier being instructed."""
+
+    found: bool = False
+    detail: DossierDetail | None = None
+    view: FundingView | None = None
+    summary: SupplierSummary | None = None
+    message: str = ""
+    error: str = ""
+    previous_href: str = ""
+    next_href: str = ""
+    list_href: str = routes.STAFF_FUNDING_REQUESTS
+
+    _request_id: int | None = None
+    _version: int = 0
+
+    def _dossier_href(self, number: str, params: dict[str, str]) -> str:
+        query = filter_query(params, **{routes.PARAM_NUMBER: number})
+        return f"{routes.STAFF_FUNDING_REQUEST}?{query}"
+
+    async def _refresh(self) -> None:
+        request_id = self._request_id
+        params = dict(self.router.url.query_parameters)
+        filters = filters_from(params)
+
+        def work(session):
+            detail = instruction.dossier_detail(session, request_id=request_id)
+            if detail is None:
+                return None
+            summary = funding.supplier_summary(session, detail.supplier_id)
+            previous, following = instruction.neighbours(
+                session, filters=filters, request_id=request_id
+            )
+            numbers = {
+                i: session.get(FundingRequest, i).dossier_number
+                for i in (previous, following) if i is not None
+            }
+            return detail, summary, numbers.get(previous), numbers.get(following)
+
+        loaded = await in_transaction(work)
+        self.found = loaded is not None
+        if loaded is None:
+            self.detail = self.view = self.summary = None
+            return
+        detail, summary, previous, following = loaded
+        self.detail, self.view, self.summary = detail, detail.supplier_view, summary
+        self._version = detail.version
+        self.previous_href = self._dossier_href(previous, params) if previous else ""
+        self.next_href = self._dossier_href(following, params) if following else ""
+        query = filter_query(params)
+        self.list_href = routes.STAFF_FUNDING_REQUESTS + ("?" + query if query else "")
+
+    @rx.event
+    async def load(self):
+        _, redirect = await self._guard(staff=True)
+        if redirect:
+            return redirect
+        self.message = self.error = ""
+        number = self.router.url.query_parameters.get(routes.PARAM_NUMBER, "")
+        self._request_id = await in_transaction(lambda s: instruction.find_by_number(s, number))
+        await self._refresh()
+        return None
+
+    async def _apply(self, action, success: str):
+        """Run a domain change for the current dossier, then reload it."""
+        user, redirect = await self._guard(staff=True)
+        if redirect:
+            return redirect
+        if self._request_id is None:
+            return None
+        try:
+            await in_transaction(lambda s: action(s, user.id))
+            self.message, self.error = success, ""
+        except InstructionError as exc:
+            self.message, self.error = "", exc.message
+        await self._refresh()
+        return None
+
+    @rx.event
+    async def set_control(self, form: dict):
+        block = str(form.get("block", ""))
+        decision = str(form.get("decision", ""))
+        comment = str(form.get("comment", ""))[:2000]
+        version, request_id = self._version, self._request_id
+        if decision not in ("a_instruire", "ok", "ko"):
+            self.error = "Choisissez une décision de contrôle."
+            return None
+        return await self._apply(
+            lambda s, staff_id: instruction.set_block_control(
+                s, request_id=request_id, block=block, decision=decision, comment=comment,
+                staff_id=staff_id, expected_version=version,
+            ),
+            f"Contrôle « {instruction.BLOCKS.get(block, '')} » enregistré.",
+        )
+
+    @rx.event
+    async def review(self, form: dict):
+        raw_id = str(form.get("attachment_id", ""))
+        decision = str(form.get("decision", ""))
+        comment = str(form.get("comment", ""))[:2000]
+        version = self._version
+        if not raw_id.isdigit() or decision not in ("a_instruire", "conforme", "non_conforme"):
+            self.error = "Choisissez une décision pour la pièce."
+            return None
+        return await self._apply(
+            lambda s, staff_id: instruction.review_attachment(
+                s, attachment_id=int(raw_id), decision=decision, comment=comment,
+                staff_id=staff_id, expected_version=version,
+            ),
+            "Décision sur la pièce enregistrée.",
+        )
+
+    @rx.event
+    async def add_note(self, form: dict):
+        text = str(form.get("note", ""))
+        request_id = self._request_id
+        return await self._apply(
+            lambda s, staff_id: instruction.add_note(
+                s, request_id=request_id, text=text, staff_id=staff_id
+            ),
+            "Note ajoutée.",
+        )
+
+    @rx.event
+    async def validate(self):
+        return await self._decide(True, "")
+
+    @rx.event
+    async def reject(self, form: dict):
+        return await self._decide(False, str(form.get("reason", ""))[:2000])
+
+    async def _decide(self, validate: bool, reason: str):
+        version, request_id = self._version, self._request_id
+        assistance = get_settings().public_url + routes.ASSISTANCE
+        return await self._apply(
+            lambda s, staff_id: instruction.decide(
+                s, request_id=request_id, validate=validate, reason=reason,
+                staff_id=staff_id, expected_version=version, assistance_url=assistance,
+            ),
+            "La demande a été validée. Le fournisseur est informé par courriel."
+            if validate else "La demande a été rejetée. Le fournisseur est informé par courriel.",
+        )

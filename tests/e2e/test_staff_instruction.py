@@ -1,0 +1,205 @@
+"""ASP staff instruct the demo supplier's advance request in Chromium."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from segur_app import routes
+from tests.document_samples import valid_jpeg, valid_pdf, valid_png
+from tests.e2e.conftest import assert_accessible, create_account, reset_account, wait_for_email
+from tests.e2e.test_access import try_new_password
+from tests.e2e.test_advance_request import ATTESTATION, JUSTIFICATIF, PV
+
+
+def h1(page: Page):
+    return page.get_by_role("heading", level=1)
+
+
+def log_in(page: Page, portal, identifiant: str, password: str) -> None:
+    page.goto(portal.url(routes.LOGIN))
+    page.wait_for_function("() => window.__reflex !== undefined")
+    page.get_by_label("Votre identifiant").fill(identifiant)
+    page.get_by_label("Votre mot de passe").fill(password)
+    page.get_by_role("button", name="Valider").click()
+
+
+def deposit(page: Page, portal, tmp_path) -> str:
+    """Deposit an advance request through the UI (logged in); returns the number."""
+    paths = {}
+    for name, data in (("pv.pdf", valid_pdf()), ("att.png", valid_png()), ("just.jpg", valid_jpeg())):
+        paths[name] = tmp_path / name
+        paths[name].write_bytes(data)
+    page.goto(portal.url(routes.FUNDING_ADVANCE))
+    expect(h1(page)).to_have_text("Ma demande de financement")
+    page.get_by_label(PV).set_input_files(paths["pv.pdf"])
+    page.get_by_label(ATTESTATION).set_input_files(paths["att.png"])
+    page.get_by_label(JUSTIFICATIF).set_input_files(paths["just.jpg"])
+    expect(page.get_by_text("just.jpg")).to_be_visible()
+    page.get_by_role("button", name="Valider").click()
+    confirmation = page.get_by_role("status").filter(has_text="bien été déposée")
+    expect(confirmation).to_be_visible()
+    return re.search(r"FINSAS\d{6}", confirmation.inner_text()).group(0)
+
+
+def open_dossier(page: Page, number: str) -> None:
+    page.get_by_label("Ouvrir le dossier n°").fill(number)
+    page.get_by_role("button", name="Ouvrir", exact=True).click()
+    expect(page.get_by_text(number).first).to_be_visible()
+    expect(h1(page)).to_have_text("Instruction d'une demande de financement")
+
+
+def decide_control(page: Page, title: str, decision: str) -> None:
+    form = page.get_by_role("form", name=f"Contrôle {title}")
+    form.get_by_label("Décision").select_option(label=decision)
+    form.get_by_role("button").click()
+    expect(page.get_by_text(f"Contrôle « {title} » enregistré.")).to_be_visible()
+
+
+def test_agent_instructs_and_validates_the_demo_advance(portal, page: Page, browser, tmp_path):
+    reset_account(portal, "test.ecomplementaire", password="Depot-Avance-21",
+                  must_change_password=False, secret_question="Ville ?", secret_answer="Antony")
+    supplier_page = browser.new_context(locale="fr-FR").new_page()
+    supplier_page.set_default_timeout(15_000)
+    number = _existing_or_new_dossier(supplier_page, portal, tmp_path)
+
+    # The agent's first login goes through the password change and secret question.
+    reset_account(portal, "agent.asp", password="Instruct2023!", must_change_password=True)
+    log_in(page, portal, "agent.asp", "Instruct2023!")
+    expect(h1(page)).to_have_text("Changement du mot de passe pour agent.asp")
+    try_new_password(page, "Instruct2023!", "Agent-Instruit-64")
+    expect(h1(page)).to_contain_text("Positionnement de la question secrète")
+    page.get_by_label("Entrez la question secrète").fill("Service ?")
+    page.get_by_label("Entrez la réponse").fill("Instruction")
+    page.get_by_role("button", name="Envoyer").click()
+    expect(h1(page)).to_have_text("Tableau de bord de l'instruction")
+    expect(page.get_by_role("table", name="Demandes de financement par statut")).to_contain_text("Demande d'avance")
+    assert_accessible(page)
+
+    page.get_by_role("main").get_by_role("link", name="Demandes de financement").click()
+    expect(h1(page)).to_have_text("Demandes de financement")
+    assert_accessible(page)
+    open_dossier(page, number)
+    expect(page.get_by_text("LE SELECT").first).to_be_visible()
+    assert_accessible(page)
+
+    # Validation is impossible until every control is OK.
+    expect(page.get_by_role("button", name="Valider", exact=True)).to_be_disabled()
+    for block in page.locator("details.segur-block").all():
+        block.locator(":scope > summary").click()
+    decide_control(page, "Informations de la demande", "Contrôle OK")
+    decide_control(page, "Coordonnées bancaires", "Contrôle OK")
+
+    pieces = page.get_by_role("form", name="Décision sur la pièce")
+    expect(pieces).to_have_count(3)
+    # Preview of the PDF and of the image, in the page.
+    for summary in page.locator("summary", has_text="Aperçu de").all():
+        summary.click()
+    expect(page.locator("iframe.segur-preview")).to_be_visible()
+    image = page.locator("img.segur-preview").first
+    expect(image).to_be_visible()
+    assert image.get_attribute("alt").startswith("Aperçu de « ")
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    for index in range(3):
+        form = page.get_by_role("form", name="Décision sur la pièce").nth(index)
+        form.get_by_label("Décision sur la pièce").select_option(label="Conforme")
+        form.get_by_role("button").click()
+        expect(page.get_by_text("Décision sur la pièce enregistrée.")).to_be_visible()
+    expect(page.locator("#bloc-pieces-justificatives > summary")).to_contain_text("Contrôle OK")
+    assert_accessible(page)
+
+    page.get_by_role("textbox", name="Nouvelle note").fill("Dossier complet, RAS.")
+    page.get_by_role("button", name="Ajouter la note").click()
+    expect(page.get_by_text("Dossier complet, RAS.")).to_be_visible()
+
+    page.get_by_role("button", name="Valider", exact=True).click()
+    expect(page.get_by_text("La demande a été validée.")).to_be_visible()
+    expect(page.get_by_role("region", name="Historique").or_(page.locator("section").filter(
+        has_text="Historique")).first).to_contain_text("Demande validée")
+
+    # The supplier sees « Validée » and the validation email.
+    wait_for_email(portal, to="eishiro.oda@le-select.example", subject="validée")
+    supplier_page.goto(portal.url(routes.FUNDING_TRACKING))
+    main = supplier_page.get_by_role("main")
+    expect(main.get_by_text("Validée").first).to_be_visible()
+    emails = main.locator("details.segur-block").filter(has_text="Courriels automatiques envoyés")
+    emails.locator(":scope > summary").click()
+    expect(emails).to_contain_text("validée")
+    supplier_page.context.close()
+
+
+def _existing_or_new_dossier(page: Page, portal, tmp_path) -> str:
+    """The demo supplier's dossier (deposited by another test or now)."""
+    log_in(page, portal, "test.ecomplementaire", "Depot-Avance-21")
+    expect(h1(page)).to_have_text("Accueil fournisseur SAS")
+    page.goto(portal.url(routes.FUNDING_TRACKING))
+    expect(h1(page)).to_have_text("Suivi de ma demande de financement")
+    existing = page.get_by_text(re.compile(r"FINSAS\d{6}"))
+    page.wait_for_timeout(500)
+    if existing.count():
+        return re.search(r"FINSAS\d{6}", existing.first.inner_text()).group(0)
+    return deposit(page, portal, tmp_path)
+
+
+def test_rejection_with_reason_and_supplier_kept_out(portal, page: Page, browser, tmp_path):
+    create_account(portal, identifiant="rejet.fournisseur", password="Rejet-Fourn-41",
+                   email="rejet@autre.example", secret_question="Q ?", secret_answer="reponse",
+                   supplier="other")
+    _approve_other_supplier(portal)
+    supplier = browser.new_context(locale="fr-FR").new_page()
+    supplier.set_default_timeout(15_000)
+    log_in(supplier, portal, "rejet.fournisseur", "Rejet-Fourn-41")
+    expect(supplier.get_by_role("heading", level=1)).to_have_text("Accueil fournisseur SAS")
+    number = deposit(supplier, portal, tmp_path)
+
+    # A supplier on a staff URL is sent back to their own home.
+    supplier.goto(portal.url(routes.STAFF_FUNDING_REQUESTS))
+    expect(supplier.get_by_role("heading", level=1)).to_have_text("Accueil fournisseur SAS")
+    assert supplier.context.request.get(portal.url(routes.STAFF_FUNDING_EXPORT)).status == 403
+
+    create_account(portal, identifiant="agent.rejet", password="Agent-Rejet-52",
+                   email="agent.rejet@asp.example", role="staff",
+                   secret_question="Q ?", secret_answer="reponse")
+    log_in(page, portal, "agent.rejet", "Agent-Rejet-52")
+    expect(h1(page)).to_have_text("Tableau de bord de l'instruction")
+    page.goto(portal.url(routes.STAFF_FUNDING_REQUESTS) + "?q=AUTRE")
+    expect(page.get_by_role("table").filter(has_text=number)).to_be_visible()
+    csv = page.context.request.get(portal.url(routes.STAFF_FUNDING_EXPORT) + "?q=AUTRE")
+    assert csv.status == 200 and csv.body().startswith("\ufeff".encode())
+    assert number in csv.body().decode("utf-8-sig") and ";" in csv.body().decode("utf-8-sig")
+    page.get_by_role("link", name=number).click()
+    expect(h1(page)).to_have_text("Instruction d'une demande de financement")
+
+    page.get_by_role("button", name="Rejeter").click()  # empty reason: browser refuses
+    expect(page.get_by_text("La demande a été rejetée.")).to_have_count(0)
+    page.get_by_label("Motif du rejet").fill("Attestation non signée par le représentant légal.")
+    page.get_by_role("button", name="Rejeter").click()
+    expect(page.get_by_text("La demande a été rejetée.")).to_be_visible()
+
+    message = wait_for_email(portal, to="rejet@autre.example", subject="rejet")
+    assert "Attestation non signée" in message.get_body(preferencelist=("plain",)).get_content()
+    supplier.goto(portal.url(routes.FUNDING_TRACKING))
+    expect(supplier.get_by_role("main").get_by_text("Rejetée").first).to_be_visible()
+    supplier.context.close()
+
+
+def _approve_other_supplier(portal) -> None:
+    """Give the second supplier an approved enrolment and bank details."""
+    from sqlmodel import Session, select
+
+    from segur_app.core.db import make_engine
+    from segur_app.domain.models import BankDetails, Enrolment, Supplier
+    from segur_app.domain.numbering import ENROLMENT_SERIES, next_number
+
+    engine = make_engine(portal.env["REFLEX_DB_URL"])
+    with Session(engine) as session:
+        other = session.exec(select(Supplier).where(Supplier.siret == "73282932000074")).one()
+        if session.exec(select(Enrolment).where(Enrolment.supplier_id == other.id)).first() is None:
+            session.add(Enrolment(number=next_number(session, ENROLMENT_SERIES),
+                                  supplier_id=other.id, status="approved"))
+            session.add(BankDetails(supplier_id=other.id, iban="FR7630001007941234567890185",
+                                    bic="BDFEFRPPCCT", holder="AUTRE EDITEUR",
+                                    domiciliation="BANQUE DE FRANCE"))
+            session.commit()
+    engine.dispose()
