@@ -68,7 +68,8 @@ def test_list_filters_search_sort_and_paginate(db):
     _, january = instruction.list_requests(
         db, filters=RequestFilters(deposited_from=date(2024, 1, 5), deposited_to=date(2024, 1, 9)))
     assert january == 5
-    for term, expected in (("FINSAS000507", 1), ("editeur 1", 10), ("00000000000103", 1),
+    for term, expected in (("FINSAS000507", 1), ("finsas000507", 1), ("000507", 1),
+                           ("editeur 1", 10), ("00000000000103", 1),
                            ("tndsas0104", 1), ("inconnu", 0)):
         _, found = instruction.list_requests(db, filters=RequestFilters(search=term))
         assert found == expected, term

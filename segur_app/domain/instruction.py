@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -129,18 +130,36 @@ def _conditions(filters: RequestFilters) -> list:
         conditions.append(
             FundingRequest.deposited_at < _day_start(filters.deposited_to + timedelta(days=1))
         )
-    term = filters.search.strip()
-    if term:
-        like = f"%{term.lower()}%"
-        conditions.append(
-            sa.or_(
-                sa.func.lower(FundingRequest.dossier_number).like(like),
-                Supplier.siret.like(f"%{term}%"),
-                sa.func.lower(Supplier.ans_number).like(like),
-                sa.func.lower(Supplier.company_name).like(like),
-            )
-        )
+    conditions.extend(_search_conditions(filters.search.strip()))
     return conditions
+
+
+DOSSIER_NUMBER = re.compile(r"^FINSAS\d{6}$", re.IGNORECASE)
+ANS_NUMBER = re.compile(r"^tndSAS\d+$", re.IGNORECASE)
+SIRET = re.compile(r"^\d{14}$")
+
+
+def _search_conditions(term: str) -> list:
+    """A complete dossier number, SIRET or ANS number is an indexed equality;
+    anything else is a substring search on those fields and the company name."""
+    if not term:
+        return []
+    compact = term.replace(" ", "")
+    if DOSSIER_NUMBER.match(compact):
+        return [FundingRequest.dossier_number == compact.upper()]
+    if SIRET.match(compact):
+        return [Supplier.siret == compact]
+    if ANS_NUMBER.match(compact):
+        return [Supplier.ans_number == "tndSAS" + compact[6:]]
+    like = f"%{term.lower()}%"
+    return [
+        sa.or_(
+            sa.func.lower(FundingRequest.dossier_number).like(like),
+            Supplier.siret.like(f"%{compact}%"),
+            sa.func.lower(Supplier.ans_number).like(like),
+            sa.func.lower(Supplier.company_name).like(like),
+        )
+    ]
 
 
 def _base_query(filters: RequestFilters):
@@ -172,12 +191,10 @@ def list_requests(
     """One page of the filtered, sorted list and the total number of matches."""
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     page = max(1, page)
-    total = session.exec(
-        select(sa.func.count())
-        .select_from(FundingRequest)
-        .join(Supplier, Supplier.id == FundingRequest.supplier_id)
-        .where(*_conditions(filters))
-    ).one()
+    count = select(sa.func.count()).select_from(FundingRequest)
+    if filters.search.strip():  # only a search needs the supplier columns
+        count = count.join(Supplier, Supplier.id == FundingRequest.supplier_id)
+    total = session.exec(count.where(*_conditions(filters))).one()
     rows = session.exec(
         _base_query(filters)
         .order_by(*_order_by(filters.sort))
