@@ -42,6 +42,7 @@ ACCOUNT = "/mon-compte"
 STAFF_HOME = "/instruction"
 STAFF_ENROLMENTS = "/instruction/enrolements"
 STAFF_FUNDING_REQUESTS = "/instruction/demandes-financement"
+STAFF_NEWS = "/instruction/actualites"
 # One funding request; the dossier number and the list's filters in the query.
 STAFF_FUNDING_REQUEST = "/instruction/demandes-financement/dossier"
 # CSV export of the filtered list (served by segur_app/api/exports.py).

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from datetime import date, timedelta
+
+import pytest
 
 from segur_app.domain import documents, news
 from segur_app.domain.models import (
@@ -95,3 +99,44 @@ def test_download_names_are_sanitised():
     assert header.startswith('attachment; filename="facture _mai__.pdf"')
     assert "\r" not in header and "\n" not in header
     assert "filename*=UTF-8''" in documents.content_disposition("日本語.pdf", inline=True)
+
+
+def test_staff_create_edit_publish_news_with_attachment(db, tmp_path):
+    from segur_app.domain import funding, storage
+    from segur_app.domain.models import AttachmentKind
+    from segur_app.domain.pdf import simple_pdf
+
+    staff_user = UserAccount(identifiant="agent", email="a@asp.example", first_name="A",
+                             last_name="B", role="staff", password_hash="x")
+    db.add(staff_user)
+    db.commit()
+    with pytest.raises(news.NewsRefused) as refused:
+        news.save_news(db, news_id=None, data=news.NewsInput("", "", "AUTRE", None),
+                       staff_id=staff_user.id, storage_dir=tmp_path)
+    assert set(refused.value.problems) == {"title", "body", "category", "publication_date"}
+
+    first_pdf = funding.stage_document(simple_pdf(["v1"]), "note.pdf",
+                                       kind=AttachmentKind.NEWS, storage_dir=tmp_path)
+    data = news.NewsInput("Ouverture du solde", "Le dépôt des soldes est ouvert.",
+                          "FOURNISSEUR", date(2024, 3, 1))
+    news_id = news.save_news(db, news_id=None, data=data, staff_id=staff_user.id,
+                             attachment=first_pdf, storage_dir=tmp_path)
+    today = date(2024, 3, 2)
+    assert news.list_published(db, role="supplier", today=today)[1] == 0  # draft
+    news.set_published(db, news_id=news_id, published=True, staff_id=staff_user.id)
+    [shown], _ = news.list_published(db, role="supplier", today=today)
+    assert shown.title == "Ouverture du solde" and shown.attachment_name == "note.pdf"
+    assert storage.read_bytes(first_pdf.key, storage_dir=tmp_path).startswith(b"%PDF")
+
+    second_pdf = funding.stage_document(simple_pdf(["v2"]), "note-v2.pdf",
+                                        kind=AttachmentKind.NEWS, storage_dir=tmp_path)
+    news.save_news(db, news_id=news_id, data=dataclasses.replace(data, title="Soldes ouverts"),
+                   staff_id=staff_user.id, attachment=second_pdf, storage_dir=tmp_path)
+    [shown], _ = news.list_published(db, role="supplier", today=today)
+    assert (shown.title, shown.attachment_name) == ("Soldes ouverts", "note-v2.pdf")
+    with pytest.raises(FileNotFoundError):
+        storage.read_bytes(first_pdf.key, storage_dir=tmp_path)
+    rows, total = news.staff_list(db)
+    assert total == 1 and rows[0].is_published
+    news.set_published(db, news_id=news_id, published=False, staff_id=staff_user.id)
+    assert news.list_published(db, role="supplier", today=today)[1] == 0

@@ -19,6 +19,8 @@ BADGE_CLASSES = {
     "Envoyé": "fr-badge--success",
     "En attente": "fr-badge--new",
     "Echec": "fr-badge--error",
+    "Publiée": "fr-badge--success",
+    "Brouillon": "fr-badge--new",
 }
 
 

@@ -38,6 +38,7 @@ STAFF_NAVIGATION: tuple[NavEntry, ...] = (
     NavLink("Tableau de bord", routes.STAFF_HOME),
     NavLink("Demandes de financement", routes.STAFF_FUNDING_REQUESTS),
     NavLink("Enrôlements", routes.STAFF_ENROLMENTS),
+    NavLink("Actualités", routes.STAFF_NEWS),
     NavLink("Mon compte", routes.ACCOUNT),
 )
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from datetime import date
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from segur_app.domain.models import Attachment, NewsItem, Role
+
+if TYPE_CHECKING:
+    from segur_app.domain.funding import StagedDocument
 
 SUPPLIER_CATEGORY = "FOURNISSEUR"
 EXCERPT_LENGTH = 280
@@ -101,3 +105,147 @@ def get_published(
     if item is None:
         return None
     return _view(item, _first_attachments(session, [item.id]).get(item.id))
+
+
+# ---------------------------------------------------------------------------
+# Publishing (ASP staff)
+# ---------------------------------------------------------------------------
+
+CATEGORIES = (SUPPLIER_CATEGORY, "ASP")
+MSG_TITLE_REQUIRED = "Le titre est obligatoire (200 caractères au plus)."
+MSG_BODY_REQUIRED = "Le texte de l'actualité est obligatoire."
+MSG_CATEGORY = "Choisissez une catégorie."
+MSG_DATE = "La date de publication est obligatoire (jj/mm/aaaa)."
+MSG_NOT_FOUND = "Actualité introuvable."
+
+
+@dataclass(frozen=True)
+class NewsInput:
+    title: str
+    body: str
+    category: str
+    publication_date: date | None
+
+
+@dataclass(frozen=True)
+class StaffNewsRow:
+    id: int
+    title: str
+    category: str
+    published_on: str
+    is_published: bool
+    attachment_name: str
+
+
+def news_problems(data: NewsInput) -> dict[str, str]:
+    problems = {}
+    if not data.title.strip() or len(data.title.strip()) > 200:
+        problems["title"] = MSG_TITLE_REQUIRED
+    if not data.body.strip():
+        problems["body"] = MSG_BODY_REQUIRED
+    if data.category not in CATEGORIES:
+        problems["category"] = MSG_CATEGORY
+    if data.publication_date is None:
+        problems["publication_date"] = MSG_DATE
+    return problems
+
+
+class NewsRefused(ValueError):
+    def __init__(self, problems: dict[str, str]):
+        super().__init__("; ".join(problems.values()))
+        self.problems = problems
+
+
+def save_news(
+    session: Session,
+    *,
+    news_id: int | None,
+    data: NewsInput,
+    staff_id: int,
+    attachment: "StagedDocument | None" = None,
+    remove_attachment: bool = False,
+    storage_dir,
+) -> int:
+    """Create or update a news item (and its optional attachment) — commits."""
+    from segur_app.domain import storage
+    from segur_app.domain.accounts import audit
+    from segur_app.domain.models import utcnow
+
+    problems = news_problems(data)
+    if problems:
+        raise NewsRefused(problems)
+    item = NewsItem(created_by_id=staff_id, publication_date=data.publication_date,
+                    title="", body="") if news_id is None else session.get(NewsItem, news_id)
+    if item is None:
+        raise NewsRefused({"form": MSG_NOT_FOUND})
+    item.title, item.body = data.title.strip(), data.body.strip()
+    item.category, item.publication_date = data.category, data.publication_date
+    item.updated_at = utcnow()
+    session.add(item)
+    session.flush()
+    old = _first_attachments(session, [item.id]).get(item.id)
+    replaced = old if old is not None and (remove_attachment or attachment is not None) else None
+    if replaced is not None:
+        session.delete(replaced)
+    promoted = None
+    try:
+        if attachment is not None:
+            session.add(Attachment(
+                kind="news", original_name=attachment.original_name,
+                size_bytes=attachment.size_bytes, sha256=attachment.sha256,
+                mime_type=attachment.mime_type, storage_key=attachment.key,
+                uploaded_by_id=staff_id, news_id=item.id,
+            ))
+        audit(session, "news_saved", actor_user_id=staff_id, title=item.title, news_id=item.id)
+        session.flush()
+        if attachment is not None:
+            storage.promote(attachment.key, storage_dir=storage_dir)
+            promoted = attachment.key
+        session.commit()
+    except BaseException:
+        session.rollback()
+        if promoted:
+            storage.demote(promoted, storage_dir=storage_dir)
+        raise
+    if replaced is not None:
+        storage.delete(replaced.storage_key, storage_dir=storage_dir)
+    return item.id
+
+
+def set_published(session: Session, *, news_id: int, published: bool, staff_id: int) -> None:
+    from segur_app.domain.accounts import audit
+
+    item = session.get(NewsItem, news_id)
+    if item is None:
+        raise NewsRefused({"form": MSG_NOT_FOUND})
+    item.is_published = published
+    session.add(item)
+    audit(session, "news_published" if published else "news_unpublished",
+          actor_user_id=staff_id, news_id=news_id, title=item.title)
+    session.commit()
+
+
+def staff_list(session: Session, *, page: int = 1, page_size: int = 20) -> tuple[list[StaffNewsRow], int]:
+    total = session.exec(select(sa.func.count()).select_from(NewsItem)).one()
+    items = session.exec(
+        select(NewsItem)
+        .order_by(NewsItem.publication_date.desc(), NewsItem.id.desc())
+        .offset((max(1, page) - 1) * page_size)
+        .limit(page_size)
+    ).all()
+    attachments = _first_attachments(session, [i.id for i in items])
+    return [
+        StaffNewsRow(
+            id=i.id, title=i.title, category=i.category,
+            published_on=i.publication_date.strftime("%d/%m/%Y"), is_published=i.is_published,
+            attachment_name=attachments[i.id].original_name if i.id in attachments else "",
+        )
+        for i in items
+    ], total
+
+
+def news_input_of(session: Session, news_id: int) -> NewsInput | None:
+    item = session.get(NewsItem, news_id)
+    if item is None:
+        return None
+    return NewsInput(item.title, item.body, item.category, item.publication_date)

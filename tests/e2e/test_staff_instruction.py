@@ -203,3 +203,39 @@ def _approve_other_supplier(portal) -> None:
                                     domiciliation="BANQUE DE FRANCE"))
             session.commit()
     engine.dispose()
+
+
+def test_staff_publish_a_news_item_that_suppliers_read(portal, page: Page, browser, tmp_path):
+    create_account(portal, identifiant="agent.news", password="Agent-News-73",
+                   email="agent.news@asp.example", role="staff",
+                   secret_question="Q ?", secret_answer="reponse")
+    log_in(page, portal, "agent.news", "Agent-News-73")
+    expect(h1(page)).to_have_text("Tableau de bord de l'instruction")
+    page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Actualités").click()
+    expect(h1(page)).to_have_text("Actualités")
+    expect(page.get_by_role("table").filter(has_text="TEST SAS")).to_be_visible()
+    assert_accessible(page)
+
+    note = tmp_path / "calendrier.pdf"
+    note.write_bytes(valid_pdf())
+    page.get_by_label("Titre").fill("Calendrier des soldes")
+    page.get_by_label("Texte").fill("Les demandes de solde ouvrent le 1er mars.")
+    page.get_by_label("Pièce jointe (facultative)").set_input_files(note)
+    expect(page.get_by_text("calendrier.pdf")).to_be_visible()
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Actualité enregistrée.")).to_be_visible()
+    row = page.get_by_role("row").filter(has_text="Calendrier des soldes")
+    expect(row).to_contain_text("Brouillon")
+    row.get_by_role("button", name=re.compile("^Publier")).click()
+    expect(row).to_contain_text("Publiée")
+
+    reader = browser.new_context(locale="fr-FR").new_page()
+    reader.set_default_timeout(15_000)
+    create_account(portal, identifiant="lecteur.news", password="Lecteur-News-84",
+                   email="lecteur@le-select.example", secret_question="Q ?", secret_answer="reponse")
+    log_in(reader, portal, "lecteur.news", "Lecteur-News-84")
+    article = reader.get_by_role("article").filter(has_text="Calendrier des soldes")
+    expect(article).to_contain_text("Les demandes de solde ouvrent le 1er mars.")
+    href = article.get_by_role("link", name="Pièce jointe").get_attribute("href")
+    assert reader.context.request.get(portal.url(href)).body() == valid_pdf()
+    reader.context.close()

@@ -1,0 +1,126 @@
+"""Staff: create, edit, publish and unpublish the « Actualités »."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from segur_app import routes
+from segur_app.components.forms import alert_if, buttons, submit_button
+from segur_app.components.funding import badge
+from segur_app.components.private import Audience, private_page
+from segur_app.components.staff import select
+from segur_app.domain import news
+from segur_app.domain.uploads import ACCEPT_HINT, MAX_UPLOAD_BYTES
+from segur_app.state.staff_news import StaffNewsState
+
+UPLOAD_ID = "piece-actualite"
+
+
+def _error(name: str) -> rx.Component:
+    message = StaffNewsState.errors.get(name, "")
+    return rx.cond(message != "", rx.el.p(message, class_name="fr-error-text", role="alert"))
+
+
+def _input(label: str, name: str, value, *, type: str = "text") -> rx.Component:
+    return rx.el.div(
+        rx.el.label(label, class_name="fr-label", html_for=f"actualite-{name}"),
+        rx.el.input(id=f"actualite-{name}", name=name, type=type, default_value=value,
+                    class_name="fr-input", required=True),
+        _error(name),
+        class_name="fr-input-group",
+    )
+
+
+def _form() -> rx.Component:
+    return rx.el.section(
+        rx.el.h2(rx.cond(StaffNewsState.editing_id > 0, "Modifier l'actualité",
+                         "Nouvelle actualité")),
+        rx.el.form(
+            _input("Titre", "title", StaffNewsState.title),
+            select("Catégorie", "category", [(c, c) for c in news.CATEGORIES],
+                   value=StaffNewsState.category, field_id="actualite-category"),
+            _error("category"),
+            _input("Date de publication", "publication_date", StaffNewsState.publication_date,
+                   type="date"),
+            rx.el.div(
+                rx.el.label("Texte", class_name="fr-label", html_for="actualite-body"),
+                rx.el.textarea(id="actualite-body", name="body", rows=6, required=True,
+                               default_value=StaffNewsState.body, class_name="fr-input"),
+                _error("body"),
+                class_name="fr-input-group",
+            ),
+            rx.el.label(
+                rx.el.span("Pièce jointe (facultative)", class_name="fr-label"),
+                rx.el.span(ACCEPT_HINT, class_name="fr-hint-text"),
+                rx.upload.root(
+                    rx.el.span("Parcourir...", class_name="fr-btn fr-btn--secondary fr-btn--sm"),
+                    id=UPLOAD_ID, multiple=False, max_files=1, max_size=MAX_UPLOAD_BYTES,
+                    on_drop=StaffNewsState.stage_file(rx.upload_files(upload_id=UPLOAD_ID)),
+                    class_name="segur-upload",
+                ),
+                class_name="segur-upload__label",
+            ),
+            rx.el.p(rx.cond(StaffNewsState.file_name != "", StaffNewsState.file_name,
+                            "Aucun nouveau fichier sélectionné."),
+                    class_name="fr-text--sm", aria_live="polite"),
+            rx.cond(StaffNewsState.file_error != "",
+                    rx.el.p(StaffNewsState.file_error, class_name="fr-error-text", role="alert")),
+            buttons(
+                submit_button("Enregistrer"),
+                rx.el.button("Annuler", type="button", on_click=StaffNewsState.new,
+                             class_name="fr-btn fr-btn--secondary"),
+            ),
+            on_submit=StaffNewsState.save,
+            key=StaffNewsState.form_key.to_string(),
+            aria_label="Actualité",
+        ),
+        class_name="fr-mb-6w",
+    )
+
+
+def _row(row) -> rx.Component:
+    return rx.el.tr(
+        rx.el.td(row.title),
+        rx.el.td(row.category),
+        rx.el.td(row.published_on),
+        rx.el.td(rx.cond(row.is_published, badge("Publiée"), badge("Brouillon"))),
+        rx.el.td(row.attachment_name),
+        rx.el.td(
+            rx.el.button("Modifier", rx.el.span(" « ", row.title, " »", class_name="fr-sr-only"),
+                         type="button", on_click=StaffNewsState.edit(row.id),
+                         class_name="fr-btn fr-btn--sm fr-btn--tertiary fr-mr-1w"),
+            rx.cond(
+                row.is_published,
+                rx.el.button("Dépublier", rx.el.span(" « ", row.title, " »", class_name="fr-sr-only"),
+                             type="button",
+                             on_click=StaffNewsState.toggle_published(row.id, False),
+                             class_name="fr-btn fr-btn--sm fr-btn--secondary"),
+                rx.el.button("Publier", rx.el.span(" « ", row.title, " »", class_name="fr-sr-only"),
+                             type="button",
+                             on_click=StaffNewsState.toggle_published(row.id, True),
+                             class_name="fr-btn fr-btn--sm"),
+            ),
+        ),
+    )
+
+
+@private_page(route=routes.STAFF_NEWS, title="Actualités", audience=Audience.STAFF,
+              on_load=StaffNewsState.load)
+def staff_news() -> rx.Component:
+    return rx.fragment(
+        alert_if(StaffNewsState.message, kind="success"),
+        _form(),
+        rx.el.section(
+            rx.el.h2("Actualités publiées et brouillons"),
+            rx.el.div(
+                rx.el.table(
+                    rx.el.caption("Actualités", class_name="fr-sr-only"),
+                    rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col") for h in (
+                        "Titre", "Catégorie", "Date de publication", "État", "Pièce jointe",
+                        "Actions")])),
+                    rx.el.tbody(rx.foreach(StaffNewsState.rows, _row)),
+                ),
+                class_name="fr-table fr-table--no-caption",
+            ),
+        ),
+    )

@@ -1,0 +1,151 @@
+"""ASP staff publish the « Actualités » shown on the suppliers' home page."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from datetime import date
+
+import reflex as rx
+
+from segur_app.core.config import get_settings
+from segur_app.domain import funding, news, storage, uploads
+from segur_app.domain.funding import StagedDocument
+from segur_app.domain.models import AttachmentKind
+from segur_app.domain.news import NewsInput, StaffNewsRow
+from segur_app.state.base import SessionState, in_transaction
+
+PAGE_SIZE = 20
+
+
+class StaffNewsState(SessionState):
+    rows: list[StaffNewsRow] = []
+    page: int = 1
+    pages: int = 1
+    editing_id: int = 0  # 0 = new item
+    title: str = ""
+    body: str = ""
+    category: str = news.SUPPLIER_CATEGORY
+    publication_date: str = ""
+    file_name: str = ""
+    file_error: str = ""
+    errors: dict[str, str] = {}
+    message: str = ""
+    form_key: int = 0  # bumped to re-render the form with new defaults
+
+    _staged: StagedDocument | None = None
+
+    async def _reload(self) -> None:
+        page = self.page
+        rows, total = await in_transaction(
+            lambda s: news.staff_list(s, page=page, page_size=PAGE_SIZE)
+        )
+        self.rows = rows
+        self.pages = max(1, math.ceil(total / PAGE_SIZE))
+
+    def _clear_form(self) -> None:
+        if self._staged is not None:
+            storage.discard_staged(self._staged.key, storage_dir=get_settings().storage_dir)
+        self._staged = None
+        self.editing_id, self.title, self.body = 0, "", ""
+        self.category, self.publication_date = news.SUPPLIER_CATEGORY, date.today().isoformat()
+        self.file_name = self.file_error = ""
+        self.errors = {}
+        self.form_key += 1
+
+    @rx.event
+    async def load(self):
+        _, redirect = await self._guard(staff=True)
+        if redirect:
+            return redirect
+        self.message = ""
+        self._clear_form()
+        await self._reload()
+        return None
+
+    @rx.event
+    async def edit(self, news_id: int):
+        _, redirect = await self._guard(staff=True)
+        if redirect:
+            return redirect
+        data = await in_transaction(lambda s: news.news_input_of(s, int(news_id)))
+        if data is None:
+            return None
+        self._clear_form()
+        self.editing_id = int(news_id)
+        self.title, self.body, self.category = data.title, data.body, data.category
+        self.publication_date = data.publication_date.isoformat()
+        self.message = ""
+        return None
+
+    @rx.event
+    async def new(self):
+        _, redirect = await self._guard(staff=True)
+        if redirect:
+            return redirect
+        self._clear_form()
+        return None
+
+    @rx.event
+    async def stage_file(self, files: list[rx.UploadFile]):
+        _, redirect = await self._guard(staff=True)
+        if redirect:
+            return redirect
+        if not files:
+            return None
+        data = await files[0].read(uploads.MAX_UPLOAD_BYTES + 1)
+        try:
+            staged = await asyncio.to_thread(
+                funding.stage_document, data, files[0].name or files[0].filename or "",
+                kind=AttachmentKind.NEWS, storage_dir=get_settings().storage_dir,
+            )
+        except uploads.DocumentRejected as exc:
+            self.file_error = exc.message
+            return None
+        if self._staged is not None:
+            storage.discard_staged(self._staged.key, storage_dir=get_settings().storage_dir)
+        self._staged, self.file_name, self.file_error = staged, staged.original_name, ""
+        return None
+
+    @rx.event
+    async def save(self, form: dict):
+        user, redirect = await self._guard(staff=True)
+        if redirect:
+            return redirect
+        try:
+            day = date.fromisoformat(str(form.get("publication_date", "")))
+        except ValueError:
+            day = None
+        data = NewsInput(
+            title=str(form.get("title", ""))[:200], body=str(form.get("body", ""))[:20000],
+            category=str(form.get("category", "")), publication_date=day,
+        )
+        news_id = self.editing_id or None
+        staged = self._staged
+        try:
+            await in_transaction(lambda s: news.save_news(
+                s, news_id=news_id, data=data, staff_id=user.id, attachment=staged,
+                storage_dir=get_settings().storage_dir,
+            ))
+        except news.NewsRefused as exc:
+            self.errors = exc.problems
+            self.title, self.body, self.category = data.title, data.body, data.category
+            self.publication_date = day.isoformat() if day else ""
+            self.form_key += 1
+            return None
+        self._staged = None
+        self._clear_form()
+        self.message = "Actualité enregistrée."
+        await self._reload()
+        return None
+
+    @rx.event
+    async def toggle_published(self, news_id: int, published: bool):
+        user, redirect = await self._guard(staff=True)
+        if redirect:
+            return redirect
+        await in_transaction(lambda s: news.set_published(
+            s, news_id=int(news_id), published=bool(published), staff_id=user.id))
+        self.message = "Actualité publiée." if published else "Actualité retirée de la publication."
+        await self._reload()
+        return None
