@@ -299,3 +299,61 @@ def test_confirmation_email_is_delivered_by_smtp(db, engine, supplier, storage_d
                                 kind=funding.FundingKind.ADVANCE)
     assert [e.status_label for e in view.emails] == ["Envoyé"]
     assert "FINSAS000001" in view.emails[0].body
+
+
+# --------------------------------------------------------------------------
+# Balance request (« Ma demande de solde »)
+# --------------------------------------------------------------------------
+
+
+def stage_balance(storage_dir: Path) -> dict[str, funding.StagedDocument]:
+    return {
+        kind.value: funding.stage_document(
+            simple_pdf([kind.label]), f"{kind.value}.pdf", kind=kind, storage_dir=storage_dir
+        )
+        for kind in funding.required_documents(funding.FundingKind.BALANCE)
+    }
+
+
+def deposit_balance(db, supplier, storage_dir, **overrides):
+    kwargs = dict(
+        kind=funding.FundingKind.BALANCE, supplier_id=supplier.supplier_id,
+        user_id=supplier.supplier_user_id, recipient="eishiro.oda@le-select.example",
+        documents=stage_balance(storage_dir), storage_dir=storage_dir, amount=70000,
+        assistance_url=ASSISTANCE,
+    )
+    kwargs.update(overrides)
+    return funding.deposit_request(db, **kwargs)
+
+
+def test_balance_opens_only_once_the_advance_is_validated(db, supplier, storage_dir):
+    assert [k.value for k in funding.required_documents(funding.FundingKind.BALANCE)] == [
+        "facture", "pv_verification",
+    ]
+    with pytest.raises(DepositRefused) as refused:
+        deposit_balance(db, supplier, storage_dir)
+    assert refused.value.message == funding.MSG_BALANCE_NOT_YET
+    advance = deposit(db, supplier, storage_dir)
+    with pytest.raises(DepositRefused) as refused:
+        deposit_balance(db, supplier, storage_dir)
+    assert refused.value.message == funding.MSG_BALANCE_NOT_YET  # deposited, not validated
+
+    request = db.get(FundingRequest, advance.funding_request_id)
+    request.status = "validee"
+    db.add(request)
+    db.commit()
+    result = deposit_balance(db, supplier, storage_dir)
+    assert result.dossier_number == "FINSAS000002"
+    balance = db.get(FundingRequest, result.funding_request_id)
+    assert (balance.kind, balance.amount, balance.status) == ("solde", 70000, "en_cours")
+    pieces = db.exec(select(Attachment.kind).where(Attachment.funding_request_id == balance.id)).all()
+    assert sorted(pieces) == ["facture", "pv_verification"]
+    email = db.exec(select(EmailMessage).where(EmailMessage.funding_request_id == balance.id)).one()
+    assert email.template == "balance_deposit_confirmation" and "FINSAS000002" in email.body_text
+    view = funding.funding_view(db, supplier_id=supplier.supplier_id, kind=funding.FundingKind.BALANCE)
+    assert (view.amount_label, view.amount) == ("Montant du solde", "70000")
+
+    with pytest.raises(DepositRefused) as refused:
+        deposit_balance(db, supplier, storage_dir)
+    assert refused.value.message == funding.MSG_BALANCE_ALREADY_DEPOSITED
+    assert len(db.exec(select(FundingRequest)).all()) == 2

@@ -74,7 +74,9 @@ def _email_item(email) -> rx.Component:
     )
 
 
-def blocks_section(view, tools: dict[str, rx.Component] | None = None) -> rx.Component:
+def blocks_section(
+    view, tools: dict[str, rx.Component] | None = None, *, prefix: str = ""
+) -> rx.Component:
     """« 2 - Informations de la demande »: the four collapsible blocks.
 
     ``tools`` adds staff controls at the end of a block, keyed by block id
@@ -88,11 +90,12 @@ def blocks_section(view, tools: dict[str, rx.Component] | None = None) -> rx.Com
                 "Informations de la demande", view.info_control_label,
                 rx.el.ul(
                     labelled_value("Taux de TVA", view.vat_label),
-                    labelled_value("Montant de l'avance", view.amount),
+                    rx.el.li(rx.el.span(view.amount_label, " : ", class_name="segur-label"),
+                             rx.el.strong(view.amount)),
                     class_name="segur-recap",
                 ),
                 tools.get("informations", rx.fragment()),
-                block_id="bloc-informations",
+                block_id=prefix + "bloc-informations",
             ),
             collapsible_block(
                 "Coordonnées bancaires", view.bank_control_label,
@@ -104,12 +107,12 @@ def blocks_section(view, tools: dict[str, rx.Component] | None = None) -> rx.Com
                     class_name="segur-recap",
                 ),
                 tools.get("coordonnees-bancaires", rx.fragment()),
-                block_id="bloc-coordonnees-bancaires",
+                block_id=prefix + "bloc-coordonnees-bancaires",
             ),
             collapsible_block(
                 "Pièces justificatives", view.documents_badge, _documents_table(view),
                 tools.get("pieces-justificatives", rx.fragment()),
-                block_id="bloc-pieces-justificatives",
+                block_id=prefix + "bloc-pieces-justificatives",
             ),
             collapsible_block(
                 "Courriels automatiques envoyés", None,
@@ -118,7 +121,7 @@ def blocks_section(view, tools: dict[str, rx.Component] | None = None) -> rx.Com
                     rx.el.ul(rx.foreach(view.emails, _email_item), class_name="segur-plain-list"),
                     rx.el.p("Aucun courriel envoyé pour le moment."),
                 ),
-                block_id="bloc-courriels",
+                block_id=prefix + "bloc-courriels",
             ),
             class_name="fr-accordions-group",
         ),

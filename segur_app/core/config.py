@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     assistance_url: str = "https://segurnum.asp-public.fr/segurnum/contacter-assistance"
     advance_amount: int = 30000
     balance_amount: int = 70000
+    # Pieces required for the balance request (AttachmentKind values), e.g.
+    # SEGUR_BALANCE_DOCUMENTS='["facture","pv_verification"]'.
+    balance_documents: list[str] = ["facture", "pv_verification"]
 
     @property
     def is_production(self) -> bool:

@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from segur_app.core.config import get_settings
 from segur_app.domain import mail, mail_templates, storage, uploads
 from segur_app.domain.accounts import audit
 from segur_app.domain.mail_templates import PARIS, TemplateName
@@ -58,6 +59,14 @@ MSG_NOT_ENROLLED = (
 )
 MSG_NO_BANK_DETAILS = (
     "Les coordonnées bancaires de votre enrôlement sont absentes : contactez l'assistance."
+)
+MSG_BALANCE_ALREADY_DEPOSITED = (
+    "Votre demande de solde a déjà été déposée : un fournisseur SAS ne peut faire qu'une "
+    "seule demande de solde."
+)
+MSG_BALANCE_NOT_YET = (
+    "La demande de solde sera disponible lorsque votre demande d'avance aura été "
+    "validée par l'ASP."
 )
 MSG_ALREADY_DEPOSITED = (
     "Votre demande d'avance a déjà été déposée : un fournisseur SAS ne peut faire "
@@ -114,8 +123,39 @@ def find_request(session: Session, *, supplier_id: int, kind: FundingKind) -> Fu
     ).first()
 
 
-def advance_refusal(session: Session, *, supplier_id: int | None) -> str | None:
-    """Why this supplier cannot deposit an advance request now (None = it can)."""
+def required_documents(kind: FundingKind) -> tuple[AttachmentKind, ...]:
+    """The pieces of each request: fixed for the advance, from settings for the balance."""
+    if kind is FundingKind.ADVANCE:
+        return ADVANCE_DOCUMENTS
+    return tuple(AttachmentKind(value) for value in get_settings().balance_documents)
+
+
+def already_deposited_message(kind: FundingKind) -> str:
+    return MSG_ALREADY_DEPOSITED if kind is FundingKind.ADVANCE else MSG_BALANCE_ALREADY_DEPOSITED
+
+
+def refusal(session: Session, *, supplier_id: int | None, kind: FundingKind) -> str | None:
+    """Why this supplier cannot deposit a request of ``kind`` now (None = it can)."""
+    if kind is FundingKind.ADVANCE:
+        return advance_refusal(session, supplier_id=supplier_id)
+    if supplier_id is None:
+        return MSG_NOT_SUPPLIER
+    if find_request(session, supplier_id=supplier_id, kind=FundingKind.BALANCE) is not None:
+        return MSG_BALANCE_ALREADY_DEPOSITED
+    advance = find_request(session, supplier_id=supplier_id, kind=FundingKind.ADVANCE)
+    if advance is None or advance.status != FundingStatus.VALIDATED.value:
+        return MSG_BALANCE_NOT_YET
+    return advance_refusal(session, supplier_id=supplier_id, kind_checked=True)
+
+
+def advance_refusal(
+    session: Session, *, supplier_id: int | None, kind_checked: bool = False
+) -> str | None:
+    """Why this supplier cannot deposit an advance request now (None = it can).
+
+    ``kind_checked``: only the enrolment and bank details are checked (used
+    for the balance, whose own rules were checked by the caller).
+    """
     if supplier_id is None:
         return MSG_NOT_SUPPLIER
     approved = session.exec(
@@ -126,7 +166,9 @@ def advance_refusal(session: Session, *, supplier_id: int | None) -> str | None:
     ).first()
     if approved is None:
         return MSG_NOT_ENROLLED
-    if find_request(session, supplier_id=supplier_id, kind=FundingKind.ADVANCE) is not None:
+    if not kind_checked and find_request(
+        session, supplier_id=supplier_id, kind=FundingKind.ADVANCE
+    ) is not None:
         return MSG_ALREADY_DEPOSITED
     if session.exec(
         select(BankDetails.id).where(BankDetails.supplier_id == supplier_id)
@@ -188,9 +230,15 @@ def _recheck(document: StagedDocument, kind: AttachmentKind, storage_dir: Path) 
         raise DepositRefused(MSG_DEPOSIT_FAILED)
 
 
-def deposit_advance(
+def deposit_advance(session: Session, **kwargs) -> DepositResult:
+    """Deposit the advance request (see :func:`deposit_request`)."""
+    return deposit_request(session, kind=FundingKind.ADVANCE, **kwargs)
+
+
+def deposit_request(
     session: Session,
     *,
+    kind: FundingKind,
     supplier_id: int | None,
     user_id: int,
     recipient: str,
@@ -200,24 +248,25 @@ def deposit_advance(
     assistance_url: str,
     now: datetime | None = None,
 ) -> DepositResult:
-    """Deposit the advance request — and COMMIT (files and rows together).
+    """Deposit a funding request — and COMMIT (files and rows together).
 
     Raises ``DepositRefused`` (nothing stored) when a rule is not met.
     """
     now = now or utcnow()
-    refusal = advance_refusal(session, supplier_id=supplier_id)
-    if refusal is not None:
-        raise DepositRefused(refusal)
-    missing = {k.value: MSG_DOCUMENT_REQUIRED for k in ADVANCE_DOCUMENTS if k.value not in documents}
+    pieces = required_documents(kind)
+    reason = refusal(session, supplier_id=supplier_id, kind=kind)
+    if reason is not None:
+        raise DepositRefused(reason)
+    missing = {k.value: MSG_DOCUMENT_REQUIRED for k in pieces if k.value not in documents}
     if missing:
         raise DepositRefused(
-            "Les 3 pièces jointes sont obligatoires.", field_errors=missing
+            f"Les {len(pieces)} pièces jointes sont obligatoires.", field_errors=missing
         )
-    for kind in ADVANCE_DOCUMENTS:
+    for piece in pieces:
         try:
-            _recheck(documents[kind.value], kind, storage_dir)
+            _recheck(documents[piece.value], piece, storage_dir)
         except uploads.DocumentRejected as exc:
-            raise DepositRefused(exc.message, field_errors={kind.value: exc.message}) from None
+            raise DepositRefused(exc.message, field_errors={piece.value: exc.message}) from None
 
     bank = session.exec(select(BankDetails).where(BankDetails.supplier_id == supplier_id)).one()
     promoted: list[str] = []
@@ -226,7 +275,7 @@ def deposit_advance(
         request = FundingRequest(
             dossier_number=number,
             supplier_id=supplier_id,
-            kind=FundingKind.ADVANCE.value,
+            kind=kind.value,
             status=FundingStatus.IN_PROGRESS.value,
             deposited_at=now,
             status_changed_at=now,
@@ -240,11 +289,11 @@ def deposit_advance(
         )
         session.add(request)
         session.flush()  # the one-request-per-kind constraint answers here
-        for kind in ADVANCE_DOCUMENTS:
-            document = documents[kind.value]
+        for piece in pieces:
+            document = documents[piece.value]
             session.add(
                 Attachment(
-                    kind=kind.value,
+                    kind=piece.value,
                     original_name=document.original_name,
                     size_bytes=document.size_bytes,
                     sha256=document.sha256,
@@ -264,12 +313,17 @@ def deposit_advance(
                 new_status=request.status,
             )
         )
-        content = mail_templates.advance_deposit_confirmation(
-            number, now, assistance_url=assistance_url
+        confirmation, template = (
+            (mail_templates.advance_deposit_confirmation,
+             TemplateName.ADVANCE_DEPOSIT_CONFIRMATION)
+            if kind is FundingKind.ADVANCE
+            else (mail_templates.balance_deposit_confirmation,
+                  TemplateName.BALANCE_DEPOSIT_CONFIRMATION)
         )
+        content = confirmation(number, now, assistance_url=assistance_url)
         mail.queue_email(
             session,
-            template=TemplateName.ADVANCE_DEPOSIT_CONFIRMATION,
+            template=template,
             to=recipient,
             subject=content.subject,
             text=content.text,
@@ -278,14 +332,14 @@ def deposit_advance(
             funding_request_id=request.id,
         )
         session.flush()
-        for kind in ADVANCE_DOCUMENTS:
-            storage.promote(documents[kind.value].key, storage_dir=storage_dir)
-            promoted.append(documents[kind.value].key)
+        for piece in pieces:
+            storage.promote(documents[piece.value].key, storage_dir=storage_dir)
+            promoted.append(documents[piece.value].key)
         session.commit()
     except IntegrityError:
         _undo(session, promoted, storage_dir)
-        if find_request(session, supplier_id=supplier_id, kind=FundingKind.ADVANCE):
-            raise DepositRefused(MSG_ALREADY_DEPOSITED) from None
+        if find_request(session, supplier_id=supplier_id, kind=kind):
+            raise DepositRefused(already_deposited_message(kind)) from None
         raise DepositRefused(MSG_DEPOSIT_FAILED) from None
     except BaseException:
         _undo(session, promoted, storage_dir)
@@ -333,6 +387,7 @@ class FundingView:
     status_label: str
     status_changed_on: str
     vat_label: str
+    amount_label: str
     amount: str
     info_control_label: str
     bank_control_label: str
@@ -396,6 +451,8 @@ def funding_view(session: Session, *, supplier_id: int, kind: FundingKind) -> Fu
         status_label=FundingStatus(request.status).label,
         status_changed_on=_date(request.status_changed_at),
         vat_label=request.vat_label,
+        amount_label="Montant de l'avance" if request.kind == FundingKind.ADVANCE.value
+        else "Montant du solde",
         amount=f"{request.amount}",
         info_control_label=ControlStatus(request.info_control).label,
         bank_control_label=ControlStatus(request.bank_control).label,

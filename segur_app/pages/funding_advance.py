@@ -1,4 +1,5 @@
-"""« Ma demande de financement » → « Ma demande d'avance » (guide section 2)."""
+"""« Ma demande de financement »: « 1 - Ma demande d'avance » (guide section 2) and
+« 2 - Ma demande de solde », one form builder for both."""
 
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ from segur_app.components.forms import alert, alert_if, buttons
 from segur_app.components.funding import funding_steps, recap_list
 from segur_app.components.links import button_link
 from segur_app.components.private import private_page
-from segur_app.domain.funding import ADVANCE_DOCUMENTS
-from segur_app.domain.models import AttachmentKind
+from segur_app.domain.funding import required_documents
+from segur_app.domain.models import AttachmentKind, FundingKind
 from segur_app.domain.uploads import ACCEPT_HINT, MAX_UPLOAD_BYTES
-from segur_app.state.funding import NO_FILE, AdvanceState
+from segur_app.state.funding import NO_FILE, AdvanceState, BalanceState
+
+TITLES = {FundingKind.ADVANCE: "Ma demande d'avance", FundingKind.BALANCE: "Ma demande de solde"}
+AMOUNT_LABELS = {FundingKind.ADVANCE: "Montant de l'avance",
+                 FundingKind.BALANCE: "Montant du solde"}
 
 
-def _document_field(index: int, kind: AttachmentKind) -> rx.Component:
-    slot = AdvanceState.slots[index]
+def _document_field(state, index: int, kind: AttachmentKind) -> rx.Component:
+    slot = state.slots[index]
     upload_id = f"piece-{kind.value}"
     hint_id = f"aide-{kind.value}"
     return rx.el.div(
@@ -31,8 +36,8 @@ def _document_field(index: int, kind: AttachmentKind) -> rx.Component:
                 max_files=1,
                 no_drag=False,
                 max_size=MAX_UPLOAD_BYTES,
-                on_drop=AdvanceState.stage_file(kind.value, rx.upload_files(upload_id=upload_id)),
-                on_drop_rejected=AdvanceState.client_rejected(kind.value),
+                on_drop=state.stage_file(kind.value, rx.upload_files(upload_id=upload_id)),
+                on_drop_rejected=state.client_rejected(kind.value),
                 class_name="segur-upload",
             ),
             class_name="segur-upload__label",
@@ -52,7 +57,7 @@ def _document_field(index: int, kind: AttachmentKind) -> rx.Component:
                 "Retirer le fichier",
                 rx.el.span(f" « {kind.label} »", class_name="fr-sr-only"),
                 type="button",
-                on_click=AdvanceState.remove_file(kind.value),
+                on_click=state.remove_file(kind.value),
                 class_name="fr-btn fr-btn--tertiary-no-outline fr-btn--sm fr-icon-delete-line fr-btn--icon-left",
             ),
         ),
@@ -65,17 +70,17 @@ def _document_field(index: int, kind: AttachmentKind) -> rx.Component:
     )
 
 
-def _cancel_confirmation() -> rx.Component:
+def _cancel_confirmation(state) -> rx.Component:
     return rx.cond(
-        AdvanceState.confirm_cancel,
+        state.confirm_cancel,
         rx.el.div(
             rx.el.h3("Abandonner la demande ?", class_name="fr-alert__title"),
             rx.el.p("Les fichiers choisis ne seront pas conservés et aucune demande ne sera déposée."),
             buttons(
-                rx.el.button("Oui, abandonner", type="button", on_click=AdvanceState.cancel,
+                rx.el.button("Oui, abandonner", type="button", on_click=state.cancel,
                              class_name="fr-btn"),
                 rx.el.button("Non, continuer ma demande", type="button",
-                             on_click=AdvanceState.keep_editing,
+                             on_click=state.keep_editing,
                              class_name="fr-btn fr-btn--secondary"),
             ),
             class_name="fr-alert fr-alert--warning fr-mt-3w",
@@ -85,38 +90,41 @@ def _cancel_confirmation() -> rx.Component:
     )
 
 
-def _form() -> rx.Component:
+def _form(state, kind: FundingKind) -> rx.Component:
+    pieces = required_documents(kind)
+    amount_id = f"montant-{kind.value}"
     return rx.el.section(
-        rx.el.h2("Ma demande d'avance"),
+        rx.el.h2(TITLES[kind]),
         rx.el.h3("Informations de la demande"),
-        alert_if(AdvanceState.form_error),
-        *[_document_field(i, kind) for i, kind in enumerate(ADVANCE_DOCUMENTS)],
+        alert_if(state.form_error),
+        *[_document_field(state, i, piece) for i, piece in enumerate(pieces)],
         rx.el.div(
-            rx.el.label(f"{len(ADVANCE_DOCUMENTS) + 1} - Montant de l'avance",
-                        class_name="fr-label", html_for="montant-avance"),
-            rx.el.input(id="montant-avance", value=AdvanceState.amount, read_only=True,
+            rx.el.label(f"{len(pieces) + 1} - {AMOUNT_LABELS[kind]}",
+                        class_name="fr-label", html_for=amount_id),
+            rx.el.input(id=amount_id, value=state.amount, read_only=True,
                         class_name="fr-input", aria_readonly="true"),
             class_name="fr-input-group fr-mb-4w",
         ),
         buttons(
             rx.el.button(
-                rx.cond(AdvanceState.submitting, "Dépôt en cours…", "Valider"),
-                type="button", on_click=AdvanceState.submit,
-                disabled=AdvanceState.submitting, class_name="fr-btn",
+                rx.cond(state.submitting, "Dépôt en cours…", "Valider"),
+                type="button", on_click=state.submit,
+                disabled=state.submitting, class_name="fr-btn",
             ),
-            rx.el.button("Annuler", type="button", on_click=AdvanceState.ask_cancel,
+            rx.el.button("Annuler", type="button", on_click=state.ask_cancel,
                          class_name="fr-btn fr-btn--secondary"),
         ),
-        _cancel_confirmation(),
+        _cancel_confirmation(state),
     )
 
 
-def _deposited() -> rx.Component:
+def _deposited(state, kind: FundingKind) -> rx.Component:
     return rx.fragment(
         rx.el.div(
-            rx.el.h2("Votre demande d'avance a bien été déposée", class_name="fr-alert__title"),
+            rx.el.h2(f"Votre {TITLES[kind][3:].lower()} a bien été déposée",
+                     class_name="fr-alert__title"),
             rx.el.p(
-                "Numéro de dossier : ", rx.el.strong(AdvanceState.deposited_number),
+                "Numéro de dossier : ", rx.el.strong(state.deposited_number),
                 ". Un courriel de confirmation vous a été envoyé.",
             ),
             class_name="fr-alert fr-alert--success fr-mb-4w",
@@ -126,23 +134,30 @@ def _deposited() -> rx.Component:
     )
 
 
-@private_page(route=routes.FUNDING_ADVANCE, title="Ma demande d'avance",
-              heading="Ma demande de financement", on_load=AdvanceState.load)
-def funding_advance() -> rx.Component:
+def funding_form(state, kind: FundingKind) -> rx.Component:
+    """The whole screen body for ``kind`` driven by ``state``."""
     return rx.fragment(
-        funding_steps(1),
+        funding_steps(1 if kind is FundingKind.ADVANCE else 2),
         rx.el.section(
             rx.el.h2("Récapitulatif"),
-            rx.cond(AdvanceState.summary, recap_list(AdvanceState.summary)),
+            rx.cond(state.summary, recap_list(state.summary)),
             class_name="fr-mb-4w",
         ),
         rx.cond(
-            AdvanceState.deposited_number != "",
-            _deposited(),
-            rx.cond(
-                AdvanceState.refusal != "",
-                alert(AdvanceState.refusal),
-                _form(),
-            ),
+            state.deposited_number != "",
+            _deposited(state, kind),
+            rx.cond(state.refusal != "", alert(state.refusal, kind="info"), _form(state, kind)),
         ),
     )
+
+
+@private_page(route=routes.FUNDING_ADVANCE, title="Ma demande d'avance",
+              heading="Ma demande de financement", on_load=AdvanceState.load)
+def funding_advance() -> rx.Component:
+    return funding_form(AdvanceState, FundingKind.ADVANCE)
+
+
+@private_page(route=routes.FUNDING_BALANCE, title="Ma demande de solde",
+              heading="Ma demande de financement", on_load=BalanceState.load)
+def funding_balance() -> rx.Component:
+    return funding_form(BalanceState, FundingKind.BALANCE)

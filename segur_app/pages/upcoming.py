@@ -61,11 +61,6 @@ UPCOMING_SCREENS: tuple[UpcomingScreen, ...] = (
         "Vous pourrez y suivre votre demande d'enrôlement.", audience=Audience.SUPPLIER,
     ),
     UpcomingScreen(
-        routes.FUNDING_BALANCE, "Ma demande de solde",
-        "Vous pourrez y déposer votre demande de solde une fois l'avance validée.",
-        audience=Audience.SUPPLIER,
-    ),
-    UpcomingScreen(
         routes.ACCOUNT, "Mon compte",
         "Vous pourrez y modifier votre mot de passe, votre question secrète et votre "
         "adresse électronique.",

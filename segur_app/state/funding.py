@@ -12,7 +12,6 @@ from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
 from segur_app.domain import funding, storage, uploads
 from segur_app.domain.funding import (
-    ADVANCE_DOCUMENTS,
     DepositRefused,
     FundingView,
     StagedDocument,
@@ -36,18 +35,24 @@ class DocumentSlot:
     error: str = ""
 
 
-def _empty_slots() -> list[DocumentSlot]:
+def _empty_slots(kind: FundingKind = FundingKind.ADVANCE) -> list[DocumentSlot]:
     return [
-        DocumentSlot(kind=kind.value, number=n, label=kind.label)
-        for n, kind in enumerate(ADVANCE_DOCUMENTS, start=1)
+        DocumentSlot(kind=piece.value, number=n, label=piece.label)
+        for n, piece in enumerate(funding.required_documents(kind), start=1)
     ]
 
 
-class AdvanceState(SessionState):
+class FundingFormMixin(rx.State, mixin=True):
+    """The deposit form shared by « Ma demande d'avance » and « Ma demande de solde ».
+
+    Each concrete state (below) says which kind it deposits; the mixin gives
+    each its own vars, so the two forms never share staged files.
+    """
+
     summary: SupplierSummary | None = None
     refusal: str = ""
     amount: str = ""
-    slots: list[DocumentSlot] = _empty_slots()
+    slots: list[DocumentSlot] = []
     form_error: str = ""
     deposited_number: str = ""
     submitting: bool = False
@@ -58,6 +63,18 @@ class AdvanceState(SessionState):
 
     # -- helpers ----------------------------------------------------------------
 
+    def _kind(self) -> FundingKind:
+        raise NotImplementedError
+
+    def _pieces(self) -> tuple[AttachmentKind, ...]:
+        return funding.required_documents(self._kind())
+
+    def _amount(self) -> int:
+        settings = get_settings()
+        return settings.advance_amount if self._kind() is FundingKind.ADVANCE else (
+            settings.balance_amount
+        )
+
     def _storage_dir(self):
         return get_settings().storage_dir
 
@@ -65,7 +82,7 @@ class AdvanceState(SessionState):
         for staged in self._staged.values():
             storage.discard_staged(staged.key, storage_dir=self._storage_dir())
         self._staged = {}
-        self.slots = _empty_slots()
+        self.slots = _empty_slots(self._kind())
 
     def _update_slot(self, kind: str, **changes) -> None:
         self.slots = [
@@ -84,21 +101,25 @@ class AdvanceState(SessionState):
         self.confirm_cancel = False
         self.submitting = False
 
+        kind = self._kind()
+
         def work(session):
             return (
                 funding.supplier_summary(session, user.supplier_id),
-                funding.advance_refusal(session, supplier_id=user.supplier_id),
+                funding.refusal(session, supplier_id=user.supplier_id, kind=kind),
             )
 
         summary, refusal = await in_transaction(work)
         self.deposited_number = ""
-        if refusal == funding.MSG_ALREADY_DEPOSITED:
+        if refusal == funding.already_deposited_message(kind):
             # Once deposited, the menu entry opens the consultation screen.
             self._discard_all()
             return rx.redirect(routes.FUNDING_TRACKING)
+        if not self._staged:
+            self.slots = _empty_slots(kind)
         self.summary = summary
         self.refusal = refusal or ""
-        self.amount = str(get_settings().advance_amount)
+        self.amount = str(self._amount())
         return None
 
     @rx.event
@@ -111,7 +132,7 @@ class AdvanceState(SessionState):
             attachment_kind = AttachmentKind(kind)
         except ValueError:
             return None
-        if attachment_kind not in ADVANCE_DOCUMENTS or not files:
+        if attachment_kind not in self._pieces() or not files:
             return None
         upload = files[0]
         # Never read much more than the limit (the ASGI guard caps the request too).
@@ -138,7 +159,7 @@ class AdvanceState(SessionState):
     def client_rejected(self, kind: str, rejections: list[dict]):
         """The browser refused the file before sending it (too large, several files)."""
         codes = {e.get("code") for r in rejections for e in r.get("errors", [])}
-        label = AttachmentKind(kind).label if kind in {k.value for k in ADVANCE_DOCUMENTS} else ""
+        label = AttachmentKind(kind).label if kind in {k.value for k in self._pieces()} else ""
         if "file-too-large" in codes:
             message = f"{label} : le fichier dépasse la taille maximum de 4 Mo."
         else:
@@ -169,18 +190,20 @@ class AdvanceState(SessionState):
         yield
         staged = dict(self._staged)
         settings = get_settings()
+        kind, amount = self._kind(), self._amount()
 
         def work():
             with session_scope() as session:
                 account = session.get(UserAccount, user.id)
-                return funding.deposit_advance(
+                return funding.deposit_request(
                     session,
+                    kind=kind,
                     supplier_id=user.supplier_id,
                     user_id=user.id,
                     recipient=account.email,
                     documents=staged,
                     storage_dir=settings.storage_dir,
-                    amount=settings.advance_amount,
+                    amount=amount,
                     assistance_url=settings.public_url + routes.ASSISTANCE,
                 )
 
@@ -191,11 +214,11 @@ class AdvanceState(SessionState):
             self.form_error = exc.message
             for kind, message in exc.field_errors.items():
                 self._update_slot(kind, error=message)
-            if exc.message == funding.MSG_ALREADY_DEPOSITED:
+            if exc.message == funding.already_deposited_message(kind):
                 self._discard_all()
             return
         self._staged = {}
-        self.slots = _empty_slots()
+        self.slots = _empty_slots(kind)
         self.submitting = False
         self.deposited_number = result.dossier_number
 
@@ -224,9 +247,25 @@ class AdvanceState(SessionState):
         return rx.redirect(routes.PRIVATE_HOME)
 
 
+class AdvanceState(FundingFormMixin, SessionState):
+    """« Ma demande d'avance »."""
+
+    def _kind(self) -> FundingKind:
+        return FundingKind.ADVANCE
+
+
+class BalanceState(FundingFormMixin, SessionState):
+    """« Ma demande de solde »."""
+
+    def _kind(self) -> FundingKind:
+        return FundingKind.BALANCE
+
+
 class TrackingState(SessionState):
     view: FundingView | None = None
     has_request: bool = False
+    balance: FundingView | None = None
+    has_balance: bool = False
     summary: SupplierSummary | None = None
 
     @rx.event
@@ -240,8 +279,11 @@ class TrackingState(SessionState):
                 funding.supplier_summary(session, user.supplier_id),
                 funding.funding_view(session, supplier_id=user.supplier_id,
                                      kind=FundingKind.ADVANCE),
+                funding.funding_view(session, supplier_id=user.supplier_id,
+                                     kind=FundingKind.BALANCE),
             )
 
-        self.summary, self.view = await in_transaction(work)
+        self.summary, self.view, self.balance = await in_transaction(work)
         self.has_request = self.view is not None
+        self.has_balance = self.balance is not None
         return None

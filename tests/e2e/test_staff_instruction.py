@@ -50,6 +50,14 @@ def open_dossier(page: Page, number: str) -> None:
     expect(h1(page)).to_have_text("Instruction d'une demande de financement")
 
 
+def open_all_blocks(page: Page) -> None:
+    blocks = page.locator("details.segur-block")
+    expect(blocks).to_have_count(4)
+    for block in blocks.all():
+        block.locator(":scope > summary").click()
+        expect(block).to_have_attribute("open", "")
+
+
 def decide_control(page: Page, title: str, decision: str) -> None:
     form = page.get_by_role("form", name=f"Contrôle {title}")
     form.get_by_label("Décision").select_option(label=decision)
@@ -86,8 +94,7 @@ def test_agent_instructs_and_validates_the_demo_advance(portal, page: Page, brow
 
     # Validation is impossible until every control is OK.
     expect(page.get_by_role("button", name="Valider", exact=True)).to_be_disabled()
-    for block in page.locator("details.segur-block").all():
-        block.locator(":scope > summary").click()
+    open_all_blocks(page)
     decide_control(page, "Informations de la demande", "Contrôle OK")
     decide_control(page, "Coordonnées bancaires", "Contrôle OK")
 
@@ -239,3 +246,77 @@ def test_staff_publish_a_news_item_that_suppliers_read(portal, page: Page, brows
     href = article.get_by_role("link", name="Pièce jointe").get_attribute("href")
     assert reader.context.request.get(portal.url(href)).body() == valid_pdf()
     reader.context.close()
+
+
+def _validate_advance_directly(portal) -> None:
+    """Make sure the demo supplier's advance is « Validée » (whatever ran before)."""
+    from sqlmodel import Session, select
+
+    from segur_app.core.db import make_engine
+    from segur_app.domain.models import FundingRequest, Supplier
+
+    engine = make_engine(portal.env["REFLEX_DB_URL"])
+    with Session(engine) as session:
+        supplier = session.exec(select(Supplier).where(Supplier.ans_number == "tndSAS0032")).one()
+        advance = session.exec(select(FundingRequest).where(
+            FundingRequest.supplier_id == supplier.id, FundingRequest.kind == "avance")).first()
+        assert advance is not None, "run with the advance tests first"
+        advance.status = "validee"
+        session.add(advance)
+        session.commit()
+    engine.dispose()
+
+
+def test_balance_request_after_the_validated_advance(portal, page: Page, browser, tmp_path):
+    reset_account(portal, "test.ecomplementaire", password="Depot-Avance-21",
+                  must_change_password=False, secret_question="Ville ?", secret_answer="Antony")
+    _existing_or_new_dossier(page, portal, tmp_path)  # logs in as the demo supplier
+    _validate_advance_directly(portal)
+
+    facture, pv = tmp_path / "facture.pdf", tmp_path / "pv-verification.png"
+    facture.write_bytes(valid_pdf())
+    pv.write_bytes(valid_png(20, 20))
+    nav = page.get_by_role("navigation", name="Menu principal")
+    nav.get_by_text("Demande de financement", exact=True).click()
+    nav.get_by_role("link", name="Ma demande de solde").click()
+    expect(h1(page)).to_have_text("Ma demande de financement")
+    expect(page.get_by_role("heading", name="Ma demande de solde")).to_be_visible()
+    expect(page.get_by_label("3 - Montant du solde")).to_have_value("70000")
+    assert_accessible(page)
+    page.get_by_label("Copie de la facture émise au client final").set_input_files(facture)
+    page.get_by_label("Procès-verbal de vérification d'aptitude").set_input_files(pv)
+    expect(page.get_by_text("pv-verification.png")).to_be_visible()
+    page.get_by_role("button", name="Valider").click()
+    confirmation = page.get_by_role("status").filter(has_text="Votre demande de solde a bien été déposée")
+    expect(confirmation).to_be_visible()
+    number = re.search(r"FINSAS\d{6}", confirmation.inner_text()).group(0)
+    wait_for_email(portal, to="eishiro.oda@le-select.example", subject=number)
+
+    # Staff validate the balance like the advance.
+    staff = browser.new_context(locale="fr-FR").new_page()
+    staff.set_default_timeout(15_000)
+    create_account(portal, identifiant="agent.solde", password="Agent-Solde-95",
+                   email="agent.solde@asp.example", role="staff",
+                   secret_question="Q ?", secret_answer="reponse")
+    log_in(staff, portal, "agent.solde", "Agent-Solde-95")
+    expect(staff.get_by_role("heading", level=1)).to_have_text("Tableau de bord de l'instruction")
+    staff.goto(portal.url(routes.STAFF_FUNDING_REQUESTS) + "?type=solde")
+    open_dossier(staff, number)
+    open_all_blocks(staff)
+    decide_control(staff, "Informations de la demande", "Contrôle OK")
+    decide_control(staff, "Coordonnées bancaires", "Contrôle OK")
+    for index in range(2):
+        form = staff.get_by_role("form", name="Décision sur la pièce").nth(index)
+        form.get_by_label("Décision sur la pièce").select_option(label="Conforme")
+        form.get_by_role("button").click()
+        expect(staff.get_by_text("Décision sur la pièce enregistrée.")).to_be_visible()
+    staff.get_by_role("button", name="Valider", exact=True).click()
+    expect(staff.get_by_text("La demande a été validée.")).to_be_visible()
+    staff.context.close()
+
+    page.goto(portal.url(routes.FUNDING_TRACKING))
+    steps = page.get_by_role("list", name="Étapes de la demande de financement")
+    expect(steps).to_contain_text("1 - Ma demande d'avance : Validée")
+    expect(steps).to_contain_text("2 - Ma demande de solde : Validée")
+    expect(page.get_by_role("heading", name="Ma demande de solde")).to_be_visible()
+    assert_accessible(page)
