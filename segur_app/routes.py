@@ -37,6 +37,8 @@ FUNDING_ADVANCE = "/demande-financement/avance"
 FUNDING_BALANCE = "/demande-financement/solde"
 FUNDING_TRACKING = "/demande-financement/suivi"
 ACCOUNT = "/mon-compte"
+# Link emailed to a new contact address (token in RESET_TOKEN_PARAM).
+CONFIRM_EMAIL = "/confirmer-adresse"
 
 # --- ASP staff (instruction of the requests) -----------------------------------
 STAFF_HOME = "/instruction"

@@ -277,3 +277,63 @@ def test_one_address_trying_many_identifiants_is_throttled(db, user):
     assert accounts.authenticate(db, identifiant=IDENT, password=TEMP,
                                  client_address="198.51.100.1", now=now).ok
     assert login(db, now=now + timedelta(minutes=16)).ok
+
+
+# --------------------------------------------------------------------------
+# « Mon compte »
+# --------------------------------------------------------------------------
+
+
+def test_change_secret_question_requires_the_password(db, user):
+    assert accounts.change_secret_question(db, user=user, password="nope", question="Q ?",
+                                           answer="abc") == [accounts.MSG_WRONG_PASSWORD]
+    assert accounts.change_secret_question(db, user=user, password=TEMP, question="Animal ?",
+                                           answer="Chat") == []
+    db.commit()
+    assert user.secret_question == "Animal ?"
+
+
+def test_email_change_is_confirmed_by_a_link_sent_to_the_new_address(db, user):
+    from segur_app.domain.models import EmailMessage
+
+    links: list[str] = []
+
+    def link_for(token):
+        links.append(token)
+        return f"http://localhost:3000/confirmer-adresse?jeton={token}"
+
+    common = dict(user=user, confirm_url_for=link_for)
+    assert accounts.request_email_change(db, password="x", new_email="a@b.example",
+                                         confirmation="a@b.example", **common) == [
+        accounts.MSG_WRONG_PASSWORD]
+    assert accounts.request_email_change(db, password=TEMP, new_email="pas-une-adresse",
+                                         confirmation="pas-une-adresse", **common) == [
+        accounts.MSG_EMAIL_INVALID]
+    assert accounts.request_email_change(db, password=TEMP, new_email="a@b.example",
+                                         confirmation="c@d.example", **common) == [
+        accounts.MSG_EMAIL_MISMATCH]
+    assert accounts.request_email_change(db, password=TEMP, new_email="nouvelle@le-select.example",
+                                         confirmation="Nouvelle@le-select.example", **common) == []
+    db.commit()
+    sent = {m.to_address: m for m in db.exec(select(EmailMessage))}
+    assert links[-1] in sent["nouvelle@le-select.example"].body_text
+    assert "nouvelle@le-select.example" in sent["Eishiro.Oda@le-select.example"].body_text
+    assert user.email == "Eishiro.Oda@le-select.example"  # not before confirmation
+
+    assert accounts.confirm_email_change(db, token="forged") is None
+    assert accounts.confirm_email_change(db, token=links[-1]) == "nouvelle@le-select.example"
+    db.commit()
+    assert user.email == "nouvelle@le-select.example"
+    assert accounts.confirm_email_change(db, token=links[-1]) is None  # single use
+
+
+def test_recent_logins_and_ending_other_sessions(db, user):
+    here = login(db).token
+    elsewhere = accounts.authenticate(db, identifiant=IDENT, password=TEMP,
+                                      client_address="198.51.100.9").token
+    logins = accounts.recent_logins(db, user_id=user.id)
+    assert [l.client_address for l in logins] == ["198.51.100.9", "203.0.113.7"]
+    assert accounts.revoke_other_sessions(db, user_id=user.id, keep_token=here) == 1
+    db.commit()
+    assert accounts.resolve_session(db, here) is not None
+    assert accounts.resolve_session(db, elsewhere) is None

@@ -14,10 +14,14 @@ def field(
     hint: str | None = None,
     required: bool = True,
     max_length: int | None = None,
+    field_id: str | None = None,
     **props,
 ) -> rx.Component:
-    """A labelled input (``<label for>`` + ``<input id>``), optional hint text."""
-    field_id = f"champ-{name}"
+    """A labelled input (``<label for>`` + ``<input id>``), optional hint text.
+
+    ``field_id`` is needed when two forms of a page share a field name.
+    """
+    field_id = f"champ-{name}" if field_id is None else field_id
     label_children: list = [label]
     if hint:
         label_children.append(rx.el.span(hint, class_name="fr-hint-text"))

@@ -246,6 +246,21 @@ class PasswordResetToken(SQLModel, table=True):
     failed_answers: int = 0
 
 
+class EmailChangeToken(SQLModel, table=True):
+    """« Mon compte »: a new contact address waiting for confirmation by link."""
+
+    __tablename__ = "email_change_token"
+    __table_args__ = (sa.UniqueConstraint("token_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    new_email: str = Field(max_length=254)
+    token_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    expires_at: datetime = Field(sa_column=_ts())
+    used_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
 # --------------------------------------------------------------------------
 # Enrolment
 # --------------------------------------------------------------------------

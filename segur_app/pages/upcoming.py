@@ -61,12 +61,6 @@ UPCOMING_SCREENS: tuple[UpcomingScreen, ...] = (
         "Vous pourrez y suivre votre demande d'enrôlement.", audience=Audience.SUPPLIER,
     ),
     UpcomingScreen(
-        routes.ACCOUNT, "Mon compte",
-        "Vous pourrez y modifier votre mot de passe, votre question secrète et votre "
-        "adresse électronique.",
-        audience=Audience.ANY_USER,
-    ),
-    UpcomingScreen(
         routes.STAFF_ENROLMENTS, "Demandes d'enrôlement à instruire",
         "Les agents de l'ASP y instruiront les demandes d'enrôlement.",
         audience=Audience.STAFF,
