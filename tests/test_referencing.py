@@ -40,6 +40,14 @@ def test_the_schema_is_valid_and_documents_the_example():
     assert properties["adresse"]["properties"]["code_postal"]["pattern"] == validators.POSTAL_CODE_PATTERN
 
 
+def test_every_field_is_described_for_the_help_screen():
+    docs = referencing.format_fields()
+    assert [d.path for d in docs][:3] == ["version_format", "numero_referencement_ans", "couloir"]
+    assert "adresse.code_postal" in [d.path for d in docs]
+    assert "solutions[].date_referencement" in [d.path for d in docs]
+    assert all(d.description for d in docs)
+
+
 def test_the_example_file_is_read():
     result = referencing.read_json_bytes(referencing.EXAMPLE_PATH.read_bytes(),
                                          filename="referencing.example.json", today=TODAY)

@@ -88,11 +88,9 @@ class ReferencingFile:
     street: str
     postal_code: str
     city: str
+    address: str
+    """Single line, as the portal prints it: ``184 av … , 92160, ANTONY``."""
     solutions: list[ReferencedSolution]
-
-    @property
-    def address(self) -> str:
-        return f"{self.street} , {self.postal_code}, {self.city}"
 
 
 @dataclass(frozen=True)
@@ -118,6 +116,29 @@ def _validator() -> Draft202012Validator:
 
 def example_text() -> str:
     return EXAMPLE_PATH.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class FieldDoc:
+    path: str
+    description: str
+
+
+def format_fields() -> list[FieldDoc]:
+    """Every field of the format with its description, from the schema itself."""
+
+    def walk(node: dict[str, Any], prefix: str) -> list[FieldDoc]:
+        docs: list[FieldDoc] = []
+        for name, prop in node.get("properties", {}).items():
+            path = f"{prefix}.{name}" if prefix else name
+            docs.append(FieldDoc(path, prop.get("description", "")))
+            if prop.get("type") == "object":
+                docs += walk(prop, path)
+            elif prop.get("type") == "array":
+                docs += walk(prop.get("items", {}), f"{path}[]")
+        return docs
+
+    return walk(schema(), "")
 
 
 # ---------------------------------------------------------------------------
@@ -250,14 +271,16 @@ def _date_fr(value: str) -> str:
 
 def _reading(document: dict[str, Any]) -> ReferencingFile:
     address = document["adresse"]
+    street, city = " ".join(address["voie"].split()), " ".join(address["commune"].split())
     return ReferencingFile(
         ans_number=document["numero_referencement_ans"],
         corridor=document["couloir"],
         siret=document["siret"],
         company_name=" ".join(document["denomination_sociale"].split()),
-        street=" ".join(address["voie"].split()),
+        street=street,
         postal_code=address["code_postal"],
-        city=" ".join(address["commune"].split()),
+        city=city,
+        address=f"{street} , {address['code_postal']}, {city}",
         solutions=[
             ReferencedSolution(
                 name=" ".join(s["nom"].split()),

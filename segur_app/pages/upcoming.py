@@ -32,18 +32,6 @@ class UpcomingScreen:
 
 UPCOMING_SCREENS: tuple[UpcomingScreen, ...] = (
     UpcomingScreen(
-        routes.ENROLMENT,
-        "Effectuer ma demande d'enrôlement",
-        "Vous pourrez y déposer la demande d'enrôlement de votre société sur le portail.",
-        SitemapSection.ENROLMENT,
-    ),
-    UpcomingScreen(
-        routes.JSON_SIMULATION,
-        "Simuler mon fichier json",
-        "Vous pourrez y vérifier votre fichier json avant votre référencement.",
-        SitemapSection.ENROLMENT,
-    ),
-    UpcomingScreen(
         routes.ASSISTANCE,
         "Contacter l'assistance",
         "Vous pourrez y adresser votre question au support de l'ASP.",
