@@ -45,10 +45,6 @@ UPCOMING_SCREENS: tuple[UpcomingScreen, ...] = (
     ),
     # Private screens (logged-in suppliers / staff), built by later issues.
     UpcomingScreen(
-        routes.ENROLMENT_TRACKING, "Suivi des demandes d'enrôlement",
-        "Vous pourrez y suivre votre demande d'enrôlement.", audience=Audience.SUPPLIER,
-    ),
-    UpcomingScreen(
         routes.FUNDING_BALANCE, "Ma demande de solde",
         "Vous pourrez y déposer votre demande de solde une fois l'avance validée.",
         audience=Audience.SUPPLIER,
@@ -67,11 +63,6 @@ UPCOMING_SCREENS: tuple[UpcomingScreen, ...] = (
     UpcomingScreen(
         routes.STAFF_FUNDING_REQUESTS, "Demandes de financement à instruire",
         "Les agents de l'ASP y instruiront les demandes de financement.",
-        audience=Audience.STAFF,
-    ),
-    UpcomingScreen(
-        routes.STAFF_ENROLMENTS, "Demandes d'enrôlement à instruire",
-        "Les agents de l'ASP y instruiront les demandes d'enrôlement.",
         audience=Audience.STAFF,
     ),
 )
