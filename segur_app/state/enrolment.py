@@ -134,7 +134,6 @@ class EnrolmentFormState(SessionState):
         self.import_problems = []
         self.recap = []
         self.submitting = False
-        self.form_revision += 1
         self._started_at = time.time()
 
     def _show_errors(self, errors: dict[str, str]):
