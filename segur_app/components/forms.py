@@ -93,3 +93,57 @@ def form(*children: rx.Component, on_submit, label: str, **props) -> rx.Componen
         class_name="segur-form",
         **props,
     )
+
+
+# --- Fields with a server-side error message (DSFR error state) -------------------
+
+
+def error_text(error: rx.Var, error_id: str) -> rx.Component:
+    """The message of a field, always present (hidden when empty) so that
+    ``aria-describedby`` never points at a missing id."""
+    return rx.el.p(error, id=error_id, class_name=rx.cond(error != "", "fr-error-text", "fr-hidden"))
+
+
+def checked_field(
+    label: str,
+    name: str,
+    *,
+    error: rx.Var,
+    default_value: rx.Var | str = "",
+    hint: str | None = None,
+    type: str = "text",
+    autocomplete: str | None = None,
+    max_length: int | None = None,
+    control=rx.el.input,
+    **props,
+) -> rx.Component:
+    """``field`` with its error: ``fr-input-group--error``, the message next to the
+    input (``fr-error-text``) and referenced by ``aria-describedby``.
+
+    The input is uncontrolled (``default_value``): a form's ``on_submit``
+    receives what was typed. ``control=rx.el.textarea`` for long texts.
+    """
+    field_id, hint_id, error_id = f"champ-{name}", f"aide-{name}", f"erreur-{name}"
+    has_error = error != ""
+    label_children: list = [label]
+    if hint:
+        label_children.append(rx.el.span(hint, class_name="fr-hint-text", id=hint_id))
+    input_props = {"type": type} if control is rx.el.input else {}
+    return rx.el.div(
+        rx.el.label(*label_children, class_name="fr-label", html_for=field_id),
+        control(
+            id=field_id,
+            name=name,
+            default_value=default_value,
+            auto_complete=autocomplete,
+            max_length=max_length,
+            required=True,
+            aria_invalid=rx.cond(has_error, "true", "false"),
+            aria_describedby=f"{hint_id} {error_id}" if hint else error_id,
+            class_name=rx.cond(has_error, "fr-input fr-input--error", "fr-input"),
+            **input_props,
+            **props,
+        ),
+        error_text(error, error_id),
+        class_name=rx.cond(has_error, "fr-input-group fr-input-group--error", "fr-input-group"),
+    )

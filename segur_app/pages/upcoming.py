@@ -32,18 +32,6 @@ class UpcomingScreen:
 
 UPCOMING_SCREENS: tuple[UpcomingScreen, ...] = (
     UpcomingScreen(
-        routes.ENROLMENT,
-        "Effectuer ma demande d'enrôlement",
-        "Vous pourrez y déposer la demande d'enrôlement de votre société sur le portail.",
-        SitemapSection.ENROLMENT,
-    ),
-    UpcomingScreen(
-        routes.JSON_SIMULATION,
-        "Simuler mon fichier json",
-        "Vous pourrez y vérifier votre fichier json avant votre référencement.",
-        SitemapSection.ENROLMENT,
-    ),
-    UpcomingScreen(
         routes.ASSISTANCE,
         "Contacter l'assistance",
         "Vous pourrez y adresser votre question au support de l'ASP.",
@@ -54,16 +42,6 @@ UPCOMING_SCREENS: tuple[UpcomingScreen, ...] = (
         "Besoin d'aide ?",
         "Vous y trouverez les guides utilisateur du portail.",
         SitemapSection.HELP,
-    ),
-    # Private screens (logged-in suppliers / staff), built by later issues.
-    UpcomingScreen(
-        routes.ENROLMENT_TRACKING, "Suivi des demandes d'enrôlement",
-        "Vous pourrez y suivre votre demande d'enrôlement.", audience=Audience.SUPPLIER,
-    ),
-    UpcomingScreen(
-        routes.STAFF_ENROLMENTS, "Demandes d'enrôlement à instruire",
-        "Les agents de l'ASP y instruiront les demandes d'enrôlement.",
-        audience=Audience.STAFF,
     ),
 )
 

@@ -165,10 +165,10 @@ def test_rejection_with_reason_and_supplier_kept_out(portal, page: Page, browser
     expect(supplier.get_by_role("heading", level=1)).to_have_text("Accueil fournisseur SAS")
     assert supplier.context.request.get(portal.url(routes.STAFF_FUNDING_EXPORT)).status == 403
 
-    create_account(portal, identifiant="agent.rejet", password="Agent-Rejet-52",
+    create_account(portal, identifiant="agent.rejet.financement", password="Agent-Rejet-52",
                    email="agent.rejet@asp.example", role="staff",
                    secret_question="Q ?", secret_answer="reponse")
-    log_in(page, portal, "agent.rejet", "Agent-Rejet-52")
+    log_in(page, portal, "agent.rejet.financement", "Agent-Rejet-52")
     expect(h1(page)).to_have_text("Tableau de bord de l'instruction")
     page.goto(portal.url(routes.STAFF_FUNDING_REQUESTS) + "?q=AUTRE")
     expect(page.get_by_role("table").filter(has_text=number)).to_be_visible()

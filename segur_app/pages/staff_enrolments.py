@@ -1,0 +1,162 @@
+"""« Demandes d'enrôlement à instruire » (ASP staff): validate or reject pending requests.
+
+A minimal screen (the full instruction dashboard is another feature): the
+pending requests, oldest first, 10 per page, each with its data, its RIB and
+the two decisions; rejecting requires a reason.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from segur_app import routes
+from segur_app.api.documents import DOCUMENTS_PREFIX
+from segur_app.components.forms import alert_if
+from segur_app.components.funding import badge, labelled_value
+from segur_app.components.links import anchor
+from segur_app.components.private import Audience, private_page
+from segur_app.domain.enrolment import MAX_REASON_LENGTH
+from segur_app.state.enrolment import StaffEnrolmentsState
+
+S = StaffEnrolmentsState
+
+
+def _data(item) -> rx.Component:
+    return rx.el.div(
+        rx.el.div(
+            rx.el.h4("Entreprise", class_name="fr-h6"),
+            rx.el.ul(
+                labelled_value("N° unique de référencement (ANS)", item.ans_number),
+                labelled_value("SIRET", item.siret),
+                labelled_value("Dénomination sociale", item.company_name),
+                labelled_value("Adresse", item.address),
+                labelled_value("Représentant légal", item.legal_rep),
+                class_name="segur-recap",
+            ),
+            class_name="fr-col-12 fr-col-md-6",
+        ),
+        rx.el.div(
+            rx.el.h4("Contact et coordonnées bancaires", class_name="fr-h6"),
+            rx.el.ul(
+                labelled_value("Contact", item.contact_name),
+                labelled_value("Adresse électronique", item.contact_email),
+                labelled_value("Téléphone", item.contact_phone),
+                labelled_value("IBAN", item.iban),
+                labelled_value("BIC", item.bic),
+                labelled_value("Titulaire", item.holder),
+                labelled_value("Domiciliation", item.domiciliation),
+                rx.el.li(
+                    rx.el.span("RIB : ", class_name="segur-label"),
+                    rx.cond(
+                        item.rib_id > 0,
+                        anchor(item.rib_name, href=DOCUMENTS_PREFIX + "/" + item.rib_id.to_string(),
+                               target="_blank", class_name="fr-link",
+                               title="Ouvrir le RIB de la demande " + item.number
+                                     + " - nouvelle fenêtre"),
+                        "absent",
+                    ),
+                ),
+                class_name="segur-recap",
+            ),
+            class_name="fr-col-12 fr-col-md-6",
+        ),
+        class_name="fr-grid-row fr-grid-row--gutters fr-mb-2w",
+    )
+
+
+def _reason_field(item) -> rx.Component:
+    """« Motif du rejet »: the label wraps the textarea (no per-item id is needed);
+    the text is kept in state when the field loses the focus."""
+    error = rx.cond(S.reason_error_id == item.id, S.reason_error, "")
+    has_error = error != ""
+    return rx.el.div(
+        rx.el.label(
+            "Motif du rejet",
+            rx.el.span("Obligatoire pour rejeter ; il est envoyé au demandeur.",
+                       class_name="fr-hint-text"),
+            rx.el.textarea(
+                rows=3, max_length=MAX_REASON_LENGTH,
+                on_blur=lambda value: S.set_reason(item.id, value),
+                aria_invalid=rx.cond(has_error, "true", "false"),
+                custom_attrs={"data-motif": item.id.to_string()},
+                class_name=rx.cond(has_error, "fr-input fr-input--error", "fr-input"),
+            ),
+            class_name="fr-label",
+        ),
+        rx.cond(has_error, rx.el.p(error, class_name="fr-error-text", role="alert")),
+        class_name=rx.cond(has_error, "fr-input-group fr-input-group--error", "fr-input-group"),
+    )
+
+
+def _decisions(item) -> rx.Component:
+    return rx.el.div(
+        rx.el.button(
+            "Valider", rx.el.span(" la demande ", item.number, class_name="fr-sr-only"),
+            type="button", on_click=S.approve(item.id, item.version),
+            class_name="fr-btn fr-mb-3w",
+        ),
+        _reason_field(item),
+        rx.el.button(
+            "Rejeter", rx.el.span(" la demande ", item.number, class_name="fr-sr-only"),
+            type="button", on_click=S.reject(item.id, item.version),
+            class_name="fr-btn fr-btn--secondary",
+        ),
+    )
+
+
+def _item(item) -> rx.Component:
+    return rx.el.li(
+        rx.el.article(
+            rx.el.h3(
+                "Demande ", item.number, " — ", item.company_name,
+                class_name="fr-h5 fr-mb-1w",
+            ),
+            rx.el.p("Déposée le ", item.submitted_on, " ", badge(item.status_label),
+                    class_name="fr-text--sm"),
+            _data(item),
+            _decisions(item),
+            class_name="fr-p-3w segur-news",
+        ),
+        class_name="fr-mb-3w",
+    )
+
+
+def _pagination() -> rx.Component:
+    return rx.cond(
+        S.pages > 1,
+        rx.el.nav(
+            rx.el.ul(
+                rx.el.li(rx.el.button(
+                    "Page précédente", type="button", on_click=S.previous_page,
+                    disabled=S.page <= 1,
+                    class_name="fr-pagination__link fr-pagination__link--prev fr-pagination__link--lg-label",
+                )),
+                rx.el.li(rx.el.span("Page ", S.page.to_string(), " sur ", S.pages.to_string(),
+                                    class_name="fr-pagination__link", aria_current="page")),
+                rx.el.li(rx.el.button(
+                    "Page suivante", type="button", on_click=S.next_page,
+                    disabled=S.page >= S.pages,
+                    class_name="fr-pagination__link fr-pagination__link--next fr-pagination__link--lg-label",
+                )),
+                class_name="fr-pagination__list",
+            ),
+            class_name="fr-pagination",
+            aria_label="Pagination des demandes d'enrôlement",
+        ),
+    )
+
+
+@private_page(route=routes.STAFF_ENROLMENTS, title="Demandes d'enrôlement à instruire",
+              audience=Audience.STAFF, on_load=StaffEnrolmentsState.load)
+def staff_enrolments() -> rx.Component:
+    return rx.fragment(
+        alert_if(S.message, kind="success"),
+        alert_if(S.error),
+        rx.el.p(S.total.to_string(), " demande(s) en attente de décision.",
+                aria_live="polite"),
+        rx.cond(
+            S.items.length() > 0,
+            rx.el.ul(rx.foreach(S.items, _item), class_name="segur-plain-list"),
+        ),
+        _pagination(),
+    )

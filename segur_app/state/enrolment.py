@@ -1,0 +1,538 @@
+"""Enrolment screens: the public request form, « Simuler mon fichier json »,
+the supplier's tracking and the staff's pending list.
+
+Thin states: every rule lives in ``segur_app.domain`` (enrolment_form,
+enrolment, referencing). The form keeps the values typed so far in state
+(nothing secret is typed in it); the staged RIB's storage key stays in a
+backend-only var.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import reflex as rx
+
+from segur_app import routes
+from segur_app.core.config import get_settings
+from segur_app.core.db import session_scope
+from segur_app.domain import enrolment, funding, referencing, storage, uploads
+from segur_app.domain.enrolment import (
+    DecisionRefused,
+    EnrolmentRefused,
+    EnrolmentTrackingView,
+    PendingEnrolmentView,
+)
+from segur_app.domain.enrolment_form import (
+    COMPANY_FIELDS,
+    FIELDS,
+    FIELDS_BY_NAME,
+    MSG_CGU_REQUIRED,
+    MSG_RIB_REQUIRED,
+    Step,
+    SummarySection,
+    empty_values,
+    summary,
+    validate_all,
+    validate_step,
+)
+from segur_app.domain.funding import StagedDocument
+from segur_app.domain.models import AttachmentKind
+from segur_app.domain.referencing import Problem, ReadResult, ReferencingFile
+from segur_app.state.base import SessionState, in_transaction
+
+HONEYPOT_NAME = "site_internet"
+STEP_TITLE_ID = "etape-titre"
+CONFIRMATION_ID = "confirmation-envoi"
+REFUSAL_ID = "refus-enrolement"
+ERROR_SUMMARY_ID = "resume-erreurs"
+STAFF_PAGE_SIZE = 10
+MAX_IMPORT_PROBLEMS = 20
+EXTRA_ERROR_KEYS = ("rib", "cgu")
+
+MSG_FIX_ERRORS = "Le formulaire contient des erreurs : corrigez les champs signalés."
+MSG_UPLOAD_THROTTLED = (
+    "Trop de fichiers ont été envoyés depuis votre poste. Veuillez réessayer plus tard."
+)
+MSG_IMPORTED = (
+    "Les informations de votre fichier json ont été reprises ci-dessous : vérifiez-les "
+    "puis passez à l'étape suivante."
+)
+
+
+def _empty_errors() -> dict[str, str]:
+    return {**empty_values(), **{key: "" for key in EXTRA_ERROR_KEYS}}
+
+
+def _focus(selector: str):
+    """Move the focus once React has rendered the change (new step, first error)."""
+    return rx.call_script(f"setTimeout(() => document.querySelector('{selector}')?.focus(), 60)")
+
+
+def rejection_message(label: str, rejections: list[dict], *, max_label: str) -> str:
+    """French message for a file the browser refused before sending it."""
+    codes = {e.get("code") for r in rejections for e in r.get("errors", [])}
+    if "file-too-large" in codes:
+        return f"{label} : le fichier dépasse la taille maximum de {max_label}."
+    if "file-invalid-type" in codes:
+        return f"{label} : ce type de fichier n'est pas accepté."
+    return f"{label} : un seul fichier peut être joint."
+
+
+async def _read_upload(files: list[rx.UploadFile], limit: int) -> tuple[bytes, str] | None:
+    """The first uploaded file (at most ``limit`` + 1 bytes read) and its name."""
+    if not files:
+        return None
+    upload = files[0]
+    return await upload.read(limit + 1), upload.name or upload.filename or ""
+
+
+# ---------------------------------------------------------------------------
+# « Effectuer ma demande d'enrôlement »
+# ---------------------------------------------------------------------------
+
+
+class EnrolmentFormState(SessionState):
+    step: int = 1
+    values: dict[str, str] = empty_values()
+    errors: dict[str, str] = _empty_errors()
+    form_errors: list[str] = []
+    refusal: str = ""
+    form_revision: int = 0
+    rib_name: str = ""
+    rib_size: str = ""
+    import_message: str = ""
+    import_problems: list[Problem] = []
+    recap: list[SummarySection] = []
+    submitting: bool = False
+    submitted_number: str = ""
+    submitted_email: str = ""
+
+    # Backend only.
+    _rib: StagedDocument | None = None
+    _started_at: float = 0.0
+
+    # -- helpers ----------------------------------------------------------------
+
+    def _storage_dir(self):
+        return get_settings().storage_dir
+
+    def _discard_rib(self) -> None:
+        if self._rib is not None:
+            storage.discard_staged(self._rib.key, storage_dir=self._storage_dir())
+        self._rib = None
+        self.rib_name = self.rib_size = ""
+
+    def _restart(self) -> None:
+        self._discard_rib()
+        self.step = 1
+        self.values = empty_values()
+        self.errors = _empty_errors()
+        self.form_errors = []
+        self.refusal = self.import_message = ""
+        self.import_problems = []
+        self.recap = []
+        self.submitting = False
+        self._started_at = time.time()
+
+    def _show_errors(self, errors: dict[str, str]):
+        """Messages next to the fields and in the summary; focus the first field."""
+        self.errors = {**_empty_errors(), **errors}
+        self.form_errors = [message for message in errors.values() if message]
+        if not errors:
+            return None
+        first = next(iter(errors))
+        return _focus(f"#champ-{first}" if first in FIELDS_BY_NAME else f"#{ERROR_SUMMARY_ID}")
+
+    def _go_to(self, step: Step):
+        """Show ``step`` (the summary only when every step is valid)."""
+        if step == Step.SUMMARY:
+            full = validate_all(self.values)
+            if full.data is None:
+                self.step = int(full.first_invalid_step)
+                return self._show_errors(full.errors)
+            self.recap = summary(full.data)
+        self.step = int(step)
+        return _focus(f"#{STEP_TITLE_ID}")
+
+    def _take(self, form: dict, step: Step) -> None:
+        """Keep what was typed in the fields of ``step``."""
+        typed = {
+            field.name: str(form.get(field.name) or "")[: field.max_length * 2]
+            for field in FIELDS
+            if field.step == step
+        }
+        self.values = {**self.values, **typed}
+
+    # -- navigation -------------------------------------------------------------
+
+    @rx.event
+    def load(self):
+        if self.submitted_number or not self._started_at:
+            self.submitted_number = self.submitted_email = ""
+            self._restart()
+        self.form_errors = []
+
+    @rx.event
+    def remember(self, name: str, value: str):
+        """A field lost the focus: keep its value (so « Étape précédente » loses nothing)."""
+        field = FIELDS_BY_NAME.get(name)
+        if field is not None and not self.submitted_number:
+            self.values = {**self.values, name: str(value or "")[: field.max_length * 2]}
+
+    @rx.event
+    def previous_step(self):
+        if 1 < self.step <= Step.SUMMARY:
+            self.form_errors = []
+            return self._go_to(Step(self.step - 1))
+        return None
+
+    @rx.event
+    def edit_step(self, step: int):
+        """« Modifier » in the summary: back to an earlier step."""
+        if 1 <= step < self.step:
+            self.form_errors = []
+            return self._go_to(Step(step))
+        return None
+
+    @rx.event
+    async def save_step(self, form: dict):
+        """« Étape suivante »: check this step on the server, then move on."""
+        if self.submitted_number or not 1 <= self.step < Step.SUMMARY:
+            return None
+        step = Step(self.step)
+        self._take(form, step)
+        result = validate_step(step, self.values)
+        errors = dict(result.errors)
+        if step == Step.BANK and self._rib is None:
+            errors["rib"] = MSG_RIB_REQUIRED
+        self.refusal = ""
+        if step == Step.COMPANY and not errors:
+            # Said at once rather than after four steps (the database decides at sending).
+            duplicates = await in_transaction(lambda s: enrolment.duplicate_errors(
+                s, siret=result.cleaned["siret"], ans_number=result.cleaned["ans_number"]))
+            if duplicates:
+                return self._refused(
+                    EnrolmentRefused(enrolment.MSG_ONE_ENROLMENT, field_errors=duplicates))
+        focus = self._show_errors(errors)
+        if errors:
+            return focus
+        self.values = {**self.values, **result.cleaned}
+        self.import_message = ""
+        return self._go_to(Step(step + 1))
+
+    # -- files ----------------------------------------------------------------------
+
+    @rx.event
+    async def stage_rib(self, files: list[rx.UploadFile]):
+        upload = await _read_upload(files, uploads.MAX_UPLOAD_BYTES)
+        if upload is None or self.submitted_number:
+            return
+        address = self._client()["client_address"]
+        if not await in_transaction(
+            lambda s: enrolment.register_rib_upload(s, client_address=address)
+        ):
+            self.errors = {**self.errors, "rib": MSG_UPLOAD_THROTTLED}
+            return
+        data, name = upload
+        try:
+            staged = await asyncio.to_thread(
+                funding.stage_document, data, name, kind=AttachmentKind.RIB,
+                storage_dir=self._storage_dir(),
+            )
+        except uploads.DocumentRejected as exc:
+            self.errors = {**self.errors, "rib": exc.message}
+            return
+        self._discard_rib()
+        self._rib = staged
+        self.rib_name = staged.original_name
+        self.rib_size = uploads.format_size(staged.size_bytes)
+        self.errors = {**self.errors, "rib": ""}
+
+    @rx.event
+    def rib_rejected(self, rejections: list[dict]):
+        self.errors = {**self.errors, "rib": rejection_message(
+            AttachmentKind.RIB.label, rejections, max_label="4 Mo")}
+
+    @rx.event
+    def remove_rib(self):
+        self._discard_rib()
+
+    @rx.event
+    async def import_file(self, files: list[rx.UploadFile]):
+        """Pre-fill « Entreprise » from the referencing file."""
+        upload = await _read_upload(files, referencing.MAX_JSON_BYTES)
+        if upload is None or self.step != Step.COMPANY:
+            return
+        result = await asyncio.to_thread(referencing.read_json_bytes, upload[0],
+                                         filename=upload[1])
+        if not result.ok:
+            self.import_message = ""
+            self.import_problems = result.problems[:MAX_IMPORT_PROBLEMS]
+            return
+        read = result.file
+        self.values = {**self.values, **{name: getattr(read, name) for name in COMPANY_FIELDS}}
+        self.errors = _empty_errors()
+        self.form_errors = []
+        self.import_problems = []
+        self.import_message = MSG_IMPORTED
+        self.form_revision += 1
+
+    @rx.event
+    def import_rejected(self, rejections: list[dict]):
+        self.import_message = ""
+        self.import_problems = [Problem(referencing.ROOT, rejection_message(
+            "Fichier json", rejections, max_label="1 Mo"))]
+
+    # -- sending --------------------------------------------------------------------
+
+    @rx.event
+    async def send(self, form: dict):
+        """« Envoyer ma demande »."""
+        if self.submitting or self.submitted_number or self.step != Step.SUMMARY:
+            return
+        address = self._client()["client_address"]
+        honeypot = str(form.get(HONEYPOT_NAME) or "")
+        elapsed = time.time() - self._started_at if self._started_at else None
+        if enrolment.looks_automated(honeypot=honeypot, elapsed_seconds=elapsed):
+            reason = "honeypot" if honeypot.strip() else "too_fast"
+            await in_transaction(lambda s: enrolment.record_automated_attempt(
+                s, client_address=address, reason=reason))
+            self.form_errors = [enrolment.MSG_AUTOMATED]
+            yield _focus(f"#{ERROR_SUMMARY_ID}")
+            return
+        if form.get("cgu") not in ("on", True, "true"):
+            yield self._show_errors({"cgu": MSG_CGU_REQUIRED})
+            return
+        full = validate_all(self.values)
+        if full.errors:
+            self.step = int(full.first_invalid_step)
+            yield self._show_errors(full.errors)
+            return
+        if not await in_transaction(
+            lambda s: enrolment.register_submission_attempt(s, client_address=address)
+        ):
+            self.form_errors = [enrolment.MSG_THROTTLED]
+            yield _focus(f"#{ERROR_SUMMARY_ID}")
+            return
+        self.submitting = True
+        self.form_errors = []
+        yield
+        try:
+            result = await asyncio.to_thread(_submit, full.data, self._rib, address)
+        except EnrolmentRefused as exc:
+            self.submitting = False
+            yield self._refused(exc)
+            return
+        self._rib = None  # promoted: no longer ours to discard
+        self._restart()
+        self.submitted_number = result.number
+        self.submitted_email = result.contact_email
+        yield _focus(f"#{CONFIRMATION_ID}")
+
+    def _refused(self, exc: EnrolmentRefused):
+        """The domain refused the request: say why, where it can be fixed."""
+        if exc.message == enrolment.MSG_ONE_ENROLMENT:
+            self.refusal = exc.message
+            self._show_errors(exc.field_errors)
+            self.form_errors = []
+            return _focus(f"#{REFUSAL_ID}")
+        if "rib" in exc.field_errors:
+            self._discard_rib()
+            self._show_errors(exc.field_errors)
+            return self._go_to(Step.BANK)
+        focus = self._show_errors(exc.field_errors)
+        self.form_errors = [exc.message]
+        return focus or _focus(f"#{ERROR_SUMMARY_ID}")
+
+
+def _submit(data, rib: StagedDocument | None, address: str | None):
+    settings = get_settings()
+    with session_scope() as session:
+        return enrolment.submit_enrolment(
+            session, data=data, rib=rib, cgu_accepted=True,
+            storage_dir=settings.storage_dir,
+            assistance_url=settings.public_url + routes.ASSISTANCE,
+            client_address=address,
+        )
+
+
+# ---------------------------------------------------------------------------
+# « Simuler mon fichier json »
+# ---------------------------------------------------------------------------
+
+
+class JsonSimulationState(SessionState):
+    checked: bool = False
+    source: str = ""
+    problems: list[Problem] = []
+    reading: ReferencingFile | None = None
+    advance_amount: str = ""
+    file_name: str = ""
+    file_size: str = ""
+    upload_error: str = ""
+
+    def _show(self, result: ReadResult, source: str) -> None:
+        self.checked = True
+        self.source = source
+        self.problems = result.problems
+        self.reading = result.file
+        self.advance_amount = str(get_settings().advance_amount)
+
+    @rx.event
+    def load(self):
+        self.checked = False
+        self.problems = []
+        self.reading = None
+        self.upload_error = self.file_name = self.file_size = ""
+
+    @rx.event
+    async def check_file(self, files: list[rx.UploadFile]):
+        upload = await _read_upload(files, referencing.MAX_JSON_BYTES)
+        if upload is None:
+            return
+        data, name = upload
+        result = await asyncio.to_thread(referencing.read_json_bytes, data, filename=name)
+        self.file_name = uploads.safe_display_name(name)
+        self.file_size = uploads.format_size(len(data))
+        self.upload_error = ""
+        self._show(result, f"Fichier « {self.file_name} »")
+
+    @rx.event
+    def file_rejected(self, rejections: list[dict]):
+        self.upload_error = rejection_message("Fichier json", rejections, max_label="1 Mo")
+
+    @rx.event
+    async def check_text(self, form: dict):
+        text = str(form.get("json_text") or "")
+        result = await asyncio.to_thread(referencing.read_json_text, text)
+        self._show(result, "Texte collé")
+
+
+# ---------------------------------------------------------------------------
+# « Suivi des demandes d'enrôlement » (supplier)
+# ---------------------------------------------------------------------------
+
+
+class EnrolmentTrackingState(SessionState):
+    view: EnrolmentTrackingView | None = None
+    has_enrolment: bool = False
+
+    @rx.event
+    async def load(self):
+        user, redirect = await self._guard(staff=False)
+        if redirect:
+            return redirect
+        self.view = await in_transaction(
+            lambda s: enrolment.enrolment_tracking(s, supplier_id=user.supplier_id)
+        )
+        self.has_enrolment = self.view is not None
+        return None
+
+
+# ---------------------------------------------------------------------------
+# « Demandes d'enrôlement à instruire » (staff)
+# ---------------------------------------------------------------------------
+
+
+class StaffEnrolmentsState(SessionState):
+    items: list[PendingEnrolmentView] = []
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+    message: str = ""
+    error: str = ""
+    reason_error_id: int = 0
+    reason_error: str = ""
+
+    # Backend only: the reasons typed, by enrolment id.
+    _reasons: dict[int, str] = {}
+
+    async def _refresh(self, page: int):
+        _, redirect = await self._guard(staff=True)
+        if redirect:
+            return redirect
+        result = await in_transaction(
+            lambda s: enrolment.pending_enrolments(s, page=page, page_size=STAFF_PAGE_SIZE)
+        )
+        self.items, self.total = result.items, result.total
+        self.page, self.pages = result.page, result.pages
+        return None
+
+    @rx.event
+    async def load(self):
+        self.message = self.error = self.reason_error = ""
+        self.reason_error_id = 0
+        return await self._refresh(1)
+
+    @rx.event
+    async def next_page(self):
+        return await self._refresh(self.page + 1)
+
+    @rx.event
+    async def previous_page(self):
+        return await self._refresh(self.page - 1)
+
+    async def _decide(self, work):
+        """Run a decision for the logged-in agent, then reload the list."""
+        user, redirect = await self._guard(staff=True)
+        if redirect:
+            return redirect
+        settings = get_settings()
+        address = self._client()["client_address"]
+        self.message = self.error = self.reason_error = ""
+        self.reason_error_id = 0
+        try:
+            self.message = await in_transaction(lambda s: work(s, user.id, settings, address))
+        except DecisionRefused as exc:
+            self.error = exc.message
+        return await self._refresh(self.page)
+
+    @rx.event
+    async def approve(self, enrolment_id: int, version: int):
+        def work(session, staff_id, settings, address):
+            result = enrolment.approve_enrolment(
+                session, enrolment_id=enrolment_id, expected_version=version,
+                staff_user_id=staff_id, login_url=settings.public_url + routes.LOGIN,
+                assistance_url=settings.public_url + routes.ASSISTANCE, client_address=address,
+            )
+            return (f"La demande {result.number} a été validée : le compte « "
+                    f"{result.identifiant} » a été créé et ses identifiants envoyés à "
+                    f"{result.email}.")
+
+        return await self._decide(work)
+
+    @rx.event
+    async def set_reason(self, enrolment_id: int, value: str):
+        """The reason field of a request lost the focus: keep its text."""
+        _, redirect = await self._guard(staff=True)
+        if redirect:
+            return redirect
+        self._reasons = {**self._reasons,
+                         int(enrolment_id): str(value or "")[: enrolment.MAX_REASON_LENGTH + 1]}
+        return None
+
+    @rx.event
+    async def reject(self, enrolment_id: int, version: int):
+        reason = self._reasons.get(int(enrolment_id), "")
+        if not reason.strip():
+            _, redirect = await self._guard(staff=True)
+            if redirect:
+                return redirect
+            self.message = self.error = ""
+            self.reason_error_id, self.reason_error = enrolment_id, enrolment.MSG_REASON_REQUIRED
+            return _focus(f'[data-motif="{int(enrolment_id)}"]')
+
+        def work(session, staff_id, settings, address):
+            number = enrolment.reject_enrolment(
+                session, enrolment_id=enrolment_id, expected_version=version,
+                staff_user_id=staff_id, reason=reason,
+                assistance_url=settings.public_url + routes.ASSISTANCE, client_address=address,
+            )
+            return f"La demande {number} a été rejetée ; le motif a été envoyé par courriel."
+
+        redirect = await self._decide(work)
+        if not self.error:
+            self._reasons = {k: v for k, v in self._reasons.items() if k != int(enrolment_id)}
+        return redirect
