@@ -4,6 +4,9 @@
     demo [--if-empty]    reset the database to the demo data set
                          (--if-empty: load it only into an empty database)
     deliver-mail         deliver the pending outbox emails once
+    create-staff --first-name P --last-name N --email E
+                         open an « Agent ASP » account; the identifiant and a
+                         temporary password (7 days) are sent by email
 """
 
 from __future__ import annotations
@@ -55,6 +58,34 @@ def cmd_deliver_mail(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_create_staff(args: argparse.Namespace) -> int:
+    from segur_app import routes
+    from segur_app.domain import accounts, credentials, mail
+    from segur_app.domain.models import Role
+
+    settings = get_settings()
+    upgrade_to_head(get_engine())
+    try:
+        email = mail.normalize_address(args.email)
+    except mail.InvalidEmailError:
+        print("Adresse électronique invalide.", file=sys.stderr)
+        return 2
+    with session_scope() as session:
+        account, password = credentials.open_account(
+            session, first_name=args.first_name.strip(), last_name=args.last_name.strip(),
+            email=email, role=Role.STAFF,
+        )
+        credentials.queue_credentials_email(
+            session, account=account, password=password,
+            login_url=settings.public_url + routes.LOGIN,
+        )
+        accounts.audit(session, "staff_account_created", subject_user_id=account.id,
+                       identifiant=account.identifiant, origin="cli")
+    print(f"Compte « Agent ASP » créé : {account.identifiant}. Ses identifiants sont envoyés "
+          f"à {email} (mot de passe temporaire valable 7 jours).")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="python -m segur_app.cli", description=__doc__,
@@ -67,6 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("deliver-mail", help="deliver pending emails once").set_defaults(
         func=cmd_deliver_mail
     )
+    p_staff = sub.add_parser("create-staff", help="open an ASP staff account")
+    p_staff.add_argument("--first-name", required=True)
+    p_staff.add_argument("--last-name", required=True)
+    p_staff.add_argument("--email", required=True)
+    p_staff.set_defaults(func=cmd_create_staff)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -17,7 +17,6 @@ from segur_app.domain.models import (
     EmailMessage,
     Enrolment,
     FundingRequest,
-    UserAccount,
 )
 from segur_app.domain.pdf import simple_pdf
 from tests.mail_helpers import mail_settings, running_smtp_server

@@ -49,10 +49,6 @@ def add_dossiers(db, count: int, *, start: datetime, company: str = "EDITEUR"):
     return rows
 
 
-def staff(supplier):  # noqa: F811
-    return supplier.staff_user_id
-
-
 def test_list_filters_search_sort_and_paginate(db):
     add_dossiers(db, 25, start=datetime(2024, 1, 1, 10, tzinfo=timezone.utc))
     rows, total = instruction.list_requests(db, filters=RequestFilters(), page=1, page_size=10)

@@ -1,4 +1,7 @@
-"""Identifiants and temporary passwords of the accounts opened at enrolment approval."""
+"""Opening accounts: identifiants, temporary passwords, the credentials email.
+
+Used at enrolment approval (suppliers) and by ``python -m segur_app.cli create-staff``.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,15 @@ import unicodedata
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from segur_app.domain.models import UserAccount
+from datetime import datetime
+
+from segur_app.core.security import hash_password
+from segur_app.domain import mail, mail_templates
+from segur_app.domain.accounts import TEMPORARY_PASSWORD_VALIDITY
+from segur_app.domain.mail_templates import TemplateName
+from segur_app.domain.models import Role, UserAccount, utcnow
 from segur_app.domain.passwords import password_problems
+
 
 IDENTIFIANT_MAX_LENGTH = 64
 TEMPORARY_PASSWORD_LENGTH = 16
@@ -72,3 +82,58 @@ def temporary_password(identifiant: str) -> str:
         if not password_problems(password, identifiant=identifiant):
             return password
 
+
+
+def open_account(
+    session: Session,
+    *,
+    first_name: str,
+    last_name: str,
+    email: str,
+    role: Role,
+    supplier_id: int | None = None,
+    now: datetime | None = None,
+) -> tuple[UserAccount, str]:
+    """Create an account with a temporary password (to change at first login).
+
+    Returns the account and the clear password, which must only travel in the
+    credentials email (see :func:`queue_credentials_email`). Caller commits.
+    """
+    now = now or utcnow()
+    identifiant = unique_identifiant(session, first_name, last_name)
+    password = temporary_password(identifiant)
+    account = UserAccount(
+        identifiant=identifiant,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        role=role.value,
+        supplier_id=supplier_id,
+        password_hash=hash_password(password),
+        must_change_password=True,
+        temp_password_expires_at=now + TEMPORARY_PASSWORD_VALIDITY,
+        created_at=now,
+    )
+    session.add(account)
+    session.flush()  # a concurrent twin identifiant fails here (unique constraint)
+    return account, password
+
+
+def queue_credentials_email(
+    session: Session,
+    *,
+    account: UserAccount,
+    password: str,
+    login_url: str,
+    assistance_url: str | None = None,
+    enrolment_id: int | None = None,
+) -> None:
+    content = mail_templates.account_credentials(
+        account.identifiant, password, expires_at=account.temp_password_expires_at,
+        login_url=login_url, assistance_url=assistance_url,
+    )
+    mail.queue_email(
+        session, template=TemplateName.ACCOUNT_CREDENTIALS, to=account.email,
+        subject=content.subject, text=content.text, html=content.html, user_id=account.id,
+        enrolment_id=enrolment_id,
+    )

@@ -9,13 +9,14 @@ first login. Loading is refused in production.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
 from segur_app.core.security import hash_password
+from segur_app.domain.accounts import TEMPORARY_PASSWORD_VALIDITY
 from segur_app.domain import storage
 from segur_app.domain.models import (
     Attachment,
@@ -36,7 +37,6 @@ SUPPLIER_IDENTIFIANT = "test.ecomplementaire"
 SUPPLIER_PASSWORD = "Segur2023!"
 STAFF_IDENTIFIANT = "agent.asp"
 STAFF_PASSWORD = "Instruct2023!"
-TEMPORARY_PASSWORD_VALIDITY = timedelta(days=7)
 
 
 class DemoDataRefused(RuntimeError):

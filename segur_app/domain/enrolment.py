@@ -36,10 +36,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from segur_app.core.security import hash_password
 from segur_app.domain import mail, mail_templates, storage, uploads
-from segur_app.domain.accounts import TEMPORARY_PASSWORD_VALIDITY, audit, too_many_requests
-from segur_app.domain.credentials import temporary_password, unique_identifiant
+from segur_app.domain.accounts import audit, too_many_requests
+from segur_app.domain.credentials import open_account, queue_credentials_email
 from segur_app.domain.enrolment_form import MSG_CGU_REQUIRED, MSG_RIB_REQUIRED, EnrolmentData
 from segur_app.domain.funding import DocumentView, EmailView, StagedDocument, group_iban
 from segur_app.domain.mail_templates import (
@@ -60,7 +59,6 @@ from segur_app.domain.models import (
     ReviewStatus,
     Role,
     Supplier,
-    UserAccount,
     utcnow,
 )
 from segur_app.domain.numbering import ENROLMENT_SERIES, next_number
@@ -454,29 +452,6 @@ class ApprovalResult:
     user_id: int
 
 
-def _open_account(session: Session, enrolment: Enrolment, *, now: datetime
-                  ) -> tuple[UserAccount, str]:
-    identifiant = unique_identifiant(
-        session, enrolment.contact_first_name, enrolment.contact_last_name
-    )
-    password = temporary_password(identifiant)
-    account = UserAccount(
-        identifiant=identifiant,
-        email=enrolment.contact_email,
-        first_name=enrolment.contact_first_name,
-        last_name=enrolment.contact_last_name,
-        role=Role.SUPPLIER.value,
-        supplier_id=enrolment.supplier_id,
-        password_hash=hash_password(password),
-        must_change_password=True,
-        temp_password_expires_at=now + TEMPORARY_PASSWORD_VALIDITY,
-        created_at=now,
-    )
-    session.add(account)
-    session.flush()  # a concurrent twin identifiant fails here (unique constraint)
-    return account, password
-
-
 def approve_enrolment(
     session: Session,
     *,
@@ -498,7 +473,11 @@ def approve_enrolment(
         session, enrolment_id=enrolment_id, expected_version=expected_version,
         new_status=EnrolmentStatus.APPROVED, staff_user_id=staff_user_id, reason=None, now=now,
     )
-    account, password = _open_account(session, enrolment, now=now)
+    account, password = open_account(
+        session, first_name=enrolment.contact_first_name, last_name=enrolment.contact_last_name,
+        email=enrolment.contact_email, role=Role.SUPPLIER, supplier_id=enrolment.supplier_id,
+        now=now,
+    )
     _history(session, enrolment, AUDIT_APPROVED, old_status=old_status,
              actor_user_id=staff_user_id, client_address=client_address, now=now)
     audit(session, AUDIT_ACCOUNT_CREATED, actor_user_id=staff_user_id,
@@ -506,17 +485,13 @@ def approve_enrolment(
           identifiant=account.identifiant, enrolment=enrolment.number)
     decision = mail_templates.enrolment_decision(enrolment.number, True,
                                                  assistance_url=assistance_url)
-    credentials = mail_templates.account_credentials(
-        account.identifiant, password, expires_at=account.temp_password_expires_at,
-        login_url=login_url, assistance_url=assistance_url,
+    mail.queue_email(
+        session, template=TemplateName.ENROLMENT_DECISION, to=account.email,
+        subject=decision.subject, text=decision.text, html=decision.html, user_id=account.id,
+        enrolment_id=enrolment.id,
     )
-    for template, content in ((TemplateName.ENROLMENT_DECISION, decision),
-                              (TemplateName.ACCOUNT_CREDENTIALS, credentials)):
-        mail.queue_email(
-            session, template=template, to=account.email, subject=content.subject,
-            text=content.text, html=content.html, user_id=account.id,
-            enrolment_id=enrolment.id,
-        )
+    queue_credentials_email(session, account=account, password=password, login_url=login_url,
+                            assistance_url=assistance_url, enrolment_id=enrolment.id)
     session.flush()
     return ApprovalResult(number=enrolment.number, identifiant=account.identifiant,
                           email=account.email, user_id=account.id)

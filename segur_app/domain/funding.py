@@ -23,7 +23,6 @@ from sqlmodel import Session, select
 
 from segur_app.core.config import get_settings
 from segur_app.domain import mail, mail_templates, storage, uploads
-from segur_app.domain.accounts import audit
 from segur_app.domain.mail_templates import PARIS, TemplateName
 from segur_app.domain.numbering import DOSSIER_SERIES, next_number
 from segur_app.domain.models import (
