@@ -422,6 +422,7 @@ def test_approval_opens_a_working_account(db, storage_dir):
         "ENRSAS000001", "Validée", "04/03/2024", "05/03/2024",
     )
     assert view.iban == "**** **** **** **** **** ***0 189"
+    assert (view.legal_rep_civility, view.contact_email) == ("Madame", "je.legall@editeur.example")
     assert [d.file_name for d in view.documents] == ["rib.pdf"]
     assert len(view.emails) == 3
     assert all(password not in e.body for e in view.emails)

@@ -64,6 +64,7 @@ from segur_app.domain.models import (
     utcnow,
 )
 from segur_app.domain.numbering import ENROLMENT_SERIES, next_number
+from segur_app.domain.validators import CIVILITIES
 
 AUDIT_SUBMISSION_ATTEMPT = "enrolment_submission_attempt"
 AUDIT_SUBMISSION_THROTTLED = "enrolment_submission_throttled"
@@ -772,7 +773,7 @@ def enrolment_tracking(session: Session, *, supplier_id: int | None
         siret=supplier.siret,
         company_name=supplier.company_name,
         address=supplier.address,
-        legal_rep_civility=latest.legal_rep_civility,
+        legal_rep_civility=CIVILITIES.get(latest.legal_rep_civility, latest.legal_rep_civility),
         legal_rep_last_name=latest.legal_rep_last_name,
         legal_rep_first_name=latest.legal_rep_first_name,
         legal_rep_role=latest.legal_rep_role,
