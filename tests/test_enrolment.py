@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from segur_app.domain import accounts, enrolment, funding, mail, storage
+from segur_app.domain import accounts, enrolment, enrolment_views, funding, mail, storage
 from segur_app.domain.credentials import base_identifiant, temporary_password, unique_identifiant
 from segur_app.domain.enrolment import DecisionRefused, EnrolmentRefused
 from segur_app.domain.enrolment_form import (
@@ -417,11 +417,12 @@ def test_approval_opens_a_working_account(db, storage_dir):
     assert created.subject_user_id == account.id and created.actor_user_id == agent.id
 
     # Supplier-side tracking: the password never shows, whatever the email's status.
-    view = enrolment.enrolment_tracking(db, supplier_id=row.supplier_id)
+    view = enrolment_views.enrolment_tracking(db, supplier_id=row.supplier_id)
     assert (view.number, view.status_label, view.submitted_on, view.status_changed_on) == (
         "ENRSAS000001", "Validée", "04/03/2024", "05/03/2024",
     )
     assert view.iban == "**** **** **** **** **** ***0 189"
+    assert (view.legal_rep_civility, view.contact_email) == ("Madame", "je.legall@editeur.example")
     assert [d.file_name for d in view.documents] == ["rib.pdf"]
     assert len(view.emails) == 3
     assert all(password not in e.body for e in view.emails)
@@ -508,15 +509,15 @@ def test_pending_list_is_paginated(db, storage_dir):
     agent = staff(db)
     first = db.exec(select(Enrolment).order_by(Enrolment.id)).first()
     reject(db, agent, first.id)
-    page = enrolment.pending_enrolments(db, page=1, page_size=3)
+    page = enrolment_views.pending_enrolments(db, page=1, page_size=3)
     assert (page.total, page.pages, page.page) == (4, 2, 1)
     assert [i.siret for i in page.items] == sirets[1:4]
     item = page.items[0]
     assert item.iban == "FR76 3000 6000 0112 3456 7890 189" and item.rib_id > 0
     assert item.legal_rep == "Mme Claire Durand, Présidente"
     assert item.status_label == "A instruire"
-    assert enrolment.pending_enrolments(db, page=7, page_size=3).page == 2
-    assert [i.siret for i in enrolment.pending_enrolments(db, page=2, page_size=3).items] == sirets[4:]
+    assert enrolment_views.pending_enrolments(db, page=7, page_size=3).page == 2
+    assert [i.siret for i in enrolment_views.pending_enrolments(db, page=2, page_size=3).items] == sirets[4:]
 
 
 # --------------------------------------------------------------------------

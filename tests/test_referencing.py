@@ -155,6 +155,16 @@ def test_file_limits():
     )
 
 
+def test_a_huge_hostile_document_is_answered_quickly():
+    import time
+
+    text = "[" + ",".join(["{}"] * 300_000) + "]"
+    started = time.monotonic()
+    result = referencing.read_json_text('{"solutions": ' + text + "}")
+    assert time.monotonic() - started < 5
+    assert 0 < len(result.problems) <= referencing.MAX_PROBLEMS
+
+
 def test_json_paths():
     assert referencing.json_path([]) == "$"
     assert referencing.json_path(["solutions", 2, "nom"]) == "$.solutions[2].nom"

@@ -22,14 +22,15 @@ Decisions (staff)
     opens the supplier's account (identifiant ``prenom.nom``, temporary password
     valid 7 days, sent by email); rejection emails its mandatory reason. Both
     add their history and emails to the caller's transaction (no commit).
+
+What the screens show is built in :mod:`segur_app.domain.enrolment_views`.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -40,23 +41,15 @@ from segur_app.domain import mail, mail_templates, storage, uploads
 from segur_app.domain.accounts import audit, too_many_requests
 from segur_app.domain.credentials import open_account, queue_credentials_email
 from segur_app.domain.enrolment_form import MSG_CGU_REQUIRED, MSG_RIB_REQUIRED, EnrolmentData
-from segur_app.domain.funding import DocumentView, EmailView, StagedDocument, group_iban
-from segur_app.domain.mail_templates import (
-    SENSITIVE_TEMPLATES,
-    TemplateName,
-    format_date_fr,
-    format_datetime_fr,
-)
+from segur_app.domain.funding import StagedDocument
+from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
     Attachment,
     AttachmentKind,
     AuditEvent,
     BankDetails,
-    EmailMessage,
-    EmailStatus,
     Enrolment,
     EnrolmentStatus,
-    ReviewStatus,
     Role,
     Supplier,
     utcnow,
@@ -137,15 +130,6 @@ class DecisionRefused(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-def _as_utc(value: datetime) -> datetime:
-    """SQLite hands timestamps back naive: they are UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-
-
-def _day(value: datetime) -> str:
-    return format_date_fr(_as_utc(value))
 
 
 def _history(
@@ -533,233 +517,3 @@ def reject_enrolment(
     )
     session.flush()
     return enrolment.number
-
-
-# ---------------------------------------------------------------------------
-# Views
-# ---------------------------------------------------------------------------
-
-
-def mask_iban(iban: str) -> str:
-    """Every character but the last 4 hidden: ``**** **** … ***0 189``."""
-    compact = "".join(iban.split()).upper()
-    return group_iban("*" * max(len(compact) - 4, 0) + compact[-4:])
-
-
-def _legal_rep(enrolment: Enrolment) -> str:
-    name = " ".join(p for p in (enrolment.legal_rep_civility, enrolment.legal_rep_first_name,
-                                enrolment.legal_rep_last_name) if p)
-    return f"{name}, {enrolment.legal_rep_role}" if enrolment.legal_rep_role else name
-
-
-def _contact(enrolment: Enrolment) -> str:
-    return f"{enrolment.contact_first_name} {enrolment.contact_last_name}".strip()
-
-
-@dataclass(frozen=True)
-class PendingEnrolmentView:
-    """One request waiting for a decision, as the staff screen lists it."""
-
-    id: int
-    version: int
-    number: str
-    submitted_on: str
-    status_label: str
-    ans_number: str
-    siret: str
-    company_name: str
-    address: str
-    legal_rep: str
-    contact_name: str
-    contact_email: str
-    contact_phone: str
-    iban: str
-    bic: str
-    holder: str
-    domiciliation: str
-    rib_id: int
-    rib_name: str
-
-
-@dataclass(frozen=True)
-class PendingPage:
-    items: list[PendingEnrolmentView]
-    total: int
-    page: int
-    pages: int
-
-
-def _ribs(session: Session, enrolment_ids: list[int]) -> dict[int, Attachment]:
-    if not enrolment_ids:
-        return {}
-    rows = session.exec(
-        select(Attachment).where(
-            Attachment.enrolment_id.in_(enrolment_ids),
-            Attachment.kind == AttachmentKind.RIB.value,
-        ).order_by(Attachment.id)
-    ).all()
-    return {a.enrolment_id: a for a in rows}
-
-
-def pending_enrolments(session: Session, *, page: int, page_size: int) -> PendingPage:
-    """Requests to decide, oldest first, one page at a time."""
-    pending = Enrolment.status.in_(PENDING_STATUSES)
-    total = session.exec(select(sa.func.count()).select_from(Enrolment).where(pending)).one()
-    pages = max(1, math.ceil(total / page_size))
-    page = min(max(1, page), pages)
-    rows = session.exec(
-        select(Enrolment, Supplier, BankDetails)
-        .join(Supplier, Supplier.id == Enrolment.supplier_id)
-        .join(BankDetails, BankDetails.supplier_id == Supplier.id, isouter=True)
-        .where(pending)
-        .order_by(Enrolment.submitted_at, Enrolment.id)
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    ).all()
-    ribs = _ribs(session, [e.id for e, _, _ in rows])
-    items = [_pending_view(e, s, b, ribs.get(e.id)) for e, s, b in rows]
-    return PendingPage(items=items, total=total, page=page, pages=pages)
-
-
-def _pending_view(enrolment: Enrolment, supplier: Supplier, bank: BankDetails | None,
-                  rib: Attachment | None) -> PendingEnrolmentView:
-    return PendingEnrolmentView(
-        id=enrolment.id,
-        version=enrolment.version,
-        number=enrolment.number,
-        submitted_on=_day(enrolment.submitted_at),
-        status_label=EnrolmentStatus(enrolment.status).label,
-        ans_number=supplier.ans_number,
-        siret=supplier.siret,
-        company_name=supplier.company_name,
-        address=supplier.address,
-        legal_rep=_legal_rep(enrolment),
-        contact_name=_contact(enrolment),
-        contact_email=enrolment.contact_email,
-        contact_phone=enrolment.contact_phone,
-        iban=group_iban(bank.iban) if bank else "",
-        bic=bank.bic if bank else "",
-        holder=bank.holder if bank else "",
-        domiciliation=bank.domiciliation if bank else "",
-        rib_id=rib.id if rib else 0,
-        rib_name=rib.original_name if rib else "",
-    )
-
-
-@dataclass(frozen=True)
-class PastEnrolmentView:
-    number: str
-    submitted_on: str
-    status_label: str
-    status_changed_on: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class EnrolmentTrackingView:
-    """« Suivi des demandes d'enrôlement »: the latest request in full."""
-
-    number: str
-    submitted_on: str
-    status_label: str
-    status_changed_on: str
-    decision_reason: str
-    ans_number: str
-    siret: str
-    company_name: str
-    address: str
-    legal_rep_civility: str
-    legal_rep_last_name: str
-    legal_rep_first_name: str
-    legal_rep_role: str
-    contact_last_name: str
-    contact_first_name: str
-    contact_email: str
-    contact_phone: str
-    iban: str
-    bic: str
-    holder: str
-    domiciliation: str
-    documents: list[DocumentView]
-    emails: list[EmailView]
-    previous: list[PastEnrolmentView]
-
-
-def _document_view(attachment: Attachment) -> DocumentView:
-    return DocumentView(
-        id=attachment.id,
-        label=AttachmentKind(attachment.kind).label,
-        file_name=attachment.original_name,
-        size=uploads.format_size(attachment.size_bytes),
-        deposited_on=_day(attachment.uploaded_at),
-        review_label=ReviewStatus(attachment.review_status).label,
-    )
-
-
-def _email_view(message: EmailMessage) -> EmailView:
-    # A credentials email keeps its password until sent: never show it here.
-    body = mail.REDACTED_BODY if message.template in SENSITIVE_TEMPLATES else message.body_text
-    return EmailView(
-        id=message.id,
-        date=format_datetime_fr(message.sent_at or message.created_at),
-        subject=message.subject,
-        status_label=EmailStatus(message.status).label,
-        body=body,
-    )
-
-
-def _past_view(enrolment: Enrolment) -> PastEnrolmentView:
-    return PastEnrolmentView(
-        number=enrolment.number,
-        submitted_on=_day(enrolment.submitted_at),
-        status_label=SUPPLIER_STATUS_LABELS[enrolment.status],
-        status_changed_on=_day(enrolment.status_changed_at),
-        reason=enrolment.decision_reason or "",
-    )
-
-
-def enrolment_tracking(session: Session, *, supplier_id: int | None
-                       ) -> EnrolmentTrackingView | None:
-    """The supplier's enrolment requests (latest in full), or None when there is none."""
-    if supplier_id is None:
-        return None
-    enrolments = session.exec(
-        select(Enrolment).where(Enrolment.supplier_id == supplier_id)
-        .order_by(Enrolment.submitted_at.desc(), Enrolment.id.desc())
-    ).all()
-    if not enrolments:
-        return None
-    latest = enrolments[0]
-    supplier = session.get(Supplier, supplier_id)
-    bank = session.exec(select(BankDetails).where(BankDetails.supplier_id == supplier_id)).first()
-    attachments = session.exec(
-        select(Attachment).where(Attachment.enrolment_id == latest.id).order_by(Attachment.id)
-    ).all()
-    emails = session.exec(
-        select(EmailMessage).where(EmailMessage.enrolment_id == latest.id)
-        .order_by(EmailMessage.created_at.desc(), EmailMessage.id.desc())
-    ).all()
-    past = _past_view(latest)
-    return EnrolmentTrackingView(
-        **{k: v for k, v in asdict(past).items() if k != "reason"},
-        decision_reason=past.reason,
-        ans_number=supplier.ans_number,
-        siret=supplier.siret,
-        company_name=supplier.company_name,
-        address=supplier.address,
-        legal_rep_civility=latest.legal_rep_civility,
-        legal_rep_last_name=latest.legal_rep_last_name,
-        legal_rep_first_name=latest.legal_rep_first_name,
-        legal_rep_role=latest.legal_rep_role,
-        contact_last_name=latest.contact_last_name,
-        contact_first_name=latest.contact_first_name,
-        contact_email=latest.contact_email,
-        contact_phone=latest.contact_phone,
-        iban=mask_iban(bank.iban) if bank else "",
-        bic=bank.bic if bank else "",
-        holder=bank.holder if bank else "",
-        domiciliation=bank.domiciliation if bank else "",
-        documents=[_document_view(a) for a in attachments],
-        emails=[_email_view(e) for e in emails],
-        previous=[_past_view(e) for e in enrolments[1:]],
-    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import islice
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -295,7 +296,8 @@ def _reading(document: dict[str, Any]) -> ReferencingFile:
 def check_document(document: Any, *, today: date | None = None) -> ReadResult:
     """Validate a parsed JSON document against the schema and the extra rules."""
     try:
-        errors = sorted(_validator().iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+        # Lazily produced: a huge hostile document costs at most MAX_PROBLEMS errors.
+        errors = list(islice(_validator().iter_errors(document), MAX_PROBLEMS))
     except RecursionError:
         return ReadResult(problems=[Problem(ROOT, MSG_TOO_DEEP)], file=None)
     problems = [p for error in errors for p in _problems_for(error)]

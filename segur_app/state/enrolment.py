@@ -17,13 +17,9 @@ import reflex as rx
 from segur_app import routes
 from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
-from segur_app.domain import enrolment, funding, referencing, storage, uploads
-from segur_app.domain.enrolment import (
-    DecisionRefused,
-    EnrolmentRefused,
-    EnrolmentTrackingView,
-    PendingEnrolmentView,
-)
+from segur_app.domain import enrolment, enrolment_views, funding, referencing, storage, uploads
+from segur_app.domain.enrolment import DecisionRefused, EnrolmentRefused
+from segur_app.domain.enrolment_views import EnrolmentTrackingView, PendingEnrolmentView
 from segur_app.domain.enrolment_form import (
     COMPANY_FIELDS,
     FIELDS,
@@ -425,7 +421,7 @@ class EnrolmentTrackingState(SessionState):
         if redirect:
             return redirect
         self.view = await in_transaction(
-            lambda s: enrolment.enrolment_tracking(s, supplier_id=user.supplier_id)
+            lambda s: enrolment_views.enrolment_tracking(s, supplier_id=user.supplier_id)
         )
         self.has_enrolment = self.view is not None
         return None
@@ -454,7 +450,7 @@ class StaffEnrolmentsState(SessionState):
         if redirect:
             return redirect
         result = await in_transaction(
-            lambda s: enrolment.pending_enrolments(s, page=page, page_size=STAFF_PAGE_SIZE)
+            lambda s: enrolment_views.pending_enrolments(s, page=page, page_size=STAFF_PAGE_SIZE)
         )
         self.items, self.total = result.items, result.total
         self.page, self.pages = result.page, result.pages
