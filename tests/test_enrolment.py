@@ -573,3 +573,23 @@ def test_acknowledgement_credentials_and_rejection_emails_over_smtp(db, engine, 
     db.expire_all()
     stored = db.exec(select(EmailMessage).where(EmailMessage.template == "account_credentials")).one()
     assert password not in stored.body_text and stored.status == "sent"
+
+
+def test_staff_see_verification_results_and_history():
+    from segur_app.domain.enrolment_views import verification_checks
+    from segur_app.domain.models import BankDetails, Supplier
+
+    good = Supplier(ans_number="tndSAS0032", siret="39431067600017", company_name="LE SELECT",
+                    street="x", postal_code="92160", city="ANTONY")
+    bank = BankDetails(supplier_id=1, iban="FR7630006000011234567890189", bic="AGRIFRPPXXX",
+                       holder="LE SELECT", domiciliation="CA")
+    assert all(c.ok for c in verification_checks(good, bank))
+    bad = Supplier(ans_number="SAS", siret="39431067600018", company_name="X", street="x",
+                   postal_code="92160", city="ANTONY")
+    wrong_bank = BankDetails(supplier_id=1, iban="FR7630006000011234567890180",
+                             bic="DEUTDEFFXXX", holder="X", domiciliation="X")
+    results = {c.label: c for c in verification_checks(bad, wrong_bank)}
+    assert not results["SIRET (clé de contrôle)"].ok
+    assert not results["N° de référencement ANS (format)"].ok
+    assert not results["IBAN (format du pays et clé)"].ok
+    assert [c.label for c in verification_checks(good, None)][-1] == "Coordonnées bancaires"

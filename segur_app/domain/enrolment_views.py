@@ -7,19 +7,20 @@ values (dates in Paris time, IBAN masked for the supplier).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from segur_app.domain import mail, uploads
+from segur_app.domain import mail, uploads, validators
 from segur_app.domain.enrolment import PENDING_STATUSES, SUPPLIER_STATUS_LABELS
 from segur_app.domain.funding import DocumentView, EmailView, group_iban
 from segur_app.domain.mail_templates import SENSITIVE_TEMPLATES, format_date_fr, format_datetime_fr
 from segur_app.domain.models import (
     Attachment,
     AttachmentKind,
+    AuditEvent,
     BankDetails,
     EmailMessage,
     EmailStatus,
@@ -53,6 +54,74 @@ def _contact(enrolment: Enrolment) -> str:
 
 
 @dataclass(frozen=True)
+class CheckView:
+    """One automatic verification shown to the instructor."""
+
+    label: str
+    ok: bool
+    detail: str
+
+
+def verification_checks(supplier: Supplier, bank: BankDetails | None) -> list[CheckView]:
+    """SIRET checksum, ANS format, IBAN (country format + mod-97), BIC vs IBAN country."""
+    results: list[CheckView] = []
+
+    def check(label: str, verify) -> None:
+        try:
+            verify()
+            results.append(CheckView(label, True, "Conforme"))
+        except validators.InvalidValue as exc:
+            results.append(CheckView(label, False, exc.message))
+
+    check("SIRET (clé de contrôle)", lambda: validators.siret(supplier.siret))
+    check("N° de référencement ANS (format)", lambda: validators.ans_number(supplier.ans_number))
+    if bank is None:
+        results.append(CheckView("Coordonnées bancaires", False, "Absentes"))
+        return results
+    check("IBAN (format du pays et clé)", lambda: validators.iban(bank.iban))
+    check("BIC (format et pays de l'IBAN)",
+          lambda: validators.bic(bank.bic, iban_value=bank.iban))
+    return results
+
+
+@dataclass(frozen=True)
+class HistoryView:
+    when: str
+    what: str
+
+
+ENROLMENT_ACTIONS = {
+    "enrolment_submitted": "Demande déposée",
+    "enrolment_approved": "Demande validée",
+    "enrolment_rejected": "Demande rejetée",
+    "account_created": "Compte créé",
+    "email_sent": "Courriel envoyé",
+    "email_failed": "Échec d'envoi de courriel",
+}
+
+
+def enrolment_history(session: Session, enrolment_ids: list[int]) -> dict[int, list[HistoryView]]:
+    if not enrolment_ids:
+        return {}
+    events = session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.enrolment_id.in_(enrolment_ids))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    ).all()
+    history: dict[int, list[HistoryView]] = {}
+    for event in events:
+        history.setdefault(event.enrolment_id, []).append(HistoryView(
+            format_datetime_fr(_utc(event.occurred_at)),
+            ENROLMENT_ACTIONS.get(event.action, event.action),
+        ))
+    return history
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
 class PendingEnrolmentView:
     """One request waiting for a decision, as the staff screen lists it."""
 
@@ -75,6 +144,9 @@ class PendingEnrolmentView:
     domiciliation: str
     rib_id: int
     rib_name: str
+    rib_mime: str = ""
+    checks: list[CheckView] = field(default_factory=list)
+    history: list[HistoryView] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -113,12 +185,13 @@ def pending_enrolments(session: Session, *, page: int, page_size: int) -> Pendin
         .limit(page_size)
     ).all()
     ribs = _ribs(session, [e.id for e, _, _ in rows])
-    items = [_pending_view(e, s, b, ribs.get(e.id)) for e, s, b in rows]
+    history = enrolment_history(session, [e.id for e, _, _ in rows])
+    items = [_pending_view(e, s, b, ribs.get(e.id), history.get(e.id, [])) for e, s, b in rows]
     return PendingPage(items=items, total=total, page=page, pages=pages)
 
 
 def _pending_view(enrolment: Enrolment, supplier: Supplier, bank: BankDetails | None,
-                  rib: Attachment | None) -> PendingEnrolmentView:
+                  rib: Attachment | None, history: list[HistoryView]) -> PendingEnrolmentView:
     return PendingEnrolmentView(
         id=enrolment.id,
         version=enrolment.version,
@@ -139,6 +212,9 @@ def _pending_view(enrolment: Enrolment, supplier: Supplier, bank: BankDetails | 
         domiciliation=bank.domiciliation if bank else "",
         rib_id=rib.id if rib else 0,
         rib_name=rib.original_name if rib else "",
+        rib_mime=rib.mime_type if rib else "",
+        checks=verification_checks(supplier, bank),
+        history=history,
     )
 
 

@@ -64,6 +64,47 @@ def _data(item) -> rx.Component:
     )
 
 
+def _checks(item) -> rx.Component:
+    """Automatic verifications (SIRET, ANS, IBAN, BIC) with their result."""
+    return rx.el.div(
+        rx.el.h4("Vérifications automatiques", class_name="fr-h6"),
+        rx.el.ul(rx.foreach(item.checks, lambda c: rx.el.li(
+            c.label, " : ",
+            rx.cond(c.ok, badge("Conforme"), badge("Non conforme")),
+            rx.cond(c.ok, "", rx.el.span(" — ", c.detail, class_name="fr-text--sm")),
+        )), class_name="segur-recap"),
+        class_name="fr-mb-2w",
+    )
+
+
+def _rib_preview(item) -> rx.Component:
+    url = DOCUMENTS_PREFIX + "/" + item.rib_id.to_string()
+    return rx.cond(
+        item.rib_id > 0,
+        rx.el.details(
+            rx.el.summary("Aperçu du RIB ", item.rib_name),
+            rx.cond(
+                item.rib_mime == "application/pdf",
+                rx.el.iframe(src=url, title="Aperçu du RIB de la demande " + item.number,
+                             class_name="segur-preview"),
+                rx.el.img(src=url, alt="Aperçu du RIB de la demande " + item.number,
+                          class_name="segur-preview segur-preview--image"),
+            ),
+            class_name="fr-mb-2w",
+        ),
+    )
+
+
+def _history(item) -> rx.Component:
+    return rx.el.details(
+        rx.el.summary("Historique de la demande ", item.number),
+        rx.el.ul(rx.foreach(item.history, lambda h: rx.el.li(
+            rx.el.span(h.when, class_name="segur-label"), " — ", h.what)),
+            class_name="segur-history"),
+        class_name="fr-mb-2w",
+    )
+
+
 def _reason_field(item) -> rx.Component:
     """« Motif du rejet »: the label wraps the textarea (no per-item id is needed);
     the text is kept in state when the field loses the focus."""
@@ -114,6 +155,9 @@ def _item(item) -> rx.Component:
             rx.el.p("Déposée le ", item.submitted_on, " ", badge(item.status_label),
                     class_name="fr-text--sm"),
             _data(item),
+            _checks(item),
+            _rib_preview(item),
+            _history(item),
             _decisions(item),
             class_name="fr-p-3w segur-news",
         ),

@@ -205,6 +205,13 @@ def test_a_new_supplier_enrols_is_approved_and_logs_in(portal, page: Page, brows
     expect(request).to_contain_text("FR76 3000 6000 0112 3456 7890 189")
     rib_href = request.get_by_role("link", name="rib.pdf").get_attribute("href")
     assert page.context.request.get(portal.url(rib_href)).body() == files["rib.pdf"].read_bytes()
+    # Automatic verifications, RIB preview and history help the decision.
+    expect(request).to_contain_text("SIRET (clé de contrôle) : Conforme")
+    expect(request).to_contain_text("IBAN (format du pays et clé) : Conforme")
+    request.get_by_text("Aperçu du RIB").click()
+    expect(request.locator("iframe.segur-preview")).to_be_visible()
+    request.get_by_text("Historique de la demande").click()
+    expect(request).to_contain_text("Demande déposée")
     assert_accessible(page)
     request.get_by_role("button", name=re.compile("^Valider")).click()
     expect(page.get_by_role("status").filter(has_text=f"La demande {number} a été validée")).to_contain_text(
