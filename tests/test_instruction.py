@@ -227,3 +227,9 @@ def test_csv_export_opens_in_french_spreadsheets(db):
     assert [line[0] for line in lines[1:]] == [rows[2].dossier_number, rows[0].dossier_number]
     assert lines[1][2].startswith("'=HYPERLINK")  # formula neutralised
     assert lines[1][5:8] == ["03/02/2024", "En cours", "30000"]
+
+
+def test_enrolment_counters(db, supplier):  # noqa: F811
+    counters = instruction.enrolment_counters(db)
+    assert (counters.to_review, counters.in_progress, counters.validated, counters.rejected) == (
+        0, 0, 1, 0)  # the demo enrolment is approved

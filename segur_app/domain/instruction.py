@@ -29,6 +29,8 @@ from segur_app.domain.models import (
     Attachment,
     AuditEvent,
     ControlStatus,
+    Enrolment,
+    EnrolmentStatus,
     FundingKind,
     FundingRequest,
     FundingStatus,
@@ -293,6 +295,26 @@ def counters(session: Session) -> list[Counter]:
         values = [int(v or 0) for v in row[1:]] if row else [0] * 6
         result.append(Counter(kind.label, *values))
     return result
+
+
+@dataclass(frozen=True)
+class EnrolmentCounter:
+    to_review: int
+    in_progress: int
+    validated: int
+    rejected: int
+
+
+def enrolment_counters(session: Session) -> EnrolmentCounter:
+    rows = dict(session.exec(
+        select(Enrolment.status, sa.func.count()).group_by(Enrolment.status)
+    ).all())
+    return EnrolmentCounter(
+        to_review=int(rows.get(EnrolmentStatus.SUBMITTED.value, 0)),
+        in_progress=int(rows.get(EnrolmentStatus.IN_REVIEW.value, 0)),
+        validated=int(rows.get(EnrolmentStatus.APPROVED.value, 0)),
+        rejected=int(rows.get(EnrolmentStatus.REJECTED.value, 0)),
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -46,6 +46,21 @@ def staff_dashboard() -> rx.Component:
                 ),
                 class_name="fr-table",
             ),
+            rx.el.h2("Demandes d'enrôlement", class_name="fr-mt-4w"),
+            rx.cond(DashboardState.enrolments, rx.el.div(
+                rx.el.table(
+                    rx.el.caption("Demandes d'enrôlement par statut"),
+                    rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col") for h in (
+                        "A instruire", "En cours", "Validées", "Rejetées")])),
+                    rx.el.tbody(rx.el.tr(
+                        rx.el.td(DashboardState.enrolments.to_review),
+                        rx.el.td(DashboardState.enrolments.in_progress),
+                        rx.el.td(DashboardState.enrolments.validated),
+                        rx.el.td(DashboardState.enrolments.rejected),
+                    )),
+                ),
+                class_name="fr-table",
+            )),
             rx.el.ul(
                 rx.el.li(button_link("Demandes de financement", routes.STAFF_FUNDING_REQUESTS)),
                 rx.el.li(button_link("Demandes d'enrôlement", routes.STAFF_ENROLMENTS,

@@ -18,6 +18,7 @@ from segur_app.domain import funding, instruction
 from segur_app.domain.funding import FundingView, SupplierSummary
 from segur_app.domain.instruction import (
     Counter,
+    EnrolmentCounter,
     DossierDetail,
     InstructionError,
     RequestFilters,
@@ -68,13 +69,16 @@ def filter_query(params: dict[str, str], **extra: str | int) -> str:
 
 class DashboardState(SessionState):
     counters: list[Counter] = []
+    enrolments: EnrolmentCounter | None = None
 
     @rx.event
     async def load(self):
         _, redirect = await self._guard(staff=True)
         if redirect:
             return redirect
-        self.counters = await in_transaction(instruction.counters)
+        self.counters, self.enrolments = await in_transaction(
+            lambda s: (instruction.counters(s), instruction.enrolment_counters(s))
+        )
         return None
 
 

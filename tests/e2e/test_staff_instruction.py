@@ -58,6 +58,16 @@ def open_all_blocks(page: Page) -> None:
         expect(block).to_have_attribute("open", "")
 
 
+def mark_pieces_compliant(page: Page, count: int) -> None:
+    """« Conforme » on each piece, waiting for each decision to be shown."""
+    decided = page.locator(".segur-staff-tool h4").filter(has_text="Conforme")
+    for index in range(count):
+        form = page.get_by_role("form", name="Décision sur la pièce").nth(index)
+        form.get_by_label("Décision sur la pièce").select_option(label="Conforme")
+        form.get_by_role("button").click()
+        expect(decided).to_have_count(index + 1)
+
+
 def decide_control(page: Page, title: str, decision: str) -> None:
     form = page.get_by_role("form", name=f"Contrôle {title}")
     form.get_by_label("Décision").select_option(label=decision)
@@ -83,6 +93,7 @@ def test_agent_instructs_and_validates_the_demo_advance(portal, page: Page, brow
     page.get_by_role("button", name="Envoyer").click()
     expect(h1(page)).to_have_text("Tableau de bord de l'instruction")
     expect(page.get_by_role("table", name="Demandes de financement par statut")).to_contain_text("Demande d'avance")
+    expect(page.get_by_role("table", name="Demandes d'enrôlement par statut")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("main").get_by_role("link", name="Demandes de financement").click()
@@ -108,11 +119,7 @@ def test_agent_instructs_and_validates_the_demo_advance(portal, page: Page, brow
     expect(image).to_be_visible()
     assert image.get_attribute("alt").startswith("Aperçu de « ")
     page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle())
-    for index in range(3):
-        form = page.get_by_role("form", name="Décision sur la pièce").nth(index)
-        form.get_by_label("Décision sur la pièce").select_option(label="Conforme")
-        form.get_by_role("button").click()
-        expect(page.get_by_text("Décision sur la pièce enregistrée.")).to_be_visible()
+    mark_pieces_compliant(page, 3)
     expect(page.locator("#bloc-pieces-justificatives > summary")).to_contain_text("Contrôle OK")
     assert_accessible(page)
 
@@ -305,11 +312,7 @@ def test_balance_request_after_the_validated_advance(portal, page: Page, browser
     open_all_blocks(staff)
     decide_control(staff, "Informations de la demande", "Contrôle OK")
     decide_control(staff, "Coordonnées bancaires", "Contrôle OK")
-    for index in range(2):
-        form = staff.get_by_role("form", name="Décision sur la pièce").nth(index)
-        form.get_by_label("Décision sur la pièce").select_option(label="Conforme")
-        form.get_by_role("button").click()
-        expect(staff.get_by_text("Décision sur la pièce enregistrée.")).to_be_visible()
+    mark_pieces_compliant(staff, 2)
     staff.get_by_role("button", name="Valider", exact=True).click()
     expect(staff.get_by_text("La demande a été validée.")).to_be_visible()
     staff.context.close()
