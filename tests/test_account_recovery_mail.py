@@ -103,3 +103,13 @@ def test_password_reset_round_trip_through_the_emailed_link(db, engine, smtp, tr
     ).one()
     db.refresh(reset_row)
     assert token not in reset_row.body_text
+
+
+def test_recovery_requests_are_throttled_per_address(db, engine, smtp, transport, user):
+    for _ in range(accounts.RECOVERY_LIMIT_PER_ADDRESS + 3):
+        accounts.request_password_reset(
+            db, identifiant="test.ecomplementaire", reset_url_for=lambda t: RESET_BASE + t,
+            client_address="192.0.2.50",
+        )
+        db.commit()
+    assert deliver(db, engine, transport).sent == accounts.RECOVERY_LIMIT_PER_ADDRESS

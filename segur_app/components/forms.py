@@ -147,3 +147,27 @@ def checked_field(
         error_text(error, error_id),
         class_name=rx.cond(has_error, "fr-input-group fr-input-group--error", "fr-input-group"),
     )
+
+
+def one_field_request(state, *, done_message: str, input_field: rx.Component, label: str,
+                      back: rx.Component) -> rx.Component:
+    """A one-field request (« J'ai oublié … »): the form, then the same neutral answer.
+
+    ``state`` has ``done``, ``error`` and ``submit``.
+    """
+    return rx.el.div(
+        rx.el.div(
+            rx.cond(
+                state.done,
+                alert(done_message, kind="success"),
+                rx.fragment(
+                    alert_if(state.error),
+                    form(input_field, buttons(submit_button("Valider")),
+                         on_submit=state.submit, label=label),
+                ),
+            ),
+            back,
+            class_name="fr-col-12 fr-col-md-8 fr-col-lg-6",
+        ),
+        class_name="fr-grid-row",
+    )

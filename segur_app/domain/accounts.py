@@ -56,6 +56,8 @@ SESSION_TOUCH_INTERVAL = timedelta(seconds=60)
 TEMPORARY_PASSWORD_VALIDITY = timedelta(days=7)
 RESET_TOKEN_VALIDITY = timedelta(minutes=30)
 RESET_MAX_ANSWER_ATTEMPTS = 3
+# « J'ai oublié … » requests per client address per 15 minutes.
+RECOVERY_LIMIT_PER_ADDRESS = 10
 
 MSG_BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
 MSG_LOCKED = (
@@ -512,8 +514,12 @@ def request_identifiant_reminder(
 ) -> None:
     """Email the identifiant(s) of ``email``; silent when there is none.
 
-    The caller shows the same message whatever happened.
+    The caller shows the same message whatever happened (also when the client
+    address asked too often and nothing is sent).
     """
+    if too_many_requests(session, action="identifiant_reminder_requested",
+                         client_address=client_address, limit=RECOVERY_LIMIT_PER_ADDRESS, now=now):
+        return
     users = accounts_for_email(session, email)
     audit(session, "identifiant_reminder_requested", client_address=client_address,
           now=now, found=len(users))
@@ -540,8 +546,12 @@ def request_password_reset(
     """Email a single-use reset link to the account; silent for unknown identifiants.
 
     ``reset_url_for(token)`` builds the absolute link (the UI owns routes).
+    Nothing is sent when the client address asked too often.
     """
     now = now or utcnow()
+    if too_many_requests(session, action="password_reset_requested",
+                         client_address=client_address, limit=RECOVERY_LIMIT_PER_ADDRESS, now=now):
+        return
     user = find_user(session, identifiant) if identifiant.strip() else None
     audit(session, "password_reset_requested", client_address=client_address, now=now,
           subject_user_id=user.id if user else None)

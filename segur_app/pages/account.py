@@ -10,7 +10,7 @@ from segur_app.components.funding import labelled_value, recap_list
 from segur_app.components.links import arrow_link
 from segur_app.components.private import Audience, private_page
 from segur_app.components.template import template
-from segur_app.pages.first_login import password_rules
+from segur_app.pages.first_login import password_change_fields, password_rules
 from segur_app.state.account import AccountState, ConfirmEmailState
 
 
@@ -32,58 +32,46 @@ def _identity() -> rx.Component:
     )
 
 
-def _password() -> rx.Component:
+def _form_section(title: str, errors, *children: rx.Component, submit: str,
+                  on_submit, intro: rx.Component | None = None) -> rx.Component:
     return rx.el.section(
-        rx.el.h2("Changer mon mot de passe"),
-        password_rules(),
-        error_list(AccountState.password_errors),
-        form(
-            field("Entrez l'ancien mot de passe :", "old_password", type="password",
-                  autocomplete="current-password", max_length=129),
-            field("Entrez le nouveau mot de passe :", "new_password", type="password",
-                  autocomplete="new-password", max_length=129),
-            field("Confirmez le nouveau mot de passe :", "confirmation", type="password",
-                  autocomplete="new-password", max_length=129),
-            buttons(submit_button("Changement du mot de passe")),
-            on_submit=AccountState.change_password,
-            label="Changer mon mot de passe",
-        ),
+        rx.el.h2(title),
+        intro if intro is not None else rx.fragment(),
+        error_list(errors),
+        form(*children, buttons(submit_button(submit)), on_submit=on_submit, label=title),
         class_name="fr-mb-6w",
     )
 
 
+def _current_password(field_id: str) -> rx.Component:
+    return field("Votre mot de passe actuel", "password", type="password",
+                 autocomplete="current-password", max_length=129, field_id=field_id)
+
+
+def _password() -> rx.Component:
+    return _form_section("Changer mon mot de passe", AccountState.password_errors,
+                         *password_change_fields(), submit="Changement du mot de passe",
+                         on_submit=AccountState.change_password, intro=password_rules())
+
+
 def _question() -> rx.Component:
-    return rx.el.section(
-        rx.el.h2("Changer ma question secrète"),
-        error_list(AccountState.question_errors),
-        form(
-            field("Votre mot de passe actuel", "password", type="password",
-                  autocomplete="current-password", max_length=129, field_id="question-mdp"),
-            field("Entrez la question secrète :", "question", autocomplete="off", max_length=255),
-            field("Entrez la réponse :", "answer", autocomplete="off", max_length=255),
-            buttons(submit_button("Changer la question secrète")),
-            on_submit=AccountState.change_question,
-            label="Changer ma question secrète",
-        ),
-        class_name="fr-mb-6w",
+    return _form_section(
+        "Changer ma question secrète", AccountState.question_errors,
+        _current_password("question-mdp"),
+        field("Entrez la question secrète :", "question", autocomplete="off", max_length=255),
+        field("Entrez la réponse :", "answer", autocomplete="off", max_length=255),
+        submit="Changer la question secrète", on_submit=AccountState.change_question,
     )
 
 
 def _email() -> rx.Component:
-    return rx.el.section(
-        rx.el.h2("Changer mon adresse électronique"),
-        error_list(AccountState.email_errors),
-        form(
-            field("Votre mot de passe actuel", "password", type="password",
-                  autocomplete="current-password", max_length=129, field_id="adresse-mdp"),
-            field("Nouvelle adresse électronique", "email", type="email", autocomplete="email"),
-            field("Confirmez la nouvelle adresse électronique", "email_confirmation",
-                  type="email", autocomplete="off"),
-            buttons(submit_button("Changer l'adresse électronique")),
-            on_submit=AccountState.change_email,
-            label="Changer mon adresse électronique",
-        ),
-        class_name="fr-mb-6w",
+    return _form_section(
+        "Changer mon adresse électronique", AccountState.email_errors,
+        _current_password("adresse-mdp"),
+        field("Nouvelle adresse électronique", "email", type="email", autocomplete="email"),
+        field("Confirmez la nouvelle adresse électronique", "email_confirmation", type="email",
+              autocomplete="off"),
+        submit="Changer l'adresse électronique", on_submit=AccountState.change_email,
     )
 
 

@@ -21,6 +21,19 @@ def password_rules() -> rx.Component:
     )
 
 
+def password_change_fields() -> list[rx.Component]:
+    """The three password fields of the guide's « Changement du mot de passe »."""
+    return [
+        field("Entrez l'ancien mot de passe :", "old_password", type="password",
+              autocomplete="current-password", max_length=129),
+        field("Entrez le nouveau mot de passe :", "new_password", type="password",
+              autocomplete="new-password", max_length=129,
+              aria_describedby="regles-mot-de-passe"),
+        field("Confirmez le nouveau mot de passe :", "confirmation", type="password",
+              autocomplete="new-password", max_length=129),
+    ]
+
+
 def _narrow(*children: rx.Component) -> rx.Component:
     return rx.el.div(
         rx.el.div(*children, class_name="fr-col-12 fr-col-md-8 fr-col-lg-7"),
@@ -41,13 +54,7 @@ def first_login_password() -> rx.Component:
         password_rules(),
         error_list(FirstLoginState.errors),
         form(
-            field("Entrez l'ancien mot de passe :", "old_password", type="password",
-                  autocomplete="current-password", max_length=129),
-            field("Entrez le nouveau mot de passe :", "new_password", type="password",
-                  autocomplete="new-password", max_length=129,
-                  aria_describedby="regles-mot-de-passe"),
-            field("Confirmez le nouveau mot de passe :", "confirmation", type="password",
-                  autocomplete="new-password", max_length=129),
+            *password_change_fields(),
             buttons(submit_button("Changement du mot de passe")),
             on_submit=FirstLoginState.change_password,
             label="Changement du mot de passe",

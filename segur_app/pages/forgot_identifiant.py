@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from segur_app import routes
-from segur_app.components.forms import alert, alert_if, buttons, field, form, submit_button
+from segur_app.components.forms import field, one_field_request
 from segur_app.components.links import arrow_link
 from segur_app.components.template import SitemapSection, template
 from segur_app.state.access import MSG_IDENTIFIANT_SENT, ForgotIdentifiantState
@@ -18,25 +18,12 @@ from segur_app.state.access import MSG_IDENTIFIANT_SENT, ForgotIdentifiantState
     on_load=ForgotIdentifiantState.reset_form,
 )
 def forgot_identifiant() -> rx.Component:
-    return rx.el.div(
-        rx.el.div(
-            rx.cond(
-                ForgotIdentifiantState.done,
-                alert(MSG_IDENTIFIANT_SENT, kind="success"),
-                rx.fragment(
-                    alert_if(ForgotIdentifiantState.error),
-                    form(
-                        field("Votre adresse électronique", "email", type="email",
-                              autocomplete="email", max_length=254,
-                              hint="L'adresse électronique associée à votre compte."),
-                        buttons(submit_button("Valider")),
-                        on_submit=ForgotIdentifiantState.submit,
-                        label="Rappel de l'identifiant",
-                    ),
-                ),
-            ),
-            arrow_link("Retour à la connexion", routes.LOGIN),
-            class_name="fr-col-12 fr-col-md-8 fr-col-lg-6",
-        ),
-        class_name="fr-grid-row",
+    return one_field_request(
+        ForgotIdentifiantState,
+        done_message=MSG_IDENTIFIANT_SENT,
+        input_field=field("Votre adresse électronique", "email", type="email",
+                          autocomplete="email", max_length=254,
+                          hint="L'adresse électronique associée à votre compte."),
+        label="Rappel de l'identifiant",
+        back=arrow_link("Retour à la connexion", routes.LOGIN),
     )

@@ -27,7 +27,6 @@ MSG_RESET_SENT = (
 MSG_FILL_EMAIL = "Veuillez saisir l'adresse électronique de votre compte."
 MSG_FILL_IDENTIFIANT = "Veuillez saisir votre identifiant."
 MSG_PASSWORD_CHANGED = "Votre mot de passe a été modifié. Vous pouvez vous connecter."
-RECOVERY_LIMIT_PER_ADDRESS = 10
 
 
 def _field(form: dict, name: str, limit: int = 254) -> str:
@@ -82,18 +81,9 @@ class ForgotIdentifiantState(SessionState):
         client = self._client()
         login_url = get_settings().public_url + routes.LOGIN
 
-        def work(session):
-            if accounts.too_many_requests(
-                session, action="identifiant_reminder_requested",
-                client_address=client["client_address"], limit=RECOVERY_LIMIT_PER_ADDRESS,
-            ):
-                return
-            accounts.request_identifiant_reminder(
-                session, email=email, login_url=login_url,
-                client_address=client["client_address"],
-            )
-
-        await in_transaction(work)
+        await in_transaction(lambda s: accounts.request_identifiant_reminder(
+            s, email=email, login_url=login_url, client_address=client["client_address"],
+        ))
         self.error, self.done = "", True
 
 
@@ -114,19 +104,11 @@ class ForgotPasswordState(SessionState):
         client = self._client()
         base = get_settings().public_url + routes.RESET_PASSWORD
 
-        def work(session):
-            if accounts.too_many_requests(
-                session, action="password_reset_requested",
-                client_address=client["client_address"], limit=RECOVERY_LIMIT_PER_ADDRESS,
-            ):
-                return
-            accounts.request_password_reset(
-                session, identifiant=identifiant,
-                reset_url_for=lambda token: f"{base}?{routes.RESET_TOKEN_PARAM}={token}",
-                client_address=client["client_address"],
-            )
-
-        await in_transaction(work)
+        await in_transaction(lambda s: accounts.request_password_reset(
+            s, identifiant=identifiant,
+            reset_url_for=lambda token: f"{base}?{routes.RESET_TOKEN_PARAM}={token}",
+            client_address=client["client_address"],
+        ))
         self.error, self.done = "", True
 
 
