@@ -34,6 +34,7 @@ from segur_app.core.security import (
     verify_password,
 )
 from segur_app.domain import mail, mail_templates
+from segur_app.domain.dates import fr_datetime
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
     AuditEvent,
@@ -709,8 +710,6 @@ class LoginView:
 
 
 def recent_logins(session: Session, *, user_id: int, limit: int = 10) -> list[LoginView]:
-    from segur_app.domain.mail_templates import PARIS
-
     events = session.exec(
         select(AuditEvent)
         .where(AuditEvent.action == "login_succeeded", AuditEvent.subject_user_id == user_id)
@@ -718,8 +717,7 @@ def recent_logins(session: Session, *, user_id: int, limit: int = 10) -> list[Lo
         .limit(limit)
     ).all()
     return [
-        LoginView(_aware(e.occurred_at).astimezone(PARIS).strftime("%d/%m/%Y à %H:%M"),
-                  e.client_address or "inconnue")
+        LoginView(fr_datetime(e.occurred_at), e.client_address or "inconnue")
         for e in events
     ]
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from segur_app.domain import mail, uploads, validators
 from segur_app.domain.enrolment import PENDING_STATUSES, SUPPLIER_STATUS_LABELS
+from segur_app.domain.dates import fr_date, fr_datetime
 from segur_app.domain.funding import DocumentView, EmailView, group_iban
-from segur_app.domain.mail_templates import SENSITIVE_TEMPLATES, format_date_fr, format_datetime_fr
+from segur_app.domain.mail_templates import SENSITIVE_TEMPLATES
 from segur_app.domain.models import (
     Attachment,
     AttachmentKind,
@@ -30,11 +30,6 @@ from segur_app.domain.models import (
     Supplier,
 )
 from segur_app.domain.validators import CIVILITIES
-
-
-def _day(value: datetime) -> str:
-    """dd/mm/yyyy in Paris time (SQLite hands timestamps back naive: they are UTC)."""
-    return format_date_fr(value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc))
 
 
 def mask_iban(iban: str) -> str:
@@ -111,14 +106,10 @@ def enrolment_history(session: Session, enrolment_ids: list[int]) -> dict[int, l
     history: dict[int, list[HistoryView]] = {}
     for event in events:
         history.setdefault(event.enrolment_id, []).append(HistoryView(
-            format_datetime_fr(_utc(event.occurred_at)),
+            fr_datetime(event.occurred_at),
             ENROLMENT_ACTIONS.get(event.action, event.action),
         ))
     return history
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -196,7 +187,7 @@ def _pending_view(enrolment: Enrolment, supplier: Supplier, bank: BankDetails | 
         id=enrolment.id,
         version=enrolment.version,
         number=enrolment.number,
-        submitted_on=_day(enrolment.submitted_at),
+        submitted_on=fr_date(enrolment.submitted_at),
         status_label=EnrolmentStatus(enrolment.status).label,
         ans_number=supplier.ans_number,
         siret=supplier.siret,
@@ -263,7 +254,7 @@ def _document_view(attachment: Attachment) -> DocumentView:
         label=AttachmentKind(attachment.kind).label,
         file_name=attachment.original_name,
         size=uploads.format_size(attachment.size_bytes),
-        deposited_on=_day(attachment.uploaded_at),
+        deposited_on=fr_date(attachment.uploaded_at),
         review_label=ReviewStatus(attachment.review_status).label,
     )
 
@@ -273,7 +264,7 @@ def _email_view(message: EmailMessage) -> EmailView:
     body = mail.REDACTED_BODY if message.template in SENSITIVE_TEMPLATES else message.body_text
     return EmailView(
         id=message.id,
-        date=format_datetime_fr(message.sent_at or message.created_at),
+        date=fr_datetime(message.sent_at or message.created_at),
         subject=message.subject,
         status_label=EmailStatus(message.status).label,
         body=body,
@@ -283,9 +274,9 @@ def _email_view(message: EmailMessage) -> EmailView:
 def _past_view(enrolment: Enrolment) -> PastEnrolmentView:
     return PastEnrolmentView(
         number=enrolment.number,
-        submitted_on=_day(enrolment.submitted_at),
+        submitted_on=fr_date(enrolment.submitted_at),
         status_label=SUPPLIER_STATUS_LABELS[enrolment.status],
-        status_changed_on=_day(enrolment.status_changed_at),
+        status_changed_on=fr_date(enrolment.status_changed_at),
         reason=enrolment.decision_reason or "",
     )
 

@@ -15,7 +15,7 @@ and the files go back to staging, so nothing half-done remains.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +23,8 @@ from sqlmodel import Session, select
 
 from segur_app.core.config import get_settings
 from segur_app.domain import mail, mail_templates, storage, uploads
-from segur_app.domain.mail_templates import PARIS, TemplateName
+from segur_app.domain.dates import fr_date, fr_datetime
+from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.numbering import DOSSIER_SERIES, next_number
 from segur_app.domain.models import (
     Attachment,
@@ -399,21 +400,6 @@ class FundingView:
     emails: list[EmailView]
 
 
-def _paris(value: datetime) -> datetime:
-    """Stored timestamps are UTC (SQLite hands them back naive)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(PARIS)
-
-
-def _date(value: datetime) -> str:
-    return _paris(value).strftime("%d/%m/%Y")
-
-
-def _datetime(value: datetime) -> str:
-    return _paris(value).strftime("%d/%m/%Y à %H:%M")
-
-
 def group_iban(iban: str) -> str:
     compact = "".join(iban.split()).upper()
     return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
@@ -446,9 +432,9 @@ def funding_view(session: Session, *, supplier_id: int, kind: FundingKind) -> Fu
     return FundingView(
         kind_label=FundingKind(request.kind).label,
         dossier_number=request.dossier_number,
-        deposited_on=_date(request.deposited_at),
+        deposited_on=fr_date(request.deposited_at),
         status_label=FundingStatus(request.status).label,
-        status_changed_on=_date(request.status_changed_at),
+        status_changed_on=fr_date(request.status_changed_at),
         vat_label=request.vat_label,
         amount_label="Montant de l'avance" if request.kind == FundingKind.ADVANCE.value
         else "Montant du solde",
@@ -466,7 +452,7 @@ def funding_view(session: Session, *, supplier_id: int, kind: FundingKind) -> Fu
                 label=AttachmentKind(a.kind).label,
                 file_name=a.original_name,
                 size=uploads.format_size(a.size_bytes),
-                deposited_on=_date(a.uploaded_at),
+                deposited_on=fr_date(a.uploaded_at),
                 review_label=ReviewStatus(a.review_status).label,
             )
             for a in attachments
@@ -474,7 +460,7 @@ def funding_view(session: Session, *, supplier_id: int, kind: FundingKind) -> Fu
         emails=[
             EmailView(
                 id=e.id,
-                date=_datetime(e.sent_at or e.created_at),
+                date=fr_datetime(e.sent_at or e.created_at),
                 subject=e.subject,
                 status_label=EmailStatus(e.status).label,
                 body=e.body_text,

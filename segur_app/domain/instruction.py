@@ -24,7 +24,8 @@ from sqlmodel import Session, select
 
 from segur_app.domain import mail, mail_templates
 from segur_app.domain.funding import FundingView, funding_view
-from segur_app.domain.mail_templates import PARIS, TemplateName
+from segur_app.domain.dates import PARIS, fr_date, fr_datetime
+from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
     Attachment,
     AuditEvent,
@@ -180,7 +181,7 @@ def _row(request: FundingRequest, supplier: Supplier) -> RequestRow:
         company_name=supplier.company_name,
         siret=supplier.siret,
         ans_number=supplier.ans_number,
-        deposited_on=_date(request.deposited_at),
+        deposited_on=fr_date(request.deposited_at),
         status=request.status,
         status_label=FundingStatus(request.status).label,
         amount=request.amount,
@@ -368,20 +369,6 @@ class DossierDetail:
     decision_reason: str = ""
 
 
-def _paris(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(PARIS)
-
-
-def _date(value: datetime) -> str:
-    return _paris(value).strftime("%d/%m/%Y")
-
-
-def _when(value: datetime) -> str:
-    return _paris(value).strftime("%d/%m/%Y %H:%M")
-
-
 ACTION_LABELS = {
     "funding_deposited": "Dépôt de la demande",
     "funding_control": "Contrôle de bloc",
@@ -491,10 +478,10 @@ def dossier_detail(session: Session, *, request_id: int) -> DossierDetail | None
             )
             for a in attachments
         ],
-        notes=[NoteView(_when(n.created_at), names.get(n.author_id, "Agent"), n.text) for n in notes],
+        notes=[NoteView(fr_datetime(n.created_at), names.get(n.author_id, "Agent"), n.text) for n in notes],
         history=[
             HistoryEntry(
-                _when(e.occurred_at),
+                fr_datetime(e.occurred_at),
                 names.get(e.actor_user_id, "Système") if e.actor_user_id else "Système",
                 _history_text(e),
             )

@@ -23,11 +23,10 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timezone
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 from segur_app.core.config import get_settings
+from segur_app.domain.dates import PARIS
 
-PARIS = ZoneInfo("Europe/Paris")
 
 GREETING = "Madame, Monsieur,"
 CLOSING = "Cordialement"

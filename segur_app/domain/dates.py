@@ -1,0 +1,28 @@
+"""Dates as French users read them: metropolitan time, dd/mm/yyyy.
+
+Timestamps are stored in UTC; SQLite hands them back naive, so a naive value
+is taken as UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def to_paris(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(PARIS)
+
+
+def fr_date(value: datetime) -> str:
+    """``23/05/2023``."""
+    return to_paris(value).strftime("%d/%m/%Y")
+
+
+def fr_datetime(value: datetime) -> str:
+    """``23/05/2023 à 14:05``."""
+    return to_paris(value).strftime("%d/%m/%Y à %H:%M")
