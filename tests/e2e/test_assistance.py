@@ -97,6 +97,9 @@ def test_supplier_asks_staff_answer_supplier_reads(portal, page: Page, browser, 
     expect(h1(page)).to_have_text("Mes demandes d'assistance")
     mine = page.locator("article").filter(has_text=number)
     expect(mine.get_by_text("En attente de réponse")).to_be_visible()
+    href = mine.get_by_role("link", name=re.compile("capture.png")).get_attribute("href")
+    response = page.context.request.get(portal.url(href))
+    assert response.status == 200 and response.headers["content-type"] == "image/png"
     assert_accessible(page)
 
     agent = browser.new_context(locale="fr-FR").new_page()
@@ -128,3 +131,16 @@ def test_supplier_asks_staff_answer_supplier_reads(portal, page: Page, browser, 
     ticket.get_by_role("button", name=f"Clore la demande {number}").click()
     expect(agent.get_by_text(f"La demande {number} a été close.")).to_be_visible()
     agent.context.close()
+
+    # Another supplier's session cannot read the ticket's attachment.
+    create_account(portal, identifiant="asst.autre", password="Assist-Autre-31",
+                   email="asst.autre@exemple.fr", secret_question="Ville ?",
+                   secret_answer="Antony", supplier="other")
+    other = browser.new_context(locale="fr-FR").new_page()
+    other.set_default_timeout(15_000)
+    log_in(other, portal, "asst.autre", "Assist-Autre-31")
+    expect(h1(other)).to_have_text("Accueil fournisseur SAS")
+    assert other.context.request.get(portal.url(href)).status in (403, 404)
+    other.goto(portal.url(routes.MY_TICKETS))
+    expect(other.get_by_text("Vous n'avez encore envoyé aucune demande d'assistance.")).to_be_visible()
+    other.context.close()
