@@ -16,6 +16,7 @@ JSON_SIMULATION = "/simuler-fichier-json"
 FAQ = "/questions-frequentes"
 ASSISTANCE = "/contacter-assistance"
 HELP = "/aide"
+HELP_GUIDE = "/aide/guide-utilisateur"
 SITEMAP = "/plan-du-site"
 ACCESSIBILITY = "/accessibilite"
 LEGAL = "/mentions-legales"
@@ -37,6 +38,7 @@ FUNDING_ADVANCE = "/demande-financement/avance"
 FUNDING_BALANCE = "/demande-financement/solde"
 FUNDING_TRACKING = "/demande-financement/suivi"
 ACCOUNT = "/mon-compte"
+MY_TICKETS = "/aide/mes-demandes"
 # Link emailed to a new contact address (token in RESET_TOKEN_PARAM).
 CONFIRM_EMAIL = "/confirmer-adresse"
 
@@ -45,6 +47,7 @@ STAFF_HOME = "/instruction"
 STAFF_ENROLMENTS = "/instruction/enrolements"
 STAFF_FUNDING_REQUESTS = "/instruction/demandes-financement"
 STAFF_NEWS = "/instruction/actualites"
+STAFF_ASSISTANCE = "/instruction/assistance"
 # One funding request; the dossier number and the list's filters in the query.
 STAFF_FUNDING_REQUEST = "/instruction/demandes-financement/dossier"
 # CSV export of the filtered list (served by segur_app/api/exports.py).

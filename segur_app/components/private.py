@@ -31,7 +31,14 @@ SUPPLIER_NAVIGATION: tuple[NavEntry, ...] = (
         ),
     ),
     NavLink("Mon compte", routes.ACCOUNT),
-    NavLink("Besoin d'aide ?", routes.HELP),
+    NavMenu(
+        "Besoin d'aide ?",
+        (
+            NavLink("Aide et guide utilisateur", routes.HELP),
+            NavLink("Contacter l'assistance", routes.ASSISTANCE),
+            NavLink("Mes demandes d'assistance", routes.MY_TICKETS),
+        ),
+    ),
 )
 
 STAFF_NAVIGATION: tuple[NavEntry, ...] = (
@@ -39,6 +46,7 @@ STAFF_NAVIGATION: tuple[NavEntry, ...] = (
     NavLink("Demandes de financement", routes.STAFF_FUNDING_REQUESTS),
     NavLink("Enrôlements", routes.STAFF_ENROLMENTS),
     NavLink("Actualités", routes.STAFF_NEWS),
+    NavLink("Assistance", routes.STAFF_ASSISTANCE),
     NavLink("Mon compte", routes.ACCOUNT),
 )
 

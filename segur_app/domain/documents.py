@@ -9,6 +9,7 @@ from urllib.parse import quote
 from sqlmodel import Session
 
 from segur_app.domain.models import (
+    AssistanceTicket,
     Attachment,
     Enrolment,
     FundingRequest,
@@ -22,7 +23,8 @@ MAX_DISPLAY_NAME = 120
 
 def can_read(session: Session, *, user: UserAccount, attachment: Attachment) -> bool:
     """Owner supplier and staff read dossier documents; news documents are for
-    every logged-in user once published."""
+    every logged-in user once published; a ticket's attachment is for staff and
+    the user who sent the ticket."""
     is_staff = user.role == Role.STAFF.value
     if attachment.news_id is not None:
         news = session.get(NewsItem, attachment.news_id)
@@ -35,6 +37,9 @@ def can_read(session: Session, *, user: UserAccount, attachment: Attachment) -> 
         return enrolment is not None and (
             is_staff or enrolment.supplier_id == user.supplier_id
         )
+    if attachment.ticket_id is not None:
+        ticket = session.get(AssistanceTicket, attachment.ticket_id)
+        return ticket is not None and (is_staff or ticket.user_id == user.id)
     return is_staff
 
 

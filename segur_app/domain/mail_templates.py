@@ -47,6 +47,8 @@ class TemplateName(enum.StrEnum):
     PASSWORD_RESET = "password_reset"
     IDENTIFIANT_REMINDER = "identifiant_reminder"
     PASSWORD_CHANGED = "password_changed"
+    ASSISTANCE_ACKNOWLEDGEMENT = "assistance_acknowledgement"
+    ASSISTANCE_ANSWER = "assistance_answer"
 
 
 #: Templates whose body carries a secret (temporary password, reset link): the
@@ -362,3 +364,50 @@ def password_changed(*, assistance_url: str | None = None) -> MailContent:
     ]
     return _render("Modification de votre mot de passe — portail Ségur Numérique", body,
                    links=[url])
+
+
+# --------------------------------------------------------------------------
+# Assistance
+# --------------------------------------------------------------------------
+
+
+def assistance_acknowledgement(
+    number: str, category: str, *, assistance_url: str | None = None
+) -> MailContent:
+    """Acknowledgement of a message sent with « Contacter l'assistance »."""
+    url = _assistance(assistance_url)
+    body = [
+        f"Votre demande d'assistance {number} (« {category} ») a bien été réceptionnée "
+        "par l'Agence. Elle sera traitée dans les meilleurs délais.",
+        "La réponse de l'assistance vous sera envoyée par courriel à cette adresse. "
+        "Aussi, nous vous invitons à consulter régulièrement les messages reçus y compris "
+        "dans les courriers indésirables (ou spams).",
+        "Pour toute nouvelle question, vous pouvez contacter l'assistance via le lien "
+        f"{url} en rappelant le numéro {number}.",
+    ]
+    return _render(f"Accusé de réception de votre demande d'assistance {number}", body,
+                   links=[url])
+
+
+def assistance_answer(
+    number: str,
+    answer: str,
+    *,
+    tickets_url: str | None = None,
+    assistance_url: str | None = None,
+) -> MailContent:
+    """The ASP support's answer to an assistance request."""
+    url = _assistance(assistance_url)
+    body = [
+        f"L'assistance de l'ASP a répondu à votre demande d'assistance {number} :",
+        answer.strip(),
+    ]
+    links = [url]
+    if tickets_url:
+        body.append(
+            "Vous pouvez également retrouver cette réponse dans votre espace personnel, "
+            f"rubrique « Mes demandes d'assistance » : {tickets_url}."
+        )
+        links.append(tickets_url)
+    body.append(_assistance_paragraph(url))
+    return _render(f"Réponse à votre demande d'assistance {number}", body, links=links)

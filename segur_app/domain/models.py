@@ -122,6 +122,21 @@ class AttachmentKind(LabelledEnum):
     OTHER = ("autre", "Autre document")
 
 
+class TicketCategory(LabelledEnum):
+    ENROLMENT = ("enrolement", "Enrôlement")
+    LOGIN = ("connexion", "Connexion et identifiants")
+    ADVANCE = ("avance", "Demande d'avance")
+    BALANCE = ("solde", "Demande de solde")
+    DOCUMENTS = ("pieces", "Pièces justificatives")
+    OTHER = ("autre", "Autre")
+
+
+class TicketStatus(LabelledEnum):
+    OPEN = ("open", "En attente de réponse")
+    ANSWERED = ("answered", "Répondue")
+    CLOSED = ("closed", "Close")
+
+
 class EmailStatus(LabelledEnum):
     PENDING = ("pending", "En attente")
     SENT = ("sent", "Envoyé")
@@ -381,9 +396,37 @@ class Attachment(SQLModel, table=True):
     )
     enrolment_id: int | None = Field(default=None, foreign_key="enrolment.id", index=True)
     news_id: int | None = Field(default=None, foreign_key="news_item.id", index=True)
+    ticket_id: int | None = Field(default=None, foreign_key="assistance_ticket.id", index=True)
 
     review_status: str = Field(default=ReviewStatus.PENDING.value, max_length=16)
     review_comment: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class AssistanceTicket(SQLModel, table=True):
+    """« Contacter l'assistance »: a question to the ASP support (ASSSAS number)."""
+
+    __tablename__ = "assistance_ticket"
+    __table_args__ = (
+        sa.UniqueConstraint("number"),
+        TicketCategory.check("category"),
+        TicketStatus.check("status"),
+        # Staff list: open tickets first, oldest first.
+        sa.Index("ix_assistance_ticket_status_created", "status", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=16, description="ASSSAS + 6 chiffres")
+    category: str = Field(max_length=16)
+    message: str = Field(sa_type=sa.Text)
+    contact_email: str = Field(max_length=254)
+    contact_name: str = Field(default="", max_length=240)
+    user_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    status: str = Field(default=TicketStatus.OPEN.value, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    answered_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    answer: str | None = Field(default=None, sa_type=sa.Text)
+    answered_by_id: int | None = Field(default=None, foreign_key="user_account.id")
 
 
 class StaffNote(SQLModel, table=True):

@@ -1,4 +1,5 @@
-"""Unique, human-readable numbers: FINSAS000001 (funding), ENRSAS000001 (enrolment)."""
+"""Unique, human-readable numbers: FINSAS000001 (funding), ENRSAS000001 (enrolment),
+ASSSAS000001 (assistance tickets)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlmodel import Session
 from segur_app.domain.models import NumberSeries
 
 DOSSIER_SERIES = "FINSAS"
+TICKET_SERIES = "ASSSAS"
 ENROLMENT_SERIES = "ENRSAS"
 
 

@@ -30,20 +30,9 @@ class UpcomingScreen:
     audience: Audience | None = None
 
 
-UPCOMING_SCREENS: tuple[UpcomingScreen, ...] = (
-    UpcomingScreen(
-        routes.ASSISTANCE,
-        "Contacter l'assistance",
-        "Vous pourrez y adresser votre question au support de l'ASP.",
-        SitemapSection.HELP,
-    ),
-    UpcomingScreen(
-        routes.HELP,
-        "Besoin d'aide ?",
-        "Vous y trouverez les guides utilisateur du portail.",
-        SitemapSection.HELP,
-    ),
-)
+# « Besoin d'aide ? » and « Contacter l'assistance » are built (pages/help.py,
+# pages/assistance.py): nothing is announced any more.
+UPCOMING_SCREENS: tuple[UpcomingScreen, ...] = ()
 
 
 def upcoming_body(screen: UpcomingScreen) -> rx.Component:

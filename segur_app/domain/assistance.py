@@ -1,0 +1,451 @@
+"""« Contacter l'assistance »: assistance tickets (ASSSAS numbers), answers by ASP staff.
+
+Sending (public or logged in)
+    :func:`create_ticket` checks the message, stores the ticket (``ASSSAS``
+    number, status « En attente de réponse »), its optional attachment moved
+    from staging to private storage, the history and the acknowledgement
+    email (outbox) in one unit of work — and commits; on any failure nothing
+    remains and the attachment goes back to staging. A logged-in user's
+    contact address is the one of their account (never what the form says).
+
+Abuse resistance of the public form
+    The enrolment form's helpers are reused: honeypot and minimum fill time
+    (:func:`segur_app.domain.enrolment.looks_automated`), per-address limits
+    counted from the audit trail.
+
+Answers (staff)
+    :func:`answer_ticket` (open → answered, the answer emailed to the contact)
+    and :func:`close_ticket` (open/answered → closed) change the status with a
+    conditional UPDATE, so two agents never both answer the same ticket.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from segur_app.domain import mail, mail_templates, storage, uploads, validators
+from segur_app.domain.accounts import _aware, audit
+from segur_app.domain.enrolment import (  # shared anti-abuse helpers of the public forms
+    _within_limit,
+    looks_automated,
+    record_automated_attempt,
+)
+from segur_app.domain.funding import StagedDocument
+from segur_app.domain.mail_templates import PARIS, TemplateName
+from segur_app.domain.models import (
+    AssistanceTicket,
+    Attachment,
+    AttachmentKind,
+    TicketCategory,
+    TicketStatus,
+    UserAccount,
+    utcnow,
+)
+from segur_app.domain.numbering import TICKET_SERIES, next_number
+
+__all__ = ["looks_automated", "record_automated_attempt"]
+
+MAX_MESSAGE_LENGTH = 5000
+MAX_NAME_LENGTH = 240
+MAX_ANSWER_LENGTH = 5000
+REQUESTS_PER_ADDRESS = 5
+UPLOADS_PER_ADDRESS = 20
+
+AUDIT_REQUEST_ATTEMPT = "assistance_request_attempt"
+AUDIT_REQUEST_THROTTLED = "assistance_request_throttled"
+AUDIT_ATTACHMENT_STAGED = "assistance_attachment_staged"
+AUDIT_CREATED = "assistance_ticket_created"
+AUDIT_ANSWERED = "assistance_ticket_answered"
+AUDIT_CLOSED = "assistance_ticket_closed"
+
+CATEGORY_FIELD_LABEL = "Objet de votre demande"
+MESSAGE_FIELD_LABEL = "Votre message"
+NAME_FIELD_LABEL = "Nom et prénom"
+
+MSG_CATEGORY = "Veuillez choisir l'objet de votre demande."
+MSG_MESSAGE_REQUIRED = "Le message est obligatoire."
+MSG_MESSAGE_TOO_LONG = f"Le message ne doit pas dépasser {MAX_MESSAGE_LENGTH} caractères."
+MSG_ANSWER_REQUIRED = "La réponse est obligatoire."
+MSG_ANSWER_TOO_LONG = f"La réponse ne doit pas dépasser {MAX_ANSWER_LENGTH} caractères."
+MSG_ATTACHMENT_LOST = "La pièce jointe n'est plus disponible : joignez-la de nouveau."
+MSG_SENDING_FAILED = (
+    "Votre demande n'a pas pu être enregistrée. Aucune donnée n'a été conservée : "
+    "veuillez réessayer dans quelques instants."
+)
+MSG_THROTTLED = (
+    "Trop de demandes d'assistance ont été envoyées depuis votre poste. Veuillez "
+    "réessayer dans une heure."
+)
+MSG_UPLOAD_THROTTLED = (
+    "Trop de fichiers ont été envoyés depuis votre poste. Veuillez réessayer plus tard."
+)
+MSG_NOT_FOUND = "Cette demande d'assistance n'existe pas."
+MSG_NOT_OPEN = (
+    "Cette demande d'assistance a déjà reçu une réponse ou a été close (par un autre "
+    "agent ?). La liste a été actualisée."
+)
+MSG_ALREADY_CLOSED = "Cette demande d'assistance est déjà close."
+
+
+class TicketRefused(Exception):
+    """The ticket cannot be stored or changed; ``message`` (French) and per-field errors."""
+
+    def __init__(self, message: str, *, field_errors: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field_errors = field_errors or {}
+
+
+@dataclass(frozen=True)
+class TicketInput:
+    """What the form sends (contact fields are ignored for a logged-in user)."""
+
+    category: str
+    message: str
+    contact_email: str = ""
+    contact_name: str = ""
+
+
+@dataclass(frozen=True)
+class TicketResult:
+    ticket_id: int
+    number: str
+    contact_email: str
+
+
+def category_options() -> list[tuple[str, str]]:
+    return [(c.value, c.label) for c in TicketCategory]
+
+
+# ---------------------------------------------------------------------------
+# Checks
+# ---------------------------------------------------------------------------
+
+
+def _clean_message(value: str, *, required: str, too_long: str, limit: int) -> str:
+    cleaned = "\n".join(line.rstrip() for line in (value or "").replace("\r\n", "\n").split("\n"))
+    cleaned = "".join(c for c in cleaned if c in "\n\t" or c.isprintable()).strip()
+    if not cleaned:
+        raise validators.InvalidValue(required)
+    if len(cleaned) > limit:
+        raise validators.InvalidValue(too_long)
+    return cleaned
+
+
+def check_input(data: TicketInput, *, public: bool) -> tuple[TicketInput, dict[str, str]]:
+    """The cleaned input and the per-field errors (empty when everything is valid)."""
+    errors: dict[str, str] = {}
+    category = data.category if data.category in {c.value for c in TicketCategory} else ""
+    if not category:
+        errors["category"] = MSG_CATEGORY
+    message = ""
+    try:
+        message = _clean_message(data.message, required=MSG_MESSAGE_REQUIRED,
+                                 too_long=MSG_MESSAGE_TOO_LONG, limit=MAX_MESSAGE_LENGTH)
+    except validators.InvalidValue as exc:
+        errors["message"] = exc.message
+    email, name = "", ""
+    if public:
+        try:
+            name = validators.text(data.contact_name, label=NAME_FIELD_LABEL,
+                                   max_length=MAX_NAME_LENGTH)
+        except validators.InvalidValue as exc:
+            errors["contact_name"] = exc.message
+        try:
+            email = validators.email(data.contact_email)
+        except validators.InvalidValue as exc:
+            errors["contact_email"] = exc.message
+    return TicketInput(category, message, email, name), errors
+
+
+# ---------------------------------------------------------------------------
+# Public form: per-address limits
+# ---------------------------------------------------------------------------
+
+
+def register_request_attempt(
+    session: Session, *, client_address: str | None, now: datetime | None = None
+) -> bool:
+    """Count one sending of the public form; False (and recorded) past the limit."""
+    now = now or utcnow()
+    allowed = _within_limit(session, action=AUDIT_REQUEST_ATTEMPT, limit=REQUESTS_PER_ADDRESS,
+                            client_address=client_address, now=now)
+    if not allowed:
+        audit(session, AUDIT_REQUEST_THROTTLED, client_address=client_address, now=now)
+    return allowed
+
+
+def register_attachment_upload(
+    session: Session, *, client_address: str | None, now: datetime | None = None
+) -> bool:
+    """Count one attachment staged from the public form; False past the limit."""
+    return _within_limit(session, action=AUDIT_ATTACHMENT_STAGED, limit=UPLOADS_PER_ADDRESS,
+                         client_address=client_address, now=now or utcnow())
+
+
+# ---------------------------------------------------------------------------
+# Sending
+# ---------------------------------------------------------------------------
+
+
+def _recheck(document: StagedDocument, storage_dir: Path) -> None:
+    """The staged bytes must still be the file that was checked."""
+    if document.kind != AttachmentKind.ASSISTANCE.value:
+        raise TicketRefused(MSG_ATTACHMENT_LOST, field_errors={"attachment": MSG_ATTACHMENT_LOST})
+    try:
+        data = storage.read_staged(document.key, storage_dir=storage_dir)
+    except (FileNotFoundError, ValueError):
+        raise TicketRefused(MSG_ATTACHMENT_LOST,
+                            field_errors={"attachment": MSG_ATTACHMENT_LOST}) from None
+    try:
+        checked = uploads.check_document(data, document.original_name,
+                                         field_label=AttachmentKind.ASSISTANCE.label)
+    except uploads.DocumentRejected as exc:
+        raise TicketRefused(exc.message, field_errors={"attachment": exc.message}) from None
+    if checked.sha256 != document.sha256:
+        raise TicketRefused(MSG_SENDING_FAILED)
+
+
+def create_ticket(
+    session: Session,
+    *,
+    data: TicketInput,
+    user_id: int | None,
+    attachment: StagedDocument | None,
+    storage_dir: Path,
+    assistance_url: str,
+    client_address: str | None = None,
+    now: datetime | None = None,
+) -> TicketResult:
+    """Store a checked ticket — and COMMIT (row, attachment file and email together).
+
+    Raises :class:`TicketRefused` (nothing stored) when a rule is not met.
+    """
+    now = now or utcnow()
+    user = session.get(UserAccount, user_id) if user_id is not None else None
+    if user_id is not None and user is None:
+        raise TicketRefused(MSG_SENDING_FAILED)
+    cleaned, errors = check_input(data, public=user is None)
+    if errors:
+        raise TicketRefused(next(iter(errors.values())), field_errors=errors)
+    if user is not None:
+        cleaned = TicketInput(cleaned.category, cleaned.message, user.email, user.display_name)
+    if attachment is not None:
+        _recheck(attachment, storage_dir)
+    promoted = False
+    try:
+        ticket = AssistanceTicket(
+            number=next_number(session, TICKET_SERIES),
+            category=cleaned.category,
+            message=cleaned.message,
+            contact_email=cleaned.contact_email,
+            contact_name=cleaned.contact_name,
+            user_id=user.id if user is not None else None,
+            status=TicketStatus.OPEN.value,
+            created_at=now,
+        )
+        session.add(ticket)
+        session.flush()
+        if attachment is not None:
+            session.add(Attachment(
+                kind=AttachmentKind.ASSISTANCE.value, original_name=attachment.original_name,
+                size_bytes=attachment.size_bytes, sha256=attachment.sha256,
+                mime_type=attachment.mime_type, storage_key=attachment.key,
+                uploaded_at=now, uploaded_by_id=ticket.user_id, ticket_id=ticket.id,
+            ))
+        audit(session, AUDIT_CREATED, actor_user_id=ticket.user_id,
+              client_address=client_address, now=now, ticket_id=ticket.id,
+              number=ticket.number, category=ticket.category)
+        content = mail_templates.assistance_acknowledgement(
+            ticket.number, TicketCategory(ticket.category).label, assistance_url=assistance_url
+        )
+        mail.queue_email(
+            session, template=TemplateName.ASSISTANCE_ACKNOWLEDGEMENT, to=ticket.contact_email,
+            subject=content.subject, text=content.text, html=content.html,
+            user_id=ticket.user_id,
+        )
+        session.flush()
+        if attachment is not None:
+            storage.promote(attachment.key, storage_dir=storage_dir)
+            promoted = True
+        session.commit()
+    except BaseException:
+        session.rollback()
+        if promoted:
+            storage.demote(attachment.key, storage_dir=storage_dir)
+        raise
+    return TicketResult(ticket_id=ticket.id, number=ticket.number,
+                        contact_email=ticket.contact_email)
+
+
+# ---------------------------------------------------------------------------
+# Staff: answer, close
+# ---------------------------------------------------------------------------
+
+
+def _transition(session: Session, ticket_id: int, allowed: tuple[TicketStatus, ...],
+                **values) -> bool:
+    table = AssistanceTicket.__table__
+    result = session.execute(
+        sa.update(table)
+        .where(table.c.id == ticket_id, table.c.status.in_([s.value for s in allowed]))
+        .values(**values)
+    )
+    return result.rowcount == 1
+
+
+def answer_ticket(
+    session: Session,
+    *,
+    ticket_id: int,
+    answer: str,
+    staff_id: int,
+    tickets_url: str | None = None,
+    assistance_url: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Open → answered; the answer is emailed to the contact — commits."""
+    now = now or utcnow()
+    try:
+        text = _clean_message(answer, required=MSG_ANSWER_REQUIRED, too_long=MSG_ANSWER_TOO_LONG,
+                              limit=MAX_ANSWER_LENGTH)
+    except validators.InvalidValue as exc:
+        raise TicketRefused(exc.message, field_errors={"answer": exc.message}) from None
+    ticket = session.get(AssistanceTicket, ticket_id)
+    if ticket is None:
+        raise TicketRefused(MSG_NOT_FOUND)
+    if not _transition(session, ticket_id, (TicketStatus.OPEN,),
+                       status=TicketStatus.ANSWERED.value, answer=text, answered_at=now,
+                       answered_by_id=staff_id):
+        session.rollback()
+        raise TicketRefused(MSG_NOT_OPEN)
+    audit(session, AUDIT_ANSWERED, actor_user_id=staff_id, now=now, ticket_id=ticket_id,
+          number=ticket.number)
+    content = mail_templates.assistance_answer(
+        ticket.number, text, tickets_url=tickets_url if ticket.user_id else None,
+        assistance_url=assistance_url,
+    )
+    mail.queue_email(
+        session, template=TemplateName.ASSISTANCE_ANSWER, to=ticket.contact_email,
+        subject=content.subject, text=content.text, html=content.html, user_id=ticket.user_id,
+    )
+    session.commit()
+    session.expire_all()
+
+
+def close_ticket(session: Session, *, ticket_id: int, staff_id: int,
+                 now: datetime | None = None) -> None:
+    """Open or answered → closed — commits."""
+    now = now or utcnow()
+    ticket = session.get(AssistanceTicket, ticket_id)
+    if ticket is None:
+        raise TicketRefused(MSG_NOT_FOUND)
+    if not _transition(session, ticket_id, (TicketStatus.OPEN, TicketStatus.ANSWERED),
+                       status=TicketStatus.CLOSED.value, closed_at=now):
+        session.rollback()
+        raise TicketRefused(MSG_ALREADY_CLOSED)
+    audit(session, AUDIT_CLOSED, actor_user_id=staff_id, now=now, ticket_id=ticket_id,
+          number=ticket.number)
+    session.commit()
+    session.expire_all()
+
+
+# ---------------------------------------------------------------------------
+# Views
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """What the screens display of a ticket (plain values, no ORM object)."""
+
+    id: int
+    number: str
+    category: str
+    status: str
+    status_label: str
+    created_on: str
+    contact_email: str
+    contact_name: str
+    message: str
+    answer: str
+    answered_on: str
+    closed_on: str
+    attachment_id: int
+    attachment_name: str
+
+
+def _when(value: datetime | None) -> str:
+    value = _aware(value)
+    return "" if value is None else mail_templates.format_datetime_fr(value.astimezone(PARIS))
+
+
+def _views(session: Session, tickets: list[AssistanceTicket]) -> list[TicketView]:
+    ids = [t.id for t in tickets]
+    files: dict[int, Attachment] = {}
+    if ids:
+        for row in session.exec(select(Attachment).where(Attachment.ticket_id.in_(ids))
+                                .order_by(Attachment.id)).all():
+            files.setdefault(row.ticket_id, row)
+    return [
+        TicketView(
+            id=t.id, number=t.number, category=TicketCategory(t.category).label,
+            status=t.status, status_label=TicketStatus(t.status).label,
+            created_on=_when(t.created_at), contact_email=t.contact_email,
+            contact_name=t.contact_name, message=t.message, answer=t.answer or "",
+            answered_on=_when(t.answered_at), closed_on=_when(t.closed_at),
+            attachment_id=files[t.id].id if t.id in files else 0,
+            attachment_name=files[t.id].original_name if t.id in files else "",
+        )
+        for t in tickets
+    ]
+
+
+_STATUS_RANK = sa.case(
+    (AssistanceTicket.status == TicketStatus.OPEN.value, 0),
+    (AssistanceTicket.status == TicketStatus.ANSWERED.value, 1),
+    else_=2,
+)
+
+
+def staff_tickets(
+    session: Session, *, page: int = 1, page_size: int = 10
+) -> tuple[list[TicketView], int]:
+    """One page of every ticket — open ones first (oldest first) — and the total."""
+    total = session.exec(select(sa.func.count()).select_from(AssistanceTicket)).one()
+    tickets = session.exec(
+        select(AssistanceTicket)
+        .order_by(_STATUS_RANK, AssistanceTicket.created_at, AssistanceTicket.id)
+        .offset((max(1, page) - 1) * page_size)
+        .limit(page_size)
+    ).all()
+    return _views(session, list(tickets)), total
+
+
+def open_count(session: Session) -> int:
+    return session.exec(
+        select(sa.func.count()).select_from(AssistanceTicket)
+        .where(AssistanceTicket.status == TicketStatus.OPEN.value)
+    ).one()
+
+
+def user_tickets(session: Session, *, user_id: int, limit: int = 100) -> list[TicketView]:
+    """The tickets a user sent while logged in, newest first."""
+    tickets = session.exec(
+        select(AssistanceTicket)
+        .where(AssistanceTicket.user_id == user_id)
+        .order_by(AssistanceTicket.created_at.desc(), AssistanceTicket.id.desc())
+        .limit(limit)
+    ).all()
+    return _views(session, list(tickets))
+
+
+def contact_of(session: Session, *, user_id: int) -> str:
+    """The address a logged-in user's tickets are answered at (their account's)."""
+    user = session.get(UserAccount, user_id)
+    return user.email if user is not None else ""

@@ -1,0 +1,365 @@
+"""« Besoin d'aide ? », « Contacter l'assistance », « Mes demandes d'assistance »
+and the staff's assistance list.
+
+Thin states: the rules live in :mod:`segur_app.domain.assistance`. The contact
+form is public AND usable logged in: its handlers re-read the session each
+time (a logged-in user's address is the account's, read-only); public use
+goes through the enrolment form's anti-abuse rules (honeypot, minimum fill
+time, per-address limits). The staged attachment's key stays backend-only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+
+import reflex as rx
+
+from segur_app import routes
+from segur_app.core.config import get_settings
+from segur_app.core.db import session_scope
+from segur_app.domain import assistance, funding, storage, uploads
+from segur_app.domain.assistance import TicketInput, TicketRefused, TicketView
+from segur_app.domain.funding import StagedDocument
+from segur_app.domain.models import AssistanceTicket, AttachmentKind
+from segur_app.state.base import MSG_SESSION_EXPIRED, SessionState, in_transaction
+from segur_app.state.enrolment import _focus, _read_upload, rejection_message
+
+HONEYPOT_NAME = "site_internet"
+CONFIRMATION_ID = "confirmation-assistance"
+ERROR_SUMMARY_ID = "resume-erreurs-assistance"
+STAFF_PAGE_SIZE = 10
+FIELD_KEYS = ("category", "message", "contact_name", "contact_email", "attachment")
+
+MSG_FIX_ERRORS = "Le formulaire contient des erreurs : corrigez les champs signalés."
+MSG_SESSION_LOST = (
+    MSG_SESSION_EXPIRED + " Vous pouvez tout de même envoyer votre demande en "
+    "renseignant votre nom et votre adresse électronique."
+)
+
+
+def _no_errors() -> dict[str, str]:
+    return {key: "" for key in FIELD_KEYS}
+
+
+def _assistance_url() -> str:
+    return get_settings().public_url + routes.ASSISTANCE
+
+
+class HelpState(SessionState):
+    """« Besoin d'aide ? »: public, with a link to the supplier's tickets when logged in."""
+
+    is_supplier: bool = False
+
+    @rx.event
+    async def load(self):
+        user = await self._current_user()  # public page: no redirect, only a hint
+        self.is_supplier = bool(user and not user.is_staff and user.next_step == "home")
+
+
+class AssistanceFormState(SessionState):
+    logged_in: bool = False
+    account_email: str = ""
+    category: str = ""
+    message: str = ""
+    contact_name: str = ""
+    contact_email: str = ""
+    errors: dict[str, str] = _no_errors()
+    form_errors: list[str] = []
+    file_name: str = ""
+    file_size: str = ""
+    submitting: bool = False
+    submitted_number: str = ""
+    submitted_email: str = ""
+    form_key: int = 0
+
+    _attachment: StagedDocument | None = None
+    _started_at: float = 0.0
+
+    def _discard(self) -> None:
+        if self._attachment is not None:
+            storage.discard_staged(self._attachment.key, storage_dir=get_settings().storage_dir)
+        self._attachment = None
+        self.file_name = self.file_size = ""
+
+    def _restart(self) -> None:
+        self._discard()
+        self.category = self.message = self.contact_name = self.contact_email = ""
+        self.errors = _no_errors()
+        self.form_errors = []
+        self.submitting = False
+        self._started_at = time.time()
+        self.form_key += 1
+
+    async def _who(self):
+        """The logged-in user who may use the form as such (None = public use)."""
+        user = await self._current_user()
+        if user is None or user.next_step != "home":
+            return None
+        return user
+
+    async def _refresh_identity(self) -> None:
+        user = await self._who()
+        self.logged_in = user is not None
+        if user is None:
+            self.account_email = ""
+            return
+        self._remember(user)
+        self.account_email = await in_transaction(
+            lambda s: assistance.contact_of(s, user_id=user.id))
+
+    @rx.event
+    async def load(self):
+        self.submitted_number = self.submitted_email = ""
+        self._restart()
+        await self._refresh_identity()
+
+    @rx.event
+    async def new_request(self):
+        await self.load()
+
+    @rx.event
+    async def stage_file(self, files: list[rx.UploadFile]):
+        upload = await _read_upload(files, uploads.MAX_UPLOAD_BYTES)
+        if upload is None or self.submitted_number:
+            return
+        user = await self._who()
+        if user is None:
+            address = self._client()["client_address"]
+            if not await in_transaction(
+                lambda s: assistance.register_attachment_upload(s, client_address=address)
+            ):
+                self.errors = {**self.errors, "attachment": assistance.MSG_UPLOAD_THROTTLED}
+                return
+        data, name = upload
+        try:
+            staged = await asyncio.to_thread(
+                funding.stage_document, data, name, kind=AttachmentKind.ASSISTANCE,
+                storage_dir=get_settings().storage_dir,
+            )
+        except uploads.DocumentRejected as exc:
+            self.errors = {**self.errors, "attachment": exc.message}
+            return
+        self._discard()
+        self._attachment = staged
+        self.file_name = staged.original_name
+        self.file_size = uploads.format_size(staged.size_bytes)
+        self.errors = {**self.errors, "attachment": ""}
+
+    @rx.event
+    def file_rejected(self, rejections: list[dict]):
+        self.errors = {**self.errors, "attachment": rejection_message(
+            "Pièce jointe", rejections, max_label="4 Mo")}
+
+    @rx.event
+    def remove_file(self):
+        self._discard()
+
+    def _show_errors(self, errors: dict[str, str]):
+        self.errors = {**_no_errors(), **errors}
+        self.form_errors = [MSG_FIX_ERRORS] if errors else []
+        if not errors:
+            return None
+        first = next(iter(errors))
+        return _focus(f"#assistance-{first}" if first != "attachment" else f"#{ERROR_SUMMARY_ID}")
+
+    @rx.event
+    async def send(self, form: dict):
+        """« Envoyer ma demande »."""
+        if self.submitting or self.submitted_number:
+            return
+        self.category = str(form.get("category") or "")[:16]
+        self.message = str(form.get("message") or "")[: assistance.MAX_MESSAGE_LENGTH * 2]
+        self.contact_name = str(form.get("contact_name") or "")[:480]
+        self.contact_email = str(form.get("contact_email") or "")[:500]
+        address = self._client()["client_address"]
+        user = await self._who()
+        if user is None and self.logged_in:  # the session ended since the form was shown
+            self.logged_in, self.account_email = False, ""
+            self._forget()
+            self.form_errors = [MSG_SESSION_LOST]
+            yield _focus(f"#{ERROR_SUMMARY_ID}")
+            return
+        data = TicketInput(self.category, self.message, self.contact_email, self.contact_name)
+        if user is None:
+            honeypot = str(form.get(HONEYPOT_NAME) or "")
+            elapsed = time.time() - self._started_at if self._started_at else None
+            if assistance.looks_automated(honeypot=honeypot, elapsed_seconds=elapsed):
+                reason = "assistance_honeypot" if honeypot.strip() else "assistance_too_fast"
+                await in_transaction(lambda s: assistance.record_automated_attempt(
+                    s, client_address=address, reason=reason))
+                self.form_errors = [assistance.MSG_SENDING_FAILED]
+                yield _focus(f"#{ERROR_SUMMARY_ID}")
+                return
+        _, errors = assistance.check_input(data, public=user is None)
+        if errors:
+            yield self._show_errors(errors)
+            return
+        if user is None and not await in_transaction(
+            lambda s: assistance.register_request_attempt(s, client_address=address)
+        ):
+            self.form_errors = [assistance.MSG_THROTTLED]
+            yield _focus(f"#{ERROR_SUMMARY_ID}")
+            return
+        self.submitting = True
+        self.form_errors = []
+        yield
+        user_id = user.id if user is not None else None
+        try:
+            result = await asyncio.to_thread(_create, data, user_id, self._attachment, address)
+        except TicketRefused as exc:
+            self.submitting = False
+            if "attachment" in exc.field_errors:
+                self._discard()
+            focus = self._show_errors(exc.field_errors)
+            self.form_errors = [exc.message]
+            yield focus or _focus(f"#{ERROR_SUMMARY_ID}")
+            return
+        self._attachment = None  # promoted: no longer ours to discard
+        self._restart()
+        self.submitted_number = result.number
+        self.submitted_email = result.contact_email
+        yield _focus(f"#{CONFIRMATION_ID}")
+
+
+def _create(data: TicketInput, user_id: int | None, attachment, address: str | None):
+    settings = get_settings()
+    with session_scope() as session:
+        return assistance.create_ticket(
+            session, data=data, user_id=user_id, attachment=attachment,
+            storage_dir=settings.storage_dir, assistance_url=_assistance_url(),
+            client_address=address,
+        )
+
+
+class MyTicketsState(SessionState):
+    """« Mes demandes d'assistance » (supplier)."""
+
+    tickets: list[TicketView] = []
+
+    @rx.event
+    async def load(self):
+        user, redirect = await self._guard(staff=False)
+        if redirect:
+            return redirect
+        self.tickets = await in_transaction(
+            lambda s: assistance.user_tickets(s, user_id=user.id))
+        return None
+
+
+class StaffAssistanceState(SessionState):
+    """Staff: every ticket, open ones first; answer and close."""
+
+    tickets: list[TicketView] = []
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+    open_tickets: int = 0
+    message: str = ""
+    error: str = ""
+    answer_errors: dict[str, str] = {}
+    form_key: int = 0
+
+    async def _reload(self) -> None:
+        page = self.page
+
+        def work(session):
+            rows, total = assistance.staff_tickets(session, page=page,
+                                                   page_size=STAFF_PAGE_SIZE)
+            return rows, total, assistance.open_count(session)
+
+        self.tickets, self.total, self.open_tickets = await in_transaction(work)
+        self.pages = max(1, math.ceil(self.total / STAFF_PAGE_SIZE))
+        if self.page > self.pages:
+            self.page = self.pages
+            await self._reload()
+
+    @rx.event
+    async def load(self):
+        _, redirect = await self._guard(staff=True)
+        if redirect:
+            return redirect
+        self.page = 1
+        self.message = self.error = ""
+        self.answer_errors = {}
+        await self._reload()
+        return None
+
+    @rx.event
+    async def next_page(self):
+        _, redirect = await self._guard(staff=True)
+        if redirect:
+            return redirect
+        if self.page < self.pages:
+            self.page += 1
+        await self._reload()
+        return None
+
+    @rx.event
+    async def previous_page(self):
+        _, redirect = await self._guard(staff=True)
+        if redirect:
+            return redirect
+        if self.page > 1:
+            self.page -= 1
+        await self._reload()
+        return None
+
+    @rx.event
+    async def answer(self, form: dict):
+        user, redirect = await self._guard(staff=True)
+        if redirect:
+            return redirect
+        try:
+            ticket_id = int(form.get("ticket_id") or 0)
+        except ValueError:
+            return None
+        text = str(form.get("answer") or "")[: assistance.MAX_ANSWER_LENGTH * 2]
+        settings = get_settings()
+
+        def work(session):
+            assistance.answer_ticket(
+                session, ticket_id=ticket_id, answer=text, staff_id=user.id,
+                tickets_url=settings.public_url + routes.MY_TICKETS,
+                assistance_url=_assistance_url(),
+            )
+            return session.get(AssistanceTicket, ticket_id).number
+
+        self.message = self.error = ""
+        try:
+            number = await in_transaction(work)
+        except TicketRefused as exc:
+            if "answer" in exc.field_errors:
+                self.answer_errors = {str(ticket_id): exc.message}
+                return None
+            self.error = exc.message
+            await self._reload()
+            return None
+        self.answer_errors = {}
+        self.message = f"La réponse à la demande {number} a été envoyée."
+        self.form_key += 1
+        await self._reload()
+        return None
+
+    @rx.event
+    async def close(self, ticket_id: int):
+        user, redirect = await self._guard(staff=True)
+        if redirect:
+            return redirect
+        ticket_id = int(ticket_id)
+
+        def work(session):
+            assistance.close_ticket(session, ticket_id=ticket_id, staff_id=user.id)
+            return session.get(AssistanceTicket, ticket_id).number
+
+        self.message = self.error = ""
+        try:
+            number = await in_transaction(work)
+        except TicketRefused as exc:
+            self.error = exc.message
+        else:
+            self.message = f"La demande {number} a été close."
+        await self._reload()
+        return None
+
