@@ -739,3 +739,22 @@ def revoke_other_sessions(session: Session, *, user_id: int, keep_token: str) ->
         audit(session, "other_sessions_ended", actor_user_id=user_id, subject_user_id=user_id,
               count=count)
     return count
+
+
+def count_within_limit(
+    session: Session,
+    *,
+    action: str,
+    limit: int,
+    client_address: str | None,
+    window: timedelta = timedelta(minutes=15),
+    now: datetime | None = None,
+) -> bool:
+    """Record one ``action`` from ``client_address`` unless it already reached ``limit``
+    within ``window``; returns whether it was allowed (public forms' rate limit)."""
+    now = now or utcnow()
+    if too_many_requests(session, action=action, client_address=client_address, limit=limit,
+                         window=window, now=now):
+        return False
+    audit(session, action, client_address=client_address, now=now)
+    return True

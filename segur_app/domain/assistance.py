@@ -29,14 +29,15 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from segur_app.domain import mail, mail_templates, storage, uploads, validators
-from segur_app.domain.accounts import _aware, audit
+from segur_app.domain.accounts import audit, count_within_limit
+from segur_app.domain.dates import fr_datetime
 from segur_app.domain.enrolment import (  # shared anti-abuse helpers of the public forms
-    _within_limit,
+    ABUSE_WINDOW,
     looks_automated,
     record_automated_attempt,
 )
 from segur_app.domain.funding import StagedDocument
-from segur_app.domain.mail_templates import PARIS, TemplateName
+from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
     AssistanceTicket,
     Attachment,
@@ -173,7 +174,7 @@ def register_request_attempt(
 ) -> bool:
     """Count one sending of the public form; False (and recorded) past the limit."""
     now = now or utcnow()
-    allowed = _within_limit(session, action=AUDIT_REQUEST_ATTEMPT, limit=REQUESTS_PER_ADDRESS,
+    allowed = count_within_limit(session, window=ABUSE_WINDOW, action=AUDIT_REQUEST_ATTEMPT, limit=REQUESTS_PER_ADDRESS,
                             client_address=client_address, now=now)
     if not allowed:
         audit(session, AUDIT_REQUEST_THROTTLED, client_address=client_address, now=now)
@@ -184,7 +185,7 @@ def register_attachment_upload(
     session: Session, *, client_address: str | None, now: datetime | None = None
 ) -> bool:
     """Count one attachment staged from the public form; False past the limit."""
-    return _within_limit(session, action=AUDIT_ATTACHMENT_STAGED, limit=UPLOADS_PER_ADDRESS,
+    return count_within_limit(session, window=ABUSE_WINDOW, action=AUDIT_ATTACHMENT_STAGED, limit=UPLOADS_PER_ADDRESS,
                          client_address=client_address, now=now or utcnow())
 
 
@@ -381,8 +382,7 @@ class TicketView:
 
 
 def _when(value: datetime | None) -> str:
-    value = _aware(value)
-    return "" if value is None else mail_templates.format_datetime_fr(value.astimezone(PARIS))
+    return "" if value is None else fr_datetime(value)
 
 
 def _views(session: Session, tickets: list[AssistanceTicket]) -> list[TicketView]:

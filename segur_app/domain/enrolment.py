@@ -38,7 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from segur_app.domain import mail, mail_templates, storage, uploads
-from segur_app.domain.accounts import audit, too_many_requests
+from segur_app.domain.accounts import audit, count_within_limit
 from segur_app.domain.credentials import open_account, queue_credentials_email
 from segur_app.domain.enrolment_form import MSG_CGU_REQUIRED, MSG_RIB_REQUIRED, EnrolmentData
 from segur_app.domain.funding import StagedDocument
@@ -167,22 +167,12 @@ def looks_automated(*, honeypot: str, elapsed_seconds: float | None) -> bool:
     return bool(honeypot.strip()) or elapsed_seconds is None or elapsed_seconds < MIN_FILL_SECONDS
 
 
-def _within_limit(
-    session: Session, *, action: str, limit: int, client_address: str | None, now: datetime
-) -> bool:
-    if too_many_requests(session, action=action, client_address=client_address, limit=limit,
-                         window=ABUSE_WINDOW, now=now):
-        return False
-    audit(session, action, client_address=client_address, now=now)
-    return True
-
-
 def register_submission_attempt(
     session: Session, *, client_address: str | None, now: datetime | None = None
 ) -> bool:
     """Count one sending of the form; False (and recorded) past the per-address limit."""
     now = now or utcnow()
-    allowed = _within_limit(session, action=AUDIT_SUBMISSION_ATTEMPT,
+    allowed = count_within_limit(session, window=ABUSE_WINDOW, action=AUDIT_SUBMISSION_ATTEMPT,
                             limit=SUBMISSIONS_PER_ADDRESS, client_address=client_address, now=now)
     if not allowed:
         audit(session, AUDIT_SUBMISSION_THROTTLED, client_address=client_address, now=now)
@@ -193,7 +183,7 @@ def register_rib_upload(
     session: Session, *, client_address: str | None, now: datetime | None = None
 ) -> bool:
     """Count one RIB staged from the public form; False past the per-address limit."""
-    return _within_limit(session, action=AUDIT_RIB_STAGED, limit=RIB_UPLOADS_PER_ADDRESS,
+    return count_within_limit(session, window=ABUSE_WINDOW, action=AUDIT_RIB_STAGED, limit=RIB_UPLOADS_PER_ADDRESS,
                          client_address=client_address, now=now or utcnow())
 
 
