@@ -52,6 +52,7 @@ STAFF_ASSISTANCE = "/instruction/assistance"
 STAFF_FUNDING_REQUEST = "/instruction/demandes-financement/dossier"
 # CSV export of the filtered list (served by segur_app/api/exports.py).
 STAFF_FUNDING_EXPORT = "/instruction/export/demandes-financement.csv"
+STAFF_ENROLMENT_EXPORT = "/instruction/export/enrolements.csv"
 
 # Query parameters of the staff lists (bookmarkable filters).
 PARAM_NUMBER = "numero"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -518,6 +518,42 @@ def test_pending_list_is_paginated(db, storage_dir):
     assert item.status_label == "A instruire"
     assert enrolment_views.pending_enrolments(db, page=7, page_size=3).page == 2
     assert [i.siret for i in enrolment_views.pending_enrolments(db, page=2, page_size=3).items] == sirets[4:]
+
+
+def test_staff_list_filters_search_and_csv(db, storage_dir):
+    import csv
+    import io
+
+    from segur_app.domain.enrolment_views import EnrolmentFilters
+
+    sirets = ["81234567600017", "90123456700013", "75100001900016"]
+    for index, siret in enumerate(sirets):
+        submit(db, storage_dir, siret=siret, ans_number=f"abcSAS{index:04d}",
+               company_name=f"EDITEUR {index}")
+    agent = staff(db)
+    first = db.exec(select(Enrolment).order_by(Enrolment.id)).first()
+    reject(db, agent, first.id)
+
+    def listed(**filters):
+        page = enrolment_views.list_enrolments(db, filters=EnrolmentFilters(**filters),
+                                               page=1, page_size=10)
+        return [item.siret for item in page.items]
+
+    assert listed() == sirets[1:]  # pending by default
+    assert listed(status="rejected") == sirets[:1]
+    assert listed(status="") == sirets  # every status
+    assert listed(status="", search=sirets[2]) == sirets[2:]
+    assert listed(status="", search=first.number.lower()) == sirets[:1]
+    assert listed(status="", search="editeur 1") == sirets[1:2]
+    assert listed(status="", sort="depot_desc") == sirets[::-1]
+    assert listed(status="", submitted_from=date(2030, 1, 1)) == []
+
+    data = enrolment_views.export_enrolments_csv(db, filters=EnrolmentFilters(status=""))
+    assert data.startswith("\ufeff".encode())
+    lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert lines[0] == enrolment_views.ENROLMENT_CSV_HEADER
+    assert [line[4] for line in lines[1:]] == sirets
+    assert lines[1][2] == "Rejetée"
 
 
 # --------------------------------------------------------------------------

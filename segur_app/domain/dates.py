@@ -6,7 +6,7 @@ is taken as UTC.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -26,3 +26,8 @@ def fr_date(value: datetime) -> str:
 def fr_datetime(value: datetime) -> str:
     """``23/05/2023 à 14:05``."""
     return to_paris(value).strftime("%d/%m/%Y à %H:%M")
+
+
+def day_start_utc(day: date) -> datetime:
+    """Midnight (Paris) of ``day`` as a UTC instant: the bound of a date filter."""
+    return datetime.combine(day, time.min, tzinfo=PARIS).astimezone(timezone.utc)

@@ -7,6 +7,8 @@ values (dates in Paris time, IBAN masked for the supplier).
 from __future__ import annotations
 
 import math
+import re
+from datetime import date, timedelta
 from dataclasses import asdict, dataclass, field
 
 import sqlalchemy as sa
@@ -14,7 +16,7 @@ from sqlmodel import Session, select
 
 from segur_app.domain import mail, uploads, validators
 from segur_app.domain.enrolment import PENDING_STATUSES, SUPPLIER_STATUS_LABELS
-from segur_app.domain.dates import fr_date, fr_datetime
+from segur_app.domain.dates import day_start_utc, fr_date, fr_datetime
 from segur_app.domain.funding import DocumentView, EmailView, group_iban
 from segur_app.domain.mail_templates import SENSITIVE_TEMPLATES
 from segur_app.domain.models import (
@@ -136,6 +138,7 @@ class PendingEnrolmentView:
     rib_id: int
     rib_name: str
     rib_mime: str = ""
+    pending: bool = True
     checks: list[CheckView] = field(default_factory=list)
     history: list[HistoryView] = field(default_factory=list)
 
@@ -160,25 +163,107 @@ def _ribs(session: Session, enrolment_ids: list[int]) -> dict[int, Attachment]:
     return {a.enrolment_id: a for a in rows}
 
 
-def pending_enrolments(session: Session, *, page: int, page_size: int) -> PendingPage:
-    """Requests to decide, oldest first, one page at a time."""
-    pending = Enrolment.status.in_(PENDING_STATUSES)
-    total = session.exec(select(sa.func.count()).select_from(Enrolment).where(pending)).one()
-    pages = max(1, math.ceil(total / page_size))
-    page = min(max(1, page), pages)
-    rows = session.exec(
+@dataclass(frozen=True)
+class EnrolmentFilters:
+    """Staff list filters; the default shows the requests waiting for a decision."""
+
+    status: str = "en_attente"
+    search: str = ""
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    sort: str = "depot_asc"
+
+
+PENDING_FILTER = "en_attente"
+ENROLMENT_SORTS = {
+    "depot_asc": (Enrolment.submitted_at.asc(), Enrolment.id.asc()),
+    "depot_desc": (Enrolment.submitted_at.desc(), Enrolment.id.desc()),
+    "numero": (Enrolment.number.asc(),),
+    "denomination": (Supplier.company_name.asc(), Enrolment.id.asc()),
+}
+_ENROLMENT_NUMBER = re.compile(r"^ENRSAS\d{6}$", re.IGNORECASE)
+
+
+def _enrolment_conditions(filters: EnrolmentFilters) -> list:
+    conditions = []
+    if filters.status == PENDING_FILTER:
+        conditions.append(Enrolment.status.in_(PENDING_STATUSES))
+    elif filters.status in {s.value for s in EnrolmentStatus}:
+        conditions.append(Enrolment.status == filters.status)
+    if filters.submitted_from:
+        conditions.append(Enrolment.submitted_at >= day_start_utc(filters.submitted_from))
+    if filters.submitted_to:
+        conditions.append(
+            Enrolment.submitted_at < day_start_utc(filters.submitted_to + timedelta(days=1))
+        )
+    term = filters.search.strip()
+    compact = term.replace(" ", "")
+    if _ENROLMENT_NUMBER.match(compact):
+        conditions.append(Enrolment.number == compact.upper())
+    elif compact.isdigit() and len(compact) == 14:
+        conditions.append(Supplier.siret == compact)
+    elif term:
+        like = f"%{term.lower()}%"
+        conditions.append(sa.or_(
+            sa.func.lower(Enrolment.number).like(like),
+            Supplier.siret.like(f"%{compact}%"),
+            sa.func.lower(Supplier.ans_number).like(like),
+            sa.func.lower(Supplier.company_name).like(like),
+        ))
+    return conditions
+
+
+def _enrolment_rows(session: Session, filters: EnrolmentFilters):
+    return (
         select(Enrolment, Supplier, BankDetails)
         .join(Supplier, Supplier.id == Enrolment.supplier_id)
         .join(BankDetails, BankDetails.supplier_id == Supplier.id, isouter=True)
-        .where(pending)
-        .order_by(Enrolment.submitted_at, Enrolment.id)
-        .offset((page - 1) * page_size)
-        .limit(page_size)
+        .where(*_enrolment_conditions(filters))
+        .order_by(*ENROLMENT_SORTS.get(filters.sort, ENROLMENT_SORTS["depot_asc"]))
+    )
+
+
+def list_enrolments(
+    session: Session, *, filters: EnrolmentFilters, page: int, page_size: int
+) -> PendingPage:
+    """One page of the filtered staff list (pending requests by default)."""
+    total = session.exec(
+        select(sa.func.count()).select_from(Enrolment)
+        .join(Supplier, Supplier.id == Enrolment.supplier_id)
+        .where(*_enrolment_conditions(filters))
+    ).one()
+    pages = max(1, math.ceil(total / page_size))
+    page = min(max(1, page), pages)
+    rows = session.exec(
+        _enrolment_rows(session, filters).offset((page - 1) * page_size).limit(page_size)
     ).all()
     ribs = _ribs(session, [e.id for e, _, _ in rows])
     history = enrolment_history(session, [e.id for e, _, _ in rows])
     items = [_pending_view(e, s, b, ribs.get(e.id), history.get(e.id, [])) for e, s, b in rows]
     return PendingPage(items=items, total=total, page=page, pages=pages)
+
+
+def pending_enrolments(session: Session, *, page: int, page_size: int) -> PendingPage:
+    """Requests to decide, oldest first, one page at a time."""
+    return list_enrolments(session, filters=EnrolmentFilters(), page=page, page_size=page_size)
+
+
+ENROLMENT_CSV_HEADER = [
+    "Numéro", "Date de dépôt", "Statut", "Dénomination sociale", "SIRET", "N° ANS",
+    "Contact", "Adresse électronique", "Téléphone",
+]
+
+
+def export_enrolments_csv(session: Session, *, filters: EnrolmentFilters) -> bytes:
+    """The filtered list for French spreadsheets (UTF-8 with BOM, ';')."""
+    from segur_app.domain.instruction import csv_bytes
+
+    rows = (
+        [e.number, fr_date(e.submitted_at), EnrolmentStatus(e.status).label,
+         s.company_name, s.siret, s.ans_number, _contact(e), e.contact_email, e.contact_phone]
+        for e, s, _ in session.exec(_enrolment_rows(session, filters)).yield_per(1000)
+    )
+    return csv_bytes(ENROLMENT_CSV_HEADER, rows)
 
 
 def _pending_view(enrolment: Enrolment, supplier: Supplier, bank: BankDetails | None,
@@ -204,6 +289,7 @@ def _pending_view(enrolment: Enrolment, supplier: Supplier, bank: BankDetails | 
         rib_id=rib.id if rib else 0,
         rib_name=rib.original_name if rib else "",
         rib_mime=rib.mime_type if rib else "",
+        pending=enrolment.status in PENDING_STATUSES,
         checks=verification_checks(supplier, bank),
         history=history,
     )

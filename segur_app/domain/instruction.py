@@ -17,14 +17,14 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from segur_app.domain import mail, mail_templates
 from segur_app.domain.funding import FundingView, funding_view
-from segur_app.domain.dates import PARIS, fr_date, fr_datetime
+from segur_app.domain.dates import day_start_utc, fr_date, fr_datetime
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
     Attachment,
@@ -117,10 +117,6 @@ class RequestRow:
     amount: int
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=PARIS).astimezone(timezone.utc)
-
-
 def _conditions(filters: RequestFilters) -> list:
     conditions = []
     if filters.status in {s.value for s in FundingStatus}:
@@ -128,10 +124,10 @@ def _conditions(filters: RequestFilters) -> list:
     if filters.kind in {k.value for k in FundingKind}:
         conditions.append(FundingRequest.kind == filters.kind)
     if filters.deposited_from:
-        conditions.append(FundingRequest.deposited_at >= _day_start(filters.deposited_from))
+        conditions.append(FundingRequest.deposited_at >= day_start_utc(filters.deposited_from))
     if filters.deposited_to:
         conditions.append(
-            FundingRequest.deposited_at < _day_start(filters.deposited_to + timedelta(days=1))
+            FundingRequest.deposited_at < day_start_utc(filters.deposited_to + timedelta(days=1))
         )
     conditions.extend(_search_conditions(filters.search.strip()))
     return conditions
@@ -677,27 +673,29 @@ CSV_HEADER = [
 EXPORT_BATCH = 1000
 
 
-def export_csv(session: Session, *, filters: RequestFilters) -> bytes:
-    """The filtered list as CSV for French spreadsheets: UTF-8 with BOM, ';'."""
+def csv_bytes(header: list[str], rows) -> bytes:
+    """CSV for French spreadsheet software: UTF-8 with BOM, ';', formulas neutralised."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    order = _order_by(filters.sort)
-    offset = 0
-    while True:
-        rows = session.exec(
-            _base_query(filters).order_by(*order).offset(offset).limit(EXPORT_BATCH)
-        ).all()
-        for request, supplier in rows:
-            row = _row(request, supplier)
-            writer.writerow([
-                row.dossier_number, row.kind_label, _csv_safe(row.company_name), row.siret,
-                _csv_safe(row.ans_number), row.deposited_on, row.status_label, row.amount,
-            ])
-        if len(rows) < EXPORT_BATCH:
-            break
-        offset += EXPORT_BATCH
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_csv_safe(v) if isinstance(v, str) else v for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def export_csv(session: Session, *, filters: RequestFilters) -> bytes:
+    """The filtered list of funding requests as CSV (see :func:`csv_bytes`)."""
+    rows = (
+        [row.dossier_number, row.kind_label, row.company_name, row.siret, row.ans_number,
+         row.deposited_on, row.status_label, row.amount]
+        for row in (
+            _row(request, supplier)
+            for request, supplier in session.exec(
+                _base_query(filters).order_by(*_order_by(filters.sort))
+            ).yield_per(EXPORT_BATCH)
+        )
+    )
+    return csv_bytes(CSV_HEADER, rows)
 
 
 def _csv_safe(value: str) -> str:

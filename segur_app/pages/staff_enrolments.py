@@ -1,8 +1,9 @@
-"""« Demandes d'enrôlement à instruire » (ASP staff): validate or reject pending requests.
+"""« Demandes d'enrôlement à instruire » (ASP staff).
 
-A minimal screen (the full instruction dashboard is another feature): the
-pending requests, oldest first, 10 per page, each with its data, its RIB and
-the two decisions; rejecting requires a reason.
+The requests (pending ones by default; filters, search and sort in the URL,
+CSV export), 10 per page, each with its data, automatic verifications, RIB
+preview and history; pending ones have « Valider » and « Rejeter » (reason
+required).
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ import reflex as rx
 
 from segur_app import routes
 from segur_app.api.documents import DOCUMENTS_PREFIX
-from segur_app.components.forms import alert_if
+from segur_app.components.forms import alert_if, buttons, field, submit_button
+from segur_app.components.staff import select
+from segur_app.domain.enrolment_views import PENDING_FILTER
+from segur_app.domain.models import EnrolmentStatus
 from segur_app.components.funding import badge, labelled_value
 from segur_app.components.links import anchor
 from segur_app.components.private import Audience, private_page
@@ -61,6 +65,40 @@ def _data(item) -> rx.Component:
             class_name="fr-col-12 fr-col-md-6",
         ),
         class_name="fr-grid-row fr-grid-row--gutters fr-mb-2w",
+    )
+
+
+STATUS_OPTIONS = [(PENDING_FILTER, "En attente de décision"), ("", "Tous les statuts")] + [
+    (status.value, status.label) for status in EnrolmentStatus]
+SORT_OPTIONS = [("depot_asc", "Date de dépôt (anciennes d'abord)"),
+                ("depot_desc", "Date de dépôt (récentes d'abord)"),
+                ("numero", "Numéro"), ("denomination", "Dénomination sociale")]
+
+
+def _filters() -> rx.Component:
+    def column(child, size: str = "3") -> rx.Component:
+        return rx.el.div(child, class_name=f"fr-col-12 fr-col-md-{size}")
+
+    return rx.el.form(
+        rx.el.div(
+            column(select("Statut", routes.PARAM_STATUS, STATUS_OPTIONS, value=S.status,
+                          field_id="enrolement-statut")),
+            column(field("Déposée à partir du", routes.PARAM_FROM, type="date", required=False,
+                         default_value=S.date_from, field_id="enrolement-du")),
+            column(field("Déposée jusqu'au", routes.PARAM_TO, type="date", required=False,
+                         default_value=S.date_to, field_id="enrolement-au")),
+            column(select("Trier par", routes.PARAM_SORT, SORT_OPTIONS, value=S.sort,
+                          field_id="enrolement-tri")),
+            column(field("Rechercher", routes.PARAM_SEARCH, required=False, max_length=100,
+                         hint="Numéro ENRSAS, SIRET, N° ANS ou dénomination",
+                         default_value=S.search, field_id="enrolement-recherche"), "6"),
+            class_name="fr-grid-row fr-grid-row--gutters",
+        ),
+        buttons(submit_button("Filtrer")),
+        on_submit=S.apply_filters,
+        key=S.query,
+        aria_label="Filtres des demandes d'enrôlement",
+        class_name="fr-mb-4w",
     )
 
 
@@ -158,7 +196,7 @@ def _item(item) -> rx.Component:
             _checks(item),
             _rib_preview(item),
             _history(item),
-            _decisions(item),
+            rx.cond(item.pending, _decisions(item)),
             class_name="fr-p-3w segur-news",
         ),
         class_name="fr-mb-3w",
@@ -196,11 +234,14 @@ def staff_enrolments() -> rx.Component:
     return rx.fragment(
         alert_if(S.message, kind="success"),
         alert_if(S.error),
-        rx.el.p(S.total.to_string(), " demande(s) en attente de décision.",
-                aria_live="polite"),
+        _filters(),
+        rx.el.p(S.total.to_string(), " demande(s)", aria_live="polite",
+                class_name="fr-text--bold"),
         rx.cond(
             S.items.length() > 0,
             rx.el.ul(rx.foreach(S.items, _item), class_name="segur-plain-list"),
         ),
         _pagination(),
+        anchor("Exporter la liste (CSV)", href=routes.STAFF_ENROLMENT_EXPORT + "?" + S.query,
+               class_name="fr-link fr-icon-download-line fr-link--icon-left", download=True),
     )

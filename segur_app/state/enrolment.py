@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from urllib.parse import urlencode
 
 import reflex as rx
 
@@ -37,6 +38,7 @@ from segur_app.domain.funding import StagedDocument
 from segur_app.domain.models import AttachmentKind
 from segur_app.domain.referencing import Problem, ReadResult, ReferencingFile
 from segur_app.state.base import SessionState, in_transaction
+from segur_app.state.instruction import enrolment_filters_from
 
 HONEYPOT_NAME = "site_internet"
 STEP_TITLE_ID = "etape-titre"
@@ -442,15 +444,35 @@ class StaffEnrolmentsState(SessionState):
     reason_error_id: int = 0
     reason_error: str = ""
 
+    # Current filters (from the URL), echoed in the form and the export link.
+    status: str = enrolment_views.PENDING_FILTER
+    search: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    sort: str = "depot_asc"
+    query: str = ""
+
     # Backend only: the reasons typed, by enrolment id.
     _reasons: dict[int, str] = {}
+
+    def _filters(self) -> enrolment_views.EnrolmentFilters:
+        return enrolment_filters_from(dict(self.router.url.query_parameters))
 
     async def _refresh(self, page: int):
         _, redirect = await self._guard(staff=True)
         if redirect:
             return redirect
+        filters = self._filters()
+        self.status, self.search, self.sort = filters.status, filters.search, filters.sort
+        self.date_from = filters.submitted_from.isoformat() if filters.submitted_from else ""
+        self.date_to = filters.submitted_to.isoformat() if filters.submitted_to else ""
+        self.query = urlencode({k: v for k, v in (
+            (routes.PARAM_STATUS, filters.status), (routes.PARAM_SEARCH, filters.search),
+            (routes.PARAM_FROM, self.date_from), (routes.PARAM_TO, self.date_to),
+            (routes.PARAM_SORT, filters.sort)) if v})
         result = await in_transaction(
-            lambda s: enrolment_views.pending_enrolments(s, page=page, page_size=STAFF_PAGE_SIZE)
+            lambda s: enrolment_views.list_enrolments(
+                s, filters=filters, page=page, page_size=STAFF_PAGE_SIZE)
         )
         self.items, self.total = result.items, result.total
         self.page, self.pages = result.page, result.pages
@@ -461,6 +483,17 @@ class StaffEnrolmentsState(SessionState):
         self.message = self.error = self.reason_error = ""
         self.reason_error_id = 0
         return await self._refresh(1)
+
+    @rx.event
+    async def apply_filters(self, form: dict):
+        _, redirect = await self._guard(staff=True)
+        if redirect:
+            return redirect
+        names = (routes.PARAM_STATUS, routes.PARAM_SEARCH, routes.PARAM_FROM, routes.PARAM_TO,
+                 routes.PARAM_SORT)
+        query = urlencode({k: str(form.get(k, "")).strip() for k in names
+                           if str(form.get(k, "")).strip() or k == routes.PARAM_STATUS})
+        return rx.redirect(f"{routes.STAFF_ENROLMENTS}?{query}")
 
     @rx.event
     async def next_page(self):

@@ -15,6 +15,7 @@ import reflex as rx
 from segur_app import routes
 from segur_app.core.config import get_settings
 from segur_app.domain import funding, instruction
+from segur_app.domain.enrolment_views import PENDING_FILTER, EnrolmentFilters
 from segur_app.domain.funding import FundingView, SupplierSummary
 from segur_app.domain.instruction import (
     Counter,
@@ -42,7 +43,7 @@ FILTER_PARAMS = (
 )
 
 
-def _parse_date(value: str) -> date | None:
+def parse_date(value: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -53,10 +54,21 @@ def filters_from(params: dict[str, str]) -> RequestFilters:
     return RequestFilters(
         status=params.get(routes.PARAM_STATUS, ""),
         kind=params.get(routes.PARAM_KIND, ""),
-        deposited_from=_parse_date(params.get(routes.PARAM_FROM, "")),
-        deposited_to=_parse_date(params.get(routes.PARAM_TO, "")),
+        deposited_from=parse_date(params.get(routes.PARAM_FROM, "")),
+        deposited_to=parse_date(params.get(routes.PARAM_TO, "")),
         search=params.get(routes.PARAM_SEARCH, "")[:100],
         sort=params.get(routes.PARAM_SORT, instruction.DEFAULT_SORT),
+    )
+
+
+def enrolment_filters_from(params: dict[str, str]) -> EnrolmentFilters:
+    """The staff enrolment list's filters from its URL (pending requests by default)."""
+    return EnrolmentFilters(
+        status=params.get(routes.PARAM_STATUS, PENDING_FILTER),
+        search=params.get(routes.PARAM_SEARCH, "")[:100],
+        submitted_from=parse_date(params.get(routes.PARAM_FROM, "")),
+        submitted_to=parse_date(params.get(routes.PARAM_TO, "")),
+        sort=params.get(routes.PARAM_SORT, "depot_asc"),
     )
 
 

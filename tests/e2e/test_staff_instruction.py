@@ -323,3 +323,26 @@ def test_balance_request_after_the_validated_advance(portal, page: Page, browser
     expect(steps).to_contain_text("2 - Ma demande de solde : Validée")
     expect(page.get_by_role("heading", name="Ma demande de solde")).to_be_visible()
     assert_accessible(page)
+
+
+def test_staff_filter_and_export_enrolments(portal, page: Page):
+    create_account(portal, identifiant="agent.liste.enrolements", password="Agent-Liste-17",
+                   email="agent.liste@asp.example", role="staff",
+                   secret_question="Q ?", secret_answer="reponse")
+    log_in(page, portal, "agent.liste.enrolements", "Agent-Liste-17")
+    expect(h1(page)).to_have_text("Tableau de bord de l'instruction")
+    page.goto(portal.url(routes.STAFF_ENROLMENTS))
+    expect(h1(page)).to_have_text("Demandes d'enrôlement à instruire")
+    form = page.get_by_role("form", name="Filtres des demandes d'enrôlement")
+    form.get_by_label("Statut").select_option(label="Validée")
+    form.get_by_label("Rechercher").fill("LE SELECT")
+    form.get_by_role("button", name="Filtrer").click()
+    expect(page).to_have_url(re.compile(r"statut=approved"))
+    demo = page.get_by_role("article").filter(has_text="LE SELECT")
+    expect(demo).to_contain_text("Validée")
+    expect(demo.get_by_role("button", name=re.compile("^Valider"))).to_have_count(0)
+    assert_accessible(page)
+    export = page.get_by_role("link", name="Exporter la liste (CSV)").get_attribute("href")
+    response = page.context.request.get(portal.url(export))
+    text = response.body().decode("utf-8-sig")
+    assert response.status == 200 and "LE SELECT" in text and "Validée" in text
