@@ -556,6 +556,28 @@ def test_staff_list_filters_search_and_csv(db, storage_dir):
     assert lines[1][2] == "Rejetée"
 
 
+def test_taking_a_request_in_charge_then_deciding(db, storage_dir):
+    from segur_app.domain import instruction
+
+    result = submit(db, storage_dir)
+    db.commit()
+    agent = staff(db)
+    row = db.exec(select(Enrolment).where(Enrolment.number == result.number)).one()
+    message = enrolment.take_in_charge(db, enrolment_id=row.id, expected_version=row.version,
+                                       staff_user_id=agent.id)
+    db.commit()
+    db.refresh(row)
+    assert row.status == "in_review" and result.number in message
+    assert instruction.enrolment_counters(db).in_progress == 1
+    with pytest.raises(enrolment.DecisionRefused):  # already taken (and stale version)
+        enrolment.take_in_charge(db, enrolment_id=row.id, expected_version=row.version,
+                                 staff_user_id=agent.id)
+    db.rollback()
+    approve(db, agent, row.id, version=row.version)
+    db.refresh(row)
+    assert row.status == "approved"
+
+
 # --------------------------------------------------------------------------
 # Emails through a real SMTP server
 # --------------------------------------------------------------------------

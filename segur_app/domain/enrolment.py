@@ -418,6 +418,32 @@ def _decide(
     return enrolment, old_status
 
 
+AUDIT_TAKEN = "enrolment_taken_in_charge"
+
+
+def take_in_charge(
+    session: Session,
+    *,
+    enrolment_id: int,
+    expected_version: int,
+    staff_user_id: int,
+    client_address: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """« Prendre en charge »: a submitted request becomes « En cours » (caller commits)."""
+    now = now or utcnow()
+    enrolment = session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.status != EnrolmentStatus.SUBMITTED.value:
+        raise DecisionRefused(MSG_DECISION_CONFLICT)
+    enrolment, old_status = _decide(
+        session, enrolment_id=enrolment_id, expected_version=expected_version,
+        new_status=EnrolmentStatus.IN_REVIEW, staff_user_id=staff_user_id, reason=None, now=now,
+    )
+    _history(session, enrolment, AUDIT_TAKEN, old_status=old_status,
+             actor_user_id=staff_user_id, client_address=client_address, now=now)
+    return f"La demande {enrolment.number} est prise en charge."
+
+
 @dataclass(frozen=True)
 class ApprovalResult:
     number: str

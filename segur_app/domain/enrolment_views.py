@@ -89,6 +89,7 @@ class HistoryView:
 
 ENROLMENT_ACTIONS = {
     "enrolment_submitted": "Demande déposée",
+    "enrolment_taken_in_charge": "Demande prise en charge",
     "enrolment_approved": "Demande validée",
     "enrolment_rejected": "Demande rejetée",
     "account_created": "Compte créé",
@@ -139,6 +140,7 @@ class PendingEnrolmentView:
     rib_name: str
     rib_mime: str = ""
     pending: bool = True
+    can_take: bool = False
     checks: list[CheckView] = field(default_factory=list)
     history: list[HistoryView] = field(default_factory=list)
 
@@ -290,6 +292,7 @@ def _pending_view(enrolment: Enrolment, supplier: Supplier, bank: BankDetails | 
         rib_name=rib.original_name if rib else "",
         rib_mime=rib.mime_type if rib else "",
         pending=enrolment.status in PENDING_STATUSES,
+        can_take=enrolment.status == EnrolmentStatus.SUBMITTED.value,
         checks=verification_checks(supplier, bank),
         history=history,
     )

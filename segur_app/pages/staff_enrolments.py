@@ -17,7 +17,7 @@ from segur_app.components.staff import select
 from segur_app.domain.enrolment_views import PENDING_FILTER
 from segur_app.domain.models import EnrolmentStatus
 from segur_app.components.funding import badge, labelled_value
-from segur_app.components.links import anchor
+from segur_app.components.links import anchor, internal_link
 from segur_app.components.private import Audience, private_page
 from segur_app.domain.enrolment import MAX_REASON_LENGTH
 from segur_app.state.enrolment import StaffEnrolmentsState
@@ -169,6 +169,11 @@ def _reason_field(item) -> rx.Component:
 
 def _decisions(item) -> rx.Component:
     return rx.el.div(
+        rx.cond(item.can_take, rx.el.button(
+            "Prendre en charge", rx.el.span(" la demande ", item.number, class_name="fr-sr-only"),
+            type="button", on_click=S.take(item.id, item.version),
+            class_name="fr-btn fr-btn--tertiary fr-mb-3w fr-mr-2w",
+        )),
         rx.el.button(
             "Valider", rx.el.span(" la demande ", item.number, class_name="fr-sr-only"),
             type="button", on_click=S.approve(item.id, item.version),
@@ -187,7 +192,11 @@ def _item(item) -> rx.Component:
     return rx.el.li(
         rx.el.article(
             rx.el.h3(
-                "Demande ", item.number, " — ", item.company_name,
+                internal_link(
+                    "Demande ", item.number, " — ", item.company_name,
+                    href=routes.STAFF_ENROLMENTS + "?" + routes.PARAM_STATUS + "=&"
+                    + routes.PARAM_SEARCH + "=" + item.number,
+                ),
                 class_name="fr-h5 fr-mb-1w",
             ),
             rx.el.p("Déposée le ", item.submitted_on, " ", badge(item.status_label),

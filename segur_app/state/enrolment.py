@@ -533,6 +533,15 @@ class StaffEnrolmentsState(SessionState):
         return await self._decide(work)
 
     @rx.event
+    async def take(self, enrolment_id: int, version: int):
+        """« Prendre en charge »: the request becomes « En cours »."""
+        return await self._decide(lambda session, staff_id, settings, address:
+                                  enrolment.take_in_charge(
+                                      session, enrolment_id=enrolment_id,
+                                      expected_version=version, staff_user_id=staff_id,
+                                      client_address=address))
+
+    @rx.event
     async def set_reason(self, enrolment_id: int, value: str):
         """The reason field of a request lost the focus: keep its text."""
         _, redirect = await self._guard(staff=True)

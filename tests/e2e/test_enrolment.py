@@ -213,6 +213,10 @@ def test_a_new_supplier_enrols_is_approved_and_logs_in(portal, page: Page, brows
     request.get_by_text("Historique de la demande").click()
     expect(request).to_contain_text("Demande déposée")
     assert_accessible(page)
+    request.get_by_role("button", name=re.compile("^Prendre en charge")).click()
+    expect(page.get_by_text(f"La demande {number} est prise en charge.")).to_be_visible()
+    expect(request).to_contain_text("En cours")
+    expect(request.get_by_role("button", name=re.compile("^Prendre en charge"))).to_have_count(0)
     request.get_by_role("button", name=re.compile("^Valider")).click()
     expect(page.get_by_role("status").filter(has_text=f"La demande {number} a été validée")).to_contain_text(
         "le compte « lea.martin »")
