@@ -51,6 +51,8 @@ def test_demo_data_matches_the_guide(db, tmp_path):
     attachment = db.exec(select(Attachment).where(Attachment.news_id == news.id)).one()
     data = storage.read_bytes(attachment.storage_key, storage_dir=tmp_path)
     assert data.startswith(b"%PDF-") and len(data) == attachment.size_bytes
+    rib = db.exec(select(Attachment).where(Attachment.enrolment_id == enrolment.id)).one()
+    assert rib.kind == "rib" and storage.read_bytes(rib.storage_key, storage_dir=tmp_path)
 
 
 def test_demo_data_refused_in_production(db, tmp_path):
@@ -62,11 +64,12 @@ def test_demo_data_refused_in_production(db, tmp_path):
 def test_reset_replaces_everything_and_removes_files(db, tmp_path):
     demo.load_demo_data(db, storage_dir=tmp_path, env="development")
     db.commit()
-    first_key = db.exec(select(Attachment.storage_key)).one()
+    first_key = db.exec(select(Attachment.storage_key).where(Attachment.news_id.is_not(None))).one()
     demo.clear_all_data(db, storage_dir=tmp_path)
     demo.load_demo_data(db, storage_dir=tmp_path, env="development")
     db.commit()
     assert len(db.exec(select(Supplier)).all()) == 1
+    assert len(db.exec(select(Attachment)).all()) == 2
     with pytest.raises(FileNotFoundError):
         storage.read_bytes(first_key, storage_dir=tmp_path)
 

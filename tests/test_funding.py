@@ -23,6 +23,7 @@ from tests.mail_helpers import mail_settings, running_smtp_server
 
 ASSISTANCE = "http://localhost:3000/contacter-assistance"
 DEPOSIT_TIME = datetime(2023, 5, 23, 9, 30, tzinfo=timezone.utc)
+DEMO_FILES = 2  # the demo news PDF and the demo enrolment's RIB
 
 
 @pytest.fixture
@@ -166,7 +167,7 @@ def test_concurrent_deposits_create_exactly_one_dossier(engine, db, supplier, st
     assert all(o in ("ok", funding.MSG_ALREADY_DEPOSITED) for o in outcomes), outcomes
     db.expire_all()
     assert len(db.exec(select(FundingRequest)).all()) == 1
-    assert len(final_files(storage_dir)) == 3 + 1  # + the demo news PDF
+    assert len(final_files(storage_dir)) == 3 + DEMO_FILES
 
 
 def test_database_failure_mid_deposit_leaves_nothing(db, supplier, storage_dir, monkeypatch):
@@ -180,7 +181,7 @@ def test_database_failure_mid_deposit_leaves_nothing(db, supplier, storage_dir, 
         deposit(db, supplier, storage_dir, documents=documents)
     assert db.exec(select(FundingRequest)).all() == []
     assert db.exec(select(Attachment).where(Attachment.funding_request_id.is_not(None))).all() == []
-    assert len(final_files(storage_dir)) == 1  # only the demo news PDF
+    assert len(final_files(storage_dir)) == DEMO_FILES
     assert len(staged_files(storage_dir)) == 3  # still there for a new attempt
     monkeypatch.undo()
     assert deposit(db, supplier, storage_dir, documents=documents).dossier_number
@@ -204,7 +205,7 @@ def test_storage_failure_mid_deposit_rolls_back_and_moves_files_back(
         deposit(db, supplier, storage_dir, documents=documents)
     assert db.exec(select(FundingRequest)).all() == []
     assert db.exec(select(EmailMessage)).all() == []
-    assert len(final_files(storage_dir)) == 1
+    assert len(final_files(storage_dir)) == DEMO_FILES
     assert len(staged_files(storage_dir)) == 3
 
 

@@ -51,6 +51,16 @@ class DemoSummary:
     news_id: int
 
 
+def _add_pdf(session: Session, storage_dir: Path, lines: list[str], *, kind: AttachmentKind,
+             name: str, uploaded_by_id: int, **owner: int) -> None:
+    stored = storage.store_bytes(simple_pdf(lines), storage_dir=storage_dir)
+    session.add(Attachment(
+        kind=kind.value, original_name=name, size_bytes=stored.size_bytes,
+        sha256=stored.sha256, mime_type="application/pdf", storage_key=stored.key,
+        uploaded_by_id=uploaded_by_id, **owner,
+    ))
+
+
 def database_is_empty(session: Session) -> bool:
     return session.exec(select(sa.func.count()).select_from(UserAccount)).one() == 0
 
@@ -116,25 +126,25 @@ def load_demo_data(
     session.add_all([supplier_user, staff_user])
     session.flush()
 
-    session.add(
-        Enrolment(
-            # Drawn from the series, so later enrolments never collide with it.
-            number=next_number(session, ENROLMENT_SERIES),
-            supplier_id=supplier.id,
-            status=EnrolmentStatus.APPROVED.value,
-            submitted_at=datetime(2023, 2, 1, 9, 0, tzinfo=timezone.utc),
-            status_changed_at=datetime(2023, 2, 6, 14, 0, tzinfo=timezone.utc),
-            legal_rep_civility="M.",
-            legal_rep_last_name="ODA",
-            legal_rep_first_name="Eishiro",
-            legal_rep_role="Gérant",
-            contact_last_name="ODA",
-            contact_first_name="Eishiro",
-            contact_email=supplier_user.email,
-            contact_phone="0146000000",
-            decided_by_id=staff_user.id,
-        )
+    enrolment = Enrolment(
+        # Drawn from the series, so later enrolments never collide with it.
+        number=next_number(session, ENROLMENT_SERIES),
+        supplier_id=supplier.id,
+        status=EnrolmentStatus.APPROVED.value,
+        submitted_at=datetime(2023, 2, 1, 9, 0, tzinfo=timezone.utc),
+        status_changed_at=datetime(2023, 2, 6, 14, 0, tzinfo=timezone.utc),
+        legal_rep_civility="M.",
+        legal_rep_last_name="ODA",
+        legal_rep_first_name="Eishiro",
+        legal_rep_role="Gérant",
+        contact_last_name="ODA",
+        contact_first_name="Eishiro",
+        contact_email=supplier_user.email,
+        contact_phone="0146000000",
+        decided_by_id=staff_user.id,
     )
+    session.add(enrolment)
+    session.flush()
 
     news = NewsItem(
         title="TEST SAS",
@@ -147,20 +157,13 @@ def load_demo_data(
     session.add(news)
     session.flush()
 
-    pdf = simple_pdf(["TEST SAS", "Ceci est le test pour le couloir SAS"])
-    stored = storage.store_bytes(pdf, storage_dir=storage_dir)
-    session.add(
-        Attachment(
-            kind=AttachmentKind.NEWS.value,
-            original_name="test-sas.pdf",
-            size_bytes=stored.size_bytes,
-            sha256=stored.sha256,
-            mime_type="application/pdf",
-            storage_key=stored.key,
-            uploaded_by_id=staff_user.id,
-            news_id=news.id,
-        )
-    )
+    _add_pdf(session, storage_dir, ["TEST SAS", "Ceci est le test pour le couloir SAS"],
+             kind=AttachmentKind.NEWS, name="test-sas.pdf", uploaded_by_id=staff_user.id,
+             news_id=news.id)
+    _add_pdf(session, storage_dir, ["RELEVE D'IDENTITE BANCAIRE", "LE SELECT",
+                                    "FR76 3000 6000 0112 3456 7890 189", "AGRIFRPPXXX"],
+             kind=AttachmentKind.RIB, name="rib-le-select.pdf",
+             uploaded_by_id=supplier_user.id, enrolment_id=enrolment.id)
     session.flush()
     return DemoSummary(
         supplier_id=supplier.id,
