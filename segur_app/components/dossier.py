@@ -9,7 +9,13 @@ from __future__ import annotations
 import reflex as rx
 
 from segur_app.api.documents import DOCUMENTS_PREFIX
-from segur_app.components.funding import badge, collapsible_block, labelled_value, recap_list
+from segur_app.components.funding import (
+    badge,
+    bank_values,
+    collapsible_block,
+    labelled_value,
+    recap_list,
+)
 from segur_app.components.links import anchor
 
 
@@ -99,13 +105,7 @@ def blocks_section(
             ),
             collapsible_block(
                 "Coordonnées bancaires", view.bank_control_label,
-                rx.el.ul(
-                    labelled_value("IBAN", view.iban),
-                    labelled_value("BIC", view.bic),
-                    labelled_value("Titulaire", view.holder),
-                    labelled_value("Domiciliation", view.domiciliation),
-                    class_name="segur-recap",
-                ),
+                bank_values(view),
                 tools.get("coordonnees-bancaires", rx.fragment()),
                 block_id=prefix + "bloc-coordonnees-bancaires",
             ),

@@ -62,6 +62,18 @@ def labelled_value(label: str, value: rx.Var | str) -> rx.Component:
     return rx.el.li(rx.el.span(label + " : ", class_name="segur-label"), rx.el.strong(value))
 
 
+def value_list(*pairs: tuple[str, rx.Var | str]) -> rx.Component:
+    """« Label : value » lines, as in the guide's blocks."""
+    return rx.el.ul(*[labelled_value(label, value) for label, value in pairs],
+                    class_name="segur-recap")
+
+
+def bank_values(view) -> rx.Component:
+    """« Coordonnées bancaires »: IBAN, BIC, Titulaire, Domiciliation of ``view``."""
+    return value_list(("IBAN", view.iban), ("BIC", view.bic), ("Titulaire", view.holder),
+                      ("Domiciliation", view.domiciliation))
+
+
 def recap_list(summary) -> rx.Component:
     """The supplier's identity as in the guide's « Récapitulatif »."""
     return rx.el.ul(

@@ -6,7 +6,13 @@ import reflex as rx
 
 from segur_app import routes
 from segur_app.api.documents import DOCUMENTS_PREFIX
-from segur_app.components.funding import badge, collapsible_block, labelled_value
+from segur_app.components.funding import (
+    badge,
+    bank_values,
+    collapsible_block,
+    labelled_value,
+    value_list,
+)
 from segur_app.components.links import anchor, internal_link
 from segur_app.components.private import private_page
 from segur_app.state.enrolment import EnrolmentTrackingState
@@ -75,35 +81,22 @@ def _blocks() -> rx.Component:
         rx.el.div(
             collapsible_block(
                 "Représentant légal", None,
-                rx.el.ul(
-                    labelled_value("Civilité", view.legal_rep_civility),
-                    labelled_value("Nom", view.legal_rep_last_name),
-                    labelled_value("Prénom", view.legal_rep_first_name),
-                    labelled_value("Fonction", view.legal_rep_role),
-                    class_name="segur-recap",
-                ),
+                value_list(("Civilité", view.legal_rep_civility),
+                           ("Nom", view.legal_rep_last_name),
+                           ("Prénom", view.legal_rep_first_name),
+                           ("Fonction", view.legal_rep_role)),
                 block_id="bloc-representant",
             ),
             collapsible_block(
                 "Contact", None,
-                rx.el.ul(
-                    labelled_value("Nom", view.contact_last_name),
-                    labelled_value("Prénom", view.contact_first_name),
-                    labelled_value("Adresse électronique", view.contact_email),
-                    labelled_value("Téléphone", view.contact_phone),
-                    class_name="segur-recap",
-                ),
+                value_list(("Nom", view.contact_last_name), ("Prénom", view.contact_first_name),
+                           ("Adresse électronique", view.contact_email),
+                           ("Téléphone", view.contact_phone)),
                 block_id="bloc-contact",
             ),
             collapsible_block(
                 "Coordonnées bancaires", None,
-                rx.el.ul(
-                    labelled_value("IBAN", view.iban),
-                    labelled_value("BIC", view.bic),
-                    labelled_value("Titulaire", view.holder),
-                    labelled_value("Domiciliation", view.domiciliation),
-                    class_name="segur-recap",
-                ),
+                bank_values(view),
                 block_id="bloc-coordonnees-bancaires",
             ),
             collapsible_block("Pièces justificatives", None, _documents(),

@@ -7,35 +7,16 @@ import reflex as rx
 from segur_app import routes
 from segur_app.components.links import button_link
 from segur_app.components.news import news_card
+from segur_app.components.pagination import button_pagination
 from segur_app.components.private import private_page
 from segur_app.state.home import HomeState
 
 
 def _pagination() -> rx.Component:
-    return rx.cond(
-        HomeState.news_pages > 1,
-        rx.el.nav(
-            rx.el.ul(
-                rx.el.li(rx.el.button(
-                    "Actualités plus récentes", type="button", on_click=HomeState.previous_page,
-                    disabled=HomeState.news_page <= 1,
-                    class_name="fr-pagination__link fr-pagination__link--prev fr-pagination__link--lg-label",
-                )),
-                rx.el.li(rx.el.span(
-                    "Page ", HomeState.news_page.to_string(), " sur ",
-                    HomeState.news_pages.to_string(), class_name="fr-pagination__link",
-                    aria_current="page",
-                )),
-                rx.el.li(rx.el.button(
-                    "Actualités plus anciennes", type="button", on_click=HomeState.next_page,
-                    disabled=HomeState.news_page >= HomeState.news_pages,
-                    class_name="fr-pagination__link fr-pagination__link--next fr-pagination__link--lg-label",
-                )),
-                class_name="fr-pagination__list",
-            ),
-            class_name="fr-pagination",
-            aria_label="Pagination des actualités",
-        ),
+    return button_pagination(
+        HomeState.news_page, HomeState.news_pages, on_previous=HomeState.previous_page,
+        on_next=HomeState.next_page, label="Pagination des actualités",
+        previous_text="Actualités plus récentes", next_text="Actualités plus anciennes",
     )
 
 

@@ -7,6 +7,7 @@ import reflex as rx
 from segur_app import routes
 from segur_app.components.assistance import ticket_answer, ticket_summary
 from segur_app.components.forms import alert_if, buttons, submit_button
+from segur_app.components.pagination import button_pagination
 from segur_app.components.private import Audience, private_page
 from segur_app.components.staff import hidden
 from segur_app.domain import assistance
@@ -62,19 +63,8 @@ def _ticket(ticket) -> rx.Component:
 
 
 def _pagination() -> rx.Component:
-    return rx.el.nav(
-        rx.el.ul(
-            rx.el.li(rx.el.button("Page précédente", type="button", on_click=S.previous_page,
-                                  disabled=S.page <= 1,
-                                  class_name="fr-btn fr-btn--secondary fr-btn--sm")),
-            rx.el.li(rx.el.p("Page ", S.page, " sur ", S.pages, class_name="fr-mx-2w fr-mb-0")),
-            rx.el.li(rx.el.button("Page suivante", type="button", on_click=S.next_page,
-                                  disabled=S.page >= S.pages,
-                                  class_name="fr-btn fr-btn--secondary fr-btn--sm")),
-            class_name="fr-btns-group fr-btns-group--inline fr-btns-group--sm",
-        ),
-        aria_label="Pagination des demandes d'assistance",
-    )
+    return button_pagination(S.page, S.pages, on_previous=S.previous_page, on_next=S.next_page,
+                             label="Pagination des demandes d'assistance")
 
 
 @private_page(route=routes.STAFF_ASSISTANCE, title="Demandes d'assistance",

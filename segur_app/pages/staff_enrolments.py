@@ -18,6 +18,7 @@ from segur_app.domain.enrolment_views import PENDING_FILTER
 from segur_app.domain.models import EnrolmentStatus
 from segur_app.components.funding import badge, labelled_value
 from segur_app.components.links import anchor, internal_link
+from segur_app.components.pagination import button_pagination
 from segur_app.components.private import Audience, private_page
 from segur_app.domain.enrolment import MAX_REASON_LENGTH
 from segur_app.state.enrolment import StaffEnrolmentsState
@@ -213,28 +214,8 @@ def _item(item) -> rx.Component:
 
 
 def _pagination() -> rx.Component:
-    return rx.cond(
-        S.pages > 1,
-        rx.el.nav(
-            rx.el.ul(
-                rx.el.li(rx.el.button(
-                    "Page précédente", type="button", on_click=S.previous_page,
-                    disabled=S.page <= 1,
-                    class_name="fr-pagination__link fr-pagination__link--prev fr-pagination__link--lg-label",
-                )),
-                rx.el.li(rx.el.span("Page ", S.page.to_string(), " sur ", S.pages.to_string(),
-                                    class_name="fr-pagination__link", aria_current="page")),
-                rx.el.li(rx.el.button(
-                    "Page suivante", type="button", on_click=S.next_page,
-                    disabled=S.page >= S.pages,
-                    class_name="fr-pagination__link fr-pagination__link--next fr-pagination__link--lg-label",
-                )),
-                class_name="fr-pagination__list",
-            ),
-            class_name="fr-pagination",
-            aria_label="Pagination des demandes d'enrôlement",
-        ),
-    )
+    return button_pagination(S.page, S.pages, on_previous=S.previous_page, on_next=S.next_page,
+                             label="Pagination des demandes d'enrôlement")
 
 
 @private_page(route=routes.STAFF_ENROLMENTS, title="Demandes d'enrôlement à instruire",
