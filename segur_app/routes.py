@@ -54,6 +54,14 @@ STAFF_FUNDING_REQUEST = "/instruction/demandes-financement/dossier"
 STAFF_FUNDING_EXPORT = "/instruction/export/demandes-financement.csv"
 STAFF_ENROLMENT_EXPORT = "/instruction/export/enrolements.csv"
 
+# --- HTTP endpoints of the session (form POSTs answered by a 303 redirect) ------
+# They set / clear the HttpOnly session cookie: see segur_app/api/session.py.
+SESSION_LOGIN = "/session/connexion"
+SESSION_LOGOUT = "/session/deconnexion"
+# Query parameter of LOGIN carrying the code of the message to show
+# (``api.session.LOGIN_MESSAGES``).
+LOGIN_MESSAGE_PARAM = "message"
+
 # Query parameters of the staff lists (bookmarkable filters).
 PARAM_NUMBER = "numero"
 PARAM_STATUS = "statut"

@@ -5,6 +5,7 @@ import reflex as rx
 from segur_app import pages  # noqa: F401  (registers every @template page)
 from segur_app.api import asgi
 from segur_app.domain.mail import run_mail_worker
+from segur_app.state.binding import TabBinding
 from segur_app.tasks import run_housekeeping
 
 DSFR = "/dsfr"
@@ -32,6 +33,9 @@ app = rx.App(
     # Authorised document downloads and the upload size guard.
     api_transformer=asgi.transform,
 )
+
+# Before any event of a tab (hydrate included): its states belong to one session.
+app.add_middleware(TabBinding(), index=0)
 
 # Background tasks: deliver the outbox emails (with retries) while the app runs,
 # and remove files chosen in forms but never deposited.

@@ -8,12 +8,17 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from segur_app.core.security import hash_password
-from segur_app.domain import accounts, mail
+from segur_app.core.security import hash_password, session_key
+from segur_app.domain import access, accounts, mail
 from segur_app.domain.models import EmailMessage, Role, UserAccount, utcnow
 from tests.mail_helpers import mail_settings, running_smtp_server
 
 RESET_BASE = "http://localhost:3000/reinitialiser-mot-de-passe?jeton="
+
+
+def live(db, token, **kwargs):
+    """The live session of a browser holding ``token`` (the policy's lookup)."""
+    return access.live_session(db, session_key(token), **kwargs)
 
 
 @pytest.fixture
@@ -90,7 +95,7 @@ def test_password_reset_round_trip_through_the_emailed_link(db, engine, smtp, tr
     )
     db.commit()
     assert result.ok
-    assert accounts.resolve_session(db, session_token) is None
+    assert live(db, session_token) is None
     assert accounts.authenticate(
         db, identifiant="test.ecomplementaire", password="Nouveau-Depart-42"
     ).ok

@@ -7,13 +7,18 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from segur_app.core.security import hash_password, verify_password
-from segur_app.domain import accounts, passwords
+from segur_app.core.security import hash_password, session_key, verify_password
+from segur_app.domain import access, accounts, passwords
 from segur_app.domain.models import AuditEvent, Role, UserAccount, UserSession, utcnow
 
 IDENT = "test.ecomplementaire"
 TEMP = "Segur2023!"
 NEW = "Ambre-Lagon-73"
+
+
+def live(db, token, **kwargs):
+    """The live session of a browser holding ``token`` (the policy's lookup)."""
+    return access.live_session(db, session_key(token), **kwargs)
 
 
 # --------------------------------------------------------------------------
@@ -93,7 +98,7 @@ def login(db, password=TEMP, identifiant=IDENT, **kw):
 def test_login_success_opens_a_session_and_audits(db, user):
     result = login(db)
     assert result.ok and result.user_id == user.id and len(result.token) >= 43
-    row, found = accounts.resolve_session(db, result.token)
+    row, found = live(db, result.token)
     assert found.id == user.id
     assert row.token_hash != result.token  # only the hash is stored
     events = db.exec(select(AuditEvent.action, AuditEvent.client_address)).all()
@@ -135,26 +140,26 @@ def test_session_idle_and_absolute_expiry(db, user):
     t = start
     for _ in range(3):
         t += timedelta(minutes=20)
-        assert accounts.resolve_session(db, token, now=t) is not None
+        assert live(db, token, now=t) is not None
         db.commit()
     # ... 31 idle minutes end it.
-    assert accounts.resolve_session(db, token, now=t + timedelta(minutes=31)) is None
+    assert live(db, token, now=t + timedelta(minutes=31)) is None
     # Absolute limit of 12 hours whatever the activity.
     token2 = login(db, now=start).token
     row = db.exec(select(UserSession).order_by(UserSession.id.desc())).first()
     row.last_seen_at = start + timedelta(hours=12)
     db.add(row)
     db.commit()
-    assert accounts.resolve_session(db, token2, now=start + timedelta(hours=12, minutes=1)) is None
+    assert live(db, token2, now=start + timedelta(hours=12, minutes=1)) is None
 
 
 def test_logout_revokes_server_side(db, user):
     token = login(db).token
     accounts.revoke_session(db, token)
     db.commit()
-    assert accounts.resolve_session(db, token) is None
-    assert accounts.resolve_session(db, "forged-token") is None
-    assert accounts.resolve_session(db, None) is None
+    assert live(db, token) is None
+    assert live(db, "forged-token") is None
+    assert live(db, None) is None
 
 
 def test_first_login_flow_and_password_change_ends_other_sessions(db, user):
@@ -169,13 +174,14 @@ def test_first_login_flow_and_password_change_ends_other_sessions(db, user):
                                     confirmation="abc")
     assert passwords.MSG_TOO_SHORT in weak.errors
 
+    kept_id = live(db, this_browser)[0].id
     done = accounts.change_password(db, user=user, old_password=TEMP, new_password=NEW,
-                                    confirmation=NEW)
+                                    confirmation=NEW, keep_session_id=kept_id)
     db.commit()
-    assert done.ok and done.token
-    assert accounts.resolve_session(db, other_browser) is None
-    assert accounts.resolve_session(db, this_browser) is None
-    _, fresh_user = accounts.resolve_session(db, done.token)
+    assert done.ok
+    assert live(db, other_browser) is None
+    # The browser that made the change keeps its session (its HttpOnly cookie).
+    _, fresh_user = live(db, this_browser)
     assert not fresh_user.must_change_password
     assert accounts.next_step(fresh_user) == "secret_question"
 
@@ -224,7 +230,7 @@ def test_reset_link_single_use_and_answer_tries(db, user):
                                             new_password=NEW, confirmation=NEW)
     db.commit()
     assert done.ok
-    assert accounts.resolve_session(db, session_token) is None
+    assert live(db, session_token) is None
     assert login(db, password=NEW).ok
     again = accounts.complete_password_reset(db, token=token, answer="Antony",
                                              new_password="Other-pass-99", confirmation="Other-pass-99")
@@ -333,7 +339,8 @@ def test_recent_logins_and_ending_other_sessions(db, user):
                                       client_address="198.51.100.9").token
     logins = accounts.recent_logins(db, user_id=user.id)
     assert [l.client_address for l in logins] == ["198.51.100.9", "203.0.113.7"]
-    assert accounts.revoke_other_sessions(db, user_id=user.id, keep_token=here) == 1
+    here_id = live(db, here)[0].id
+    assert accounts.revoke_other_sessions(db, user_id=user.id, keep_session_id=here_id) == 1
     db.commit()
-    assert accounts.resolve_session(db, here) is not None
-    assert accounts.resolve_session(db, elsewhere) is None
+    assert live(db, here) is not None
+    assert live(db, elsewhere) is None

@@ -6,7 +6,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.types import ASGIApp
 
-from segur_app.api import documents, exports
+from segur_app.api import documents, exports, session
 from segur_app.api.upload_guard import UPLOAD_REQUEST_LIMIT, UploadSizeGuard
 
 
@@ -15,8 +15,11 @@ def transform(reflex_app: ASGIApp) -> ASGIApp:
 
     Reflex's own upload endpoint has no size limit: the guard answers 413 as
     soon as a request to /_upload announces or sends more than the limit.
+    The websocket and upload requests reach Reflex with the session key
+    instead of the session cookie (``session.SessionHandshake``).
     """
+    routes = [*session.http_routes, *documents.http_routes, *exports.http_routes]
     return UploadSizeGuard(
-        Starlette(routes=[*documents.http_routes, *exports.http_routes, Mount("", app=reflex_app)]),
+        Starlette(routes=[*routes, Mount("", app=session.SessionHandshake(reflex_app))]),
         max_body_bytes=UPLOAD_REQUEST_LIMIT,
     )

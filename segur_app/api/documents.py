@@ -1,7 +1,8 @@
 """Authorised download of private documents: ``GET /documents/{attachment_id}``.
 
-The session cookie is checked on every request (never trust the page that
-showed the link); unknown ids and documents the user may not read both answer
+The access policy (``domain.access.authorise``, audience ``USER``: a first
+login must be finished) runs on every request — never trust the page that
+showed the link; unknown ids and documents the user may not read both answer
 404, so ids cannot be probed.
 """
 
@@ -13,32 +14,29 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from segur_app.api.session import authorise_request, refusal
 from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
-from segur_app.core.security import SESSION_COOKIE
-from segur_app.domain import accounts, documents, storage
+from segur_app.domain import access, documents, storage
+from segur_app.domain.access import Audience, Principal
 from segur_app.domain.models import Attachment
 
 DOCUMENTS_PREFIX = "/documents"
 INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
 
 
-def _load(token: str | None, attachment_id: int) -> tuple[int, bytes | None, Attachment | None]:
+def _load(who: Principal, attachment_id: int) -> tuple[bytes, Attachment] | None:
     with session_scope() as session:
-        found = accounts.resolve_session(session, token)
-        if found is None or found[1].must_change_password:
-            return 401, None, None
-        _, user = found
         attachment = session.get(Attachment, attachment_id)
         if attachment is None or not documents.can_read(
-            session, user=user, attachment=attachment
+            session, user=access.user_of(session, who), attachment=attachment
         ):
-            return 404, None, None
+            return None
         try:
             data = storage.read_bytes(attachment.storage_key, storage_dir=get_settings().storage_dir)
         except FileNotFoundError:
-            return 404, None, None
-        return 200, data, attachment
+            return None
+        return data, attachment
 
 
 async def download(request: Request) -> Response:
@@ -46,13 +44,13 @@ async def download(request: Request) -> Response:
         attachment_id = int(request.path_params["attachment_id"])
     except ValueError:
         return PlainTextResponse("Document introuvable.", status_code=404)
-    status, data, attachment = await asyncio.to_thread(
-        _load, request.cookies.get(SESSION_COOKIE), attachment_id
-    )
-    if status == 401:
-        return PlainTextResponse("Authentification requise.", status_code=401)
-    if status != 200:
+    decision = await authorise_request(request, Audience.USER)
+    if not decision.allowed:
+        return refusal(decision)
+    found = await asyncio.to_thread(_load, decision.principal, attachment_id)
+    if found is None:
         return PlainTextResponse("Document introuvable.", status_code=404)
+    data, attachment = found
     inline = attachment.mime_type in INLINE_TYPES and request.query_params.get("dl") != "1"
     return Response(
         data,
@@ -69,6 +67,3 @@ async def download(request: Request) -> Response:
 
 http_routes = [Route(DOCUMENTS_PREFIX + "/{attachment_id}", download, methods=["GET"])]
 
-
-def document_url(attachment_id: int) -> str:
-    return f"{DOCUMENTS_PREFIX}/{attachment_id}"

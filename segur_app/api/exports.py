@@ -1,7 +1,7 @@
 """CSV exports of the staff lists (funding requests, enrolments).
 
-Staff only (session cookie checked on the request itself); same query
-parameters as the list pages, so « Exporter » exports exactly what is shown.
+Staff only (``domain.access.authorise``, audience ``STAFF``, on the request
+itself); same query parameters as the list pages, so « Exporter » exports exactly what is shown.
 """
 
 from __future__ import annotations
@@ -10,41 +10,31 @@ import asyncio
 from datetime import date
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from segur_app import routes
+from segur_app.api.session import authorise_request, refusal
 from segur_app.core.db import session_scope
-from segur_app.core.security import SESSION_COOKIE
-from segur_app.domain import accounts, enrolment_views, instruction
-from segur_app.domain.models import Role
+from segur_app.domain import enrolment_views, instruction
+from segur_app.domain.access import Audience
 from segur_app.state.instruction import enrolment_filters_from, filters_from
 
 
-def _export(token: str | None, route: str, build) -> tuple[int, bytes]:
+def _export(build) -> bytes:
     with session_scope() as session:
-        found = accounts.resolve_session(session, token)
-        if found is None:
-            return 401, b""
-        user = found[1]
-        if user.role != Role.STAFF.value or user.must_change_password:
-            accounts.audit(session, "access_refused", actor_user_id=user.id, route=route)
-            return 403, b""
-        return 200, build(session)
+        return build(session)
 
 
 def csv_route(route: str, filename: str, build) -> Route:
     """A staff-only CSV download; ``build(session, params)`` returns the bytes."""
 
     async def export(request: Request) -> Response:
+        decision = await authorise_request(request, Audience.STAFF)
+        if not decision.allowed:
+            return refusal(decision)
         params = dict(request.query_params)
-        status, data = await asyncio.to_thread(
-            _export, request.cookies.get(SESSION_COOKIE), route, lambda s: build(s, params)
-        )
-        if status == 401:
-            return PlainTextResponse("Authentification requise.", status_code=401)
-        if status == 403:
-            return PlainTextResponse("Accès réservé aux agents de l'ASP.", status_code=403)
+        data = await asyncio.to_thread(_export, lambda s: build(s, params))
         return Response(
             data,
             media_type="text/csv; charset=utf-8",

@@ -83,6 +83,16 @@ def buttons(*children: rx.Component) -> rx.Component:
     )
 
 
+def backend_url(route: str) -> str:
+    """The address a native form posts to: the page's own origin in production
+    (single port), the backend's in development (frontend :3000, backend :8000)."""
+    from reflex_base.environment import environment
+
+    if environment.REFLEX_ENV_MODE.get().value == "dev":
+        return rx.config.get_config().api_url.rstrip("/") + route
+    return route
+
+
 def form(*children: rx.Component, on_submit, label: str, **props) -> rx.Component:
     """A form posting its values to ``on_submit`` (inputs cleared afterwards)."""
     return rx.el.form(

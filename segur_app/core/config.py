@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     def is_production(self) -> bool:
         return self.env == "production"
 
+    @property
+    def is_https(self) -> bool:
+        """Served over https: Secure cookies with the ``__Host-`` prefix."""
+        return self.public_url.lower().startswith("https://")
+
 
 @lru_cache
 def get_settings() -> Settings:

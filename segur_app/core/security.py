@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import hmac
 import secrets
 
 from argon2 import PasswordHasher, Type
@@ -51,10 +50,20 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def tokens_equal(a: str, b: str) -> bool:
-    return hmac.compare_digest(a, b)
-
-
-# Name of the browser cookie holding the session token (the only thing the
-# browser keeps; the session itself lives in the database).
+# The browser cookie holding the session token (the only thing the browser
+# keeps; the session itself lives in the database). It is HttpOnly, set and
+# cleared only by HTTP responses (segur_app/api/session.py); over https it
+# takes the ``__Host-`` prefix (Secure, path /, no Domain: the browser refuses
+# any other).
 SESSION_COOKIE = "segur_session"
+SECURE_SESSION_COOKIE = "__Host-segur_session"
+
+
+def session_cookie_name(*, secure: bool) -> str:
+    return SECURE_SESSION_COOKIE if secure else SESSION_COOKIE
+
+
+def session_key(token: str | None) -> str:
+    """What a request presents to the access policy: the token's SHA-256
+    (what the database stores), or "" when there is no token."""
+    return hash_token(token) if token else ""

@@ -232,32 +232,6 @@ def open_session(
     return token
 
 
-def resolve_session(
-    session: Session, token: str | None, *, now: datetime | None = None
-) -> tuple[UserSession, UserAccount] | None:
-    """The live session and its user for ``token``, or None (and no detail why).
-
-    Refreshes the idle timer; the caller commits.
-    """
-    if not token:
-        return None
-    now = now or utcnow()
-    row = session.exec(
-        select(UserSession).where(UserSession.token_hash == hash_token(token))
-    ).first()
-    if row is None or row.revoked_at is not None:
-        return None
-    if _aware(row.expires_at) <= now or _aware(row.last_seen_at) + SESSION_IDLE_TIMEOUT <= now:
-        return None
-    user = session.get(UserAccount, row.user_id)
-    if user is None or not user.is_active:
-        return None
-    if now - _aware(row.last_seen_at) >= SESSION_TOUCH_INTERVAL:
-        row.last_seen_at = now
-        session.add(row)
-    return row, user
-
-
 def revoke_session(session: Session, token: str | None, *, now: datetime | None = None) -> None:
     if not token:
         return
@@ -272,14 +246,17 @@ def revoke_session(session: Session, token: str | None, *, now: datetime | None 
 
 
 def revoke_all_sessions(
-    session: Session, *, user_id: int, now: datetime | None = None
+    session: Session, *, user_id: int, keep_session_id: int | None = None,
+    now: datetime | None = None,
 ) -> int:
+    """End every live session of the user (but ``keep_session_id``, if given)."""
     now = now or utcnow()
-    rows = session.exec(
-        select(UserSession).where(
-            UserSession.user_id == user_id, UserSession.revoked_at.is_(None)
-        )
-    ).all()
+    query = select(UserSession).where(
+        UserSession.user_id == user_id, UserSession.revoked_at.is_(None)
+    )
+    if keep_session_id is not None:
+        query = query.where(UserSession.id != keep_session_id)
+    rows = session.exec(query).all()
     for row in rows:
         row.revoked_at = now
         session.add(row)
@@ -294,14 +271,16 @@ def revoke_all_sessions(
 @dataclass(frozen=True)
 class PasswordChangeResult:
     errors: list[str]
-    token: str | None = None  # the fresh session token replacing the revoked ones
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
 
-def _set_password(session: Session, user: UserAccount, new_password: str, now: datetime) -> None:
+def _set_password(
+    session: Session, user: UserAccount, new_password: str, now: datetime,
+    keep_session_id: int | None = None,
+) -> None:
     user.password_hash = hash_password(new_password)
     user.password_changed_at = now
     user.must_change_password = False
@@ -309,7 +288,7 @@ def _set_password(session: Session, user: UserAccount, new_password: str, now: d
     user.failed_login_count = 0
     user.locked_until = None
     session.add(user)
-    revoke_all_sessions(session, user_id=user.id, now=now)
+    revoke_all_sessions(session, user_id=user.id, keep_session_id=keep_session_id, now=now)
     queue_password_changed_notice(session, user=user)
 
 
@@ -320,11 +299,14 @@ def change_password(
     old_password: str,
     new_password: str,
     confirmation: str,
+    keep_session_id: int | None = None,
     client_address: str | None = None,
     user_agent: str | None = None,
     now: datetime | None = None,
 ) -> PasswordChangeResult:
-    """Change a password: every session ends, a new one is opened for this browser."""
+    """Change a password: every session of the user ends but ``keep_session_id``
+    (the browser that made the change, whose HttpOnly cookie a websocket
+    handler could not replace)."""
     now = now or utcnow()
     if not verify_password(user.password_hash, old_password):
         return PasswordChangeResult(errors=[MSG_WRONG_OLD_PASSWORD])
@@ -336,12 +318,10 @@ def change_password(
     )
     if errors:
         return PasswordChangeResult(errors=errors)
-    _set_password(session, user, new_password, now)
-    token = open_session(session, user=user, client_address=client_address,
-                         user_agent=user_agent, now=now)
+    _set_password(session, user, new_password, now, keep_session_id=keep_session_id)
     audit(session, "password_changed", actor_user_id=user.id, subject_user_id=user.id,
           client_address=client_address, now=now)
-    return PasswordChangeResult(errors=[], token=token)
+    return PasswordChangeResult(errors=[])
 
 
 def secret_question_problems(question: str, answer: str) -> list[str]:
@@ -722,19 +702,9 @@ def recent_logins(session: Session, *, user_id: int, limit: int = 10) -> list[Lo
     ]
 
 
-def revoke_other_sessions(session: Session, *, user_id: int, keep_token: str) -> int:
-    """End every session of the user except the one holding ``keep_token``."""
-    keep = hash_token(keep_token or "")
-    count = 0
-    for row in session.exec(
-        select(UserSession).where(
-            UserSession.user_id == user_id, UserSession.revoked_at.is_(None),
-            UserSession.token_hash != keep,
-        )
-    ):
-        row.revoked_at = utcnow()
-        session.add(row)
-        count += 1
+def revoke_other_sessions(session: Session, *, user_id: int, keep_session_id: int) -> int:
+    """End every session of the user except ``keep_session_id`` (« Mon compte »)."""
+    count = revoke_all_sessions(session, user_id=user_id, keep_session_id=keep_session_id)
     if count:
         audit(session, "other_sessions_ended", actor_user_id=user_id, subject_user_id=user_id,
               count=count)

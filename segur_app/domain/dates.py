@@ -12,10 +12,13 @@ from zoneinfo import ZoneInfo
 PARIS = ZoneInfo("Europe/Paris")
 
 
+def as_utc(value: datetime) -> datetime:
+    """A stored timestamp as an aware UTC datetime (SQLite hands back naive ones)."""
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
 def to_paris(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(PARIS)
+    return as_utc(value).astimezone(PARIS)
 
 
 def fr_date(value: datetime) -> str:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import reflex as rx
 
 from segur_app import routes
+from segur_app.core.session import LOGIN_ERRORS, LOGIN_NOTICES, MSG_PASSWORD_CHANGED
 from segur_app.core.config import get_settings
-from segur_app.domain import accounts
+from segur_app.domain import access, accounts
+from segur_app.domain.access import Audience
 from segur_app.domain.passwords import MAX_LENGTH
-from segur_app.state.base import SessionState, in_transaction, resolve_user, snapshot
+from segur_app.state.base import SessionState, guarded, in_transaction, principal, public
 
-MSG_FILL_LOGIN = "Veuillez saisir votre identifiant et votre mot de passe."
 MSG_IDENTIFIANT_SENT = (
     "Si cette adresse électronique correspond à un compte du portail, un courriel "
     "contenant votre identifiant vient de vous être envoyé."
@@ -26,7 +27,6 @@ MSG_RESET_SENT = (
 )
 MSG_FILL_EMAIL = "Veuillez saisir l'adresse électronique de votre compte."
 MSG_FILL_IDENTIFIANT = "Veuillez saisir votre identifiant."
-MSG_PASSWORD_CHANGED = "Votre mot de passe a été modifié. Vous pouvez vous connecter."
 
 
 def _field(form: dict, name: str, limit: int = 254) -> str:
@@ -34,45 +34,28 @@ def _field(form: dict, name: str, limit: int = 254) -> str:
 
 
 class LoginState(SessionState):
+    """The login form posts natively to ``routes.SESSION_LOGIN`` (api/session.py),
+    which answers with a redirect; this state only shows the message it names."""
+
     error: str = ""
 
-    @rx.event
+    @public
     def clear_messages(self):
-        self.error = ""
-
-    @rx.event
-    async def submit(self, form: dict):
-        identifiant = _field(form, "identifiant", 64).strip()
-        password = _field(form, "password", MAX_LENGTH + 1)
-        self.notice = ""
-        if not identifiant or not password:
-            self.error = MSG_FILL_LOGIN
-            return None
-        client = self._client()
-        result = await in_transaction(
-            lambda s: accounts.authenticate(s, identifiant=identifiant, password=password,
-                                            **client)
-        )
-        if not result.ok:
-            self.error = result.error
-            return None
-        self.error = ""
-        self.session_token = result.token
-        token = result.token
-        _, user = await in_transaction(lambda s: resolve_user(s, token))
-        self._remember(user)
-        return rx.redirect(user.home_route)
+        code = self.router.url.query_parameters.get(routes.LOGIN_MESSAGE_PARAM, "")
+        self.error = LOGIN_ERRORS.get(code, "")
+        if code in LOGIN_NOTICES:
+            self.notice = LOGIN_NOTICES[code]
 
 
 class ForgotIdentifiantState(SessionState):
     error: str = ""
     done: bool = False
 
-    @rx.event
+    @public
     def reset_form(self):
         self.error, self.done = "", False
 
-    @rx.event
+    @public
     async def submit(self, form: dict):
         email = _field(form, "email").strip()
         if not email:
@@ -91,11 +74,11 @@ class ForgotPasswordState(SessionState):
     error: str = ""
     done: bool = False
 
-    @rx.event
+    @public
     def reset_form(self):
         self.error, self.done = "", False
 
-    @rx.event
+    @public
     async def submit(self, form: dict):
         identifiant = _field(form, "identifiant", 64).strip()
         if not identifiant:
@@ -123,7 +106,7 @@ class ResetPasswordState(SessionState):
     def _token(self) -> str:
         return self.router.url.query_parameters.get(routes.RESET_TOKEN_PARAM, "")
 
-    @rx.event
+    @public
     async def load(self):
         token = self._token()
 
@@ -137,7 +120,7 @@ class ResetPasswordState(SessionState):
         self.question = question or ""
         self.has_question = bool(question)
 
-    @rx.event
+    @public
     async def submit(self, form: dict):
         token = self._token()
         client = self._client()
@@ -155,8 +138,6 @@ class ResetPasswordState(SessionState):
             self.errors = result.errors
             return None
         self.errors = []
-        self._forget()
-        self.session_token = ""
         self.notice = MSG_PASSWORD_CHANGED
         return rx.redirect(routes.LOGIN)
 
@@ -166,70 +147,38 @@ class FirstLoginState(SessionState):
 
     errors: list[str] = []
 
-    @rx.event
-    async def load_password_step(self):
+    @guarded(Audience.PASSWORD_CHANGE)
+    def load_password_step(self):
         self.errors = []
-        _, redirect = await self._guard(steps=("change_password",))
-        return redirect
 
-    @rx.event
-    async def load_question_step(self):
+    @guarded(Audience.SECRET_QUESTION)
+    def load_question_step(self):
         self.errors = []
-        _, redirect = await self._guard(steps=("secret_question",))
-        return redirect
 
-    @rx.event
+    @guarded(Audience.PASSWORD_CHANGE)
     async def change_password(self, form: dict):
-        _, redirect = await self._guard(steps=("change_password",))
-        if redirect:
-            return redirect
-        token = self.session_token
+        who = principal()
         client = self._client()
-
-        def work(session):
-            user, _ = resolve_user(session, token)
-            if user is None:
-                return None, None
-            result = accounts.change_password(
-                session, user=user, old_password=_field(form, "old_password", MAX_LENGTH + 1),
-                new_password=_field(form, "new_password", MAX_LENGTH + 1),
-                confirmation=_field(form, "confirmation", MAX_LENGTH + 1), **client,
-            )
-            return result, snapshot(user)
-
-        result, user = await in_transaction(work)
-        if result is None:
-            return (await self._guard())[1]
+        result = await in_transaction(lambda s: accounts.change_password(
+            s, user=access.user_of(s, who), keep_session_id=who.session_id,
+            old_password=_field(form, "old_password", MAX_LENGTH + 1),
+            new_password=_field(form, "new_password", MAX_LENGTH + 1),
+            confirmation=_field(form, "confirmation", MAX_LENGTH + 1), **client,
+        ))
+        self.errors = result.errors
         if not result.ok:
-            self.errors = result.errors
             return None
-        self.errors = []
-        self.session_token = result.token
-        return rx.redirect(user.home_route)
+        return rx.redirect(routes.FIRST_LOGIN_SECRET_QUESTION)
 
-    @rx.event
+    @guarded(Audience.SECRET_QUESTION)
     async def set_secret_question(self, form: dict):
-        _, redirect = await self._guard(steps=("secret_question",))
-        if redirect:
-            return redirect
-        token = self.session_token
+        who = principal()
         client_address = self._client()["client_address"]
-
-        def work(session):
-            user, _ = resolve_user(session, token)
-            if user is None:
-                return None, None
-            errors = accounts.set_secret_question(
-                session, user=user, question=_field(form, "question", 300),
-                answer=_field(form, "answer", 300), client_address=client_address,
-            )
-            return errors, snapshot(user)
-
-        errors, user = await in_transaction(work)
-        if errors is None:
-            return (await self._guard())[1]
+        errors = await in_transaction(lambda s: accounts.set_secret_question(
+            s, user=access.user_of(s, who), question=_field(form, "question", 300),
+            answer=_field(form, "answer", 300), client_address=client_address,
+        ))
+        self.errors = errors
         if errors:
-            self.errors = errors
             return None
-        self.errors = []
-        return rx.redirect(user.home_route)
+        return rx.redirect(routes.STAFF_HOME if who.is_staff else routes.PRIVATE_HOME)

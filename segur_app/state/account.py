@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import reflex as rx
 
 from segur_app import routes
 from segur_app.core.config import get_settings
-from segur_app.domain import accounts, funding
+from segur_app.domain import access, accounts, funding
+from segur_app.domain.access import Audience
 from segur_app.domain.accounts import LoginView
 from segur_app.domain.funding import SupplierSummary
 from segur_app.domain.passwords import MAX_LENGTH
-from segur_app.state.base import SessionState, in_transaction, resolve_user
+from segur_app.state.base import SessionState, guarded, in_transaction, principal, public
 
 
 def _field(form: dict, name: str, limit: int = 254) -> str:
@@ -27,109 +27,82 @@ class AccountState(SessionState):
     message: str = ""
 
     async def _load_account(self) -> None:
-        token = self.session_token
+        who = principal()
 
         def work(session):
-            user, current = resolve_user(session, token)
-            if user is None:
-                return None
+            user = access.user_of(session, who)
             summary = (funding.supplier_summary(session, user.supplier_id)
                        if user.supplier_id else None)
             return user.email, summary, accounts.recent_logins(session, user_id=user.id)
 
-        loaded = await in_transaction(work)
-        if loaded is not None:
-            self.email, self.summary, self.logins = loaded
+        self.email, self.summary, self.logins = await in_transaction(work)
 
-    @rx.event
+    @guarded(Audience.USER)
     async def load(self):
-        _, redirect = await self._guard()
-        if redirect:
-            return redirect
         self.message = ""
         self.password_errors, self.question_errors, self.email_errors = [], [], []
         await self._load_account()
-        return None
 
     async def _with_user(self, action):
-        """Run ``action(session, user)`` for the logged-in user (guard first)."""
-        _, redirect = await self._guard()
-        if redirect:
-            return redirect, None
-        token = self.session_token
+        """Run ``action(session, user)`` for the user the handler is guarded for."""
+        who = principal()
+        return await in_transaction(lambda session: action(session, access.user_of(session, who)))
 
-        def work(session):
-            user, _ = resolve_user(session, token)
-            return None if user is None else action(session, user)
-
-        return None, await in_transaction(work)
-
-    @rx.event
+    @guarded(Audience.USER)
     async def change_password(self, form: dict):
         client = self._client()
-        redirect, result = await self._with_user(lambda s, user: accounts.change_password(
+        keep = principal().session_id
+        result = await self._with_user(lambda s, user: accounts.change_password(
             s, user=user, old_password=_field(form, "old_password", MAX_LENGTH + 1),
             new_password=_field(form, "new_password", MAX_LENGTH + 1),
-            confirmation=_field(form, "confirmation", MAX_LENGTH + 1), **client,
+            confirmation=_field(form, "confirmation", MAX_LENGTH + 1),
+            keep_session_id=keep, **client,
         ))
-        if redirect or result is None:
-            return redirect
         self.password_errors = result.errors
         if result.ok:
-            self.session_token = result.token  # the other sessions are ended
             self.message = ("Votre mot de passe a été modifié. Vos autres sessions ont été "
                             "fermées et un courriel de confirmation vous a été envoyé.")
             await self._load_account()
-        return None
 
-    @rx.event
+    @guarded(Audience.USER)
     async def change_question(self, form: dict):
         address = self._client()["client_address"]
-        redirect, errors = await self._with_user(lambda s, user: accounts.change_secret_question(
+        errors = await self._with_user(lambda s, user: accounts.change_secret_question(
             s, user=user, password=_field(form, "password", MAX_LENGTH + 1),
             question=_field(form, "question", 300), answer=_field(form, "answer", 300),
             client_address=address,
         ))
-        if redirect or errors is None:
-            return redirect
         self.question_errors = errors
         if not errors:
             self.message = "Votre question secrète a été modifiée."
-        return None
 
-    @rx.event
+    @guarded(Audience.USER)
     async def change_email(self, form: dict):
         base = get_settings().public_url + routes.CONFIRM_EMAIL
-        redirect, errors = await self._with_user(lambda s, user: accounts.request_email_change(
+        errors = await self._with_user(lambda s, user: accounts.request_email_change(
             s, user=user, password=_field(form, "password", MAX_LENGTH + 1),
             new_email=_field(form, "email"), confirmation=_field(form, "email_confirmation"),
             confirm_url_for=lambda t: f"{base}?{routes.RESET_TOKEN_PARAM}={t}",
         ))
-        if redirect or errors is None:
-            return redirect
         self.email_errors = errors
         if not errors:
             self.message = ("Un lien de confirmation a été envoyé à la nouvelle adresse. "
                             "Votre adresse actuelle reste valable jusqu'à sa confirmation.")
-        return None
 
-    @rx.event
+    @guarded(Audience.USER)
     async def end_other_sessions(self):
-        token = self.session_token
-        redirect, count = await self._with_user(
-            lambda s, user: accounts.revoke_other_sessions(s, user_id=user.id, keep_token=token)
+        keep = principal().session_id
+        count = await self._with_user(
+            lambda s, user: accounts.revoke_other_sessions(s, user_id=user.id, keep_session_id=keep)
         )
-        if redirect:
-            return redirect
-        self.message = f"{count or 0} autre(s) session(s) fermée(s)."
-        return None
+        self.message = f"{count} autre(s) session(s) fermée(s)."
 
 
 class ConfirmEmailState(SessionState):
     confirmed_email: str = ""
     done: bool = False
 
-    @rx.event
+    @public
     async def load(self):
         token = self.router.url.query_parameters.get(routes.RESET_TOKEN_PARAM, "")
         email = await in_transaction(lambda s: accounts.confirm_email_change(s, token=token))

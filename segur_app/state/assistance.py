@@ -23,7 +23,15 @@ from segur_app.domain import assistance, funding, storage, uploads
 from segur_app.domain.assistance import TicketInput, TicketRefused, TicketView
 from segur_app.domain.funding import StagedDocument
 from segur_app.domain.models import AssistanceTicket, AttachmentKind
-from segur_app.state.base import MSG_SESSION_EXPIRED, SessionState, in_transaction
+from segur_app.domain.access import Audience
+from segur_app.state.base import (
+    MSG_SESSION_EXPIRED,
+    SessionState,
+    guarded,
+    in_transaction,
+    principal,
+    public,
+)
 from segur_app.state.enrolment import _focus, _read_upload, rejection_message
 
 HONEYPOT_NAME = "site_internet"
@@ -52,9 +60,9 @@ class HelpState(SessionState):
 
     is_supplier: bool = False
 
-    @rx.event
+    @public
     async def load(self):
-        user = await self._current_user()  # public page: no redirect, only a hint
+        user = await self._visitor()  # public page: no redirect, only a hint
         self.is_supplier = bool(user and not user.is_staff and user.next_step == "home")
 
 
@@ -94,7 +102,7 @@ class AssistanceFormState(SessionState):
 
     async def _who(self):
         """The logged-in user who may use the form as such (None = public use)."""
-        user = await self._current_user()
+        user = await self._visitor()
         if user is None or user.next_step != "home":
             return None
         return user
@@ -105,21 +113,20 @@ class AssistanceFormState(SessionState):
         if user is None:
             self.account_email = ""
             return
-        self._remember(user)
         self.account_email = await in_transaction(
             lambda s: assistance.contact_of(s, user_id=user.id))
 
-    @rx.event
+    @public
     async def load(self):
         self.submitted_number = self.submitted_email = ""
         self._restart()
         await self._refresh_identity()
 
-    @rx.event
+    @public
     async def new_request(self):
         await self.load()
 
-    @rx.event
+    @public
     async def stage_file(self, files: list[rx.UploadFile]):
         upload = await _read_upload(files, uploads.MAX_UPLOAD_BYTES)
         if upload is None or self.submitted_number:
@@ -147,12 +154,12 @@ class AssistanceFormState(SessionState):
         self.file_size = uploads.format_size(staged.size_bytes)
         self.errors = {**self.errors, "attachment": ""}
 
-    @rx.event
+    @public
     def file_rejected(self, rejections: list[dict]):
         self.errors = {**self.errors, "attachment": rejection_message(
             "Pièce jointe", rejections, max_label="4 Mo")}
 
-    @rx.event
+    @public
     def remove_file(self):
         self._discard()
 
@@ -164,20 +171,20 @@ class AssistanceFormState(SessionState):
         first = next(iter(errors))
         return _focus(f"#assistance-{first}" if first != "attachment" else f"#{ERROR_SUMMARY_ID}")
 
-    @rx.event
+    @public
     async def send(self, form: dict):
         """« Envoyer ma demande »."""
         if self.submitting or self.submitted_number:
             return
+        was_logged_in = self.logged_in
+        user = await self._who()  # a session that ended wipes the tab: read the form after
         self.category = str(form.get("category") or "")[:16]
         self.message = str(form.get("message") or "")[: assistance.MAX_MESSAGE_LENGTH * 2]
         self.contact_name = str(form.get("contact_name") or "")[:480]
         self.contact_email = str(form.get("contact_email") or "")[:500]
         address = self._client()["client_address"]
-        user = await self._who()
-        if user is None and self.logged_in:  # the session ended since the form was shown
+        if user is None and was_logged_in:  # the session ended since the form was shown
             self.logged_in, self.account_email = False, ""
-            self._forget()
             self.form_errors = [MSG_SESSION_LOST]
             yield _focus(f"#{ERROR_SUMMARY_ID}")
             return
@@ -238,11 +245,9 @@ class MyTicketsState(SessionState):
 
     tickets: list[TicketView] = []
 
-    @rx.event
+    @guarded(Audience.SUPPLIER)
     async def load(self):
-        user, redirect = await self._guard(staff=False)
-        if redirect:
-            return redirect
+        user = principal()
         self.tickets = await in_transaction(
             lambda s: assistance.user_tickets(s, user_id=user.id))
         return None
@@ -275,42 +280,31 @@ class StaffAssistanceState(SessionState):
             self.page = self.pages
             await self._reload()
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def load(self):
-        _, redirect = await self._guard(staff=True)
-        if redirect:
-            return redirect
         self.page = 1
         self.message = self.error = ""
         self.answer_errors = {}
         await self._reload()
         return None
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def next_page(self):
-        _, redirect = await self._guard(staff=True)
-        if redirect:
-            return redirect
         if self.page < self.pages:
             self.page += 1
         await self._reload()
         return None
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def previous_page(self):
-        _, redirect = await self._guard(staff=True)
-        if redirect:
-            return redirect
         if self.page > 1:
             self.page -= 1
         await self._reload()
         return None
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def answer(self, form: dict):
-        user, redirect = await self._guard(staff=True)
-        if redirect:
-            return redirect
+        user = principal()
         try:
             ticket_id = int(form.get("ticket_id") or 0)
         except ValueError:
@@ -342,11 +336,9 @@ class StaffAssistanceState(SessionState):
         await self._reload()
         return None
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def close(self, ticket_id: int):
-        user, redirect = await self._guard(staff=True)
-        if redirect:
-            return redirect
+        user = principal()
         ticket_id = int(ticket_id)
 
         def work(session):

@@ -1,76 +1,65 @@
-"""The shared base state: who is logged in, and the authorisation guards.
+"""The shared base state and the one way handlers declare who they are for.
 
-Every feature state inherits :class:`SessionState` and calls one of its
-guards at the top of EVERY event handler (not only in ``on_load``): the
-browser's cookie holds a random token, the session itself lives in the
-database and is checked again each time (revoked, idle or too old sessions
-are refused).
+Every event handler of every state declares its audience with a decorator:
 
-Only display values (name, role label) are public vars; the user id lives in
-a backend-only var and no hash or other secret ever reaches the browser.
+    @guarded(Audience.STAFF)
+    async def validate(self): ...       # principal() is the logged-in agent
+
+    @public
+    def toggle_menu(self): ...
+
+``guarded`` runs ``domain.access.authorise`` (the same policy as the HTTP
+routes) before the handler, with the session key of the websocket handshake
+(``api.session.SessionHandshake``: the raw token never reaches Reflex), and
+answers a refusal with a redirect. ``tests/test_authorisation_matrix.py``
+enumerates every handler of the state tree and fails on one that declares
+nothing.
+
+The session itself lives in the database; the browser's HttpOnly cookie is
+set and cleared by ``api.session`` (login and logout are HTTP form POSTs).
+When the session a tab was filled for is gone (logout, expiry, revocation,
+another login), :mod:`segur_app.state.binding` resets every state of the tab.
+
+Only display values (name, role label) are public vars; the user's identity
+for a handler comes from :func:`principal`, never from the browser.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import reflex as rx
 from sqlmodel import Session
 
 from segur_app import routes
-from segur_app.core.config import get_settings
+from segur_app.core.session import (
+    MSG_LOGIN_REQUIRED,
+    MSG_SESSION_EXPIRED,
+    home_route,
+    key_from_authorization,
+)
 from segur_app.core.db import session_scope
-from segur_app.core.security import SESSION_COOKIE
-from segur_app.domain import accounts
-from segur_app.domain.models import Role, UserAccount
+from segur_app.domain import access
+from segur_app.domain.access import Audience, Decision, Outcome, Principal
+from segur_app.domain.models import Role
 
 T = TypeVar("T")
 
-MSG_LOGIN_REQUIRED = "Veuillez vous connecter pour accéder à votre espace personnel."
-MSG_SESSION_EXPIRED = "Votre session a expiré. Veuillez vous reconnecter."
-MSG_LOGGED_OUT = "Vous êtes déconnecté."
-
-# Where a logged-in user must go for each step of accounts.next_step().
-STEP_ROUTES = {
-    "change_password": routes.FIRST_LOGIN_PASSWORD,
-    "secret_question": routes.FIRST_LOGIN_SECRET_QUESTION,
-}
+_PRINCIPAL: ContextVar[Principal | None] = ContextVar("segur_principal", default=None)
+AUDIENCE_ATTRIBUTE = "segur_audience"
 
 
-@dataclass(frozen=True)
-class CurrentUser:
-    """A detached snapshot of the logged-in user, safe to keep in handlers."""
-
-    id: int
-    identifiant: str
-    display_name: str
-    role: str
-    supplier_id: int | None
-    next_step: str
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role == Role.STAFF.value
-
-    @property
-    def home_route(self) -> str:
-        if self.next_step in STEP_ROUTES:
-            return STEP_ROUTES[self.next_step]
-        return routes.STAFF_HOME if self.is_staff else routes.PRIVATE_HOME
-
-
-def snapshot(user: UserAccount) -> CurrentUser:
-    return CurrentUser(
-        id=user.id,
-        identifiant=user.identifiant,
-        display_name=user.display_name,
-        role=user.role,
-        supplier_id=user.supplier_id,
-        next_step=accounts.next_step(user),
-    )
+def principal() -> Principal:
+    """The user a ``guarded`` handler runs for (only valid inside one)."""
+    current = _PRINCIPAL.get()
+    if current is None:
+        raise RuntimeError("principal() outside a guarded handler")
+    return current
 
 
 async def in_transaction(work: Callable[[Session], T]) -> T:
@@ -83,37 +72,66 @@ async def in_transaction(work: Callable[[Session], T]) -> T:
     return await asyncio.to_thread(run)
 
 
-def resolve_user(session: Session, token: str) -> tuple[UserAccount | None, CurrentUser | None]:
-    found = accounts.resolve_session(session, token)
-    if found is None:
-        return None, None
-    return found[1], snapshot(found[1])
+def _declare(fn: Callable, audience: Audience) -> Callable:
+    setattr(fn, AUDIENCE_ATTRIBUTE, audience)
+    return rx.event(fn)
+
+
+def public(fn: Callable) -> Callable:
+    """A handler anyone may run (it must not touch private data)."""
+    return _declare(fn, Audience.PUBLIC)
+
+
+def guarded(audience: Audience) -> Callable[[Callable], Callable]:
+    """A handler that runs only once the access policy allows ``audience``."""
+
+    def decorate(fn: Callable) -> Callable:
+        if inspect.isasyncgenfunction(fn):
+
+            @functools.wraps(fn)
+            async def wrapper(self, *args, **kwargs):
+                refusal = await self._authorise(audience)
+                if refusal is not None:
+                    yield refusal
+                    return
+                async for update in fn(self, *args, **kwargs):
+                    yield update
+
+        else:
+
+            @functools.wraps(fn)
+            async def wrapper(self, *args, **kwargs):
+                refusal = await self._authorise(audience)
+                if refusal is not None:
+                    return refusal
+                result = fn(self, *args, **kwargs)
+                return await result if inspect.isawaitable(result) else result
+
+        return _declare(wrapper, audience)
+
+    return decorate
 
 
 class SessionState(rx.State):
-    """Base of every state: the session cookie and the guards."""
+    """Base of every state: who is logged in (display only), the policy check."""
 
-    session_token: str = rx.Cookie(
-        "",
-        name=SESSION_COOKIE,
-        path="/",
-        same_site="strict",
-        max_age=int(accounts.SESSION_ABSOLUTE_TIMEOUT.total_seconds()),
-        secure=get_settings().public_url.startswith("https://"),
-    )
     # Display only.
     authenticated: bool = False
     user_name: str = ""
     user_identifiant: str = ""
     role_label: str = ""
     is_staff: bool = False
-    # One-shot message shown on the login screen (expired session, logout...).
+    # One-shot message shown on the login screen (expired session...).
     notice: str = ""
 
-    # Backend-only (never sent to the browser).
-    _user_id: int | None = None
+    # Backend-only: the session key this tab's states were filled for
+    # (segur_app.state.binding compares it with the key of every event).
+    _bound_key: str = ""
 
     # -- helpers -------------------------------------------------------------
+
+    def _session_key(self) -> str:
+        return key_from_authorization(self.router.headers.raw_headers.get("authorization", ""))
 
     def _client(self) -> dict[str, str | None]:
         return {
@@ -121,93 +139,89 @@ class SessionState(rx.State):
             "user_agent": (self.router.headers.user_agent or "")[:255] or None,
         }
 
-    def _remember(self, user: CurrentUser) -> None:
+    def _remember(self, user: Principal) -> None:
         self.authenticated = True
-        self._user_id = user.id
         self.user_name = user.display_name
         self.user_identifiant = user.identifiant
         self.role_label = Role(user.role).label
         self.is_staff = user.is_staff
 
-    def _forget(self) -> None:
-        self.authenticated = False
-        self._user_id = None
-        self.user_name = self.user_identifiant = self.role_label = ""
-        self.is_staff = False
-
-    async def _current_user(self) -> CurrentUser | None:
-        token = self.session_token
-        _, user = await in_transaction(lambda s: resolve_user(s, token))
-        return user
-
-    async def _guard(
-        self, *, staff: bool | None = None, steps: tuple[str, ...] = ("home",)
-    ) -> tuple[CurrentUser | None, Any]:
-        """Check the session (and role, and first-login step) again.
-
-        Returns ``(user, None)`` when allowed, else ``(None, redirect)`` — the
-        handler must return that redirect at once.
-        ``staff``: True = staff only, False = suppliers only, None = both.
-        """
-        user = await self._current_user()
-        if user is None:
-            if not self.notice:  # keep a more precise message (e.g. just logged out)
-                self.notice = (
-                    MSG_SESSION_EXPIRED if self.authenticated or self.session_token
-                    else MSG_LOGIN_REQUIRED
-                )
-            self._forget()
-            self.session_token = ""
-            return None, rx.redirect(routes.LOGIN)
-        self._remember(user)
-        if user.next_step not in steps:
-            return None, rx.redirect(user.home_route)
-        if staff is not None and user.is_staff != staff:
-            route = self.router.url.path
-            address = self._client()["client_address"]
-            await in_transaction(
-                lambda s: accounts.audit(
-                    s, "access_refused", actor_user_id=user.id, client_address=address,
-                    route=route,
-                )
+    async def _policy(self, audience: Audience) -> Decision:
+        key = self._session_key()
+        route = self.router.url.path
+        address = self._client()["client_address"]
+        return await in_transaction(
+            lambda s: access.authorise(
+                s, session_key=key, audience=audience, route=route, client_address=address
             )
-            return None, rx.redirect(user.home_route)
-        return user, None
+        )
 
-    # -- on_load guards --------------------------------------------------------
+    async def _visitor(self) -> Principal | None:
+        """On public screens: the logged-in user, if any (never a redirect). A
+        session that ended since the tab was filled wipes the tab first."""
+        decision = await self._policy(Audience.PUBLIC)
+        if decision.principal is None and self.authenticated:
+            await wipe_tab(self, bound_key=self._session_key())
+        elif decision.principal is not None:
+            self._remember(decision.principal)
+        return decision.principal
 
-    @rx.event
-    async def require_supplier(self):
-        _, redirect = await self._guard(staff=False)
-        return redirect
-
-    @rx.event
-    async def require_staff(self):
-        _, redirect = await self._guard(staff=True)
-        return redirect
-
-    @rx.event
-    async def require_user(self):
-        _, redirect = await self._guard()
-        return redirect
-
-    @rx.event
-    async def redirect_if_logged_in(self):
-        """Public access screens: a logged-in user goes straight to their space."""
-        user = await self._current_user()
-        if user is not None:
-            self._remember(user)
-            return rx.redirect(user.home_route)
-        self._forget()
+    async def _authorise(self, audience: Audience) -> Any:
+        """None when allowed (and principal() set), else the redirect to return."""
+        decision = await self._policy(audience)
+        found = decision.principal
+        if found is None and decision.outcome is not Outcome.ALLOWED:
+            if self.authenticated or decision.outcome is Outcome.EXPIRED:
+                await wipe_tab(self, bound_key=self._session_key())
+            self.notice = (
+                MSG_SESSION_EXPIRED if decision.outcome is Outcome.EXPIRED else MSG_LOGIN_REQUIRED
+            )
+            return rx.redirect(routes.LOGIN)
+        if found is not None:
+            if self.authenticated and (
+                self.user_identifiant != found.identifiant or self.is_staff != found.is_staff
+            ):  # another user, or the role changed: nothing of before may stay
+                await wipe_tab(self, bound_key=self._session_key())
+            self._remember(found)
+        if not decision.allowed:
+            return rx.redirect(home_route(found))
+        _PRINCIPAL.set(found)
         return None
 
-    # -- logout ------------------------------------------------------------------
+    # -- on_load guards of the private pages ------------------------------------
 
-    @rx.event
-    async def logout(self):
-        token = self.session_token
-        await in_transaction(lambda s: accounts.revoke_session(s, token))
-        self._forget()
-        self.session_token = ""
-        self.notice = MSG_LOGGED_OUT
-        return [rx.remove_cookie(SESSION_COOKIE, {"path": "/"}), rx.redirect(routes.LOGIN)]
+    @guarded(Audience.SUPPLIER)
+    def require_supplier(self):
+        return None
+
+    @guarded(Audience.STAFF)
+    def require_staff(self):
+        return None
+
+    @guarded(Audience.USER)
+    def require_user(self):
+        return None
+
+    @public
+    async def redirect_if_logged_in(self):
+        """Public access screens: a logged-in user goes straight to their space."""
+        found = await self._visitor()
+        return None if found is None else rx.redirect(home_route(found))
+
+
+def _tree(cls: type[rx.State]) -> list[type[rx.State]]:
+    found = [cls]
+    for sub in cls.get_substates():
+        found.extend(_tree(sub))
+    return found
+
+
+async def wipe_tab(state: rx.State, *, bound_key: str) -> None:
+    """Reset every state of the tab (the whole tree under SessionState, loaded
+    first, so a state added tomorrow is reset too), then bind it to ``bound_key``."""
+    root = state._get_root_state()
+    for cls in _tree(SessionState):
+        await root.get_state(cls)
+    base = await root.get_state(SessionState)
+    base.reset()
+    base._bound_key = bound_key

@@ -37,7 +37,8 @@ from segur_app.domain.enrolment_form import (
 from segur_app.domain.funding import StagedDocument
 from segur_app.domain.models import AttachmentKind
 from segur_app.domain.referencing import Problem, ReadResult, ReferencingFile
-from segur_app.state.base import SessionState, in_transaction
+from segur_app.domain.access import Audience
+from segur_app.state.base import SessionState, guarded, in_transaction, principal, public
 from segur_app.state.instruction import enrolment_filters_from
 
 HONEYPOT_NAME = "site_internet"
@@ -165,28 +166,28 @@ class EnrolmentFormState(SessionState):
 
     # -- navigation -------------------------------------------------------------
 
-    @rx.event
+    @public
     def load(self):
         if self.submitted_number or not self._started_at:
             self.submitted_number = self.submitted_email = ""
             self._restart()
         self.form_errors = []
 
-    @rx.event
+    @public
     def remember(self, name: str, value: str):
         """A field lost the focus: keep its value (so « Étape précédente » loses nothing)."""
         field = FIELDS_BY_NAME.get(name)
         if field is not None and not self.submitted_number:
             self.values = {**self.values, name: str(value or "")[: field.max_length * 2]}
 
-    @rx.event
+    @public
     def previous_step(self):
         if 1 < self.step <= Step.SUMMARY:
             self.form_errors = []
             return self._go_to(Step(self.step - 1))
         return None
 
-    @rx.event
+    @public
     def edit_step(self, step: int):
         """« Modifier » in the summary: back to an earlier step."""
         if 1 <= step < self.step:
@@ -194,7 +195,7 @@ class EnrolmentFormState(SessionState):
             return self._go_to(Step(step))
         return None
 
-    @rx.event
+    @public
     async def save_step(self, form: dict):
         """« Étape suivante »: check this step on the server, then move on."""
         if self.submitted_number or not 1 <= self.step < Step.SUMMARY:
@@ -222,7 +223,7 @@ class EnrolmentFormState(SessionState):
 
     # -- files ----------------------------------------------------------------------
 
-    @rx.event
+    @public
     async def stage_rib(self, files: list[rx.UploadFile]):
         upload = await _read_upload(files, uploads.MAX_UPLOAD_BYTES)
         if upload is None or self.submitted_number:
@@ -248,16 +249,16 @@ class EnrolmentFormState(SessionState):
         self.rib_size = uploads.format_size(staged.size_bytes)
         self.errors = {**self.errors, "rib": ""}
 
-    @rx.event
+    @public
     def rib_rejected(self, rejections: list[dict]):
         self.errors = {**self.errors, "rib": rejection_message(
             AttachmentKind.RIB.label, rejections, max_label="4 Mo")}
 
-    @rx.event
+    @public
     def remove_rib(self):
         self._discard_rib()
 
-    @rx.event
+    @public
     async def import_file(self, files: list[rx.UploadFile]):
         """Pre-fill « Entreprise » from the referencing file."""
         upload = await _read_upload(files, referencing.MAX_JSON_BYTES)
@@ -277,7 +278,7 @@ class EnrolmentFormState(SessionState):
         self.import_message = MSG_IMPORTED
         self.form_revision += 1
 
-    @rx.event
+    @public
     def import_rejected(self, rejections: list[dict]):
         self.import_message = ""
         self.import_problems = [Problem(referencing.ROOT, rejection_message(
@@ -285,7 +286,7 @@ class EnrolmentFormState(SessionState):
 
     # -- sending --------------------------------------------------------------------
 
-    @rx.event
+    @public
     async def send(self, form: dict):
         """« Envoyer ma demande »."""
         if self.submitting or self.submitted_number or self.step != Step.SUMMARY:
@@ -378,14 +379,14 @@ class JsonSimulationState(SessionState):
         self.reading = result.file
         self.advance_amount = str(get_settings().advance_amount)
 
-    @rx.event
+    @public
     def load(self):
         self.checked = False
         self.problems = []
         self.reading = None
         self.upload_error = self.file_name = self.file_size = ""
 
-    @rx.event
+    @public
     async def check_file(self, files: list[rx.UploadFile]):
         upload = await _read_upload(files, referencing.MAX_JSON_BYTES)
         if upload is None:
@@ -397,11 +398,11 @@ class JsonSimulationState(SessionState):
         self.upload_error = ""
         self._show(result, f"Fichier « {self.file_name} »")
 
-    @rx.event
+    @public
     def file_rejected(self, rejections: list[dict]):
         self.upload_error = rejection_message("Fichier json", rejections, max_label="1 Mo")
 
-    @rx.event
+    @public
     async def check_text(self, form: dict):
         text = str(form.get("json_text") or "")
         result = await asyncio.to_thread(referencing.read_json_text, text)
@@ -417,11 +418,9 @@ class EnrolmentTrackingState(SessionState):
     view: EnrolmentTrackingView | None = None
     has_enrolment: bool = False
 
-    @rx.event
+    @guarded(Audience.SUPPLIER)
     async def load(self):
-        user, redirect = await self._guard(staff=False)
-        if redirect:
-            return redirect
+        user = principal()
         self.view = await in_transaction(
             lambda s: enrolment_views.enrolment_tracking(s, supplier_id=user.supplier_id)
         )
@@ -459,9 +458,6 @@ class StaffEnrolmentsState(SessionState):
         return enrolment_filters_from(dict(self.router.url.query_parameters))
 
     async def _refresh(self, page: int):
-        _, redirect = await self._guard(staff=True)
-        if redirect:
-            return redirect
         filters = self._filters()
         self.status, self.search, self.sort = filters.status, filters.search, filters.sort
         self.date_from = filters.submitted_from.isoformat() if filters.submitted_from else ""
@@ -476,38 +472,32 @@ class StaffEnrolmentsState(SessionState):
         )
         self.items, self.total = result.items, result.total
         self.page, self.pages = result.page, result.pages
-        return None
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def load(self):
         self.message = self.error = self.reason_error = ""
         self.reason_error_id = 0
-        return await self._refresh(1)
+        await self._refresh(1)
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def apply_filters(self, form: dict):
-        _, redirect = await self._guard(staff=True)
-        if redirect:
-            return redirect
         names = (routes.PARAM_STATUS, routes.PARAM_SEARCH, routes.PARAM_FROM, routes.PARAM_TO,
                  routes.PARAM_SORT)
         query = urlencode({k: str(form.get(k, "")).strip() for k in names
                            if str(form.get(k, "")).strip() or k == routes.PARAM_STATUS})
         return rx.redirect(f"{routes.STAFF_ENROLMENTS}?{query}")
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def next_page(self):
-        return await self._refresh(self.page + 1)
+        await self._refresh(self.page + 1)
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def previous_page(self):
-        return await self._refresh(self.page - 1)
+        await self._refresh(self.page - 1)
 
     async def _decide(self, work):
         """Run a decision for the logged-in agent, then reload the list."""
-        user, redirect = await self._guard(staff=True)
-        if redirect:
-            return redirect
+        user = principal()
         settings = get_settings()
         address = self._client()["client_address"]
         self.message = self.error = self.reason_error = ""
@@ -516,9 +506,9 @@ class StaffEnrolmentsState(SessionState):
             self.message = await in_transaction(lambda s: work(s, user.id, settings, address))
         except DecisionRefused as exc:
             self.error = exc.message
-        return await self._refresh(self.page)
+        await self._refresh(self.page)
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def approve(self, enrolment_id: int, version: int):
         def work(session, staff_id, settings, address):
             result = enrolment.approve_enrolment(
@@ -530,34 +520,27 @@ class StaffEnrolmentsState(SessionState):
                     f"{result.identifiant} » a été créé et ses identifiants envoyés à "
                     f"{result.email}.")
 
-        return await self._decide(work)
+        await self._decide(work)
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def take(self, enrolment_id: int, version: int):
         """« Prendre en charge »: the request becomes « En cours »."""
-        return await self._decide(lambda session, staff_id, settings, address:
+        await self._decide(lambda session, staff_id, settings, address:
                                   enrolment.take_in_charge(
                                       session, enrolment_id=enrolment_id,
                                       expected_version=version, staff_user_id=staff_id,
                                       client_address=address))
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def set_reason(self, enrolment_id: int, value: str):
         """The reason field of a request lost the focus: keep its text."""
-        _, redirect = await self._guard(staff=True)
-        if redirect:
-            return redirect
         self._reasons = {**self._reasons,
                          int(enrolment_id): str(value or "")[: enrolment.MAX_REASON_LENGTH + 1]}
-        return None
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def reject(self, enrolment_id: int, version: int):
         reason = self._reasons.get(int(enrolment_id), "")
         if not reason.strip():
-            _, redirect = await self._guard(staff=True)
-            if redirect:
-                return redirect
             self.message = self.error = ""
             self.reason_error_id, self.reason_error = enrolment_id, enrolment.MSG_REASON_REQUIRED
             return _focus(f'[data-motif="{int(enrolment_id)}"]')
@@ -570,7 +553,6 @@ class StaffEnrolmentsState(SessionState):
             )
             return f"La demande {number} a été rejetée ; le motif a été envoyé par courriel."
 
-        redirect = await self._decide(work)
+        await self._decide(work)
         if not self.error:
             self._reasons = {k: v for k, v in self._reasons.items() if k != int(enrolment_id)}
-        return redirect

@@ -18,7 +18,8 @@ from segur_app.domain.funding import (
     SupplierSummary,
 )
 from segur_app.domain.models import AttachmentKind, FundingKind, UserAccount
-from segur_app.state.base import SessionState, in_transaction
+from segur_app.domain.access import Audience
+from segur_app.state.base import SessionState, guarded, in_transaction, principal
 
 NO_FILE = "Aucun fichier sélectionné."
 
@@ -92,11 +93,9 @@ class FundingFormMixin(rx.State, mixin=True):
 
     # -- events -----------------------------------------------------------------
 
-    @rx.event
+    @guarded(Audience.SUPPLIER)
     async def load(self):
-        user, redirect = await self._guard(staff=False)
-        if redirect:
-            return redirect
+        user = principal()
         self.form_error = ""
         self.confirm_cancel = False
         self.submitting = False
@@ -122,12 +121,9 @@ class FundingFormMixin(rx.State, mixin=True):
         self.amount = str(self._amount())
         return None
 
-    @rx.event
+    @guarded(Audience.SUPPLIER)
     async def stage_file(self, kind: str, files: list[rx.UploadFile]):
         """A file was chosen for ``kind``: check it now, keep it in staging."""
-        _, redirect = await self._guard(staff=False)
-        if redirect:
-            return redirect
         try:
             attachment_kind = AttachmentKind(kind)
         except ValueError:
@@ -155,7 +151,7 @@ class FundingFormMixin(rx.State, mixin=True):
         self.form_error = ""
         return None
 
-    @rx.event
+    @guarded(Audience.SUPPLIER)
     def client_rejected(self, kind: str, rejections: list[dict]):
         """The browser refused the file before sending it (too large, several files)."""
         codes = {e.get("code") for r in rejections for e in r.get("errors", [])}
@@ -166,11 +162,8 @@ class FundingFormMixin(rx.State, mixin=True):
             message = f"{label} : un seul fichier peut être joint."
         self._update_slot(kind, error=message)
 
-    @rx.event
+    @guarded(Audience.SUPPLIER)
     async def remove_file(self, kind: str):
-        _, redirect = await self._guard(staff=False)
-        if redirect:
-            return redirect
         previous = self._staged.get(kind)
         if previous is not None:
             storage.discard_staged(previous.key, storage_dir=self._storage_dir())
@@ -178,12 +171,9 @@ class FundingFormMixin(rx.State, mixin=True):
         self._update_slot(kind, file_name="", size="", error="")
         return None
 
-    @rx.event
+    @guarded(Audience.SUPPLIER)
     async def submit(self):
-        user, redirect = await self._guard(staff=False)
-        if redirect:
-            yield redirect
-            return
+        user = principal()
         if self.submitting or self.deposited_number:
             return
         self.submitting = True
@@ -212,8 +202,8 @@ class FundingFormMixin(rx.State, mixin=True):
         except DepositRefused as exc:
             self.submitting = False
             self.form_error = exc.message
-            for kind, message in exc.field_errors.items():
-                self._update_slot(kind, error=message)
+            for piece, message in exc.field_errors.items():
+                self._update_slot(piece, error=message)
             if exc.message == funding.already_deposited_message(kind):
                 self._discard_all()
             return
@@ -222,25 +212,19 @@ class FundingFormMixin(rx.State, mixin=True):
         self.submitting = False
         self.deposited_number = result.dossier_number
 
-    @rx.event
+    @guarded(Audience.SUPPLIER)
     async def ask_cancel(self):
-        _, redirect = await self._guard(staff=False)
-        if redirect:
-            return redirect
         if self._staged:
             self.confirm_cancel = True
             return None
         return rx.redirect(routes.PRIVATE_HOME)
 
-    @rx.event
+    @guarded(Audience.SUPPLIER)
     def keep_editing(self):
         self.confirm_cancel = False
 
-    @rx.event
+    @guarded(Audience.SUPPLIER)
     async def cancel(self):
-        _, redirect = await self._guard(staff=False)
-        if redirect:
-            return redirect
         self._discard_all()
         self.confirm_cancel = False
         self.form_error = ""
@@ -268,11 +252,9 @@ class TrackingState(SessionState):
     has_balance: bool = False
     summary: SupplierSummary | None = None
 
-    @rx.event
+    @guarded(Audience.SUPPLIER)
     async def load(self):
-        user, redirect = await self._guard(staff=False)
-        if redirect:
-            return redirect
+        user = principal()
 
         def work(session):
             return (

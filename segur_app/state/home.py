@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import math
 
-import reflex as rx
-
 from segur_app import routes
 from segur_app.domain import news
+from segur_app.domain.access import Audience
 from segur_app.domain.news import NewsView
-from segur_app.state.base import SessionState, in_transaction
+from segur_app.state.base import SessionState, guarded, in_transaction, principal
 
 NEWS_PAGE_SIZE = 5
 
@@ -20,39 +19,34 @@ class HomeState(SessionState):
     news_pages: int = 1
 
     async def _load_news(self, page: int):
-        user, redirect = await self._guard(staff=False)
-        if redirect:
-            return redirect
+        user = principal()
         items, total = await in_transaction(
             lambda s: news.list_published(s, role=user.role, page=page, page_size=NEWS_PAGE_SIZE)
         )
         self.news = items
         self.news_pages = max(1, math.ceil(total / NEWS_PAGE_SIZE))
         self.news_page = min(max(1, page), self.news_pages)
-        return None
 
-    @rx.event
+    @guarded(Audience.SUPPLIER)
     async def load(self):
-        return await self._load_news(1)
+        await self._load_news(1)
 
-    @rx.event
+    @guarded(Audience.SUPPLIER)
     async def next_page(self):
-        return await self._load_news(self.news_page + 1)
+        await self._load_news(self.news_page + 1)
 
-    @rx.event
+    @guarded(Audience.SUPPLIER)
     async def previous_page(self):
-        return await self._load_news(self.news_page - 1)
+        await self._load_news(self.news_page - 1)
 
 
 class NewsItemState(SessionState):
     found: bool = False
     item: NewsView | None = None
 
-    @rx.event
+    @guarded(Audience.USER)
     async def load(self):
-        user, redirect = await self._guard()
-        if redirect:
-            return redirect
+        user = principal()
         raw = self.router.url.query_parameters.get(routes.NEWS_ID_PARAM, "")
         news_id = int(raw) if raw.isdigit() else 0
         item = await in_transaction(
@@ -60,4 +54,3 @@ class NewsItemState(SessionState):
         )
         self.item = item
         self.found = item is not None
-        return None

@@ -26,7 +26,8 @@ from segur_app.domain.instruction import (
     RequestRow,
 )
 from segur_app.domain.models import FundingKind, FundingRequest, FundingStatus
-from segur_app.state.base import SessionState, in_transaction
+from segur_app.domain.access import Audience
+from segur_app.state.base import SessionState, guarded, in_transaction, principal
 
 STATUS_OPTIONS = [("", "Tous les statuts")] + [(s.value, s.label) for s in FundingStatus]
 KIND_OPTIONS = [("", "Tous les types")] + [(k.value, k.label) for k in FundingKind]
@@ -83,11 +84,8 @@ class DashboardState(SessionState):
     counters: list[Counter] = []
     enrolments: EnrolmentCounter | None = None
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def load(self):
-        _, redirect = await self._guard(staff=True)
-        if redirect:
-            return redirect
         self.counters, self.enrolments = await in_transaction(
             lambda s: (instruction.counters(s), instruction.enrolment_counters(s))
         )
@@ -111,11 +109,8 @@ class StaffListState(SessionState):
     def _params(self) -> dict[str, str]:
         return dict(self.router.url.query_parameters)
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def load(self):
-        _, redirect = await self._guard(staff=True)
-        if redirect:
-            return redirect
         params = self._params()
         filters = filters_from(params)
         raw_page = params.get(routes.PARAM_PAGE, "1")
@@ -133,21 +128,15 @@ class StaffListState(SessionState):
         self.query = filter_query(params)
         return None
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def apply_filters(self, form: dict):
-        _, redirect = await self._guard(staff=True)
-        if redirect:
-            return redirect
         params = {k: str(form.get(k, "") or "").strip() for k in FILTER_PARAMS}
         query = filter_query(params)
         return rx.redirect(routes.STAFF_FUNDING_REQUESTS + ("?" + query if query else ""))
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def open_number(self, form: dict):
         """« Rechercher un dossier par son numéro » goes straight to it."""
-        _, redirect = await self._guard(staff=True)
-        if redirect:
-            return redirect
         number = str(form.get(routes.PARAM_NUMBER, "")).strip().upper()
         found = await in_transaction(lambda s: instruction.find_by_number(s, number))
         if found is None:
@@ -210,11 +199,8 @@ class DossierState(SessionState):
         query = filter_query(params)
         self.list_href = routes.STAFF_FUNDING_REQUESTS + ("?" + query if query else "")
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def load(self):
-        _, redirect = await self._guard(staff=True)
-        if redirect:
-            return redirect
         self.message = self.error = ""
         number = self.router.url.query_parameters.get(routes.PARAM_NUMBER, "")
         self._request_id = await in_transaction(lambda s: instruction.find_by_number(s, number))
@@ -223,20 +209,17 @@ class DossierState(SessionState):
 
     async def _apply(self, action, success: str):
         """Run a domain change for the current dossier, then reload it."""
-        user, redirect = await self._guard(staff=True)
-        if redirect:
-            return redirect
+        staff_id = principal().id
         if self._request_id is None:
-            return None
+            return
         try:
-            await in_transaction(lambda s: action(s, user.id))
+            await in_transaction(lambda s: action(s, staff_id))
             self.message, self.error = success, ""
         except InstructionError as exc:
             self.message, self.error = "", exc.message
         await self._refresh()
-        return None
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def set_control(self, form: dict):
         block = str(form.get("block", ""))
         decision = str(form.get("decision", ""))
@@ -253,7 +236,7 @@ class DossierState(SessionState):
             f"Contrôle « {instruction.BLOCKS.get(block, '')} » enregistré.",
         )
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def review(self, form: dict):
         raw_id = str(form.get("attachment_id", ""))
         decision = str(form.get("decision", ""))
@@ -270,7 +253,7 @@ class DossierState(SessionState):
             "Décision sur la pièce enregistrée.",
         )
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def add_note(self, form: dict):
         text = str(form.get("note", ""))
         request_id = self._request_id
@@ -281,11 +264,11 @@ class DossierState(SessionState):
             "Note ajoutée.",
         )
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def validate(self):
         return await self._decide(True, "")
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def reject(self, form: dict):
         return await self._decide(False, str(form.get("reason", ""))[:2000])
 

@@ -13,7 +13,8 @@ from segur_app.domain import funding, news, storage, uploads
 from segur_app.domain.funding import StagedDocument
 from segur_app.domain.models import AttachmentKind
 from segur_app.domain.news import NewsInput, StaffNewsRow
-from segur_app.state.base import SessionState, in_transaction
+from segur_app.domain.access import Audience
+from segur_app.state.base import SessionState, guarded, in_transaction, principal
 
 PAGE_SIZE = 20
 
@@ -53,21 +54,15 @@ class StaffNewsState(SessionState):
         self.errors = {}
         self.form_key += 1
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def load(self):
-        _, redirect = await self._guard(staff=True)
-        if redirect:
-            return redirect
         self.message = ""
         self._clear_form()
         await self._reload()
         return None
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def edit(self, news_id: int):
-        _, redirect = await self._guard(staff=True)
-        if redirect:
-            return redirect
         data = await in_transaction(lambda s: news.news_input_of(s, int(news_id)))
         if data is None:
             return None
@@ -78,19 +73,13 @@ class StaffNewsState(SessionState):
         self.message = ""
         return None
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def new(self):
-        _, redirect = await self._guard(staff=True)
-        if redirect:
-            return redirect
         self._clear_form()
         return None
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def stage_file(self, files: list[rx.UploadFile]):
-        _, redirect = await self._guard(staff=True)
-        if redirect:
-            return redirect
         if not files:
             return None
         data = await files[0].read(uploads.MAX_UPLOAD_BYTES + 1)
@@ -107,11 +96,9 @@ class StaffNewsState(SessionState):
         self._staged, self.file_name, self.file_error = staged, staged.original_name, ""
         return None
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def save(self, form: dict):
-        user, redirect = await self._guard(staff=True)
-        if redirect:
-            return redirect
+        user = principal()
         try:
             day = date.fromisoformat(str(form.get("publication_date", "")))
         except ValueError:
@@ -139,11 +126,9 @@ class StaffNewsState(SessionState):
         await self._reload()
         return None
 
-    @rx.event
+    @guarded(Audience.STAFF)
     async def toggle_published(self, news_id: int, published: bool):
-        user, redirect = await self._guard(staff=True)
-        if redirect:
-            return redirect
+        user = principal()
         await in_transaction(lambda s: news.set_published(
             s, news_id=int(news_id), published=bool(published), staff_id=user.id))
         self.message = "Actualité publiée." if published else "Actualité retirée de la publication."

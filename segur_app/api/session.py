@@ -1,0 +1,235 @@
+"""The session cookie: login and logout as HTTP form POSTs, and the handshake.
+
+The session token lives only in an ``HttpOnly`` cookie (``SameSite=Strict``,
+``Secure`` with the ``__Host-`` prefix over https), set and cleared here by
+HTTP responses — never by JavaScript, never in Reflex state:
+
+* ``POST routes.SESSION_LOGIN`` (the « Accéder à mon espace personnel »
+  form posts there natively, so it works before the page has hydrated)
+  checks the credentials (Argon2id in a worker thread), sets the cookie and
+  answers ``303`` to the user's next screen, or back to the login page with
+  a message code;
+* ``POST routes.SESSION_LOGOUT`` revokes the session, clears the cookie and
+  the tab's storage (``Clear-Site-Data``: the next page gets a fresh tab
+  token) and answers ``303`` to the login page.
+
+Both refuse a cross-site ``Origin`` (login CSRF).
+
+:class:`SessionHandshake` wraps the backend: on the websocket handshake and
+the upload requests it replaces the ``Cookie`` header by an ``Authorization:
+SegurSession <sha256 of the token>`` header. Reflex copies handshake headers
+into its state (and from there to ``.states/`` or Redis) and logs them with
+failed events: they only ever see the hash, which the database also stores
+and which cannot be used as a cookie. Reflex never sends ``Authorization``
+to the browser.
+
+:func:`authorise_request` is the access policy for the HTTP routes
+(``/documents``, the CSV exports): the same ``domain.access.authorise`` as
+the state handlers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from http.cookies import SimpleCookie
+from urllib.parse import urlsplit
+
+from reflex.config import get_config
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from segur_app import routes
+from segur_app.core.config import get_settings
+from segur_app.core.db import session_scope
+from segur_app.core.security import session_key
+from segur_app.core.session import (
+    AUTH_SCHEME,
+    CODE_OF_ERROR,
+    cookie_name,
+    home_route,
+    login_url,
+)
+from segur_app.domain import access, accounts
+from segur_app.domain.access import Audience, Decision
+from segur_app.domain.passwords import MAX_LENGTH
+
+# Paths whose requests reach Reflex state: the websocket and the uploads.
+HANDSHAKE_PREFIXES = ("/_event", "/_upload")
+MAX_FORM_BYTES = 8 * 1024
+
+
+# --- the websocket / upload handshake ---------------------------------------------
+
+
+class SessionHandshake:
+    """ASGI middleware: the state layer sees the session key, never the token."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and scope.get("path", "").startswith(
+            HANDSHAKE_PREFIXES
+        ):
+            scope = dict(scope, headers=_hashed_headers(scope.get("headers") or []))
+        await self.app(scope, receive, send)
+
+
+def _hashed_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    name = cookie_name()
+    token = ""
+    kept = []
+    for key, value in headers:
+        lowered = key.lower()
+        if lowered == b"cookie":
+            jar = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # a malformed Cookie header: no session
+                continue
+            if name in jar:
+                token = jar[name].value
+        elif lowered != b"authorization":  # a client-sent one would be forged
+            kept.append((key, value))
+    if token:
+        kept.append((b"authorization", f"{AUTH_SCHEME} {session_key(token)}".encode()))
+    return kept
+
+
+# --- the private HTTP routes -----------------------------------------------------
+
+
+def request_session_key(request: Request) -> str:
+    return session_key(request.cookies.get(cookie_name()))
+
+
+
+def _decide(key: str, audience: Audience, route: str, address: str | None) -> Decision:
+    with session_scope() as session:
+        return access.authorise(
+            session, session_key=key, audience=audience, route=route, client_address=address
+        )
+
+
+async def authorise_request(request: Request, audience: Audience) -> Decision:
+    """The access policy for an HTTP request (the caller answers 401/403)."""
+    address = request.client.host if request.client else None
+    return await asyncio.to_thread(
+        _decide, request_session_key(request), audience, request.url.path, address
+    )
+
+
+def refusal(decision: Decision) -> Response:
+    """The HTTP answer to a refused decision."""
+    if decision.principal is None:
+        return PlainTextResponse("Authentification requise.", status_code=401)
+    return PlainTextResponse("Accès refusé.", status_code=403)
+
+
+# --- login / logout ------------------------------------------------------------
+
+
+def _same_origin(request: Request) -> bool:
+    """The form was posted from one of our own pages (Origin, else Referer)."""
+    source = request.headers.get("origin") or request.headers.get("referer") or ""
+    if not source or source == "null":
+        return False
+    netloc = urlsplit(source).netloc
+    allowed = {request.headers.get("host", ""), urlsplit(get_settings().public_url).netloc}
+    return netloc in allowed
+
+
+def _redirect(route: str) -> RedirectResponse:
+    """303 to a page. Relative in production (single port: the browser stays on
+    the origin it used, where the cookie was set); to the frontend in dev."""
+    from reflex_base.environment import environment
+
+    if environment.REFLEX_ENV_MODE.get().value == "dev":
+        route = get_config().deploy_url.rstrip("/") + route
+    return RedirectResponse(route, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+async def _read_form(request: Request) -> dict[str, str] | None:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+        return None
+    try:
+        form = await request.form(max_files=0, max_fields=10, max_part_size=MAX_FORM_BYTES)
+    except Exception:  # malformed body: treated as an empty form
+        return {}
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def _set_cookie(response: Response, token: str) -> None:
+    settings = get_settings()
+    response.set_cookie(
+        cookie_name(), token, path="/", httponly=True, samesite="strict",
+        secure=settings.is_https,
+    )
+
+
+def _clear_cookie(response: Response) -> None:
+    settings = get_settings()
+    response.delete_cookie(
+        cookie_name(), path="/", httponly=True, samesite="strict", secure=settings.is_https,
+    )
+
+
+async def login(request: Request) -> Response:
+    if not _same_origin(request):
+        return _redirect(login_url("refuse"))
+    form = await _read_form(request)
+    if form is None:
+        return _redirect(login_url("refuse"))
+    identifiant = form.get("identifiant", "")[:64].strip()
+    password = form.get("password", "")[: MAX_LENGTH + 1]
+    if not identifiant or not password:
+        return _redirect(login_url("incomplet"))
+    address = request.client.host if request.client else None
+    user_agent = request.headers.get("user-agent", "")[:255] or None
+
+    def work():
+        with session_scope() as session:
+            result = accounts.authenticate(
+                session, identifiant=identifiant, password=password,
+                client_address=address, user_agent=user_agent,
+            )
+            if not result.ok:
+                return result, None
+            decision = access.authorise(
+                session, session_key=session_key(result.token), audience=Audience.PUBLIC
+            )
+            return result, decision.principal
+
+    result, principal = await asyncio.to_thread(work)
+    if not result.ok or principal is None:
+        return _redirect(login_url(CODE_OF_ERROR.get(result.error or "", "echec")))
+    response = _redirect(home_route(principal))
+    _set_cookie(response, result.token)
+    return response
+
+
+async def logout(request: Request) -> Response:
+    response = _redirect(login_url("deconnecte"))
+    if not _same_origin(request):
+        return response  # a cross-site POST changes nothing
+    token = request.cookies.get(cookie_name())
+
+    def work():
+        with session_scope() as session:
+            accounts.revoke_session(session, token)
+
+    if token:
+        await asyncio.to_thread(work)
+    _clear_cookie(response)
+    # The tab's sessionStorage holds Reflex's tab token: a fresh one after logout.
+    response.headers["Clear-Site-Data"] = '"storage"'
+    return response
+
+
+http_routes = [
+    Route(routes.SESSION_LOGIN, login, methods=["POST"]),
+    Route(routes.SESSION_LOGOUT, logout, methods=["POST"]),
+]

@@ -1,0 +1,62 @@
+"""The session as both web layers see it (``api/`` and ``state/`` import this,
+never each other): the cookie's name, the header the websocket handshake
+carries instead of the cookie, where a user lands, the login page's messages.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from segur_app import routes
+from segur_app.core.config import get_settings
+from segur_app.core.security import session_cookie_name
+from segur_app.domain import accounts
+from segur_app.domain.access import Principal
+
+AUTH_SCHEME = "SegurSession"
+# Messages of the login page, by the code carried in LOGIN_MESSAGE_PARAM:
+# the redirect never carries free text.
+MSG_FILL_LOGIN = "Veuillez saisir votre identifiant et votre mot de passe."
+MSG_LOGGED_OUT = "Vous êtes déconnecté."
+MSG_SESSION_EXPIRED = "Votre session a expiré. Veuillez vous reconnecter."
+MSG_LOGIN_REQUIRED = "Veuillez vous connecter pour accéder à votre espace personnel."
+MSG_PASSWORD_CHANGED = "Votre mot de passe a été modifié. Vous pouvez vous connecter."
+MSG_REFUSED = "La connexion a été refusée. Veuillez réessayer depuis cette page."
+LOGIN_ERRORS = {
+    "echec": accounts.MSG_BAD_CREDENTIALS,
+    "verrouille": f"{accounts.MSG_BAD_CREDENTIALS} {accounts.MSG_LOCKED}",
+    "trop-de-tentatives": accounts.MSG_THROTTLED,
+    "provisoire-expire": accounts.MSG_TEMPORARY_EXPIRED,
+    "incomplet": MSG_FILL_LOGIN,
+    "refuse": MSG_REFUSED,
+}
+LOGIN_NOTICES = {
+    "deconnecte": MSG_LOGGED_OUT,
+    "expiree": MSG_SESSION_EXPIRED,
+    "connexion-requise": MSG_LOGIN_REQUIRED,
+    "mot-de-passe-modifie": MSG_PASSWORD_CHANGED,
+}
+CODE_OF_ERROR = {message: code for code, message in LOGIN_ERRORS.items()}
+
+
+def cookie_name() -> str:
+    return session_cookie_name(secure=get_settings().is_https)
+
+
+def home_route(principal: Principal) -> str:
+    """Where a logged-in user goes: the pending first-login step, else their home."""
+    if principal.next_step == "change_password":
+        return routes.FIRST_LOGIN_PASSWORD
+    if principal.next_step == "secret_question":
+        return routes.FIRST_LOGIN_SECRET_QUESTION
+    return routes.STAFF_HOME if principal.is_staff else routes.PRIVATE_HOME
+
+
+def login_url(code: str) -> str:
+    return f"{routes.LOGIN}?{urlencode({routes.LOGIN_MESSAGE_PARAM: code})}"
+
+
+def key_from_authorization(value: str) -> str:
+    """The session key of a header written by ``api.session.SessionHandshake``."""
+    scheme, _, key = (value or "").partition(" ")
+    return key if scheme == AUTH_SCHEME else ""

@@ -1,0 +1,110 @@
+"""Nothing of a user stays in a tab once their session is gone.
+
+Driven without a browser (tests/state_harness.py): the tab's whole state tree
+is inspected as Reflex would send it. The Chromium round trip is in
+tests/e2e/test_session_security.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from segur_app import routes
+from segur_app.core import db as core_db
+from segur_app.domain import accounts
+from segur_app.state.access import LoginState
+from segur_app.state.account import AccountState
+from segur_app.state.base import SessionState
+from segur_app.state.instruction import DossierState
+from tests.state_harness import Tab, redirect_target, seed_people, tab_text
+
+
+@pytest.fixture
+def people(db, engine, tmp_path, monkeypatch):
+    monkeypatch.setattr(core_db, "get_engine", lambda: engine)
+    return seed_people(db, tmp_path / "storage")
+
+
+def _compact(text: str) -> str:
+    return text.replace(" ", "")
+
+
+async def _open_dossier(people) -> Tab:
+    tab = Tab(token=people.staff, path=routes.STAFF_FUNDING_REQUEST,
+              query={routes.PARAM_NUMBER: people.dossier_number})
+    assert await tab.run(DossierState.load) == []
+    shown = _compact(tab_text(tab))
+    assert people.iban in shown and people.dossier_number in shown
+    return tab
+
+
+def _assert_clean(tab: Tab, people) -> None:
+    shown = _compact(tab_text(tab))
+    assert people.iban not in shown
+    assert people.dossier_number not in shown
+    assert "agent.asp" not in shown
+
+
+def test_logout_wipes_every_state_of_the_tab(db, people):
+    async def scenario():
+        tab = await _open_dossier(people)
+        # Logout cleared the cookie: the next event of this tab (here the login
+        # page's) presents no session.
+        tab.set_cookie(None)
+        tab.navigate(routes.LOGIN)
+        await tab.run(LoginState.clear_messages)
+        _assert_clean(tab, people)
+        assert (await tab.state(SessionState)).authenticated is False
+
+    asyncio.run(scenario())
+
+
+def test_a_new_login_in_the_same_tab_starts_from_nothing(db, people):
+    async def scenario():
+        tab = await _open_dossier(people)
+        tab.set_cookie(people.owner)  # another user logs in in this tab
+        tab.navigate(routes.ACCOUNT)
+        await tab.run(AccountState.load)
+        _assert_clean(tab, people)
+        assert (await tab.state(SessionState)).user_identifiant == "test.ecomplementaire"
+
+    asyncio.run(scenario())
+
+
+def test_revocation_and_expiry_wipe_the_tab_at_the_next_event(db, people):
+    async def scenario():
+        tab = await _open_dossier(people)
+        accounts.revoke_session(db, people.staff)  # e.g. « fermer mes autres sessions »
+        db.commit()
+        out = await tab.run(DossierState.load)
+        assert redirect_target(out) == routes.LOGIN
+        _assert_clean(tab, people)
+        assert (await tab.state(SessionState)).notice.startswith("Votre session a expiré")
+
+    asyncio.run(scenario())
+
+
+def test_a_replayed_tab_token_without_the_cookie_gets_nothing(db, people):
+    """Someone who learnt the tab token (it travels in the websocket URL) but
+    not the HttpOnly cookie connects: the hydrate sends defaults only."""
+
+    async def scenario():
+        tab = await _open_dossier(people)
+        tab.set_cookie(people.other)  # the attacker's own valid session
+        tab.navigate(routes.HOME)
+        await tab.run(LoginState.clear_messages)
+        _assert_clean(tab, people)
+
+    asyncio.run(scenario())
+
+
+def test_the_tab_keeps_its_states_while_the_session_lives(db, people):
+    async def scenario():
+        tab = await _open_dossier(people)
+        tab.navigate(routes.STAFF_FUNDING_REQUEST, {routes.PARAM_NUMBER: people.dossier_number})
+        await tab.run(DossierState.load)
+        assert people.iban in _compact(tab_text(tab))
+
+    asyncio.run(scenario())
