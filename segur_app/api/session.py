@@ -31,6 +31,7 @@ the state handlers.
 from __future__ import annotations
 
 import asyncio
+import logging
 from http.cookies import SimpleCookie
 from urllib.parse import urlsplit
 
@@ -54,6 +55,8 @@ from segur_app.core.session import (
 from segur_app.domain import access, accounts
 from segur_app.domain.access import Audience, Decision
 from segur_app.domain.passwords import MAX_LENGTH
+
+logger = logging.getLogger(__name__)
 
 # Paths whose requests reach Reflex state: the websocket and the uploads.
 HANDSHAKE_PREFIXES = ("/_event", "/_upload")
@@ -132,7 +135,17 @@ def refusal(decision: Decision) -> Response:
 
 
 def _same_origin(request: Request) -> bool:
-    """The form was posted from one of our own pages (Origin, else Referer)."""
+    """The form was posted from one of our own pages.
+
+    ``Sec-Fetch-Site`` first (sent by every current browser, whatever the
+    referrer policy: the reset page's ``no-referrer`` makes Chrome send
+    ``Origin: null``), else ``Origin``, else ``Referer``.
+    """
+    fetch_site = request.headers.get("sec-fetch-site", "")
+    if fetch_site == "same-origin":
+        return True
+    if fetch_site == "cross-site":
+        return False
     source = request.headers.get("origin") or request.headers.get("referer") or ""
     if not source or source == "null":
         return False
@@ -179,6 +192,8 @@ def _clear_cookie(response: Response) -> None:
 
 async def login(request: Request) -> Response:
     if not _same_origin(request):
+        logger.warning("login refused: cross-site post (origin %.100r, host %.100r)",
+                       request.headers.get("origin"), request.headers.get("host"))
         return _redirect(login_url("refuse"))
     form = await _read_form(request)
     if form is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_core.el.elements.forms import Form
 
 
 def field(
@@ -80,6 +81,27 @@ def buttons(*children: rx.Component) -> rx.Component:
     return rx.el.ul(
         *[rx.el.li(child) for child in children],
         class_name="fr-btns-group fr-btns-group--inline-md",
+    )
+
+
+class _NativeForm(Form):
+    """``<form>`` without Reflex's submit handler: the browser posts it itself.
+
+    ``rx.el.form`` always prevents the default submission (it injects
+    ``on_submit=prevent_default``); the session forms must reach the server
+    as real POSTs (HttpOnly cookie in the response, works before hydration).
+    """
+
+    @classmethod
+    def create(cls, *children, **props):
+        props.setdefault("handle_submit_unique_name", "native")
+        return super(Form, cls).create(*children, **props)  # skip Form.create
+
+
+def native_form(*children: rx.Component, route: str, label: str, **props) -> rx.Component:
+    """A form the browser POSTs to one of our HTTP routes (``api/session.py``)."""
+    return _NativeForm.create(
+        *children, action=backend_url(route), method="post", aria_label=label, **props
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import reflex as rx
 
 from segur_app import routes
-from segur_app.components.forms import backend_url
+from segur_app.components.forms import native_form
 from segur_app.components.navigation import NavEntry, NavLink, NavMenu
 from segur_app.components.template import template
 from segur_app.state.base import SessionState
@@ -79,14 +79,14 @@ def user_tools() -> rx.Component:
         rx.el.li(
             # A real form POST: api/session.py revokes the session, clears the
             # HttpOnly cookie and the tab's storage, then redirects.
-            rx.el.form(
+            native_form(
                 rx.el.button(
                     "Se déconnecter",
                     type="submit",
                     class_name="fr-btn fr-icon-logout-box-r-line",
                 ),
-                action=backend_url(routes.SESSION_LOGOUT),
-                method="post",
+                route=routes.SESSION_LOGOUT,
+                label="Déconnexion",
                 class_name="segur-logout",
             )
         ),

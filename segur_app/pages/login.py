@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from segur_app import routes
-from segur_app.components.forms import alert_if, backend_url, buttons, field, submit_button
+from segur_app.components.forms import alert_if, buttons, field, native_form, submit_button
 from segur_app.components.links import arrow_link
 from segur_app.components.template import SitemapSection, template
 from segur_app.state.access import LoginState
@@ -29,15 +29,14 @@ def login() -> rx.Component:
             ),
             # A real form POST (api/session.py sets the HttpOnly cookie and
             # redirects): it works even before the page has hydrated.
-            rx.el.form(
+            native_form(
                 field("Votre identifiant", "identifiant", autocomplete="username",
                       max_length=64),
                 field("Votre mot de passe", "password", type="password",
                       autocomplete="current-password", max_length=129),
                 buttons(submit_button("Valider")),
-                action=backend_url(routes.SESSION_LOGIN),
-                method="post",
-                aria_label="Connexion",
+                route=routes.SESSION_LOGIN,
+                label="Connexion",
                 class_name="segur-form",
             ),
             rx.el.ul(
