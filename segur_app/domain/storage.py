@@ -146,18 +146,3 @@ def publish_staged(key: str, *, sha256: str, storage_dir: Path) -> str:
         raise
     return final_key
 
-
-def purge_stale_staging(*, storage_dir: Path, older_than_seconds: float, now: float) -> int:
-    """Delete staged files abandoned for longer than ``older_than_seconds``."""
-    removed = 0
-    root = storage_dir / STAGING
-    if not root.exists():
-        return 0
-    for path in root.glob("*/*"):
-        try:
-            if now - path.stat().st_mtime > older_than_seconds:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:
-            continue
-    return removed
