@@ -7,6 +7,12 @@
     create-staff --first-name P --last-name N --email E
                          open an « Agent ASP » account; the identifiant and a
                          temporary password (7 days) are sent by email
+    storage-check [--repair]
+                         compare the private storage with the database: files
+                         no row references past the grace period (removed with
+                         --repair), rows whose file is missing or altered (only
+                         reported). Exit code 0: clean; 1: unreferenced files
+                         left; 3: a file is missing or altered
 """
 
 from __future__ import annotations
@@ -86,6 +92,23 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_storage_check(args: argparse.Namespace) -> int:
+    import time
+
+    from segur_app.domain import storage_check
+
+    settings = get_settings()
+    options = dict(storage_dir=settings.storage_dir, grace_seconds=settings.storage_grace_seconds,
+                   staging_max_age_seconds=settings.staging_max_age_seconds)
+    with session_scope() as session:
+        report = storage_check.check(session, now=time.time(), repair=args.repair, **options)
+    for line in storage_check.report_lines(report, repair=args.repair, **options):
+        print(line)
+    if not report.intact:
+        return 3
+    return 1 if report.leftovers else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="python -m segur_app.cli", description=__doc__,
@@ -103,6 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     p_staff.add_argument("--last-name", required=True)
     p_staff.add_argument("--email", required=True)
     p_staff.set_defaults(func=cmd_create_staff)
+    p_storage = sub.add_parser("storage-check",
+                               help="reconcile the private storage with the database")
+    p_storage.add_argument("--repair", action="store_true",
+                           help="remove the unreferenced files past the grace period")
+    p_storage.set_defaults(func=cmd_storage_check)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -6,27 +6,38 @@ import asyncio
 import logging
 import time
 
-from segur_app.core.config import get_settings
-from segur_app.domain import storage
+from sqlalchemy.engine import Engine
+
+from segur_app.core.config import Settings, get_settings
+from segur_app.core.db import session_scope
+from segur_app.domain import storage_check
 
 log = logging.getLogger(__name__)
 
-STAGING_MAX_AGE_SECONDS = 24 * 3600
 HOUSEKEEPING_PERIOD_SECONDS = 3600
 
 
+def sweep_storage(*, settings: Settings | None = None, engine: Engine | None = None,
+                  now: float | None = None) -> storage_check.StorageReport:
+    """One pass of the storage sweep (see ``storage_check``): removes the files no
+    row references and the abandoned staged files past their grace period, and
+    logs one line when a row's file is missing or altered. Every worker may run
+    it at the same time."""
+    settings = settings or get_settings()
+    with session_scope(engine) as session:
+        return storage_check.sweep(
+            session, storage_dir=settings.storage_dir,
+            grace_seconds=settings.storage_grace_seconds,
+            staging_max_age_seconds=settings.staging_max_age_seconds,
+            now=time.time() if now is None else now,
+        )
+
+
 async def run_housekeeping() -> None:
-    """Hourly: delete files chosen in a form but never deposited (after 24 h)."""
+    """Hourly: the storage sweep."""
     while True:
         try:
-            removed = await asyncio.to_thread(
-                storage.purge_stale_staging,
-                storage_dir=get_settings().storage_dir,
-                older_than_seconds=STAGING_MAX_AGE_SECONDS,
-                now=time.time(),
-            )
-            if removed:
-                log.info("housekeeping: %d abandoned staged file(s) removed", removed)
+            await asyncio.to_thread(sweep_storage)
         except Exception:  # keep the loop alive whatever happens
             log.exception("housekeeping failed")
         await asyncio.sleep(HOUSEKEEPING_PERIOD_SECONDS)

@@ -133,13 +133,13 @@ def test_the_attachment_is_promoted_with_the_ticket(db, storage_dir):
     assert (view.attachment_id, view.attachment_name) == (row.id, "capture.pdf")
 
 
-def test_a_failure_while_promoting_leaves_nothing(db, storage_dir, monkeypatch):
+def test_a_failure_while_publishing_leaves_nothing(db, storage_dir, monkeypatch):
     staged = stage(storage_dir)
 
-    def broken_promote(key, *, storage_dir):
+    def broken_publish(key, *, sha256, storage_dir):
         raise OSError("disk full")
 
-    monkeypatch.setattr(storage, "promote", broken_promote)
+    monkeypatch.setattr(storage, "publish_staged", broken_publish)
     with pytest.raises(OSError):
         create(db, storage_dir, attachment=staged)
     for table in (AssistanceTicket, Attachment, EmailMessage):

@@ -219,10 +219,10 @@ def test_a_tampered_staged_rib_is_refused(db, storage_dir):
 def test_a_failure_mid_submission_leaves_nothing(db, storage_dir, monkeypatch):
     rib = stage_rib(storage_dir)
 
-    def broken_promote(key, *, storage_dir):
+    def broken_publish(key, *, sha256, storage_dir):
         raise OSError("disk full")
 
-    monkeypatch.setattr(storage, "promote", broken_promote)
+    monkeypatch.setattr(storage, "publish_staged", broken_publish)
     with pytest.raises(OSError):
         submit(db, storage_dir, rib=rib)
     for table in (Supplier, BankDetails, Enrolment, EmailMessage):

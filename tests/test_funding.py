@@ -187,20 +187,20 @@ def test_database_failure_mid_deposit_leaves_nothing(db, supplier, storage_dir, 
     assert deposit(db, supplier, storage_dir, documents=documents).dossier_number
 
 
-def test_storage_failure_mid_deposit_rolls_back_and_moves_files_back(
+def test_storage_failure_mid_deposit_rolls_back_and_removes_published_files(
     db, supplier, storage_dir, monkeypatch
 ):
     documents = stage_all(storage_dir)
-    real_promote = storage.promote
+    real_publish = storage.publish_staged
     calls = {"n": 0}
 
-    def flaky_promote(key, *, storage_dir):
+    def flaky_publish(key, **kwargs):
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError("disk full")
-        real_promote(key, storage_dir=storage_dir)
+        return real_publish(key, **kwargs)
 
-    monkeypatch.setattr(storage, "promote", flaky_promote)
+    monkeypatch.setattr(storage, "publish_staged", flaky_publish)
     with pytest.raises(OSError):
         deposit(db, supplier, storage_dir, documents=documents)
     assert db.exec(select(FundingRequest)).all() == []

@@ -7,6 +7,7 @@ import dataclasses
 from datetime import date, timedelta
 
 import pytest
+from sqlmodel import select
 
 from segur_app.domain import documents, news
 from segur_app.domain.models import (
@@ -126,7 +127,8 @@ def test_staff_create_edit_publish_news_with_attachment(db, tmp_path):
     news.set_published(db, news_id=news_id, published=True, staff_id=staff_user.id)
     [shown], _ = news.list_published(db, role="supplier", today=today)
     assert shown.title == "Ouverture du solde" and shown.attachment_name == "note.pdf"
-    assert storage.read_bytes(first_pdf.key, storage_dir=tmp_path).startswith(b"%PDF")
+    first_key = db.exec(select(Attachment.storage_key).where(Attachment.news_id == news_id)).one()
+    assert storage.read_bytes(first_key, storage_dir=tmp_path).startswith(b"%PDF")
 
     second_pdf = funding.stage_document(simple_pdf(["v2"]), "note-v2.pdf",
                                         kind=AttachmentKind.NEWS, storage_dir=tmp_path)
@@ -135,7 +137,7 @@ def test_staff_create_edit_publish_news_with_attachment(db, tmp_path):
     [shown], _ = news.list_published(db, role="supplier", today=today)
     assert (shown.title, shown.attachment_name) == ("Soldes ouverts", "note-v2.pdf")
     with pytest.raises(FileNotFoundError):
-        storage.read_bytes(first_pdf.key, storage_dir=tmp_path)
+        storage.read_bytes(first_key, storage_dir=tmp_path)
     rows, total = news.staff_list(db)
     assert total == 1 and rows[0].is_published
     news.set_published(db, news_id=news_id, published=False, staff_id=staff_user.id)

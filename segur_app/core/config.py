@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     )
     # Private documents (attachments): never under assets/ or uploaded_files/.
     storage_dir: Path = VAR_DIR / "storage"
+    # Files no row references are removed once older than this (storage-check
+    # and the hourly sweep); it must exceed the longest deposit transaction.
+    storage_grace_seconds: float = Field(default=3600.0, ge=0)
+    # Files chosen in a form but never deposited are removed after this.
+    staging_max_age_seconds: float = Field(default=24 * 3600.0, ge=0)
 
     # --- mail --------------------------------------------------------------
     smtp_host: str | None = None

@@ -2,10 +2,10 @@
 
 Sending (public or logged in)
     :func:`create_ticket` checks the message, stores the ticket (``ASSSAS``
-    number, status « En attente de réponse »), its optional attachment moved
-    from staging to private storage, the history and the acknowledgement
-    email (outbox) in one unit of work — and commits; on any failure nothing
-    remains and the attachment goes back to staging. A logged-in user's
+    number, status « En attente de réponse »), its optional attachment
+    published from staging to private storage (``file_commit``), the history
+    and the acknowledgement email (outbox) in one unit of work — and commits;
+    on any failure nothing remains and the staged attachment is kept. A logged-in user's
     contact address is the one of their account (never what the form says).
 
 Abuse resistance of the public form
@@ -28,7 +28,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from segur_app.domain import mail, mail_templates, storage, uploads, validators
+from segur_app.domain import file_commit, mail, mail_templates, storage, uploads, validators
 from segur_app.domain.accounts import audit, count_within_limit
 from segur_app.domain.dates import fr_datetime
 from segur_app.domain.enrolment import (  # shared anti-abuse helpers of the public forms
@@ -238,7 +238,6 @@ def create_ticket(
         cleaned = TicketInput(cleaned.category, cleaned.message, user.email, user.display_name)
     if attachment is not None:
         _recheck(attachment, storage_dir)
-    promoted = False
     try:
         ticket = AssistanceTicket(
             number=next_number(session, TICKET_SERIES),
@@ -256,7 +255,8 @@ def create_ticket(
             session.add(Attachment(
                 kind=AttachmentKind.ASSISTANCE.value, original_name=attachment.original_name,
                 size_bytes=attachment.size_bytes, sha256=attachment.sha256,
-                mime_type=attachment.mime_type, storage_key=attachment.key,
+                mime_type=attachment.mime_type,
+                storage_key=file_commit.publish(session, attachment, storage_dir=storage_dir),
                 uploaded_at=now, uploaded_by_id=ticket.user_id, ticket_id=ticket.id,
             ))
         audit(session, AUDIT_CREATED, actor_user_id=ticket.user_id,
@@ -271,14 +271,9 @@ def create_ticket(
             user_id=ticket.user_id,
         )
         session.flush()
-        if attachment is not None:
-            storage.promote(attachment.key, storage_dir=storage_dir)
-            promoted = True
-        session.commit()
+        session.commit()  # the staged attachment is discarded once it has happened
     except BaseException:
-        session.rollback()
-        if promoted:
-            storage.demote(attachment.key, storage_dir=storage_dir)
+        session.rollback()  # the published attachment is removed (file_commit)
         raise
     return TicketResult(ticket_id=ticket.id, number=ticket.number,
                         contact_email=ticket.contact_email)

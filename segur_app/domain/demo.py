@@ -17,7 +17,7 @@ from sqlmodel import Session, SQLModel, select
 
 from segur_app.core.security import hash_password
 from segur_app.domain.accounts import TEMPORARY_PASSWORD_VALIDITY
-from segur_app.domain import storage
+from segur_app.domain import file_commit, storage
 from segur_app.domain.models import (
     Attachment,
     AttachmentKind,
@@ -54,6 +54,7 @@ class DemoSummary:
 def _add_pdf(session: Session, storage_dir: Path, lines: list[str], *, kind: AttachmentKind,
              name: str, uploaded_by_id: int, **owner: int) -> None:
     stored = storage.store_bytes(simple_pdf(lines), storage_dir=storage_dir)
+    file_commit.track_new(session, stored.key, storage_dir=storage_dir)
     session.add(Attachment(
         kind=kind.value, original_name=name, size_bytes=stored.size_bytes,
         sha256=stored.sha256, mime_type="application/pdf", storage_key=stored.key,
@@ -66,9 +67,10 @@ def database_is_empty(session: Session) -> bool:
 
 
 def clear_all_data(session: Session, *, storage_dir: Path) -> None:
-    """Delete every row (children first) and the stored documents they point to."""
-    for key in session.exec(select(Attachment.storage_key)).all():
-        storage.delete(key, storage_dir=storage_dir)
+    """Delete every row (children first); the stored documents they point to
+    are removed when the caller commits (never before: see file_commit)."""
+    keys = session.exec(select(Attachment.storage_key)).all()
+    file_commit.delete_after_commit(session, keys, storage_dir=storage_dir)
     for table in reversed(SQLModel.metadata.sorted_tables):
         session.execute(table.delete())
     session.flush()

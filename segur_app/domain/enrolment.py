@@ -4,9 +4,9 @@ Submission (public form)
     :func:`submit_enrolment` stores a complete, checked request in one unit of
     work — the supplier row (created, or reused after a rejection), its bank
     details, the enrolment (``ENRSAS`` number, status « A instruire »), the RIB
-    moved from staging to private storage, the history and the
-    acknowledgement email (outbox) — and commits; on any failure nothing
-    remains and the RIB goes back to staging.
+    published from staging to private storage (``file_commit``), the history
+    and the acknowledgement email (outbox) — and commits; on any failure
+    nothing remains and the staged RIB is kept for a new attempt.
 
 One enrolment per supplier
     Enforced by the database: unique SIRET and unique ANS number on
@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from segur_app.domain import mail, mail_templates, storage, uploads
+from segur_app.domain import file_commit, mail, mail_templates, storage, uploads
 from segur_app.domain.accounts import audit, count_within_limit
 from segur_app.domain.credentials import open_account, queue_credentials_email
 from segur_app.domain.enrolment_form import MSG_CGU_REQUIRED, MSG_RIB_REQUIRED, EnrolmentData
@@ -301,14 +301,15 @@ def _new_enrolment(session: Session, *, supplier_id: int, data: EnrolmentData,
     return enrolment
 
 
-def _rib_attachment(rib: StagedDocument, *, enrolment_id: int, now: datetime) -> Attachment:
+def _rib_attachment(rib: StagedDocument, *, key: str, enrolment_id: int,
+                    now: datetime) -> Attachment:
     return Attachment(
         kind=AttachmentKind.RIB.value,
         original_name=rib.original_name,
         size_bytes=rib.size_bytes,
         sha256=rib.sha256,
         mime_type=rib.mime_type,
-        storage_key=rib.key,
+        storage_key=key,
         uploaded_at=now,
         enrolment_id=enrolment_id,
     )
@@ -336,12 +337,12 @@ def submit_enrolment(
     if duplicates:
         raise EnrolmentRefused(MSG_ONE_ENROLMENT, field_errors=duplicates)
     _recheck_rib(rib, storage_dir)
-    promoted = False
     try:
         supplier = _supplier_for(session, data)
         _save_bank_details(session, supplier_id=supplier.id, data=data, now=now)
         enrolment = _new_enrolment(session, supplier_id=supplier.id, data=data, now=now)
-        session.add(_rib_attachment(rib, enrolment_id=enrolment.id, now=now))
+        key = file_commit.publish(session, rib, storage_dir=storage_dir)
+        session.add(_rib_attachment(rib, key=key, enrolment_id=enrolment.id, now=now))
         _history(session, enrolment, AUDIT_SUBMITTED, old_status=None, actor_user_id=None,
                  client_address=client_address, now=now, cgu_accepted=True,
                  cgu_accepted_at=now.isoformat(), contact_email=data.contact_email,
@@ -355,25 +356,17 @@ def submit_enrolment(
             enrolment_id=enrolment.id,
         )
         session.flush()
-        storage.promote(rib.key, storage_dir=storage_dir)
-        promoted = True
-        session.commit()
+        session.commit()  # the staged RIB is discarded once it has happened
     except IntegrityError:
-        _undo(session, rib if promoted else None, storage_dir)
+        session.rollback()  # the published RIB is removed (file_commit)
         duplicates = duplicate_errors(session, siret=data.siret, ans_number=data.ans_number)
         message = MSG_ONE_ENROLMENT if duplicates else MSG_SUBMISSION_FAILED
         raise EnrolmentRefused(message, field_errors=duplicates) from None
     except BaseException:
-        _undo(session, rib if promoted else None, storage_dir)
+        session.rollback()
         raise
     return SubmissionResult(enrolment_id=enrolment.id, number=enrolment.number,
                             submitted_at=now, contact_email=data.contact_email)
-
-
-def _undo(session: Session, promoted: StagedDocument | None, storage_dir: Path) -> None:
-    session.rollback()
-    if promoted is not None:
-        storage.demote(promoted.key, storage_dir=storage_dir)
 
 
 # ---------------------------------------------------------------------------

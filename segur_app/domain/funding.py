@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from segur_app.core.config import get_settings
-from segur_app.domain import mail, mail_templates, storage, uploads
+from segur_app.domain import file_commit, mail, mail_templates, storage, uploads
 from segur_app.domain.dates import fr_date, fr_datetime
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.numbering import DOSSIER_SERIES, next_number
@@ -269,7 +269,6 @@ def deposit_request(
             raise DepositRefused(exc.message, field_errors={piece.value: exc.message}) from None
 
     bank = session.exec(select(BankDetails).where(BankDetails.supplier_id == supplier_id)).one()
-    promoted: list[str] = []
     try:
         number = next_number(session, DOSSIER_SERIES)
         request = FundingRequest(
@@ -298,7 +297,7 @@ def deposit_request(
                     size_bytes=document.size_bytes,
                     sha256=document.sha256,
                     mime_type=document.mime_type,
-                    storage_key=document.key,
+                    storage_key=file_commit.publish(session, document, storage_dir=storage_dir),
                     uploaded_at=now,
                     uploaded_by_id=user_id,
                     funding_request_id=request.id,
@@ -332,27 +331,18 @@ def deposit_request(
             funding_request_id=request.id,
         )
         session.flush()
-        for piece in pieces:
-            storage.promote(documents[piece.value].key, storage_dir=storage_dir)
-            promoted.append(documents[piece.value].key)
-        session.commit()
+        session.commit()  # the staged copies are discarded once it has happened
     except IntegrityError:
-        _undo(session, promoted, storage_dir)
+        session.rollback()  # the files published for it are removed (file_commit)
         if find_request(session, supplier_id=supplier_id, kind=kind):
             raise DepositRefused(already_deposited_message(kind)) from None
         raise DepositRefused(MSG_DEPOSIT_FAILED) from None
     except BaseException:
-        _undo(session, promoted, storage_dir)
+        session.rollback()
         raise
     return DepositResult(
         funding_request_id=request.id, dossier_number=number, deposited_at=now
     )
-
-
-def _undo(session: Session, promoted: list[str], storage_dir: Path) -> None:
-    session.rollback()
-    for key in promoted:
-        storage.demote(key, storage_dir=storage_dir)
 
 
 # ---------------------------------------------------------------------------

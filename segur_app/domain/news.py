@@ -167,7 +167,7 @@ def save_news(
     storage_dir,
 ) -> int:
     """Create or update a news item (and its optional attachment) — commits."""
-    from segur_app.domain import storage
+    from segur_app.domain import file_commit
     from segur_app.domain.accounts import audit
     from segur_app.domain.models import utcnow
 
@@ -187,28 +187,22 @@ def save_news(
     replaced = old if old is not None and (remove_attachment or attachment is not None) else None
     if replaced is not None:
         session.delete(replaced)
-    promoted = None
+        file_commit.delete_after_commit(session, [replaced.storage_key], storage_dir=storage_dir)
     try:
         if attachment is not None:
             session.add(Attachment(
                 kind="news", original_name=attachment.original_name,
                 size_bytes=attachment.size_bytes, sha256=attachment.sha256,
-                mime_type=attachment.mime_type, storage_key=attachment.key,
+                mime_type=attachment.mime_type,
+                storage_key=file_commit.publish(session, attachment, storage_dir=storage_dir),
                 uploaded_by_id=staff_id, news_id=item.id,
             ))
         audit(session, "news_saved", actor_user_id=staff_id, title=item.title, news_id=item.id)
         session.flush()
-        if attachment is not None:
-            storage.promote(attachment.key, storage_dir=storage_dir)
-            promoted = attachment.key
-        session.commit()
+        session.commit()  # then the staged copy and the replaced file are removed
     except BaseException:
-        session.rollback()
-        if promoted:
-            storage.demote(promoted, storage_dir=storage_dir)
+        session.rollback()  # the published attachment is removed, the old one kept
         raise
-    if replaced is not None:
-        storage.delete(replaced.storage_key, storage_dir=storage_dir)
     return item.id
 
 

@@ -1,18 +1,27 @@
-"""Private document storage.
+"""Private document storage (file operations only).
 
 Files are written under ``settings.storage_dir`` (outside every publicly served
 folder) with a random key as name; the original filename is metadata only.
-Writes go to a temporary file first and are renamed into place, so a reader
-never sees a half-written document.
+Writes go to a temporary file first, are fsynced and renamed into place, so a
+reader never sees a half-written document.
+
+Layout: ``<storage_dir>/<key[:2]>/<key>`` for documents that rows reference,
+``<storage_dir>/staging/<key[:2]>/<key>`` for files chosen in a form but not
+deposited yet. How files and rows stay consistent across a crash is the job of
+:mod:`segur_app.domain.file_commit` and :mod:`segur_app.domain.storage_check`.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+
+STAGING = "staging"
+_HEX = frozenset("0123456789abcdef")
 
 
 @dataclass(frozen=True)
@@ -22,15 +31,43 @@ class StoredFile:
     sha256: str
 
 
-def _path_for(storage_dir: Path, key: str) -> Path:
-    if len(key) != 32 or not all(c in "0123456789abcdef" for c in key):
+class StorageMismatch(OSError):
+    """A published file is not the one that was checked (never expected)."""
+
+
+def is_key(name: str) -> bool:
+    return len(name) == 32 and set(name) <= _HEX
+
+
+def file_path(key: str, *, storage_dir: Path) -> Path:
+    """Where the document ``key`` lives (raises ValueError for a malformed key)."""
+    if not is_key(key):
         raise ValueError("invalid storage key")
     return storage_dir / key[:2] / key
 
 
-def store_bytes(data: bytes, *, storage_dir: Path) -> StoredFile:
-    key = secrets.token_hex(16)
-    path = _path_for(storage_dir, key)
+def staging_path(key: str, *, storage_dir: Path) -> Path:
+    return file_path(key, storage_dir=storage_dir / STAGING)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make a directory entry (a rename or a link) durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_new(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")
     with open(tmp, "xb") as fh:
@@ -38,15 +75,21 @@ def store_bytes(data: bytes, *, storage_dir: Path) -> StoredFile:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def store_bytes(data: bytes, *, storage_dir: Path) -> StoredFile:
+    key = secrets.token_hex(16)
+    _write_new(file_path(key, storage_dir=storage_dir), data)
     return StoredFile(key=key, size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
 
 
 def read_bytes(key: str, *, storage_dir: Path) -> bytes:
-    return _path_for(storage_dir, key).read_bytes()
+    return file_path(key, storage_dir=storage_dir).read_bytes()
 
 
 def delete(key: str, *, storage_dir: Path) -> None:
-    _path_for(storage_dir, key).unlink(missing_ok=True)
+    file_path(key, storage_dir=storage_dir).unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------------------
@@ -54,14 +97,8 @@ def delete(key: str, *, storage_dir: Path) -> None:
 # ---------------------------------------------------------------------------
 #
 # A file picked in a form is checked and written to ``storage_dir/staging``
-# at once (never kept in memory or in the UI state); the deposit then moves it
-# to its final place with a rename, inside the deposit's unit of work.
-
-STAGING = "staging"
-
-
-def _staging_path(storage_dir: Path, key: str) -> Path:
-    return _path_for(storage_dir / STAGING, key)
+# at once (never kept in memory or in the UI state); the deposit then
+# publishes it under a new key (see :func:`publish_staged`).
 
 
 def stage_bytes(data: bytes, *, storage_dir: Path) -> StoredFile:
@@ -69,40 +106,43 @@ def stage_bytes(data: bytes, *, storage_dir: Path) -> StoredFile:
 
 
 def read_staged(key: str, *, storage_dir: Path) -> bytes:
-    return _staging_path(storage_dir, key).read_bytes()
+    return staging_path(key, storage_dir=storage_dir).read_bytes()
 
 
 def discard_staged(key: str, *, storage_dir: Path) -> None:
-    _staging_path(storage_dir, key).unlink(missing_ok=True)
+    staging_path(key, storage_dir=storage_dir).unlink(missing_ok=True)
 
 
-def promote(key: str, *, storage_dir: Path) -> None:
-    """Move a staged file to its final place (same key)."""
-    target = _path_for(storage_dir, key)
+_NO_LINK = {errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP}
+
+
+def publish_staged(key: str, *, sha256: str, storage_dir: Path) -> str:
+    """Give the staged file ``key`` a final place under a NEW random key.
+
+    The staged file stays where it is (the caller discards it once the row is
+    committed). The final file is a hard link (a copy where links are not
+    supported), its content is verified against ``sha256`` and it is durable
+    before this returns. Its modification time is "now", so the reconciliation
+    sweep leaves it alone for the grace period while the row is committed.
+    """
+    source = staging_path(key, storage_dir=storage_dir)
+    final_key = secrets.token_hex(16)
+    target = file_path(final_key, storage_dir=storage_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(_staging_path(storage_dir, key), target)
+    os.utime(source)  # a link shares the inode: the final file's age starts now
+    try:
+        os.link(source, target)
+    except OSError as exc:
+        if exc.errno not in _NO_LINK:
+            raise
+        _write_new(target, source.read_bytes())
+    try:
+        if file_sha256(target) != sha256:
+            raise StorageMismatch(f"published file {final_key} differs from the checked one")
+        _fsync_dir(target.parent)
+        _fsync_dir(storage_dir)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return final_key
 
-
-def demote(key: str, *, storage_dir: Path) -> None:
-    """Undo :func:`promote` (the deposit failed after the move)."""
-    source = _path_for(storage_dir, key)
-    if source.exists():
-        target = _staging_path(storage_dir, key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(source, target)
-
-
-def purge_stale_staging(*, storage_dir: Path, older_than_seconds: float, now: float) -> int:
-    """Delete staged files abandoned for longer than ``older_than_seconds``."""
-    removed = 0
-    root = storage_dir / STAGING
-    if not root.exists():
-        return 0
-    for path in root.glob("*/*"):
-        try:
-            if now - path.stat().st_mtime > older_than_seconds:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:
-            continue
-    return removed

@@ -1,0 +1,174 @@
+"""A process killed at any step of storing a document leaves no row without its file,
+and the sweep removes whatever file it left without a row.
+
+Each case runs the real service in a forked process that dies (``os._exit``:
+no rollback, no clean-up) at an injected point — after a file is published,
+just before the commit, just after the commit (before the staged copy or a
+replaced file is removed). The parent then checks the invariant at once, runs
+the sweep past every grace period and checks that files and rows match
+exactly. SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import pytest
+from sqlmodel import Session, select
+
+from segur_app.domain import demo, funding, news, storage
+from segur_app.domain.models import (
+    AssistanceTicket,
+    Attachment,
+    AttachmentKind,
+    Enrolment,
+    FundingRequest,
+    NewsItem,
+    UserAccount,
+)
+from segur_app.domain.pdf import simple_pdf
+from tests.storage_helpers import (
+    CRASHED,
+    after_every_grace_period,
+    assert_every_row_has_its_file,
+    assert_storage_matches_rows,
+    die,
+    run_until_death,
+    staged_names,
+    sweep,
+)
+from tests.test_assistance import create as create_ticket
+from tests.test_assistance import stage as stage_ticket_attachment
+from tests.test_enrolment import stage_rib, submit
+from tests.test_funding import deposit, stage_all
+
+
+def exists(model):
+    return lambda db: db.exec(select(model)).first() is not None
+
+
+def funding_case(db, storage_dir):
+    summary = demo.load_demo_data(db, storage_dir=storage_dir, env="test")
+    db.commit()
+    documents = stage_all(storage_dir)
+    return (lambda s: deposit(s, summary, storage_dir, documents=documents),
+            exists(FundingRequest))
+
+
+def enrolment_case(db, storage_dir):
+    rib = stage_rib(storage_dir)
+    return lambda s: submit(s, storage_dir, rib=rib), exists(Enrolment)
+
+
+def assistance_case(db, storage_dir):
+    staged = stage_ticket_attachment(storage_dir)
+    return (lambda s: create_ticket(s, storage_dir, attachment=staged),
+            exists(AssistanceTicket))
+
+
+def news_case(db, storage_dir):
+    """Replace the attachment of a published news item."""
+    agent = UserAccount(identifiant="agent", email="a@asp.example", first_name="A",
+                        last_name="B", role="staff", password_hash="x")
+    db.add(agent)
+    db.commit()
+
+    def staged(text):
+        return funding.stage_document(simple_pdf([text]), f"{text}.pdf",
+                                      kind=AttachmentKind.NEWS, storage_dir=storage_dir)
+
+    data = news.NewsInput("Soldes", "Le dépôt des soldes est ouvert.", "FOURNISSEUR",
+                          date(2024, 3, 1))
+    news_id = news.save_news(db, news_id=None, data=data, staff_id=agent.id,
+                             attachment=staged("v1"), storage_dir=storage_dir)
+    second = staged("v2")
+
+    def work(s):
+        news.save_news(s, news_id=news_id, data=dataclasses.replace(data, title="Soldes v2"),
+                       staff_id=agent.id, attachment=second, storage_dir=storage_dir)
+
+    def committed(db):
+        return db.exec(select(NewsItem.title)).one() == "Soldes v2"
+
+    return work, committed
+
+
+def demo_reset_case(db, storage_dir):
+    demo.load_demo_data(db, storage_dir=storage_dir, env="development")
+    db.commit()
+    before = set(db.exec(select(Attachment.storage_key)).all())
+
+    def work(s):
+        demo.clear_all_data(s, storage_dir=storage_dir)
+        demo.load_demo_data(s, storage_dir=storage_dir, env="development")
+        s.commit()
+
+    return work, lambda db: set(db.exec(select(Attachment.storage_key)).all()) != before
+
+
+def before_commit():
+    die("before", Session, "commit")
+
+
+def after_publishing(nth=1, name="publish_staged"):
+    return lambda: die("after", storage, name, nth)
+
+
+def after_commit(name="discard_staged"):
+    return lambda: die("before", storage, name)
+
+
+# (case, where the process dies, whether the transaction committed)
+CASES = [
+    (funding_case, after_publishing(2), False),
+    (funding_case, before_commit, False),
+    (funding_case, after_commit(), True),
+    (enrolment_case, after_publishing(), False),
+    (enrolment_case, before_commit, False),
+    (enrolment_case, after_commit(), True),
+    (assistance_case, after_publishing(), False),
+    (assistance_case, before_commit, False),
+    (assistance_case, after_commit(), True),
+    (news_case, after_publishing(), False),
+    (news_case, before_commit, False),
+    (news_case, after_commit(), True),
+    (news_case, after_commit("delete"), True),  # the replaced file is still there
+    (demo_reset_case, after_publishing(1, "store_bytes"), False),
+    (demo_reset_case, before_commit, False),
+    (demo_reset_case, after_commit("delete"), True),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "inject", "committed"), CASES,
+    ids=[f"{c.__name__}-{i}" for i, (c, _, _) in enumerate(CASES)],
+)
+def test_a_crash_leaves_no_row_without_its_file_and_the_sweep_removes_the_rest(
+    db, tmp_path, case, inject, committed
+):
+    storage_dir = tmp_path / "storage"
+    work, has_committed = case(db, storage_dir)
+
+    assert run_until_death(db, work, inject) == CRASHED
+    assert has_committed(db) is committed
+    assert_every_row_has_its_file(db, storage_dir)  # holds right after the crash
+
+    report = sweep(db, storage_dir)  # now: the grace period protects fresh files
+    assert report.removed == [] and report.intact
+
+    report = sweep(db, storage_dir, now=after_every_grace_period())
+    assert report.intact and not report.removal_refused
+    assert report.removed, "the crash left a file behind: the sweep must remove it"
+    assert_storage_matches_rows(db, storage_dir)
+    assert staged_names(storage_dir) == set()
+
+
+def test_without_a_crash_nothing_is_left_for_the_sweep(db, tmp_path):
+    storage_dir = tmp_path / "storage"
+    work, has_committed = funding_case(db, storage_dir)
+    work(db)
+    assert has_committed(db)
+    assert_storage_matches_rows(db, storage_dir)
+    assert staged_names(storage_dir) == set()
+    assert sweep(db, storage_dir, now=after_every_grace_period()).removed == []

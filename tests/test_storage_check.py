@@ -1,0 +1,265 @@
+"""``storage-check [--repair]`` and the periodic sweep: what they list, remove, report.
+
+SQLite and PostgreSQL (the ``db`` fixture); the command runs in-process for the
+details and once as a real ``python -m segur_app.cli`` subprocess per backend.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlmodel import Session, select
+
+from segur_app import cli, tasks
+from segur_app.core import db as core_db
+from segur_app.core.config import PROJECT_ROOT, Settings, get_settings
+from segur_app.domain import demo, storage, storage_check
+from segur_app.domain.models import Attachment
+from tests.storage_helpers import (
+    GRACE,
+    STAGING_AGE,
+    after_every_grace_period,
+    assert_storage_matches_rows,
+    final_keys,
+    staged_names,
+    sweep,
+)
+from tests.test_funding import deposit, stage_all
+
+OLD = time.time() - 2 * 24 * 3600  # older than every grace period
+
+
+@pytest.fixture
+def storage_dir(tmp_path):
+    return tmp_path / "storage"
+
+
+@pytest.fixture
+def demo_rows(db, storage_dir):
+    summary = demo.load_demo_data(db, storage_dir=storage_dir, env="test")
+    db.commit()
+    return summary
+
+
+def old(path):
+    os.utime(path, (OLD, OLD))
+    return path
+
+
+def orphan(storage_dir, *, aged=True):
+    path = storage.file_path(storage.store_bytes(b"%PDF-1.4 orphan", storage_dir=storage_dir).key,
+                             storage_dir=storage_dir)
+    return old(path) if aged else path
+
+
+def abandoned(storage_dir, *, aged=True):
+    path = storage.staging_path(storage.stage_bytes(b"%PDF-1.4 staged",
+                                                    storage_dir=storage_dir).key,
+                                storage_dir=storage_dir)
+    return old(path) if aged else path
+
+
+@pytest.fixture
+def run(db, storage_dir, monkeypatch, capsys):
+    """``python -m segur_app.cli storage-check …`` in-process, on the test database."""
+    monkeypatch.setenv("REFLEX_DB_URL", db.get_bind().url.render_as_string(hide_password=False))
+    monkeypatch.setenv("SEGUR_STORAGE_DIR", str(storage_dir))
+    monkeypatch.setenv("SEGUR_STORAGE_GRACE_SECONDS", str(GRACE))
+    for cached in (get_settings, core_db.get_engine):
+        cached.cache_clear()
+
+    def invoke(*args):
+        db.commit()
+        code = cli.main(["storage-check", *args])
+        return code, capsys.readouterr().out
+
+    yield invoke
+    core_db.get_engine().dispose()
+    monkeypatch.undo()
+    for cached in (get_settings, core_db.get_engine):
+        cached.cache_clear()
+
+
+def test_a_clean_storage_exits_0(db, demo_rows, run):
+    code, out = run()
+    assert code == 0
+    assert "2 pièce(s) jointe(s) en base" in out
+    assert "0 fichier(s) non référencé(s)" in out and "--repair" not in out
+
+
+def test_stale_files_are_listed_then_removed_with_repair_and_fresh_ones_kept(
+    db, demo_rows, storage_dir, run
+):
+    stale, fresh = orphan(storage_dir), orphan(storage_dir, aged=False)
+    stale_staged, fresh_staged = abandoned(storage_dir), abandoned(storage_dir, aged=False)
+    part = stale.parent / "0123456789abcdef0123456789abcdef.part"  # a torn write
+    part.write_bytes(b"half")
+    old(part)
+
+    code, out = run()
+    assert code == 1
+    assert f"Fichier non référencé : {stale.parent.name}/{stale.name} (15 octets" in out
+    assert f"{part.parent.name}/{part.name}" in out
+    assert f"Fichier en préparation abandonné : staging/{stale_staged.parent.name}/" in out
+    assert fresh.name not in out and fresh_staged.name not in out
+    assert "à supprimer (--repair)" in out and "Relancez avec --repair" in out
+    assert stale.exists() and part.exists() and stale_staged.exists()  # never without --repair
+
+    code, out = run("--repair")
+    assert code == 0
+    assert out.count("— supprimé") == 3 and "3 supprimé(s)" in out
+    assert not stale.exists() and not part.exists() and not stale_staged.exists()
+    assert fresh.exists() and fresh_staged.exists()
+    assert run()[0] == 0
+
+
+def test_missing_and_altered_files_are_reported_never_repaired(db, demo_rows, storage_dir, run):
+    rows = db.exec(select(Attachment).order_by(Attachment.id)).all()
+    missing, altered = rows
+    storage.delete(missing.storage_key, storage_dir=storage_dir)
+    path = storage.file_path(altered.storage_key, storage_dir=storage_dir)
+    path.write_bytes(path.read_bytes() + b"tampered")
+    orphan(storage_dir)
+
+    for args in ((), ("--repair",)):
+        code, out = run(*args)
+        assert code == 3
+        assert (f"Fichier manquant : pièce jointe n° {missing.id} ({missing.kind}, "
+                f"clé {missing.storage_key})") in out
+        assert (f"Fichier altéré (empreinte SHA-256 différente) : pièce jointe n° {altered.id}"
+                in out)
+        assert "jamais corrigés automatiquement" in out
+        assert path.exists()  # an altered document is evidence: kept
+    assert "1 supprimé(s)" in out  # the unreferenced file, with --repair
+    assert db.exec(select(Attachment)).all() == rows  # no row touched
+
+
+def test_the_command_line_entry_point(db, demo_rows, storage_dir):
+    stale = orphan(storage_dir)
+    db.commit()
+    env = {**os.environ, "REFLEX_DB_URL": db.get_bind().url.render_as_string(hide_password=False),
+           "SEGUR_STORAGE_DIR": str(storage_dir), "SEGUR_STORAGE_GRACE_SECONDS": "60"}
+    done = subprocess.run([sys.executable, "-m", "segur_app.cli", "storage-check"],
+                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert "délai de grâce 60 s" in done.stdout and stale.name in done.stdout
+
+
+# --------------------------------------------------------------------------
+# The sweep
+# --------------------------------------------------------------------------
+
+
+def test_a_file_published_from_an_old_staged_copy_survives_a_concurrent_sweep(
+    engine, db, demo_rows, storage_dir, monkeypatch
+):
+    documents = stage_all(storage_dir)
+    staged_long_ago = time.time() - 2 * GRACE  # still within the staging lifetime
+    for document in documents.values():
+        os.utime(storage.staging_path(document.key, storage_dir=storage_dir),
+                 (staged_long_ago, staged_long_ago))
+    real_publish = storage.publish_staged
+
+    def publish_then_another_worker_sweeps(key, **kwargs):
+        published = real_publish(key, **kwargs)
+        with Session(engine) as other_worker:
+            sweep(other_worker, storage_dir)  # before the deposit commits
+        return published
+
+    monkeypatch.setattr(storage, "publish_staged", publish_then_another_worker_sweeps)
+    deposit(db, demo_rows, storage_dir, documents=documents)
+    assert_storage_matches_rows(db, storage_dir)
+
+
+def test_sweeps_of_several_workers_at_once_tolerate_each_other(
+    engine, db, demo_rows, storage_dir, monkeypatch
+):
+    stale = [orphan(storage_dir) for _ in range(3)] + [abandoned(storage_dir)]
+    real_scan = storage_check.scan
+
+    def scan_then_another_worker_removes_everything(directory):
+        entries = real_scan(directory)
+        monkeypatch.setattr(storage_check, "scan", real_scan)
+        with Session(engine) as other_worker:
+            assert len(sweep(other_worker, storage_dir, now=after_every_grace_period())
+                       .removed) == 4
+        return entries
+
+    monkeypatch.setattr(storage_check, "scan", scan_then_another_worker_removes_everything)
+    report = sweep(db, storage_dir, now=after_every_grace_period())
+    assert len(report.unreferenced) == 3 and report.removed == [] and report.intact
+    assert not any(path.exists() for path in stale)
+    assert_storage_matches_rows(db, storage_dir)
+
+
+def test_a_row_deleted_during_the_sweep_is_not_reported_missing(
+    engine, db, demo_rows, storage_dir, monkeypatch
+):
+    real_rows = storage_check._rows
+    calls = []
+
+    def rows_then_the_news_attachment_is_replaced(session, ids=None):
+        rows = real_rows(session, ids)
+        if not calls:
+            with Session(engine) as other:
+                row = other.exec(select(Attachment).where(Attachment.news_id.is_not(None))).one()
+                other.delete(row)
+                other.commit()
+                storage.delete(row.storage_key, storage_dir=storage_dir)
+        calls.append(ids)
+        return rows
+
+    monkeypatch.setattr(storage_check, "_rows", rows_then_the_news_attachment_is_replaced)
+    report = sweep(db, storage_dir)
+    assert len(calls) == 2 and report.intact and report.missing == []
+
+
+def test_the_sweep_refuses_to_empty_a_storage_the_database_does_not_know(
+    db, storage_dir, caplog, monkeypatch, run
+):
+    stale = [orphan(storage_dir) for _ in range(storage_check.MASS_REMOVAL_FLOOR + 1)]
+    with caplog.at_level(logging.ERROR, logger="segur_app.domain.storage_check"):
+        report = sweep(db, storage_dir, now=after_every_grace_period())
+    assert report.removal_refused and report.removed == []
+    assert all(path.exists() for path in stale)
+    [record] = caplog.records
+    assert "removal refused" in record.getMessage()
+    code, out = run("--repair")  # the explicit way
+    assert code == 0 and f"{len(stale)} supprimé(s)" in out
+    assert not any(path.exists() for path in stale)
+
+
+def test_the_background_sweep_logs_one_line_for_missing_and_altered_files(
+    engine, db, demo_rows, storage_dir, caplog
+):
+    missing, altered = db.exec(select(Attachment).order_by(Attachment.id)).all()
+    storage.delete(missing.storage_key, storage_dir=storage_dir)
+    storage.file_path(altered.storage_key, storage_dir=storage_dir).write_bytes(b"other")
+    stale = orphan(storage_dir)
+    db.commit()
+    settings = Settings(storage_dir=storage_dir, storage_grace_seconds=GRACE,
+                        staging_max_age_seconds=STAGING_AGE)
+    with caplog.at_level(logging.INFO):
+        report = tasks.sweep_storage(settings=settings, engine=engine)
+    [record] = [r for r in caplog.records if r.name == "segur_app.domain.storage_check"]
+    assert record.levelno == logging.ERROR and "\n" not in record.getMessage()
+    assert (f"1 removed, 1 missing, 1 altered (missing: attachment {missing.id}) "
+            f"(altered: attachment {altered.id})") in record.getMessage()
+    assert [e.path for e in report.removed] == [stale]
+    assert final_keys(storage_dir) == {altered.storage_key} and staged_names(storage_dir) == set()
+
+
+def test_grace_settings_are_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("SEGUR_STORAGE_GRACE_SECONDS", "120")
+    monkeypatch.setenv("SEGUR_STAGING_MAX_AGE_SECONDS", "7200")
+    settings = Settings()
+    assert (settings.storage_grace_seconds, settings.staging_max_age_seconds) == (120, 7200)
+    monkeypatch.setenv("SEGUR_STORAGE_GRACE_SECONDS", "-1")
+    with pytest.raises(ValueError):
+        Settings()
+    assert Settings.model_fields["storage_grace_seconds"].default == 3600
