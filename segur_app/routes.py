@@ -54,6 +54,9 @@ STAFF_FUNDING_REQUEST = "/instruction/demandes-financement/dossier"
 STAFF_FUNDING_EXPORT = "/instruction/export/demandes-financement.csv"
 STAFF_ENROLMENT_EXPORT = "/instruction/export/enrolements.csv"
 
+# --- Private documents, served by segur_app/api/documents.py: DOCUMENTS/<id> ---
+DOCUMENTS = "/documents"
+
 # --- HTTP endpoints of the session (form POSTs answered by a 303 redirect) ------
 # They set / clear the HttpOnly session cookie: see segur_app/api/session.py.
 SESSION_LOGIN = "/session/connexion"

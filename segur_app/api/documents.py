@@ -12,16 +12,15 @@ import asyncio
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
 
-from segur_app.api.session import authorise_request, refusal
+from segur_app import routes
+from segur_app.api.session import guarded_route
 from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
 from segur_app.domain import access, documents, storage
 from segur_app.domain.access import Audience, Principal
 from segur_app.domain.models import Attachment
 
-DOCUMENTS_PREFIX = "/documents"
 INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
 
 
@@ -39,15 +38,13 @@ def _load(who: Principal, attachment_id: int) -> tuple[bytes, Attachment] | None
         return data, attachment
 
 
-async def download(request: Request) -> Response:
+@guarded_route(routes.DOCUMENTS + "/{attachment_id}", Audience.USER)
+async def download(request: Request, who: Principal) -> Response:
     try:
         attachment_id = int(request.path_params["attachment_id"])
     except ValueError:
         return PlainTextResponse("Document introuvable.", status_code=404)
-    decision = await authorise_request(request, Audience.USER)
-    if not decision.allowed:
-        return refusal(decision)
-    found = await asyncio.to_thread(_load, decision.principal, attachment_id)
+    found = await asyncio.to_thread(_load, who, attachment_id)
     if found is None:
         return PlainTextResponse("Document introuvable.", status_code=404)
     data, attachment = found
@@ -65,5 +62,5 @@ async def download(request: Request) -> Response:
     )
 
 
-http_routes = [Route(DOCUMENTS_PREFIX + "/{attachment_id}", download, methods=["GET"])]
+http_routes = [download]
 

@@ -14,11 +14,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from segur_app import routes
-from segur_app.api.session import authorise_request, refusal
+from segur_app.api.session import guarded_route
 from segur_app.core.db import session_scope
 from segur_app.domain import enrolment_views, instruction
 from segur_app.domain.access import Audience
-from segur_app.state.instruction import enrolment_filters_from, filters_from
+from segur_app.list_query import enrolment_filters_from, filters_from
 
 
 def _export(build) -> bytes:
@@ -29,10 +29,8 @@ def _export(build) -> bytes:
 def csv_route(route: str, filename: str, build) -> Route:
     """A staff-only CSV download; ``build(session, params)`` returns the bytes."""
 
-    async def export(request: Request) -> Response:
-        decision = await authorise_request(request, Audience.STAFF)
-        if not decision.allowed:
-            return refusal(decision)
+    @guarded_route(route, Audience.STAFF)
+    async def export(request: Request, _who) -> Response:
         params = dict(request.query_params)
         data = await asyncio.to_thread(_export, lambda s: build(s, params))
         return Response(
@@ -46,7 +44,7 @@ def csv_route(route: str, filename: str, build) -> Route:
             },
         )
 
-    return Route(route, export, methods=["GET"])
+    return export
 
 
 http_routes = [

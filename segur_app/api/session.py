@@ -131,6 +131,36 @@ def refusal(decision: Decision) -> Response:
     return PlainTextResponse("Accès refusé.", status_code=403)
 
 
+AUDIENCE_ATTRIBUTE = "segur_audience"
+
+
+def guarded_route(path: str, audience: Audience, *, methods: tuple[str, ...] = ("GET",)):
+    """Declare a private HTTP route: ``endpoint(request, principal)`` runs only
+    once the access policy allows ``audience`` (the same declaration as the
+    state handlers' ``@guarded``; the authorisation matrix test reads it)."""
+
+    def decorate(endpoint) -> Route:
+        async def run(request: Request) -> Response:
+            decision = await authorise_request(request, audience)
+            if not decision.allowed:
+                return refusal(decision)
+            return await endpoint(request, decision.principal)
+
+        setattr(run, AUDIENCE_ATTRIBUTE, audience)
+        run.__name__ = endpoint.__name__
+        return Route(path, run, methods=list(methods))
+
+    return decorate
+
+
+def public_route(path: str, *, methods: tuple[str, ...] = ("GET",)):
+    def decorate(endpoint) -> Route:
+        setattr(endpoint, AUDIENCE_ATTRIBUTE, Audience.PUBLIC)
+        return Route(path, endpoint, methods=list(methods))
+
+    return decorate
+
+
 # --- login / logout ------------------------------------------------------------
 
 
@@ -190,6 +220,7 @@ def _clear_cookie(response: Response) -> None:
     )
 
 
+@public_route(routes.SESSION_LOGIN, methods=("POST",))
 async def login(request: Request) -> Response:
     if not _same_origin(request):
         logger.warning("login refused: cross-site post (origin %.100r, host %.100r)",
@@ -226,6 +257,7 @@ async def login(request: Request) -> Response:
     return response
 
 
+@public_route(routes.SESSION_LOGOUT, methods=("POST",))
 async def logout(request: Request) -> Response:
     response = _redirect(login_url("deconnecte"))
     if not _same_origin(request):
@@ -244,7 +276,4 @@ async def logout(request: Request) -> Response:
     return response
 
 
-http_routes = [
-    Route(routes.SESSION_LOGIN, login, methods=["POST"]),
-    Route(routes.SESSION_LOGOUT, logout, methods=["POST"]),
-]
+http_routes = [login, logout]

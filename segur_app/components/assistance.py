@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from segur_app.api.documents import DOCUMENTS_PREFIX
+from segur_app import routes
+
 from segur_app.components.funding import badge
 from segur_app.components.links import anchor
 
@@ -15,7 +16,7 @@ def attachment_link(ticket) -> rx.Component:
         rx.el.p(
             anchor(
                 "Pièce jointe : ", ticket.attachment_name,
-                href=DOCUMENTS_PREFIX + "/" + ticket.attachment_id.to_string(),
+                href=routes.DOCUMENTS + "/" + ticket.attachment_id.to_string(),
                 class_name="fr-link fr-icon-attachment-line fr-link--icon-left",
                 target="_blank",
                 title="Pièce jointe de la demande " + ticket.number + " - nouvelle fenêtre",

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from segur_app.api.documents import DOCUMENTS_PREFIX
+from segur_app import routes
+
 from segur_app.components.funding import (
     badge,
     bank_values,
@@ -42,7 +43,7 @@ def _document_row(document) -> rx.Component:
         rx.el.td(
             anchor(
                 document.file_name,
-                href=DOCUMENTS_PREFIX + "/" + document.id.to_string(),
+                href=routes.DOCUMENTS + "/" + document.id.to_string(),
                 target="_blank",
                 title="Ouvrir « " + document.file_name + " » - nouvelle fenêtre",
                 class_name="fr-link",

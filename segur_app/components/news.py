@@ -5,7 +5,6 @@ from __future__ import annotations
 import reflex as rx
 
 from segur_app import routes
-from segur_app.api.documents import DOCUMENTS_PREFIX
 from segur_app.components.links import anchor, internal_link
 
 
@@ -14,7 +13,7 @@ def attachment_link(item) -> rx.Component:
         item.attachment_id,
         anchor(
             "Pièce jointe",
-            href=DOCUMENTS_PREFIX + "/" + item.attachment_id.to_string(),
+            href=routes.DOCUMENTS + "/" + item.attachment_id.to_string(),
             class_name="fr-link fr-icon-attachment-line fr-link--icon-left",
             target="_blank",
             title="Pièce jointe de « " + item.title + " » - nouvelle fenêtre",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import reflex as rx
 
 from segur_app import routes
-from segur_app.api.documents import DOCUMENTS_PREFIX
 from segur_app.components.funding import (
     badge,
     bank_values,
@@ -48,7 +47,7 @@ def _documents() -> rx.Component:
             document.label, " : ",
             anchor(
                 document.file_name,
-                href=DOCUMENTS_PREFIX + "/" + document.id.to_string(),
+                href=routes.DOCUMENTS + "/" + document.id.to_string(),
                 target="_blank",
                 title="Ouvrir « " + document.file_name + " » - nouvelle fenêtre",
                 class_name="fr-link",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import reflex as rx
 
 from segur_app import routes
-from segur_app.api.documents import DOCUMENTS_PREFIX
 from segur_app.components.dossier import blocks_section, recap_section
 from segur_app.components.forms import alert, alert_if, buttons, submit_button
 from segur_app.components.funding import badge
@@ -38,7 +37,7 @@ def _control_form(block: str, title: str, current, comment) -> rx.Component:
 
 
 def _preview(piece) -> rx.Component:
-    url = DOCUMENTS_PREFIX + "/" + piece.id.to_string()
+    url = routes.DOCUMENTS + "/" + piece.id.to_string()
     return rx.cond(
         piece.mime_type == "application/pdf",
         rx.el.iframe(src=url, title="Aperçu de « " + piece.file_name + " »",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import reflex as rx
 
 from segur_app import routes
-from segur_app.api.documents import DOCUMENTS_PREFIX
 from segur_app.components.forms import alert_if, buttons, field, submit_button
 from segur_app.components.staff import select
 from segur_app.domain.enrolment_views import PENDING_FILTER
@@ -54,7 +53,7 @@ def _data(item) -> rx.Component:
                     rx.el.span("RIB : ", class_name="segur-label"),
                     rx.cond(
                         item.rib_id > 0,
-                        anchor(item.rib_name, href=DOCUMENTS_PREFIX + "/" + item.rib_id.to_string(),
+                        anchor(item.rib_name, href=routes.DOCUMENTS + "/" + item.rib_id.to_string(),
                                target="_blank", class_name="fr-link",
                                title="Ouvrir le RIB de la demande " + item.number
                                      + " - nouvelle fenêtre"),
@@ -117,7 +116,7 @@ def _checks(item) -> rx.Component:
 
 
 def _rib_preview(item) -> rx.Component:
-    url = DOCUMENTS_PREFIX + "/" + item.rib_id.to_string()
+    url = routes.DOCUMENTS + "/" + item.rib_id.to_string()
     return rx.cond(
         item.rib_id > 0,
         rx.el.details(

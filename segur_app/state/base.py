@@ -209,10 +209,12 @@ class SessionState(rx.State):
         return None if found is None else rx.redirect(home_route(found))
 
 
-def _tree(cls: type[rx.State]) -> list[type[rx.State]]:
+def state_tree(cls: type[rx.State] | None = None) -> list[type[rx.State]]:
+    """Every state class of the portal: SessionState and all its substates."""
+    cls = cls or SessionState
     found = [cls]
-    for sub in cls.get_substates():
-        found.extend(_tree(sub))
+    for sub in sorted(cls.get_substates(), key=lambda sub: sub.__name__):
+        found.extend(state_tree(sub))
     return found
 
 
@@ -220,7 +222,7 @@ async def wipe_tab(state: rx.State, *, bound_key: str) -> None:
     """Reset every state of the tab (the whole tree under SessionState, loaded
     first, so a state added tomorrow is reset too), then bind it to ``bound_key``."""
     root = state._get_root_state()
-    for cls in _tree(SessionState):
+    for cls in state_tree():
         await root.get_state(cls)
     base = await root.get_state(SessionState)
     base.reset()

@@ -39,7 +39,7 @@ from segur_app.domain.models import AttachmentKind
 from segur_app.domain.referencing import Problem, ReadResult, ReferencingFile
 from segur_app.domain.access import Audience
 from segur_app.state.base import SessionState, guarded, in_transaction, principal, public
-from segur_app.state.instruction import enrolment_filters_from
+from segur_app.list_query import enrolment_filters_from
 
 HONEYPOT_NAME = "site_internet"
 STEP_TITLE_ID = "etape-titre"

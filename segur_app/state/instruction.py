@@ -7,7 +7,6 @@ Every handler starts with the staff guard; the list filters live in the URL
 from __future__ import annotations
 
 import math
-from datetime import date
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -15,18 +14,17 @@ import reflex as rx
 from segur_app import routes
 from segur_app.core.config import get_settings
 from segur_app.domain import funding, instruction
-from segur_app.domain.enrolment_views import PENDING_FILTER, EnrolmentFilters
 from segur_app.domain.funding import FundingView, SupplierSummary
 from segur_app.domain.instruction import (
     Counter,
     EnrolmentCounter,
     DossierDetail,
     InstructionError,
-    RequestFilters,
     RequestRow,
 )
 from segur_app.domain.models import FundingKind, FundingRequest, FundingStatus
 from segur_app.domain.access import Audience
+from segur_app.list_query import FILTER_PARAMS, filter_query, filters_from
 from segur_app.state.base import SessionState, guarded, in_transaction, principal
 
 STATUS_OPTIONS = [("", "Tous les statuts")] + [(s.value, s.label) for s in FundingStatus]
@@ -38,48 +36,6 @@ SORT_OPTIONS = [
     ("statut", "Statut"),
     ("denomination", "Dénomination sociale"),
 ]
-FILTER_PARAMS = (
-    routes.PARAM_STATUS, routes.PARAM_KIND, routes.PARAM_FROM, routes.PARAM_TO,
-    routes.PARAM_SEARCH, routes.PARAM_SORT,
-)
-
-
-def parse_date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def filters_from(params: dict[str, str]) -> RequestFilters:
-    return RequestFilters(
-        status=params.get(routes.PARAM_STATUS, ""),
-        kind=params.get(routes.PARAM_KIND, ""),
-        deposited_from=parse_date(params.get(routes.PARAM_FROM, "")),
-        deposited_to=parse_date(params.get(routes.PARAM_TO, "")),
-        search=params.get(routes.PARAM_SEARCH, "")[:100],
-        sort=params.get(routes.PARAM_SORT, instruction.DEFAULT_SORT),
-    )
-
-
-def enrolment_filters_from(params: dict[str, str]) -> EnrolmentFilters:
-    """The staff enrolment list's filters from its URL (pending requests by default)."""
-    return EnrolmentFilters(
-        status=params.get(routes.PARAM_STATUS, PENDING_FILTER),
-        search=params.get(routes.PARAM_SEARCH, "")[:100],
-        submitted_from=parse_date(params.get(routes.PARAM_FROM, "")),
-        submitted_to=parse_date(params.get(routes.PARAM_TO, "")),
-        sort=params.get(routes.PARAM_SORT, "depot_asc"),
-    )
-
-
-def filter_query(params: dict[str, str], **extra: str | int) -> str:
-    """The query string of the current filters (empty values dropped)."""
-    values = {k: params.get(k, "") for k in FILTER_PARAMS}
-    values.update({k: str(v) for k, v in extra.items()})
-    return urlencode({k: v for k, v in values.items() if v})
-
-
 class DashboardState(SessionState):
     counters: list[Counter] = []
     enrolments: EnrolmentCounter | None = None

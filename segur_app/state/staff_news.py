@@ -129,8 +129,11 @@ class StaffNewsState(SessionState):
     @guarded(Audience.STAFF)
     async def toggle_published(self, news_id: int, published: bool):
         user = principal()
-        await in_transaction(lambda s: news.set_published(
-            s, news_id=int(news_id), published=bool(published), staff_id=user.id))
+        try:
+            await in_transaction(lambda s: news.set_published(
+                s, news_id=int(news_id), published=bool(published), staff_id=user.id))
+        except news.NewsRefused as exc:  # e.g. removed meanwhile by another agent
+            self.errors = exc.problems
+            return
         self.message = "Actualité publiée." if published else "Actualité retirée de la publication."
         await self._reload()
-        return None
