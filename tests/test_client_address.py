@@ -145,6 +145,7 @@ def test_peer_that_is_not_an_ip_is_kept_and_never_trusted():
     assert ca.client_address("testclient", xff(CLIENT), PROXIES) == "testclient"
     assert ca.client_address(None, xff(CLIENT), PROXIES) is None
     assert ca.client_address("", xff(CLIENT), PROXIES) is None
+    assert ca.client_address("/run/" + "s" * 100, None, PROXIES) == ("/run/" + "s" * 100)[:64]
 
 
 def test_default_trusted_networks_come_from_the_settings(monkeypatch):

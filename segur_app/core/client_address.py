@@ -37,7 +37,8 @@ Rules
   canonical form (``2001:db8::1``; IPv4-mapped IPv6 ``::ffff:a.b.c.d`` as
   ``a.b.c.d``) so that one client always gets one throttling key.
 * A peer that is not an IP address (a Unix socket, a test client) is returned
-  as it is and is never trusted.
+  as it is (at most 64 characters, the audit column's size) and is never
+  trusted.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ FORWARDED_FOR = "x-forwarded-for"
 # A header longer than this is cut (from the left: the hops we read are on the
 # right), so a hostile client cannot make us parse megabytes.
 MAX_HEADER_LENGTH = 4096
+MAX_ADDRESS_LENGTH = 64
 
 __all__ = ["client_address", "from_scope", "parse_address"]
 
@@ -105,7 +107,7 @@ def client_address(
         trusted = get_settings().trusted_proxies
     peer_address = parse_address(peer)
     if peer_address is None:
-        return peer or None
+        return (peer or "")[:MAX_ADDRESS_LENGTH] or None
     if not trusted or not _is_trusted(peer_address, trusted):
         return str(peer_address)
     client = peer_address
