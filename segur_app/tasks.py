@@ -7,7 +7,8 @@ import logging
 import time
 
 from segur_app.core.config import get_settings
-from segur_app.domain import storage
+from segur_app.core.db import session_scope
+from segur_app.domain import storage, throttling
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +17,8 @@ HOUSEKEEPING_PERIOD_SECONDS = 3600
 
 
 async def run_housekeeping() -> None:
-    """Hourly: delete files chosen in a form but never deposited (after 24 h)."""
+    """Hourly: delete files chosen in a form but never deposited (after 24 h), and
+    login failure counters that no longer matter."""
     while True:
         try:
             removed = await asyncio.to_thread(
@@ -27,6 +29,13 @@ async def run_housekeeping() -> None:
             )
             if removed:
                 log.info("housekeeping: %d abandoned staged file(s) removed", removed)
+            await asyncio.to_thread(purge_login_counters)
         except Exception:  # keep the loop alive whatever happens
             log.exception("housekeeping failed")
         await asyncio.sleep(HOUSEKEEPING_PERIOD_SECONDS)
+
+
+def purge_login_counters() -> int:
+    """Delete the stale login failure counters (see throttling.purge_stale_counters)."""
+    with session_scope() as session:
+        return throttling.purge_stale_counters(session)
