@@ -719,4 +719,3 @@ def revoke_other_sessions(session: Session, *, user_id: int, keep_token: str) ->
         audit(session, "other_sessions_ended", actor_user_id=user_id, subject_user_id=user_id,
               count=count)
     return count
-
