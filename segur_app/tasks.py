@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from segur_app.core.config import Settings, get_settings
 from segur_app.core.db import session_scope
-from segur_app.domain import storage_check
+from segur_app.domain import storage_check, throttling
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +34,17 @@ def sweep_storage(*, settings: Settings | None = None, engine: Engine | None = N
 
 
 async def run_housekeeping() -> None:
-    """Hourly: the storage sweep."""
+    """Hourly: the storage sweep, and the login failure counters that no longer matter."""
     while True:
         try:
             await asyncio.to_thread(sweep_storage)
+            await asyncio.to_thread(purge_login_counters)
         except Exception:  # keep the loop alive whatever happens
             log.exception("housekeeping failed")
         await asyncio.sleep(HOUSEKEEPING_PERIOD_SECONDS)
+
+
+def purge_login_counters() -> int:
+    """Delete the stale login failure counters (see throttling.purge_stale_counters)."""
+    with session_scope() as session:
+        return throttling.purge_stale_counters(session)

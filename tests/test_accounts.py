@@ -36,6 +36,9 @@ def live(db, token, **kwargs):
         ("Mot-de-passe-€-12", passwords.MSG_FORBIDDEN_CHARACTERS),
         (IDENT, passwords.MSG_SAME_AS_IDENTIFIANT),
         ("TEST.ECOMPLEMENTAIRE", passwords.MSG_SAME_AS_IDENTIFIANT),
+        (IDENT + "-2024!", passwords.MSG_CONTAINS_IDENTIFIANT),
+        ("Mon-2024!Test.EComplementaire", passwords.MSG_CONTAINS_IDENTIFIANT),
+        ("x1!TEST.ECOMPLEMENTAIRE!1x", passwords.MSG_CONTAINS_IDENTIFIANT),
         ("password1!", passwords.MSG_TOO_COMMON),
         ("Azerty123!", passwords.MSG_TOO_COMMON),
         ("x" * 129 + "1!", passwords.MSG_TOO_LONG),
@@ -49,6 +52,16 @@ def test_valid_passwords_including_long_ones():
     assert passwords.password_problems(NEW, identifiant=IDENT) == []
     assert passwords.password_problems("a1!" + "z" * 61, identifiant=IDENT) == []
     assert passwords.password_problems("Jardin du 12 mai ;)", identifiant=IDENT) == []
+
+
+def test_identifiant_rule_reports_one_message_and_needs_the_whole_identifiant():
+    assert passwords.password_problems(IDENT, identifiant=IDENT).count(
+        passwords.MSG_SAME_AS_IDENTIFIANT) == 1
+    assert passwords.MSG_CONTAINS_IDENTIFIANT not in passwords.password_problems(
+        IDENT, identifiant=IDENT)
+    # Pieces of the identifiant are fine; only the whole of it is refused.
+    assert passwords.password_problems("Test-ecompl-2024!", identifiant=IDENT) == []
+    assert passwords.password_problems(NEW, identifiant="") == []
 
 
 def test_several_rules_reported_together():
@@ -195,6 +208,31 @@ def test_first_login_flow_and_password_change_ends_other_sessions(db, user):
     assert verify_password(user.secret_answer_hash, "chalons")
     assert not login(db, password=TEMP).ok
     assert login(db, password=NEW).ok
+
+
+def test_every_way_of_setting_a_password_refuses_one_containing_the_identifiant(db, user):
+    embedding = "2024!" + IDENT.upper()
+    # First login (temporary password).
+    first = accounts.change_password(db, user=user, old_password=TEMP, new_password=embedding,
+                                     confirmation=embedding)
+    assert first.errors == [passwords.MSG_CONTAINS_IDENTIFIANT]
+    assert accounts.change_password(db, user=user, old_password=TEMP, new_password=NEW,
+                                    confirmation=NEW).ok
+    db.commit()
+    # « Mon compte ».
+    later = accounts.change_password(db, user=user, old_password=NEW, new_password=embedding,
+                                     confirmation=embedding)
+    assert later.errors == [passwords.MSG_CONTAINS_IDENTIFIANT]
+    # Reset by emailed link.
+    token = accounts.create_reset_token(db, user=user)
+    db.commit()
+    reset = accounts.complete_password_reset(db, token=token, answer="", new_password=embedding,
+                                             confirmation=embedding)
+    assert reset.errors == [passwords.MSG_CONTAINS_IDENTIFIANT] and not reset.link_burnt
+    db.commit()
+    db.refresh(user)
+    assert verify_password(user.password_hash, NEW)
+    assert not verify_password(user.password_hash, embedding)
 
 
 def test_old_argon2_parameters_are_upgraded_at_login(db, user):

@@ -66,3 +66,50 @@ def test_standalone_alembic_command_uses_reflex_db_url(tmp_path, monkeypatch):
     engine = make_engine(f"sqlite:///{db_file}")
     assert "supplier" in sa.inspect(engine).get_table_names()
     engine.dispose()
+
+
+def _migrate(engine, direction: str, revision: str) -> None:
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        getattr(command, direction)(cfg, revision)
+
+
+def test_0006_carries_lockout_counters_over_and_back(empty_engine):
+    """Moving the lockout to login_throttle keeps the locks in force (and back)."""
+    from datetime import datetime, timedelta, timezone
+
+    from segur_app.domain.throttling import identifiant_key
+
+    _migrate(empty_engine, "upgrade", "0005")
+    until = datetime.now(timezone.utc) + timedelta(minutes=10)
+    with empty_engine.begin() as conn:
+        for n, (identifiant, failures, locked) in enumerate(
+            [("lock.ed", 0, until), ("fail.ed", 3, None), ("calm.one", 0, None)]
+        ):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO user_account (id, identifiant, email, first_name, last_name, "
+                    "role, is_active, password_hash, must_change_password, failed_login_count, "
+                    "locked_until, created_at) VALUES (:id, :i, :e, 'A', 'B', 'supplier', "
+                    "true, 'x', false, :f, :l, :c)"
+                ),
+                {"id": n + 1, "i": identifiant, "e": f"{identifiant}@x.example", "f": failures,
+                 "l": locked, "c": datetime.now(timezone.utc)},
+            )
+    _migrate(empty_engine, "upgrade", "0006")
+    with empty_engine.connect() as conn:
+        rows = {k: (f, l) for k, f, l in conn.execute(sa.text(
+            "SELECT key_hash, failed_count, locked_until FROM login_throttle"))}
+    assert set(rows) == {identifiant_key("lock.ed"), identifiant_key("fail.ed")}
+    assert rows[identifiant_key("fail.ed")][0] == 3
+    assert rows[identifiant_key("lock.ed")][1] is not None
+
+    _migrate(empty_engine, "downgrade", "0005")
+    with empty_engine.connect() as conn:
+        back = dict(conn.execute(sa.text(
+            "SELECT identifiant, failed_login_count FROM user_account")).all())
+        locked = conn.execute(sa.text(
+            "SELECT identifiant FROM user_account WHERE locked_until IS NOT NULL")).scalars().all()
+    assert back == {"lock.ed": 0, "fail.ed": 3, "calm.one": 0}
+    assert locked == ["lock.ed"]

@@ -42,6 +42,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from segur_app import routes
+from segur_app.core import client_address
 from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
 from segur_app.core.security import session_key
@@ -118,7 +119,7 @@ def _decide(key: str, audience: Audience, route: str, address: str | None) -> De
 
 async def authorise_request(request: Request, audience: Audience) -> Decision:
     """The access policy for an HTTP request (the caller answers 401/403)."""
-    address = request.client.host if request.client else None
+    address = client_address.from_scope(request.scope)
     return await asyncio.to_thread(
         _decide, request_session_key(request), audience, request.url.path, address
     )
@@ -233,7 +234,7 @@ async def login(request: Request) -> Response:
     password = form.get("password", "")[: MAX_LENGTH + 1]
     if not identifiant or not password:
         return _redirect(login_url("incomplet"))
-    address = request.client.host if request.client else None
+    address = client_address.from_scope(request.scope)
     user_agent = request.headers.get("user-agent", "")[:255] or None
 
     def work():

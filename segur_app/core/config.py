@@ -7,15 +7,51 @@ our code always talk to the same database.
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VAR_DIR = PROJECT_ROOT / "var"
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Networks = tuple[Network, ...]
+
+
+def parse_networks(value: str | list | tuple | None) -> Networks:
+    """IP addresses and CIDR networks, comma-separated (``"10.0.0.1, fd00::/8"``).
+
+    A bare address is a one-address network. Raises ``ValueError`` naming the
+    first entry that is neither an address nor a network (host bits set in a
+    CIDR, e.g. ``10.0.0.1/8``, are refused as a probable typo).
+    """
+    if value is None:
+        return ()
+    entries = value.split(",") if isinstance(value, str) else list(value)
+    networks: list[Network] = []
+    for entry in entries:
+        if isinstance(entry, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
+            networks.append(entry)
+            continue
+        text = str(entry).strip()
+        if not text:
+            continue
+        try:
+            network = ipaddress.ip_network(text)
+        except ValueError as error:
+            raise ValueError(
+                f"SEGUR_TRUSTED_PROXIES: {text!r} is not an IP address or a CIDR network "
+                f"({error}); expected e.g. '127.0.0.1, 10.0.0.0/8, ::1'"
+            ) from None
+        mapped = getattr(network.network_address, "ipv4_mapped", None)
+        if mapped is not None and network.prefixlen >= 96:  # ::ffff:a.b.c.d/n
+            network = ipaddress.ip_network(f"{mapped}/{network.prefixlen - 96}")
+        networks.append(network)
+    return tuple(networks)
 
 
 class Settings(BaseSettings):
@@ -63,6 +99,15 @@ class Settings(BaseSettings):
     # Pieces required for the balance request (AttachmentKind values), e.g.
     # SEGUR_BALANCE_DOCUMENTS='["facture","pv_verification"]'.
     balance_documents: list[str] = ["facture", "pv_verification"]
+    # Reverse proxies whose X-Forwarded-For is believed (core/client_address.py):
+    # SEGUR_TRUSTED_PROXIES="127.0.0.1, 10.0.0.0/8, ::1". Empty: the TCP peer is
+    # the client, whatever the headers say.
+    trusted_proxies: Annotated[Networks, NoDecode] = ()
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_trusted_proxies(cls, value):
+        return parse_networks(value)
 
     @property
     def is_production(self) -> bool:

@@ -24,7 +24,7 @@ MSG_PASSWORD_CHANGED = "Votre mot de passe a été modifié. Vous pouvez vous co
 MSG_REFUSED = "La connexion a été refusée. Veuillez réessayer depuis cette page."
 LOGIN_ERRORS = {
     "echec": accounts.MSG_BAD_CREDENTIALS,
-    "verrouille": f"{accounts.MSG_BAD_CREDENTIALS} {accounts.MSG_LOCKED}",
+    "verrouille": accounts.MSG_BAD_CREDENTIALS_LOCKED,
     "trop-de-tentatives": accounts.MSG_THROTTLED,
     "provisoire-expire": accounts.MSG_TEMPORARY_EXPIRED,
     "incomplet": MSG_FILL_LOGIN,

@@ -8,7 +8,10 @@ Security notes
 --------------
 * Errors are generic ("Identifiant ou mot de passe incorrect.") and an unknown
   identifiant still costs one Argon2 verification, so timing does not reveal
-  which identifiants exist.
+  which identifiants exist. The lockout (5 failures → 15 minutes) is counted
+  per identifiant typed, existing or not, and the per-address limit applies to
+  the real client address: see ``throttling``. Callers pass
+  ``client_address`` as computed by ``segur_app.core.client_address``.
 * The browser only ever holds a random 256-bit token; the database stores its
   SHA-256. Sessions expire after 30 minutes idle and 12 hours in all, and are
   revoked at logout and at every password change.
@@ -21,7 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -33,8 +36,8 @@ from segur_app.core.security import (
     new_token,
     verify_password,
 )
-from segur_app.domain import mail, mail_templates
-from segur_app.domain.dates import fr_datetime
+from segur_app.domain import mail, mail_templates, throttling
+from segur_app.domain.dates import as_utc, fr_datetime
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
     AuditEvent,
@@ -45,11 +48,14 @@ from segur_app.domain.models import (
     utcnow,
 )
 from segur_app.domain.passwords import normalise_secret_answer, password_problems
+from segur_app.domain.throttling import (  # noqa: F401  (public names of this module)
+    LOCK_DURATION,
+    MAX_FAILED_LOGINS,
+    MAX_FAILED_LOGINS_PER_ADDRESS,
+    count_within_limit,
+    too_many_requests,
+)
 
-MAX_FAILED_LOGINS = 5
-# Failures from one client address (any identifiant) before it is slowed down.
-MAX_FAILED_LOGINS_PER_ADDRESS = 30
-LOCK_DURATION = timedelta(minutes=15)
 SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
 SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
 # last_seen_at is refreshed at most this often, to spare writes.
@@ -65,6 +71,7 @@ MSG_LOCKED = (
     "Suite à plusieurs tentatives infructueuses, le compte est verrouillé pendant "
     "15 minutes."
 )
+MSG_BAD_CREDENTIALS_LOCKED = f"{MSG_BAD_CREDENTIALS} {MSG_LOCKED}"
 MSG_THROTTLED = (
     "Trop de tentatives de connexion depuis votre poste. Veuillez réessayer dans "
     "quelques minutes."
@@ -86,13 +93,6 @@ MSG_WRONG_ANSWER = "La réponse à la question secrète est incorrecte."
 
 # Verified when the identifiant is unknown, so that both paths cost the same.
 _DUMMY_HASH = hash_password("dummy-password-for-timing#1")
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes: they are UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
 
 
 def audit(
@@ -147,46 +147,45 @@ def authenticate(
 ) -> LoginResult:
     """Check credentials; on success open a session and return its token.
 
-    Commits: failures and locks must be recorded whatever the caller does next.
+    Answers never depend on whether the identifiant exists: an unknown one is
+    verified against a dummy hash and counted, locked and refused exactly like
+    a real one (``throttling``). Commits: failures and locks must be recorded
+    whatever the caller does next.
     """
     now = now or utcnow()
-    if too_many_requests(session, action="login_failed", client_address=client_address,
-                         limit=MAX_FAILED_LOGINS_PER_ADDRESS, now=now):
+    if throttling.address_throttled(session, client_address, now=now):
         audit(session, "login_throttled", client_address=client_address, now=now)
         session.commit()
         return LoginResult(ok=False, error=MSG_THROTTLED)
-    user = find_user(session, identifiant) if identifiant else None
-    if user is None or not user.is_active:
-        verify_password(_DUMMY_HASH, password)
-        audit(session, "login_failed", client_address=client_address, now=now,
-              identifiant=identifiant[:64])
-        session.commit()
-        return LoginResult(ok=False, error=MSG_BAD_CREDENTIALS)
+    key = throttling.identifiant_key(identifiant)
+    # First: on PostgreSQL this locks the identifiant's counter until we commit.
+    locked = throttling.locked_until(session, key, now=now)
+    user = find_user(session, identifiant) if key else None
+    if user is not None and not user.is_active:
+        user = None
+    password_ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    password_ok = password_ok and user is not None
+    subject_user_id = user.id if user else None
 
-    locked_until = _aware(user.locked_until)
-    password_ok = verify_password(user.password_hash, password)
-    if locked_until and locked_until > now:
-        audit(session, "login_refused_locked", subject_user_id=user.id,
+    if locked:
+        audit(session, "login_refused_locked", subject_user_id=subject_user_id,
               client_address=client_address, now=now)
         session.commit()
-        return LoginResult(ok=False, error=f"{MSG_BAD_CREDENTIALS} {MSG_LOCKED}")
+        return LoginResult(ok=False, error=MSG_BAD_CREDENTIALS_LOCKED)
 
     if not password_ok:
-        user.failed_login_count += 1
-        error = MSG_BAD_CREDENTIALS
-        audit(session, "login_failed", subject_user_id=user.id,
-              client_address=client_address, now=now, failures=user.failed_login_count)
-        if user.failed_login_count >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCK_DURATION
-            user.failed_login_count = 0
-            error = f"{MSG_BAD_CREDENTIALS} {MSG_LOCKED}"
-            audit(session, "account_locked", subject_user_id=user.id,
+        failures, locked_now = throttling.record_failure(session, key, now=now)
+        details = {"failures": failures} if user else {"identifiant": identifiant[:64]}
+        audit(session, "login_failed", subject_user_id=subject_user_id,
+              client_address=client_address, now=now, **details)
+        if locked_now:
+            audit(session, "account_locked", subject_user_id=subject_user_id,
                   client_address=client_address, now=now)
-        session.add(user)
         session.commit()
-        return LoginResult(ok=False, error=error)
+        return LoginResult(ok=False,
+                           error=MSG_BAD_CREDENTIALS_LOCKED if locked_now else MSG_BAD_CREDENTIALS)
 
-    expires = _aware(user.temp_password_expires_at)
+    expires = as_utc(user.temp_password_expires_at)
     if user.must_change_password and expires and expires < now:
         audit(session, "login_refused_temporary_expired", subject_user_id=user.id,
               client_address=client_address, now=now)
@@ -195,8 +194,7 @@ def authenticate(
 
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.failed_login_count = 0
-    user.locked_until = None
+    throttling.clear_failures(session, identifiant)
     user.last_login_at = now
     session.add(user)
     token = open_session(session, user=user, client_address=client_address,
@@ -281,12 +279,12 @@ def _set_password(
     session: Session, user: UserAccount, new_password: str, now: datetime,
     keep_session_id: int | None = None,
 ) -> None:
+    # The counter first: logins lock it before the account row, so do we.
+    throttling.clear_failures(session, user.identifiant)
     user.password_hash = hash_password(new_password)
     user.password_changed_at = now
     user.must_change_password = False
     user.temp_password_expires_at = None
-    user.failed_login_count = 0
-    user.locked_until = None
     session.add(user)
     revoke_all_sessions(session, user_id=user.id, keep_session_id=keep_session_id, now=now)
     queue_password_changed_notice(session, user=user)
@@ -418,7 +416,7 @@ def live_reset_token(
     row = session.exec(
         select(PasswordResetToken).where(PasswordResetToken.token_hash == hash_token(token))
     ).first()
-    if row is None or row.used_at is not None or _aware(row.expires_at) <= now:
+    if row is None or row.used_at is not None or as_utc(row.expires_at) <= now:
         return None
     user = session.get(UserAccount, row.user_id)
     if user is None or not user.is_active:
@@ -556,31 +554,6 @@ def queue_password_changed_notice(session: Session, *, user: UserAccount) -> Non
     )
 
 
-def too_many_requests(
-    session: Session,
-    *,
-    action: str,
-    client_address: str | None,
-    limit: int,
-    window: timedelta = timedelta(minutes=15),
-    now: datetime | None = None,
-) -> bool:
-    """Per-address throttle for public forms, counted from the audit trail."""
-    if not client_address:
-        return False
-    since = (now or utcnow()) - window
-    count = session.exec(
-        select(sa.func.count())
-        .select_from(AuditEvent)
-        .where(
-            AuditEvent.action == action,
-            AuditEvent.client_address == client_address,
-            AuditEvent.occurred_at >= since,
-        )
-    ).one()
-    return count >= limit
-
-
 # ---------------------------------------------------------------------------
 # « Mon compte »
 # ---------------------------------------------------------------------------
@@ -671,7 +644,7 @@ def confirm_email_change(session: Session, *, token: str, now: datetime | None =
     row = session.exec(
         select(EmailChangeToken).where(EmailChangeToken.token_hash == hash_token(token or ""))
     ).first()
-    if row is None or row.used_at is not None or _aware(row.expires_at) <= now:
+    if row is None or row.used_at is not None or as_utc(row.expires_at) <= now:
         return None
     user = session.get(UserAccount, row.user_id)
     if user is None or not user.is_active:
@@ -709,22 +682,3 @@ def revoke_other_sessions(session: Session, *, user_id: int, keep_session_id: in
         audit(session, "other_sessions_ended", actor_user_id=user_id, subject_user_id=user_id,
               count=count)
     return count
-
-
-def count_within_limit(
-    session: Session,
-    *,
-    action: str,
-    limit: int,
-    client_address: str | None,
-    window: timedelta = timedelta(minutes=15),
-    now: datetime | None = None,
-) -> bool:
-    """Record one ``action`` from ``client_address`` unless it already reached ``limit``
-    within ``window``; returns whether it was allowed (public forms' rate limit)."""
-    now = now or utcnow()
-    if too_many_requests(session, action=action, client_address=client_address, limit=limit,
-                         window=window, now=now):
-        return False
-    audit(session, action, client_address=client_address, now=now)
-    return True

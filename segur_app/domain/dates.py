@@ -12,9 +12,11 @@ from zoneinfo import ZoneInfo
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def as_utc(value: datetime) -> datetime:
+def as_utc(value: datetime | None) -> datetime | None:
     """A stored timestamp as an aware UTC datetime (SQLite hands back naive ones)."""
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
 
 
 def to_paris(value: datetime) -> datetime:

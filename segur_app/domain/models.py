@@ -214,9 +214,7 @@ class UserAccount(SQLModel, table=True):
     secret_question: str | None = Field(default=None, max_length=255)
     secret_answer_hash: str | None = Field(default=None, max_length=255)
 
-    # Throttling / lockout.
-    failed_login_count: int = 0
-    locked_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    # Failed logins and lockout are counted per identifiant in LoginThrottle.
     last_login_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
@@ -442,6 +440,24 @@ class StaffNote(SQLModel, table=True):
     author_id: int = Field(foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     text: str = Field(sa_type=sa.Text)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per identifiant typed, whether an account has it or not.
+
+    The per-account lockout (domain/throttling.py) lives here rather than on
+    ``user_account`` so that an unknown identifiant is counted, locked and
+    answered exactly like a real one — without creating an account. The key is
+    the SHA-256 of the normalised identifiant: what people type (sometimes
+    their password) is not kept in clear.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key_hash: str = Field(primary_key=True, max_length=64)
+    failed_count: int = 0
+    last_failure_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True, index=True))
+    locked_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class NumberSeries(SQLModel, table=True):

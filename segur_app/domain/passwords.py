@@ -4,8 +4,10 @@
     caractères minimum dont 1 chiffre et 1 caractère spécial minimum
     (exemples: .,;?!:%#). Les caractères accentués ne sont pas autorisés. »
 
-On top of the guide's rules we refuse the most common passwords and the
-previous password. Each violated rule yields its own French message.
+On top of the guide's rules we refuse a password that contains the identifiant
+(case-insensitive: « 2024!Jean.DUPONT » for ``jean.dupont``), the most common
+passwords and the previous password.
+Each violated rule yields its own French message.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ MAX_LENGTH = 128
 SPECIAL_CHARACTERS = frozenset(string.punctuation)
 
 MSG_SAME_AS_IDENTIFIANT = "Le mot de passe doit être différent de l'identifiant."
+MSG_CONTAINS_IDENTIFIANT = "Le mot de passe ne doit pas contenir l'identifiant."
 MSG_TOO_SHORT = f"Le mot de passe doit comporter au moins {MIN_LENGTH} caractères."
 MSG_TOO_LONG = f"Le mot de passe ne doit pas dépasser {MAX_LENGTH} caractères."
 MSG_NO_DIGIT = "Le mot de passe doit comporter au moins 1 chiffre."
@@ -76,8 +79,12 @@ def password_problems(
 ) -> list[str]:
     """Every rule ``new_password`` breaks, as French messages (empty = valid)."""
     problems: list[str] = []
-    if new_password.strip().lower() == identifiant.strip().lower():
+    folded_identifiant = identifiant.strip().casefold()
+    folded_password = new_password.casefold()
+    if folded_password.strip() == folded_identifiant:
         problems.append(MSG_SAME_AS_IDENTIFIANT)
+    elif folded_identifiant and folded_identifiant in folded_password:
+        problems.append(MSG_CONTAINS_IDENTIFIANT)
     if len(new_password) < MIN_LENGTH:
         problems.append(MSG_TOO_SHORT)
     if len(new_password) > MAX_LENGTH:

@@ -43,6 +43,7 @@ from segur_app.core.session import (
     home_route,
     key_from_authorization,
 )
+from segur_app.core.client_address import client_address
 from segur_app.core.db import session_scope
 from segur_app.domain import access
 from segur_app.domain.access import Audience, Decision, Outcome, Principal
@@ -135,7 +136,10 @@ class SessionState(rx.State):
 
     def _client(self) -> dict[str, str | None]:
         return {
-            "client_address": self.router.session.client_ip or None,
+            # X-Forwarded-For only through SEGUR_TRUSTED_PROXIES (core/client_address.py).
+            "client_address": client_address(
+                self.router.session.client_ip or None, self.router.headers.raw_headers
+            ),
             "user_agent": (self.router.headers.user_agent or "")[:255] or None,
         }
 

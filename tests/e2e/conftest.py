@@ -252,6 +252,7 @@ def reset_account(
     from segur_app.core.security import hash_password
     from segur_app.domain.models import UserAccount, utcnow
     from segur_app.domain.passwords import normalise_secret_answer
+    from segur_app.domain.throttling import clear_failures
 
     engine = make_engine(portal.env["REFLEX_DB_URL"])
     try:
@@ -268,8 +269,7 @@ def reset_account(
             account.secret_answer_hash = (
                 hash_password(normalise_secret_answer(secret_answer)) if secret_answer else None
             )
-            account.failed_login_count = 0
-            account.locked_until = None
+            clear_failures(session, identifiant)
             session.add(account)
             session.commit()
     finally:
