@@ -108,3 +108,72 @@ def test_the_tab_keeps_its_states_while_the_session_lives(db, people):
         assert people.iban in _compact(tab_text(tab))
 
     asyncio.run(scenario())
+
+
+# --- uploads carry no router data: they are bound to the tab's session too --------
+
+
+def _upload_event(tab_token: str):
+    import io
+
+    import reflex as rx
+    from reflex_base.event import Event
+
+    files = [rx.UploadFile(file=io.BytesIO(b"%PDF-1.4\n"), path=None)]
+    return Event(name="stage_file", payload={"kind": "pv_verification", "files": files})
+
+
+def test_an_upload_sent_with_another_cookie_never_runs_in_the_tab(db, people):
+    from segur_app.core.security import session_key
+    from segur_app.core.session import begin_upload, end_upload
+    from segur_app.state.binding import TabBinding
+
+    async def scenario():
+        tab = Tab(token=people.owner, path=routes.FUNDING_ADVANCE, tab_token="tab-victim")
+        await tab.run(AccountState.load)
+        event = _upload_event("tab-victim")
+        for key, refused in ((session_key(people.other), True), ("", True),
+                             (session_key(people.owner), False)):
+            begin_upload("tab-victim", key)
+            try:
+                update = await TabBinding().preprocess(app=None, state=tab.root, event=event)
+            finally:
+                end_upload("tab-victim", key)
+            assert (update is not None) is refused
+            if refused:
+                assert not update.delta
+        # A websocket event of the tab is never held back by an upload of someone else.
+        begin_upload("tab-victim", session_key(people.other))
+        try:
+            plain = await TabBinding().preprocess(app=None, state=tab.root, event=None)
+        finally:
+            end_upload("tab-victim", session_key(people.other))
+        assert plain is None
+
+    asyncio.run(scenario())
+
+
+def test_the_handshake_replaces_the_cookie_by_its_hash_and_tracks_uploads():
+    from segur_app.api.session import SessionHandshake
+    from segur_app.core.security import session_key
+    from segur_app.core.session import cookie_name, upload_keys
+
+    seen = {}
+
+    async def inner(scope, receive, send):
+        seen["headers"] = dict(scope["headers"])
+        seen["uploads"] = upload_keys("tab-1")
+
+    async def scenario():
+        scope = {"type": "http", "path": "/_upload", "method": "POST", "headers": [
+            (b"cookie", f"other=1; {cookie_name()}=the-token".encode()),
+            (b"authorization", b"SegurSession forged"),
+            (b"reflex-client-token", b"tab-1"),
+        ]}
+        await SessionHandshake(inner)(scope, None, None)
+
+    asyncio.run(scenario())
+    assert b"cookie" not in seen["headers"]
+    assert seen["headers"][b"authorization"] == f"SegurSession {session_key('the-token')}".encode()
+    assert seen["uploads"] == {session_key("the-token")}
+    assert upload_keys("tab-1") == set()

@@ -49,8 +49,11 @@ from segur_app.core.security import session_key
 from segur_app.core.session import (
     AUTH_SCHEME,
     CODE_OF_ERROR,
+    begin_upload,
     cookie_name,
+    end_upload,
     home_route,
+    key_from_authorization,
     login_url,
 )
 from segur_app.domain import access, accounts
@@ -74,11 +77,30 @@ class SessionHandshake:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket") and scope.get("path", "").startswith(
+        if scope["type"] not in ("http", "websocket") or not scope.get("path", "").startswith(
             HANDSHAKE_PREFIXES
         ):
-            scope = dict(scope, headers=_hashed_headers(scope.get("headers") or []))
-        await self.app(scope, receive, send)
+            await self.app(scope, receive, send)
+            return
+        headers = _hashed_headers(scope.get("headers") or [])
+        scope = dict(scope, headers=headers)
+        tab = _header(headers, b"reflex-client-token")
+        if scope["type"] != "http" or not scope["path"].startswith("/_upload") or not tab:
+            await self.app(scope, receive, send)
+            return
+        key = key_from_authorization(_header(headers, b"authorization"))
+        begin_upload(tab, key)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            end_upload(tab, key)
+
+
+def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str:
+    for key, value in headers:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return ""
 
 
 def _hashed_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:

@@ -5,6 +5,7 @@ carries instead of the cookie, where a user lands, the login page's messages.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from urllib.parse import urlencode
 
 from segur_app import routes
@@ -60,3 +61,35 @@ def key_from_authorization(value: str) -> str:
     """The session key of a header written by ``api.session.SessionHandshake``."""
     scheme, _, key = (value or "").partition(" ")
     return key if scheme == AUTH_SCHEME else ""
+
+
+# --- uploads in flight -------------------------------------------------------------
+# Reflex runs an upload (``POST /_upload``) in the tab named by its
+# ``Reflex-Client-Token`` header, with the router data of that tab's last
+# websocket event: the upload's own cookie would be ignored. The handshake
+# middleware records the session key of each upload in flight here (per
+# process: the worker that receives the request runs its event), and
+# ``state.binding.TabBinding`` refuses an upload whose key is not the one the
+# tab is bound to.
+_UPLOADS: defaultdict[str, Counter] = defaultdict(Counter)
+
+
+def begin_upload(tab_token: str, key: str) -> None:
+    _UPLOADS[tab_token][key] += 1
+
+
+def end_upload(tab_token: str, key: str) -> None:
+    keys = _UPLOADS.get(tab_token)
+    if keys is None:
+        return
+    keys[key] -= 1
+    if keys[key] <= 0:
+        del keys[key]
+    if not keys:
+        del _UPLOADS[tab_token]
+
+
+def upload_keys(tab_token: str) -> set[str]:
+    """The session keys of the uploads in flight for a tab."""
+    keys = _UPLOADS.get(tab_token)
+    return set(keys) if keys else set()

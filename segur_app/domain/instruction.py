@@ -422,8 +422,8 @@ def can_validate(request: FundingRequest, attachments: list[Attachment]) -> bool
     )
 
 
-def dossier_detail(session: Session, *, request_id: int) -> DossierDetail | None:
-    request = session.get(FundingRequest, request_id)
+def dossier_detail(session: Session, *, request_id: int | None) -> DossierDetail | None:
+    request = session.get(FundingRequest, request_id) if request_id is not None else None
     if request is None:
         return None
     supplier = session.get(Supplier, request.supplier_id)

@@ -73,7 +73,7 @@ def test_staff_tab_holds_nothing_after_logout_even_with_its_old_tab_token(portal
     token = cookie["value"]
 
     page.goto(portal.url(f"{routes.STAFF_ENROLMENTS}?{routes.PARAM_STATUS}=approved"))
-    expect(page.get_by_text(DEMO_IBAN_GROUPED)).to_be_visible()
+    expect(page.get_by_text(DEMO_IBAN_GROUPED).first).to_be_visible()
     number = re.search(r"ENRSAS\d{6}", page.locator("main").inner_text()).group(0)
     old_tab_token = page.evaluate("sessionStorage.getItem('token')")
     # The websocket only ever carried the tab token, never the session token.
