@@ -49,6 +49,7 @@ from segur_app.core.security import session_key
 from segur_app.core.session import (
     AUTH_SCHEME,
     CODE_OF_ERROR,
+    decide,
     begin_upload,
     cookie_name,
     end_upload,
@@ -132,18 +133,11 @@ def request_session_key(request: Request) -> str:
 
 
 
-def _decide(key: str, audience: Audience, route: str, address: str | None) -> Decision:
-    with session_scope() as session:
-        return access.authorise(
-            session, session_key=key, audience=audience, route=route, client_address=address
-        )
-
-
 async def authorise_request(request: Request, audience: Audience) -> Decision:
     """The access policy for an HTTP request (the caller answers 401/403)."""
-    address = client_address.from_scope(request.scope)
-    return await asyncio.to_thread(
-        _decide, request_session_key(request), audience, request.url.path, address
+    return await decide(
+        request_session_key(request), audience, route=request.url.path,
+        client_address=client_address.from_scope(request.scope),
     )
 
 

@@ -5,14 +5,17 @@ carries instead of the cookie, where a user lands, the login page's messages.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
 from urllib.parse import urlencode
 
 from segur_app import routes
 from segur_app.core.config import get_settings
+from segur_app.core import db
 from segur_app.core.security import session_cookie_name
 from segur_app.domain import accounts
-from segur_app.domain.access import Principal
+from segur_app.domain import access
+from segur_app.domain.access import Audience, Decision, Principal
 
 AUTH_SCHEME = "SegurSession"
 # Messages of the login page, by the code carried in LOGIN_MESSAGE_PARAM:
@@ -61,6 +64,35 @@ def key_from_authorization(value: str) -> str:
     """The session key of a header written by ``api.session.SessionHandshake``."""
     scheme, _, key = (value or "").partition(" ")
     return key if scheme == AUTH_SCHEME else ""
+
+
+# --- the access policy for one request or event ----------------------------------
+
+
+async def decide(
+    key: str, audience: Audience, *, route: str | None = None, client_address: str | None = None,
+) -> Decision:
+    """The access policy for one event: from the process cache when it can
+    (``access.cached_decision``: one primary-key read, on the event loop for
+    SQLite, whose reads never wait in WAL mode), else the full check."""
+    engine = db.get_engine()
+    if engine.dialect.name == "sqlite":
+        decision = access.cached_decision(engine, session_key=key, audience=audience)
+    else:
+        decision = await asyncio.to_thread(
+            access.cached_decision, engine, session_key=key, audience=audience
+        )
+    if decision is not None:
+        return decision
+
+    def full_check() -> Decision:
+        with db.session_scope() as session:
+            return access.authorise(
+                session, session_key=key, audience=audience, route=route,
+                client_address=client_address,
+            )
+
+    return await asyncio.to_thread(full_check)
 
 
 # --- uploads in flight -------------------------------------------------------------

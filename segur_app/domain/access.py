@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from segur_app.domain import accounts
+from segur_app.domain import accounts, session_cache
 from segur_app.domain.dates import as_utc
 from segur_app.domain.models import Role, UserAccount, UserSession, utcnow
 
@@ -129,6 +130,23 @@ def principal_of(row: UserSession, user: UserAccount) -> Principal:
     )
 
 
+def _judge(principal: Principal | None, audience: Audience, *, expired: bool) -> Decision:
+    """The decision for a resolved principal (or none), before any audit."""
+    if principal is None:
+        if audience is Audience.PUBLIC:
+            return Decision(Outcome.ALLOWED)
+        return Decision(Outcome.EXPIRED if expired else Outcome.ANONYMOUS)
+    if audience is Audience.PUBLIC:
+        return Decision(Outcome.ALLOWED, principal)
+    if principal.next_step != _STEP_OF.get(audience, "home"):
+        return Decision(Outcome.UNFINISHED, principal)
+    if (audience is Audience.STAFF and not principal.is_staff) or (
+        audience is Audience.SUPPLIER and principal.is_staff
+    ):
+        return Decision(Outcome.FORBIDDEN, principal)
+    return Decision(Outcome.ALLOWED, principal)
+
+
 def authorise(
     session: Session,
     *,
@@ -142,28 +160,51 @@ def authorise(
 
     ``PUBLIC`` is always allowed (with the principal when there is one).
     Role refusals are audited (``access_refused``, with ``route``); the caller
-    commits.
+    commits. A live session is remembered in ``session_cache.CACHE`` for
+    :func:`cached_decision`.
     """
+    now = now or utcnow()
+    epoch = session_cache.read_epoch(session.connection()) if session_key else 0
     found = live_session(session, session_key, now=now)
-    if found is None:
-        if audience is Audience.PUBLIC:
-            return Decision(Outcome.ALLOWED)
-        return Decision(Outcome.EXPIRED if session_key else Outcome.ANONYMOUS)
-    principal = principal_of(*found)
-    if audience is Audience.PUBLIC:
-        return Decision(Outcome.ALLOWED, principal)
-    wanted_step = _STEP_OF.get(audience, "home")
-    if principal.next_step != wanted_step:
-        return Decision(Outcome.UNFINISHED, principal)
-    if (audience is Audience.STAFF and not principal.is_staff) or (
-        audience is Audience.SUPPLIER and principal.is_staff
-    ):
+    principal = principal_of(*found) if found is not None else None
+    if found is not None:
+        row = found[0]
+        last_seen = as_utc(row.last_seen_at)
+        session_cache.CACHE.put(session_key, session_cache.Entry(
+            principal=principal, epoch=epoch,
+            valid_until=min(as_utc(row.expires_at), last_seen + accounts.SESSION_IDLE_TIMEOUT),
+            touch_after=last_seen + accounts.SESSION_TOUCH_INTERVAL,
+        ))
+    elif session_key:
+        session_cache.CACHE.forget(session_key)
+    decision = _judge(principal, audience, expired=bool(session_key))
+    if decision.outcome is Outcome.FORBIDDEN:
         accounts.audit(
             session, "access_refused", actor_user_id=principal.id,
             client_address=client_address, route=(route or "")[:200], now=now,
         )
-        return Decision(Outcome.FORBIDDEN, principal)
-    return Decision(Outcome.ALLOWED, principal)
+    return decision
+
+
+def cached_decision(
+    engine: Engine, *, session_key: str | None, audience: Audience, now: datetime | None = None,
+) -> Decision | None:
+    """The decision without touching the session tables, when it can be made
+    safely: no key at all, or a session validated recently in this process
+    whose epoch is still current (one primary-key read). None: call
+    :func:`authorise` (refusals by role are always decided there, to be audited).
+    """
+    if not session_key:
+        return _judge(None, audience, expired=False)
+    if len(session_cache.CACHE) == 0:
+        return None
+    with engine.connect() as connection:
+        epoch = session_cache.read_epoch(connection)
+    entry = session_cache.CACHE.get(session_key, epoch=epoch, now=now or utcnow())
+    if entry is None:
+        return None
+    decision = _judge(entry.principal, audience, expired=True)
+    return None if decision.outcome is Outcome.FORBIDDEN else decision
 
 
 def user_of(session: Session, principal: Principal) -> UserAccount:

@@ -244,6 +244,18 @@ class UserSession(SQLModel, table=True):
     user_agent: str | None = Field(default=None, max_length=255)
 
 
+class AuthEpoch(SQLModel, table=True):
+    """One row, bumped in the same transaction as any change that ends a
+    session or alters what it may do (revocation, password, role, first-login
+    step...): processes that cache validated sessions (domain/session_cache.py)
+    compare it at every event, so a revocation is seen on the very next one."""
+
+    __tablename__ = "auth_epoch"
+
+    id: int = Field(default=1, primary_key=True)
+    value: int = 0
+
+
 class PasswordResetToken(SQLModel, table=True):
     """Single-use link sent by "J'ai oublié mon mot de passe"."""
 

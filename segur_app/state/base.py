@@ -39,13 +39,13 @@ from sqlmodel import Session
 from segur_app import routes
 from segur_app.core.session import (
     MSG_LOGIN_REQUIRED,
+    decide,
     MSG_SESSION_EXPIRED,
     home_route,
     key_from_authorization,
 )
 from segur_app.core.client_address import client_address
 from segur_app.core.db import session_scope
-from segur_app.domain import access
 from segur_app.domain.access import Audience, Decision, Outcome, Principal
 from segur_app.domain.models import Role
 
@@ -154,11 +154,7 @@ class SessionState(rx.State):
         key = self._session_key()
         route = self.router.url.path
         address = self._client()["client_address"]
-        return await in_transaction(
-            lambda s: access.authorise(
-                s, session_key=key, audience=audience, route=route, client_address=address
-            )
-        )
+        return await decide(key, audience, route=route, client_address=address)
 
     async def _visitor(self) -> Principal | None:
         """On public screens: the logged-in user, if any (never a redirect). A
