@@ -207,3 +207,18 @@ def test_each_private_route_refuses_whoever_is_outside_its_audience(world, engin
 def test_session_state_is_the_root_of_every_portal_state():
     for cls in state_tree():
         assert issubclass(cls, SessionState)
+
+
+def test_every_private_page_loads_through_a_handler_of_its_audience():
+    """A private page runs one guarded loader on load: its audience is the page's
+    (the first-login screens accept the first-login steps instead)."""
+    from segur_app.components.private import PRIVATE_PAGES
+
+    assert len(PRIVATE_PAGES) >= 15
+    first_login = {routes.FIRST_LOGIN_PASSWORD, routes.FIRST_LOGIN_SECRET_QUESTION}
+    for page in PRIVATE_PAGES:
+        declared = getattr(page.first_load.fn, AUDIENCE_ATTRIBUTE, None)
+        if page.route in first_login:
+            assert declared in (Audience.PASSWORD_CHANGE, Audience.SECRET_QUESTION)
+        else:
+            assert declared is page.audience, f"{page.route}: loader for {declared}"

@@ -9,7 +9,7 @@ guard has accepted the session (nothing private flashes before that).
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import Enum
+from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
@@ -18,6 +18,7 @@ from segur_app import routes
 from segur_app.components.forms import native_form
 from segur_app.components.navigation import NavEntry, NavLink, NavMenu
 from segur_app.components.template import template
+from segur_app.domain.access import Audience
 from segur_app.state.base import SessionState
 
 SUPPLIER_NAVIGATION: tuple[NavEntry, ...] = (
@@ -52,18 +53,22 @@ STAFF_NAVIGATION: tuple[NavEntry, ...] = (
 )
 
 
-
-class Audience(Enum):
-    SUPPLIER = "supplier"
-    STAFF = "staff"
-    ANY_USER = "any"
-
-
 _GUARDS = {
     Audience.SUPPLIER: SessionState.require_supplier,
     Audience.STAFF: SessionState.require_staff,
-    Audience.ANY_USER: SessionState.require_user,
+    Audience.USER: SessionState.require_user,
 }
+
+
+@dataclass(frozen=True)
+class PrivatePage:
+    route: str
+    audience: Audience
+    first_load: Any  # the event handler that checks the session on load
+
+
+# Every private page as registered (tests check each first loader's audience).
+PRIVATE_PAGES: list[PrivatePage] = []
 
 
 def user_tools() -> rx.Component:
@@ -122,9 +127,13 @@ def private_page(
     ``guard`` replaces the audience's default guard (first-login screens,
     which must accept users who have not finished their first login).
     """
-    loads = [guard or _GUARDS[audience]]
-    if on_load is not None:
-        loads.extend(on_load if isinstance(on_load, list) else [on_load])
+    # The page's own loader is a guarded handler (tests/test_authorisation_matrix.py
+    # makes sure): it checks the session itself, so the audience's guard runs only
+    # for pages without one — one event, one policy check per page load.
+    loads = on_load if isinstance(on_load, list) else [on_load] if on_load is not None else []
+    if guard is not None or not loads:
+        loads = [guard or _GUARDS[audience], *loads]
+    PRIVATE_PAGES.append(PrivatePage(route, audience, loads[0]))
     if navigation is None:
         navigation = STAFF_NAVIGATION if audience is Audience.STAFF else SUPPLIER_NAVIGATION
     return template(

@@ -8,7 +8,8 @@ from segur_app import routes
 from segur_app.components.forms import alert, alert_if, buttons, error_list, field, form, submit_button
 from segur_app.components.funding import labelled_value, recap_list
 from segur_app.components.links import arrow_link
-from segur_app.components.private import Audience, private_page
+from segur_app.components.private import private_page
+from segur_app.domain.access import Audience
 from segur_app.components.template import template
 from segur_app.pages.first_login import password_change_fields, password_rules
 from segur_app.state.account import AccountState, ConfirmEmailState
@@ -87,7 +88,7 @@ def _sessions() -> rx.Component:
     )
 
 
-@private_page(route=routes.ACCOUNT, title="Mon compte", audience=Audience.ANY_USER,
+@private_page(route=routes.ACCOUNT, title="Mon compte", audience=Audience.USER,
               on_load=AccountState.load)
 def account() -> rx.Component:
     return rx.fragment(

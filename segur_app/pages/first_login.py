@@ -6,7 +6,8 @@ import reflex as rx
 
 from segur_app import routes
 from segur_app.components.forms import buttons, error_list, field, form, submit_button
-from segur_app.components.private import Audience, private_page
+from segur_app.components.private import private_page
+from segur_app.domain.access import Audience
 from segur_app.domain.passwords import ACCENTS_TEXT, RULES_TEXT
 from segur_app.state.access import FirstLoginState
 
@@ -45,7 +46,7 @@ def _narrow(*children: rx.Component) -> rx.Component:
     route=routes.FIRST_LOGIN_PASSWORD,
     title="Changement du mot de passe",
     heading="Changement du mot de passe pour " + FirstLoginState.user_identifiant,
-    audience=Audience.ANY_USER,
+    audience=Audience.USER,
     guard=FirstLoginState.load_password_step,
     with_breadcrumb=False,
 )
@@ -66,7 +67,7 @@ def first_login_password() -> rx.Component:
     route=routes.FIRST_LOGIN_SECRET_QUESTION,
     title="Positionnement de la question secrète",
     heading="Positionnement de la question secrète pour " + FirstLoginState.user_identifiant,
-    audience=Audience.ANY_USER,
+    audience=Audience.USER,
     guard=FirstLoginState.load_question_step,
     with_breadcrumb=False,
 )

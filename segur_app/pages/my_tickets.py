@@ -7,7 +7,8 @@ import reflex as rx
 from segur_app import routes
 from segur_app.components.assistance import ticket_answer, ticket_summary
 from segur_app.components.links import button_link
-from segur_app.components.private import Audience, private_page
+from segur_app.components.private import private_page
+from segur_app.domain.access import Audience
 from segur_app.state.assistance import MyTicketsState
 
 

@@ -8,11 +8,12 @@ from segur_app import routes
 from segur_app.components.forms import alert
 from segur_app.components.links import arrow_link
 from segur_app.components.news import attachment_link, news_meta
-from segur_app.components.private import Audience, private_page
+from segur_app.components.private import private_page
+from segur_app.domain.access import Audience
 from segur_app.state.home import NewsItemState
 
 
-@private_page(route=routes.NEWS, title="Actualité", audience=Audience.ANY_USER,
+@private_page(route=routes.NEWS, title="Actualité", audience=Audience.USER,
               on_load=NewsItemState.load)
 def news_item() -> rx.Component:
     item = NewsItemState.item

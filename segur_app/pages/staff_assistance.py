@@ -8,7 +8,8 @@ from segur_app import routes
 from segur_app.components.assistance import ticket_answer, ticket_summary
 from segur_app.components.forms import alert_if, buttons, submit_button
 from segur_app.components.pagination import button_pagination
-from segur_app.components.private import Audience, private_page
+from segur_app.components.private import private_page
+from segur_app.domain.access import Audience
 from segur_app.components.staff import hidden
 from segur_app.domain import assistance
 from segur_app.domain.models import TicketStatus

@@ -8,7 +8,8 @@ import reflex as rx
 
 from segur_app import routes
 from segur_app.components.links import button_link, internal_link
-from segur_app.components.private import Audience, private_page
+from segur_app.components.private import private_page
+from segur_app.domain.access import Audience
 from segur_app.domain.models import FundingKind, FundingStatus
 from segur_app.state.instruction import DashboardState
 

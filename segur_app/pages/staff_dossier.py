@@ -9,7 +9,8 @@ from segur_app.components.dossier import blocks_section, recap_section
 from segur_app.components.forms import alert, alert_if, buttons, submit_button
 from segur_app.components.funding import badge
 from segur_app.components.links import internal_link
-from segur_app.components.private import Audience, private_page
+from segur_app.components.private import private_page
+from segur_app.domain.access import Audience
 from segur_app.components.staff import hidden, select, textarea
 from segur_app.state.instruction import DossierState
 

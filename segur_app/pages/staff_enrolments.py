@@ -18,7 +18,8 @@ from segur_app.domain.models import EnrolmentStatus
 from segur_app.components.funding import badge, labelled_value
 from segur_app.components.links import anchor, internal_link
 from segur_app.components.pagination import button_pagination
-from segur_app.components.private import Audience, private_page
+from segur_app.components.private import private_page
+from segur_app.domain.access import Audience
 from segur_app.domain.enrolment import MAX_REASON_LENGTH
 from segur_app.state.enrolment import StaffEnrolmentsState
 

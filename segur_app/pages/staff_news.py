@@ -7,7 +7,8 @@ import reflex as rx
 from segur_app import routes
 from segur_app.components.forms import alert_if, buttons, submit_button
 from segur_app.components.funding import badge
-from segur_app.components.private import Audience, private_page
+from segur_app.components.private import private_page
+from segur_app.domain.access import Audience
 from segur_app.components.staff import select
 from segur_app.domain import news
 from segur_app.domain.uploads import ACCEPT_HINT, MAX_UPLOAD_BYTES

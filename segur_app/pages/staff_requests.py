@@ -8,7 +8,8 @@ from segur_app import routes
 from segur_app.components.forms import buttons, field, form, submit_button
 from segur_app.components.funding import badge
 from segur_app.components.links import anchor, internal_link
-from segur_app.components.private import Audience, private_page
+from segur_app.components.private import private_page
+from segur_app.domain.access import Audience
 from segur_app.components.staff import select
 from segur_app.state.instruction import (
     KIND_OPTIONS,
