@@ -18,7 +18,7 @@ import functools
 import inspect
 import io
 import json
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,11 @@ class Tab:
         }
         previous = self.root.router_data or {}
         self.root.router_data = self.root._update_router_vars(router_data, previous)
+
+    def follow(self, href: str) -> None:
+        """Open a link or redirect target (``/path?a=1``) in this tab."""
+        parts = urlsplit(href)
+        self.navigate(parts.path, dict(parse_qsl(parts.query)))
 
     def set_cookie(self, token: str | None) -> None:
         self.navigate(self.root.router_data["pathname"],
