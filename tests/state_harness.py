@@ -120,6 +120,14 @@ def point_app_at(monkeypatch, engine, storage_dir: Path) -> None:
     get_settings.cache_clear()
 
 
+def fresh(db) -> None:
+    """Make the test's session see what the handlers committed: end its
+    transaction and forget the rows it loaded (a rollback alone does not
+    expire them when no transaction was open)."""
+    db.rollback()
+    db.expire_all()
+
+
 def redirect_target(outputs: list[Any]) -> str | None:
     """The path of the first ``rx.redirect`` among a handler's outputs."""
     for item in outputs:

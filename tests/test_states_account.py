@@ -19,7 +19,7 @@ from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import EmailMessage, UserAccount, UserSession
 from segur_app.domain.passwords import normalise_secret_answer
 from segur_app.state.account import AccountState, ConfirmEmailState
-from tests.state_harness import Tab, point_app_at, redirect_target, scenario, seed_people
+from tests.state_harness import Tab, fresh, point_app_at, redirect_target, scenario, seed_people
 
 NEW_PASSWORD = "Nouveau#2024x"
 
@@ -36,7 +36,7 @@ def world(db, engine, tmp_path, monkeypatch):
 
 
 def _owner(db) -> UserAccount:
-    db.rollback()  # see what the handlers committed
+    fresh(db)  # see what the handlers committed
     return db.exec(select(UserAccount).where(
         UserAccount.identifiant == "test.ecomplementaire")).one()
 
@@ -150,7 +150,7 @@ async def test_end_other_sessions_keeps_only_this_one(db, world):
     tab, page, _ = await _account(people.owner)
     await tab.run(AccountState.end_other_sessions)
     assert page.message == "1 autre(s) session(s) fermée(s)."
-    db.rollback()
+    fresh(db)
     assert _live(db, people.owner) and not _live(db, other_browser)
     assert _live(db, people.first_login)  # a colleague of the same company keeps theirs
     await tab.run(AccountState.end_other_sessions)

@@ -31,7 +31,7 @@ from segur_app.state.assistance import (
     StaffAssistanceState,
 )
 from tests.document_samples import elf_executable, valid_png
-from tests.state_harness import Tab, point_app_at, scenario, seed_people, upload
+from tests.state_harness import Tab, fresh, point_app_at, scenario, seed_people, upload
 from tests.storage_helpers import staged_names
 
 PUBLIC_FORM = {"category": "connexion", "message": "Je n'arrive pas à me connecter.",
@@ -60,7 +60,7 @@ async def _form(token: str | None = None) -> tuple[Tab, AssistanceFormState]:
 
 
 def _tickets(db) -> list[AssistanceTicket]:
-    db.rollback()  # see what the handlers committed
+    fresh(db)  # see what the handlers committed
     return list(db.exec(select(AssistanceTicket).order_by(AssistanceTicket.id)))
 
 

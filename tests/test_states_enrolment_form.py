@@ -25,7 +25,7 @@ from segur_app.state.enrolment import (
     JsonSimulationState,
 )
 from tests.document_samples import elf_executable, valid_pdf
-from tests.state_harness import Tab, point_app_at, scenario, seed_people, upload
+from tests.state_harness import Tab, fresh, point_app_at, scenario, seed_people, upload
 from tests.storage_helpers import staged_names
 from tests.test_enrolment import ANS, SIRET, form_values
 
@@ -64,7 +64,7 @@ async def _to_summary(tab: Tab, form) -> None:
 
 
 def _enrolments(db, siret: str = SIRET) -> list[Enrolment]:
-    db.rollback()  # see what the handlers committed
+    fresh(db)  # see what the handlers committed
     return list(db.exec(select(Enrolment).join(Supplier, Supplier.id == Enrolment.supplier_id)
                         .where(Supplier.siret == siret)))
 
@@ -174,7 +174,7 @@ async def test_robots_are_refused_and_nothing_is_stored(db, storage):
     form._started_at -= 60  # the form was shown a minute ago
     await tab.run(EnrolmentFormState.send, {"cgu": "on", HONEYPOT_NAME: "https://spam"})
     assert form.form_errors == [enrolment.MSG_AUTOMATED]
-    db.rollback()
+    fresh(db)
     reasons = [json.loads(e.details)["reason"] for e in db.exec(select(AuditEvent).where(
         AuditEvent.action == enrolment.AUDIT_BOT_SUSPECTED).order_by(AuditEvent.id))]
     assert reasons == ["too_fast", "honeypot"]

@@ -17,7 +17,7 @@ from segur_app.domain import enrolment
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import EmailMessage, Enrolment, EnrolmentStatus, Role, UserAccount
 from segur_app.state.enrolment import StaffEnrolmentsState
-from tests.state_harness import Tab, point_app_at, redirect_target, scenario, seed_people
+from tests.state_harness import Tab, fresh, point_app_at, redirect_target, scenario, seed_people
 from tests.test_enrolment import submit
 
 
@@ -40,7 +40,7 @@ async def _list(people) -> tuple[Tab, StaffEnrolmentsState]:
 
 
 def _row(db, enrolment_id: int) -> Enrolment:
-    db.rollback()  # see what the handlers committed
+    fresh(db)  # see what the handlers committed
     return db.get(Enrolment, enrolment_id)
 
 
@@ -56,7 +56,8 @@ async def test_taking_in_charge_marks_the_request_en_cours(db, world):
     assert (item.number, item.version, item.can_take) == (submitted.number, 1, True)
 
     await tab.run(StaffEnrolmentsState.take, item.id, item.version)
-    assert (page.message, page.error) == (f"La demande {submitted.number} est prise en charge.", "")
+    assert page.message == f"La demande {submitted.number} est prise en charge."
+    assert page.error == ""
     row = _row(db, item.id)
     assert (row.status, row.version) == (EnrolmentStatus.IN_REVIEW.value, 2)
     [shown] = page.items  # still pending, now « En cours »
@@ -109,7 +110,8 @@ async def test_rejection_requires_a_reason_which_is_emailed(db, world):
     assert (page.reason_error_id, page.reason_error) == (item.id, enrolment.MSG_REASON_REQUIRED)
     assert _row(db, item.id).status == EnrolmentStatus.SUBMITTED.value
 
-    await tab.run(StaffEnrolmentsState.set_reason, item.id, "x" * (enrolment.MAX_REASON_LENGTH + 5))
+    too_long = "x" * (enrolment.MAX_REASON_LENGTH + 5)
+    await tab.run(StaffEnrolmentsState.set_reason, item.id, too_long)
     await tab.run(StaffEnrolmentsState.reject, item.id, item.version)
     assert page.error == enrolment.MSG_REASON_TOO_LONG and page.reason_error == ""
     assert _row(db, item.id).status == EnrolmentStatus.SUBMITTED.value
@@ -123,7 +125,7 @@ async def test_rejection_requires_a_reason_which_is_emailed(db, world):
     assert (row.status, row.decision_reason) == (EnrolmentStatus.REJECTED.value, "RIB illisible")
     [mail] = _mails(db, TemplateName.ENROLMENT_DECISION)
     assert mail.to_address == "je.legall@editeur.example" and "RIB illisible" in mail.body_text
-    assert db.exec(select(UserAccount).where(UserAccount.supplier_id == row.supplier_id)).all() == []
+    assert not db.exec(select(UserAccount).where(UserAccount.supplier_id == row.supplier_id)).all()
 
     # The reason typed is forgotten once used: a new « Rejeter » asks for one again.
     await tab.run(StaffEnrolmentsState.reject, item.id, row.version)

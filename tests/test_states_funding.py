@@ -25,7 +25,15 @@ from segur_app.domain.models import (
 )
 from segur_app.state.funding import AdvanceState, BalanceState, TrackingState
 from tests.document_samples import elf_executable, valid_pdf, valid_png
-from tests.state_harness import Tab, point_app_at, redirect_target, scenario, seed_people, upload
+from tests.state_harness import (
+    Tab,
+    fresh,
+    point_app_at,
+    redirect_target,
+    scenario,
+    seed_people,
+    upload,
+)
 from tests.storage_helpers import staged_names
 
 ADVANCE_PIECES = [kind.value for kind in funding.required_documents(FundingKind.ADVANCE)]
@@ -80,7 +88,7 @@ async def test_each_piece_is_staged_then_the_deposit_creates_the_dossier(db, peo
     assert form.submitting is False and form.form_error == ""
     assert [slot.file_name for slot in form.slots] == ["", "", ""]  # the form starts again
 
-    db.rollback()
+    fresh(db)
     request = db.exec(select(FundingRequest)).one()
     assert (request.dossier_number, request.kind, request.status, request.amount) == (
         form.deposited_number, FundingKind.ADVANCE.value, FundingStatus.IN_PROGRESS.value, 30000)
@@ -96,7 +104,7 @@ async def test_each_piece_is_staged_then_the_deposit_creates_the_dossier(db, peo
 
     # A second click (or a replayed event) deposits nothing more.
     await tab.run(AdvanceState.submit)
-    db.rollback()
+    fresh(db)
     assert len(db.exec(select(FundingRequest)).all()) == 1
 
     # « Suivi de ma demande de financement » shows it.
@@ -129,7 +137,7 @@ async def test_a_piece_can_be_replaced_and_removed(db, people, storage):
     assert _slot(form, ADVANCE_PIECES[0]).error == funding.MSG_DOCUMENT_REQUIRED
     assert _slot(form, ADVANCE_PIECES[2]).error == funding.MSG_DOCUMENT_REQUIRED
     assert _slot(form, ADVANCE_PIECES[1]).error == ""
-    db.rollback()
+    fresh(db)
     assert db.exec(select(FundingRequest)).all() == []
 
 
@@ -181,7 +189,7 @@ async def test_cancel_asks_only_when_files_were_chosen_and_discards_them(db, peo
     assert form.confirm_cancel is False
     assert all(slot.file_name == "" for slot in form.slots)
     assert staged_names(storage) == set()
-    db.rollback()
+    fresh(db)
     assert db.exec(select(FundingRequest)).all() == []
 
 
@@ -203,7 +211,7 @@ async def test_a_supplier_who_already_deposited_is_sent_to_the_tracking(db, peop
     assert form.form_error == funding.MSG_ALREADY_DEPOSITED and form.deposited_number == ""
     assert all(slot.file_name == "" for slot in form.slots)
     assert staged_names(storage) == set()
-    db.rollback()
+    fresh(db)
     assert len(db.exec(select(FundingRequest)).all()) == 1
 
     # From now on the menu entry opens the consultation screen.
@@ -220,7 +228,7 @@ async def test_the_balance_is_deposited_once_the_advance_is_validated(db, people
     for kind in ADVANCE_PIECES:
         await _stage(advance_tab, kind)
     await advance_tab.run(AdvanceState.submit)
-    db.rollback()
+    fresh(db)
     advance = db.exec(select(FundingRequest)).one()
     advance.status = FundingStatus.VALIDATED.value
     db.add(advance)
@@ -234,7 +242,7 @@ async def test_the_balance_is_deposited_once_the_advance_is_validated(db, people
         await _stage(tab, kind, state=BalanceState)
     await tab.run(BalanceState.submit)
     assert form.deposited_number.startswith("FINSAS") and form.form_error == ""
-    db.rollback()
+    fresh(db)
     balance = db.exec(select(FundingRequest).where(
         FundingRequest.kind == FundingKind.BALANCE.value)).one()
     assert balance.dossier_number == form.deposited_number

@@ -27,7 +27,7 @@ from segur_app.domain.models import (
 )
 from segur_app.state.instruction import DossierState, StaffListState
 from tests.mail_helpers import make_dossier
-from tests.state_harness import Tab, point_app_at, redirect_target, scenario, seed_people
+from tests.state_harness import Tab, fresh, point_app_at, redirect_target, scenario, seed_people
 
 MSG_VALIDATED = "La demande a été validée. Le fournisseur est informé par courriel."
 MSG_REJECTED = "La demande a été rejetée. Le fournisseur est informé par courriel."
@@ -48,7 +48,7 @@ async def _dossier(token: str, number: str, tab_token: str = "tab-test", **filte
 
 
 def _request(db, number: str) -> FundingRequest:
-    db.rollback()  # see what the handlers committed
+    fresh(db)  # see what the handlers committed
     return db.exec(select(FundingRequest).where(FundingRequest.dossier_number == number)).one()
 
 
@@ -94,7 +94,7 @@ async def test_controls_and_reviews_are_recorded_and_shown(db, people):
     assert page.message == "Décision sur la pièce enregistrée." and page.error == ""
     shown = next(a for a in page.detail.attachments if a.id == piece.id)
     assert (shown.review_status, shown.comment) == ("non_conforme", "Non signé")
-    db.rollback()
+    fresh(db)
     stored = db.get(Attachment, piece.id)
     assert (stored.review_status, stored.review_comment) == ("non_conforme", "Non signé")
 
@@ -113,7 +113,7 @@ async def test_notes_are_added_to_the_dossier(db, people):
     await tab.run(DossierState.add_note, {"note": "Appeler le fournisseur lundi"})
     assert page.message == "Note ajoutée." and page.error == ""
     assert [note.text for note in page.detail.notes] == ["Appeler le fournisseur lundi"]
-    db.rollback()
+    fresh(db)
     assert [n.text for n in db.exec(select(StaffNote))] == ["Appeler le fournisseur lundi"]
 
 

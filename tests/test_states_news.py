@@ -17,7 +17,7 @@ from segur_app.domain.models import Attachment, NewsItem
 from segur_app.state.home import HomeState
 from segur_app.state.staff_news import StaffNewsState
 from tests.document_samples import elf_executable, valid_pdf
-from tests.state_harness import Tab, point_app_at, scenario, seed_people, upload
+from tests.state_harness import Tab, fresh, point_app_at, scenario, seed_people, upload
 from tests.storage_helpers import final_keys, staged_names
 
 FORM = {"title": "Nouvelle version du guide", "body": "Le guide utilisateur a été mis à jour.",
@@ -38,7 +38,7 @@ async def _page(people) -> tuple[Tab, StaffNewsState]:
 
 
 def _items(db) -> list[NewsItem]:
-    db.rollback()  # see what the handlers committed
+    fresh(db)  # see what the handlers committed
     return list(db.exec(select(NewsItem).order_by(NewsItem.id)))
 
 
