@@ -82,6 +82,12 @@ async def test_a_public_request_gets_its_number_and_an_acknowledgement(db, peopl
 
     await tab.run(AssistanceFormState.stage_file, [upload(elf_executable(), "capture.png")])
     assert form.file_name == "" and form.errors["attachment"].startswith("Pièce jointe")
+    await tab.run(AssistanceFormState.file_rejected, [{"errors": [{"code": "file-too-large"}]}])
+    assert form.errors["attachment"] == (
+        "Pièce jointe : le fichier dépasse la taille maximum de 4 Mo.")
+    await tab.run(AssistanceFormState.stage_file, [upload(valid_png(), "brouillon.png")])
+    await tab.run(AssistanceFormState.remove_file)
+    assert form.file_name == "" and staged_names(storage) == set()
     await tab.run(AssistanceFormState.stage_file, [upload(valid_png(), "capture.png")])
     assert (form.file_name, form.errors["attachment"]) == ("capture.png", "")
 

@@ -113,9 +113,14 @@ async def test_each_step_is_checked_before_the_next_one(db, storage):
     assert form.step == Step.LEGAL_REP and form.values["legal_rep_last_name"] == "Durand"
     await tab.run(EnrolmentFormState.edit_step, 4)  # only earlier steps
     assert form.step == Step.LEGAL_REP
-    await tab.run(EnrolmentFormState.previous_step)
+    # A field that loses the focus is kept even if the step is left without saving.
+    await tab.run(EnrolmentFormState.remember, "legal_rep_role", "Directrice générale")
+    await tab.run(EnrolmentFormState.remember, "pas_un_champ", "x")
+    assert "pas_un_champ" not in form.values
     await tab.run(EnrolmentFormState.previous_step)
     assert form.step == Step.COMPANY
+    await tab.run(EnrolmentFormState.save_step, _step_form(Step.COMPANY))
+    assert form.values["legal_rep_role"] == "Directrice générale"
 
 
 @scenario
@@ -151,6 +156,9 @@ async def test_the_json_file_fills_the_company_step(db, storage):
     await tab.run(EnrolmentFormState.import_file, [upload(b"{not json", "ref.json")])
     assert form.import_problems and form.import_message == ""
     assert form.values["siret"] == ""
+    await tab.run(EnrolmentFormState.import_rejected, [{"errors": [{"code": "file-too-large"}]}])
+    assert [p.message for p in form.import_problems] == [
+        "Fichier json : le fichier dépasse la taille maximum de 1 Mo."]
     await tab.run(EnrolmentFormState.import_file, [upload(data, "ref.json")])
     assert form.import_message == MSG_IMPORTED and form.import_problems == []
     assert (form.values["siret"], form.values["company_name"], form.values["city"]) == (
