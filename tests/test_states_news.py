@@ -139,3 +139,25 @@ async def test_publishing_shows_the_item_to_suppliers_and_unpublishing_hides_it(
     # Removed meanwhile by another agent: said on the page, nothing else happens.
     await tab.run(StaffNewsState.toggle_published, 999_999, True)
     assert page.errors == {"form": news.MSG_NOT_FOUND}
+
+
+@scenario
+async def test_a_refused_action_does_not_keep_the_previous_success_message(db, people):
+    """After a successful « Enregistrer », a refused one must not leave the
+    banner « Actualité enregistrée. » above the form in error (nor a refused
+    « Publier » the banner « Actualité publiée. »): the agent would read that
+    this submission succeeded. Other staff states clear their message first
+    (DossierState._apply, StaffEnrolmentsState._decide, StaffAssistanceState)."""
+    tab, page = await _page(people)
+    await tab.run(StaffNewsState.save, FORM)
+    assert page.message == "Actualité enregistrée."
+    await tab.run(StaffNewsState.save, {**FORM, "title": "Deuxième actualité", "body": ""})
+    assert page.errors == {"body": news.MSG_BODY_REQUIRED}
+    assert page.message == ""
+
+    created = next(item for item in _items(db) if item.title == FORM["title"])
+    await tab.run(StaffNewsState.toggle_published, created.id, True)
+    assert page.message == "Actualité publiée."
+    await tab.run(StaffNewsState.toggle_published, 999_999, True)  # vanished meanwhile
+    assert page.errors == {"form": news.MSG_NOT_FOUND}
+    assert page.message == ""
