@@ -13,16 +13,24 @@ what it returned or yielded (``None`` entries dropped).
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import inspect
+import io
 import json
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import reflex as rx
+from argon2 import PasswordHasher, Type
 from reflex.state import State
 from sqlmodel import select
 
+from segur_app.core import db as core_db
+from segur_app.core import security
+from segur_app.core.config import get_settings
 from segur_app.core.security import hash_password, session_key
 from segur_app.domain import accounts, demo, funding
 from segur_app.domain.models import Attachment, BankDetails, Role, Supplier, UserAccount
@@ -55,6 +63,11 @@ class Tab:
         previous = self.root.router_data or {}
         self.root.router_data = self.root._update_router_vars(router_data, previous)
 
+    def follow(self, href: str) -> None:
+        """Open a link or redirect target (``/path?a=1``) in this tab."""
+        parts = urlsplit(href)
+        self.navigate(parts.path, dict(parse_qsl(parts.query)))
+
     def set_cookie(self, token: str | None) -> None:
         self.navigate(self.root.router_data["pathname"],
                       self.root.router_data.get("query"), token=token, keep_cookie=False)
@@ -80,6 +93,39 @@ class Tab:
         for item in outputs:
             flat.extend(item if isinstance(item, list) else [item])
         return [item for item in flat if item is not None]
+
+
+def scenario(test):
+    """Write a test as ``async def`` (fixtures as usual); it runs in its own loop."""
+
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        return asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+def upload(data: bytes, name: str) -> rx.UploadFile:
+    """One file as Reflex hands it to an upload handler (``files: list[rx.UploadFile]``)."""
+    return rx.UploadFile(file=io.BytesIO(data), path=Path(name))
+
+
+def point_app_at(monkeypatch, engine, storage_dir: Path) -> None:
+    """The states use the test database and storage; passwords are hashed
+    with a cheap Argon2id (the real parameters cost ~40 ms a hash)."""
+    monkeypatch.setattr(core_db, "get_engine", lambda: engine)
+    monkeypatch.setenv("SEGUR_STORAGE_DIR", str(storage_dir))
+    monkeypatch.setattr(security, "_hasher", PasswordHasher(
+        time_cost=1, memory_cost=8, parallelism=1, type=Type.ID))
+    get_settings.cache_clear()
+
+
+def fresh(db) -> None:
+    """Make the test's session see what the handlers committed: end its
+    transaction and forget the rows it loaded (a rollback alone does not
+    expire them when no transaction was open)."""
+    db.rollback()
+    db.expire_all()
 
 
 def redirect_target(outputs: list[Any]) -> str | None:
@@ -129,8 +175,9 @@ def _finish_first_login(db, user: UserAccount) -> None:
     db.add(user)
 
 
-def seed_people(db, storage_dir: Path) -> People:
-    """The demo data, a deposited advance, four logged-in visitors."""
+def seed_people(db, storage_dir: Path, *, deposit: bool = True) -> People:
+    """The demo data, a deposited advance (unless ``deposit=False``: then
+    ``dossier_number`` is "" and ``attachment_id`` 0), four logged-in visitors."""
     from tests.test_funding import stage_all
 
     summary = demo.load_demo_data(db, storage_dir=storage_dir, env="test")
@@ -153,14 +200,16 @@ def seed_people(db, storage_dir: Path) -> People:
     _finish_first_login(db, other)
     db.add_all([other, newcomer])
     db.commit()
-    result = funding.deposit_advance(
-        db, supplier_id=summary.supplier_id, user_id=owner.id, recipient=owner.email,
-        documents=stage_all(storage_dir), storage_dir=storage_dir, amount=30000,
-        assistance_url="https://portail.example/contacter-assistance",
-    )
-    attachment = db.exec(
-        select(Attachment).where(Attachment.funding_request_id.is_not(None))
-    ).first()
+    number, attachment_id = "", 0
+    if deposit:
+        number = funding.deposit_advance(
+            db, supplier_id=summary.supplier_id, user_id=owner.id, recipient=owner.email,
+            documents=stage_all(storage_dir), storage_dir=storage_dir, amount=30000,
+            assistance_url="https://portail.example/contacter-assistance",
+        ).dossier_number
+        attachment_id = db.exec(
+            select(Attachment.id).where(Attachment.funding_request_id.is_not(None))
+        ).first()
     tokens = {user.identifiant: accounts.open_session(db, user=user)
               for user in (staff, owner, other, newcomer)}
     bank = db.exec(select(BankDetails)).first()
@@ -168,5 +217,5 @@ def seed_people(db, storage_dir: Path) -> People:
     return People(
         staff=tokens[staff.identifiant], owner=tokens[owner.identifiant],
         other=tokens[other.identifiant], first_login=tokens[newcomer.identifiant],
-        dossier_number=result.dossier_number, attachment_id=attachment.id, iban=bank.iban,
+        dossier_number=number, attachment_id=attachment_id, iban=bank.iban,
     )
