@@ -110,6 +110,7 @@ def _row(row) -> rx.Component:
 def staff_news() -> rx.Component:
     return rx.fragment(
         alert_if(StaffNewsState.message, kind="success"),
+        alert_if(StaffNewsState.errors.get("form", "")),
         _form(),
         rx.el.section(
             rx.el.h2("Actualités publiées et brouillons"),

@@ -50,6 +50,7 @@ class AccountState(SessionState):
 
     @guarded(Audience.USER)
     async def change_password(self, form: dict):
+        self.message = ""
         client = self._client()
         keep = principal().session_id
         result = await self._with_user(lambda s, user: accounts.change_password(
@@ -66,6 +67,7 @@ class AccountState(SessionState):
 
     @guarded(Audience.USER)
     async def change_question(self, form: dict):
+        self.message = ""
         address = self._client()["client_address"]
         errors = await self._with_user(lambda s, user: accounts.change_secret_question(
             s, user=user, password=_field(form, "password", MAX_LENGTH + 1),
@@ -78,6 +80,7 @@ class AccountState(SessionState):
 
     @guarded(Audience.USER)
     async def change_email(self, form: dict):
+        self.message = ""
         base = get_settings().public_url + routes.CONFIRM_EMAIL
         errors = await self._with_user(lambda s, user: accounts.request_email_change(
             s, user=user, password=_field(form, "password", MAX_LENGTH + 1),

@@ -109,6 +109,7 @@ class StaffNewsState(SessionState):
         )
         news_id = self.editing_id or None
         staged = self._staged
+        self.message = ""
         try:
             await in_transaction(lambda s: news.save_news(
                 s, news_id=news_id, data=data, staff_id=user.id, attachment=staged,
@@ -129,11 +130,13 @@ class StaffNewsState(SessionState):
     @guarded(Audience.STAFF)
     async def toggle_published(self, news_id: int, published: bool):
         user = principal()
+        self.message = ""
         try:
             await in_transaction(lambda s: news.set_published(
                 s, news_id=int(news_id), published=bool(published), staff_id=user.id))
         except news.NewsRefused as exc:  # e.g. removed meanwhile by another agent
             self.errors = exc.problems
+            await self._reload()
             return
         self.message = "Actualité publiée." if published else "Actualité retirée de la publication."
         await self._reload()
