@@ -724,15 +724,18 @@ def test_advance_confirmation_matches_the_user_guide() -> None:
     ).text == GUIDE_TEXT
 
 
-def test_assistance_url_defaults_to_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SEGUR_ASSISTANCE_URL", "https://assistance.example/contact")
+def test_links_default_to_the_portal_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without an explicit URL the templates link to this portal's own pages."""
+    monkeypatch.setenv("SEGUR_PUBLIC_URL", "https://segurnum.asp-public.fr/segurnum/")
     get_settings.cache_clear()
     try:
         content = mail_templates.advance_deposit_confirmation("FINSAS000042", "01/02/2024")
+        credentials = mail_templates.account_credentials("jdupont", "Tmp-7f3K9q")
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
-    assert "via le lien https://assistance.example/contact." in content.text
+    assert f"via le lien {ASSISTANCE_URL}." in content.text
+    assert "Pour vous connecter : https://segurnum.asp-public.fr/segurnum/connexion" in credentials.text
     assert "en date du 01/02/2024" in content.text
 
 
