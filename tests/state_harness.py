@@ -153,8 +153,8 @@ def seed_people(db, storage_dir: Path) -> People:
     _finish_first_login(db, other)
     db.add_all([other, newcomer])
     db.commit()
-    result = funding.deposit_advance(
-        db, supplier_id=summary.supplier_id, user_id=owner.id, recipient=owner.email,
+    result = funding.deposit_request(
+        db, kind=funding.FundingKind.ADVANCE, supplier_id=summary.supplier_id, user_id=owner.id, recipient=owner.email,
         documents=stage_all(storage_dir), storage_dir=storage_dir, amount=30000,
         assistance_url="https://portail.example/contacter-assistance",
     )
