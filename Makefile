@@ -62,10 +62,10 @@ test: test-unit test-e2e
 # Unit, persistence (SQLite + PostgreSQL when SEGUR_TEST_POSTGRES_URL is set)
 # and SMTP tests; then the browser tests in their own run (event-loop isolation).
 test-unit: install
-	$(PYTHON) -m pytest tests --ignore=tests/e2e -q -p no:cacheprovider --timeout=300
+	$(PYTHON) -m pytest tests --ignore=tests/e2e -q -p no:cacheprovider --timeout=300 --durations=15
 
 test-e2e: install
-	$(PYTHON) -m pytest tests/e2e -q -p no:cacheprovider --timeout=900
+	$(PYTHON) -m pytest tests/e2e -q -p no:cacheprovider --timeout=900 --durations=15
 
 clean:
 	rm -rf .web .states var/dsfr $(DSFR_DIR) tests/artifacts

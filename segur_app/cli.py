@@ -68,8 +68,8 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
     from segur_app import routes
     from segur_app.domain import accounts, credentials, mail
     from segur_app.domain.models import Role
+    from segur_app.links import absolute_url
 
-    settings = get_settings()
     upgrade_to_head(get_engine())
     try:
         email = mail.normalize_address(args.email)
@@ -83,7 +83,7 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
         )
         credentials.queue_credentials_email(
             session, account=account, password=password,
-            login_url=settings.public_url + routes.LOGIN,
+            login_url=absolute_url(routes.LOGIN),
         )
         accounts.audit(session, "staff_account_created", subject_user_id=account.id,
                        identifiant=account.identifiant, origin="cli")

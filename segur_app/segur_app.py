@@ -2,8 +2,9 @@
 
 import reflex as rx
 
-from segur_app import pages  # noqa: F401  (registers every @template page)
+from segur_app import pages  # noqa: F401  (declares every @template page)
 from segur_app.api import asgi
+from segur_app.components.template import add_pages
 from segur_app.domain.mail import run_mail_worker
 from segur_app.state.binding import TabBinding
 from segur_app.tasks import run_housekeeping
@@ -33,6 +34,8 @@ app = rx.App(
     # Authorised document downloads and the upload size guard.
     api_transformer=asgi.transform,
 )
+
+add_pages(app)
 
 # Before any event of a tab (hydrate included): its states belong to one session.
 app.add_middleware(TabBinding(), index=0)

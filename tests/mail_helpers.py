@@ -123,7 +123,6 @@ def mail_settings(*, smtp_port: int | None, outbox_dir: Path, **overrides: Any) 
         "mail_retry_max_seconds": 3600.0,
         "mail_max_attempts": 5,
         "public_url": "http://localhost:3000",
-        "assistance_url": ASSISTANCE_URL,
     }
     values.update(overrides)
     return Settings(**values)

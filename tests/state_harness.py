@@ -33,7 +33,14 @@ from segur_app.core import security
 from segur_app.core.config import get_settings
 from segur_app.core.security import hash_password, session_key
 from segur_app.domain import accounts, demo, funding
-from segur_app.domain.models import Attachment, BankDetails, Role, Supplier, UserAccount
+from segur_app.domain.models import (
+    Attachment,
+    BankDetails,
+    FundingKind,
+    Role,
+    Supplier,
+    UserAccount,
+)
 from segur_app.domain.passwords import normalise_secret_answer
 from segur_app.core.session import AUTH_SCHEME
 from segur_app.state.binding import TabBinding
@@ -202,8 +209,9 @@ def seed_people(db, storage_dir: Path, *, deposit: bool = True) -> People:
     db.commit()
     number, attachment_id = "", 0
     if deposit:
-        number = funding.deposit_advance(
-            db, supplier_id=summary.supplier_id, user_id=owner.id, recipient=owner.email,
+        number = funding.deposit_request(
+            db, kind=FundingKind.ADVANCE, supplier_id=summary.supplier_id, user_id=owner.id,
+            recipient=owner.email,
             documents=stage_all(storage_dir), storage_dir=storage_dir, amount=30000,
             assistance_url="https://portail.example/contacter-assistance",
         ).dossier_number

@@ -502,6 +502,10 @@ def test_concurrent_decisions_apply_once(engine, db, storage_dir):
 
 
 def test_pending_list_is_paginated(db, storage_dir):
+    def pending(db, *, page):  # the default filters: the requests to decide, oldest first
+        return enrolment_views.list_enrolments(
+            db, filters=enrolment_views.EnrolmentFilters(), page=page, page_size=3)
+
     sirets = ["81234567600017", "90123456700013", "75100001900016", "65432109000015",
               "50123456100014"]
     for index, siret in enumerate(sirets):
@@ -509,15 +513,15 @@ def test_pending_list_is_paginated(db, storage_dir):
     agent = staff(db)
     first = db.exec(select(Enrolment).order_by(Enrolment.id)).first()
     reject(db, agent, first.id)
-    page = enrolment_views.pending_enrolments(db, page=1, page_size=3)
+    page = pending(db, page=1)
     assert (page.total, page.pages, page.page) == (4, 2, 1)
     assert [i.siret for i in page.items] == sirets[1:4]
     item = page.items[0]
     assert item.iban == "FR76 3000 6000 0112 3456 7890 189" and item.rib_id > 0
     assert item.legal_rep == "Mme Claire Durand, Présidente"
     assert item.status_label == "A instruire"
-    assert enrolment_views.pending_enrolments(db, page=7, page_size=3).page == 2
-    assert [i.siret for i in enrolment_views.pending_enrolments(db, page=2, page_size=3).items] == sirets[4:]
+    assert pending(db, page=7).page == 2
+    assert [i.siret for i in pending(db, page=2).items] == sirets[4:]
 
 
 def test_staff_list_filters_search_and_csv(db, storage_dir):

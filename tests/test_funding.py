@@ -55,7 +55,7 @@ def deposit(db, supplier, storage_dir, documents=None, **overrides):
         storage_dir=storage_dir, amount=30000, assistance_url=ASSISTANCE, now=DEPOSIT_TIME,
     )
     kwargs.update(overrides)
-    return funding.deposit_advance(db, **kwargs)
+    return funding.deposit_request(db, kind=funding.FundingKind.ADVANCE, **kwargs)
 
 
 def staged_files(storage_dir: Path) -> list[Path]:

@@ -616,6 +616,14 @@ def test_file_transport_writes_parseable_eml(
 # --------------------------------------------------------------------------
 
 
+async def eventually(condition, what: str, *, timeout: float = 10.0) -> None:
+    """Poll ``condition`` (no fixed wait); fail naming ``what`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting for {what} after {timeout}s"
+        await asyncio.sleep(0.02)
+
+
 def test_run_mail_worker_is_a_lifespan_task() -> None:
     assert inspect.iscoroutinefunction(run_mail_worker)
     signature = inspect.signature(run_mail_worker)
@@ -635,13 +643,10 @@ def test_run_mail_worker_delivers_and_stops(
                 stop, engine=engine, transport=transport, poll_seconds=0.05, settings=settings
             )
         )
-        deadline = time.monotonic() + 5
-        while not smtp.handler.snapshot() and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
+        await eventually(lambda: smtp.handler.snapshot(), "the first message")
         # A message queued while the worker runs is picked up too.
         queue(db, to="second@exemple.fr")
-        while len(smtp.handler.snapshot()) < 2 and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
+        await eventually(lambda: len(smtp.handler.snapshot()) >= 2, "the second message")
         stop.set()
         started = time.monotonic()
         await asyncio.wait_for(task, timeout=3)
@@ -654,12 +659,17 @@ def test_run_mail_worker_delivers_and_stops(
     assert stop_duration < 2
 
 
-def test_run_mail_worker_stops_on_cancel(settings: Settings, engine: Engine, db: Session) -> None:
+def test_run_mail_worker_stops_on_cancel(
+    db: Session, engine: Engine, smtp: SmtpServer, settings: Settings, transport: SmtpTransport
+) -> None:
+    queue(db)
+
     async def scenario() -> None:
         task = asyncio.create_task(
-            run_mail_worker(engine=engine, settings=settings, poll_seconds=10)
+            run_mail_worker(engine=engine, transport=transport, settings=settings, poll_seconds=10)
         )
-        await asyncio.sleep(0.2)
+        # Once its first round has sent the message, the worker waits 10 s for the next.
+        await eventually(lambda: smtp.handler.snapshot(), "the first round")
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await asyncio.wait_for(task, timeout=3)
@@ -677,16 +687,18 @@ def test_run_mail_worker_survives_errors(
         task = asyncio.create_task(
             run_mail_worker(stop, engine=broken, settings=settings, poll_seconds=0.02)
         )
-        await asyncio.sleep(0.3)
+        # Two failed rounds in a row: the loop went on after the first one.
+        await eventually(lambda: len(failures()) >= 2, "two failed rounds")
         assert not task.done()
         stop.set()
         await asyncio.wait_for(task, timeout=3)
 
+    def failures() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if "delivery round failed" in r.getMessage()]
+
     with caplog.at_level(logging.ERROR, logger="segur_app.domain.mail"):
         asyncio.run(scenario())
     broken.dispose()
-    failures = [r for r in caplog.records if "delivery round failed" in r.getMessage()]
-    assert len(failures) >= 2
 
 
 # --------------------------------------------------------------------------
@@ -724,15 +736,18 @@ def test_advance_confirmation_matches_the_user_guide() -> None:
     ).text == GUIDE_TEXT
 
 
-def test_assistance_url_defaults_to_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SEGUR_ASSISTANCE_URL", "https://assistance.example/contact")
+def test_links_default_to_the_portal_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without an explicit URL the templates link to this portal's own pages."""
+    monkeypatch.setenv("SEGUR_PUBLIC_URL", "https://segurnum.asp-public.fr/segurnum/")
     get_settings.cache_clear()
     try:
         content = mail_templates.advance_deposit_confirmation("FINSAS000042", "01/02/2024")
+        credentials = mail_templates.account_credentials("jdupont", "Tmp-7f3K9q")
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
-    assert "via le lien https://assistance.example/contact." in content.text
+    assert f"via le lien {ASSISTANCE_URL}." in content.text
+    assert "Pour vous connecter : https://segurnum.asp-public.fr/segurnum/connexion" in credentials.text
     assert "en date du 01/02/2024" in content.text
 
 

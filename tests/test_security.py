@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from argon2 import PasswordHasher
 
 from segur_app.core import security
@@ -23,14 +21,6 @@ def test_weaker_hashes_are_flagged_for_rehash():
     weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash("x")
     assert security.needs_rehash(weak)
     assert security.verify_password(weak, "x")
-
-
-def test_async_variants_run_off_the_event_loop():
-    async def scenario():
-        digest = await security.ahash_password("Secret#2024")
-        return await security.averify_password(digest, "Secret#2024")
-
-    assert asyncio.run(scenario())
 
 
 def test_tokens_are_random_and_stored_hashed():

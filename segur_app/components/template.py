@@ -1,9 +1,15 @@
 """The ``@template`` page decorator (modelled on reflex-dev/templates dashboard).
 
-It wraps ``@rx.page``: the decorated function returns only the page body; the
-template adds the portal frame (header, navigation, footer), the breadcrumb,
-the page's single ``h1`` and the ``<title>`` « <title> - Portail SEGUR
-Numérique ». Pages listed in the site map declare their ``sitemap_section``.
+The decorated function returns only the page body; the template adds the
+portal frame (header, navigation, footer), the breadcrumb, the page's single
+``h1`` and the ``<title>`` « <title> - Portail SEGUR Numérique ». Pages listed
+in the site map declare their ``sitemap_section``.
+
+Pages are recorded here and given to the app ONCE by :func:`add_pages`
+(``app.add_page``), not with ``@rx.page``: Reflex re-applies ``@rx.page`` pages
+at every compile of the same ``App``, and in production each forked worker
+compiles the app its parent already compiled, which logged « Page … is being
+redefined with the same component » once per page per worker.
 
     @template(route=routes.FAQ, title="Questions fréquentes",
               sitemap_section=SitemapSection.HELP)
@@ -51,6 +57,14 @@ class SitemapEntry:
 
 
 _SITEMAP: list[SitemapEntry] = []
+# (page function, keyword arguments of App.add_page), in declaration order.
+_PAGES: list[tuple[Callable[[], rx.Component], dict[str, Any]]] = []
+
+
+def add_pages(app: rx.App) -> None:
+    """Register every ``@template`` page declared so far on ``app`` (once)."""
+    for render, kwargs in _PAGES:
+        app.add_page(render, **kwargs)
 
 
 def sitemap_entries(section: SitemapSection) -> list[SitemapEntry]:
@@ -98,7 +112,7 @@ def template(
     """Register the decorated body function as a page at ``route``.
 
     ``title`` feeds the ``<title>``, ``heading`` (default: ``title``) the h1
-    and the breadcrumb; ``on_load`` is passed to ``rx.page`` unchanged.
+    and the breadcrumb; ``on_load`` is passed to ``App.add_page`` unchanged.
     ``tools`` and ``home_route`` adapt the frame to the private portal;
     ``wrap`` wraps the whole page body (e.g. shown only once authorised).
     """
@@ -122,13 +136,13 @@ def template(
         templated_page.__doc__ = page_content.__doc__
         if sitemap_section is not None:
             _SITEMAP.append(SitemapEntry(sitemap_section, title, route))
-        rx.page(
-            route=route,
-            title=page_title(title),
-            description=description,
-            meta=meta,
-            on_load=on_load,
-        )(templated_page)
+        page: dict[str, Any] = {"route": route, "title": page_title(title),
+                                "description": description}
+        if meta:
+            page["meta"] = meta
+        if on_load is not None:
+            page["on_load"] = on_load
+        _PAGES.append((templated_page, page))
         return templated_page
 
     return decorator

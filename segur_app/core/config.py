@@ -92,8 +92,9 @@ class Settings(BaseSettings):
     mail_max_attempts: int = 20
 
     # --- portal ------------------------------------------------------------
+    # Public address of the portal: every absolute link (emails) is built from
+    # it by segur_app.links.absolute_url, the assistance link included.
     public_url: str = "http://localhost:3000"
-    assistance_url: str = "https://segurnum.asp-public.fr/segurnum/contacter-assistance"
     advance_amount: int = 30000
     balance_amount: int = 70000
     # Pieces required for the balance request (AttachmentKind values), e.g.

@@ -1,12 +1,12 @@
 """Password hashing (Argon2id) and random tokens.
 
-Hashing is deliberately slow: callers on the event loop must use the ``a*``
-coroutine variants, which run the work in a thread.
+Hashing is deliberately slow: never call it on the event loop. The states run
+every domain call in a worker thread (``state/base.in_transaction``), the HTTP
+routes with ``asyncio.to_thread``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import secrets
 
@@ -30,14 +30,6 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
-
-
-async def ahash_password(password: str) -> str:
-    return await asyncio.to_thread(hash_password, password)
-
-
-async def averify_password(password_hash: str, password: str) -> bool:
-    return await asyncio.to_thread(verify_password, password_hash, password)
 
 
 def new_token() -> str:

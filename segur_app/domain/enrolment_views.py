@@ -245,11 +245,6 @@ def list_enrolments(
     return PendingPage(items=items, total=total, page=page, pages=pages)
 
 
-def pending_enrolments(session: Session, *, page: int, page_size: int) -> PendingPage:
-    """Requests to decide, oldest first, one page at a time."""
-    return list_enrolments(session, filters=EnrolmentFilters(), page=page, page_size=page_size)
-
-
 ENROLMENT_CSV_HEADER = [
     "Numéro", "Date de dépôt", "Statut", "Dénomination sociale", "SIRET", "N° ANS",
     "Contact", "Adresse électronique", "Téléphone",

@@ -230,11 +230,6 @@ def _recheck(document: StagedDocument, kind: AttachmentKind, storage_dir: Path) 
         raise DepositRefused(MSG_DEPOSIT_FAILED)
 
 
-def deposit_advance(session: Session, **kwargs) -> DepositResult:
-    """Deposit the advance request (see :func:`deposit_request`)."""
-    return deposit_request(session, kind=FundingKind.ADVANCE, **kwargs)
-
-
 def deposit_request(
     session: Session,
     *,

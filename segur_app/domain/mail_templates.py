@@ -24,8 +24,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timezone
 from typing import NamedTuple
 
-from segur_app.core.config import get_settings
+from segur_app import routes
 from segur_app.domain.dates import PARIS
+from segur_app.links import absolute_url
 
 
 GREETING = "Madame, Monsieur,"
@@ -89,7 +90,8 @@ def format_datetime_fr(value: datetime) -> str:
 
 
 def _assistance(url: str | None) -> str:
-    return url or get_settings().assistance_url
+    """The link to « Contacter l'assistance » (default: this portal's page)."""
+    return url or absolute_url(routes.ASSISTANCE)
 
 
 def _assistance_paragraph(url: str) -> str:
@@ -279,7 +281,7 @@ def account_credentials(
     (see :data:`SENSITIVE_TEMPLATES`).
     """
     url = _assistance(assistance_url)
-    login = login_url or get_settings().public_url
+    login = login_url or absolute_url(routes.LOGIN)
     validity = (
         f" Il est valable jusqu'au {format_datetime_fr(expires_at)}."
         if expires_at is not None
@@ -338,7 +340,7 @@ def identifiant_reminder(
 ) -> MailContent:
     """"J'ai oublié mon identifiant": the identifiant(s) attached to this address."""
     url = _assistance(assistance_url)
-    login = login_url or get_settings().public_url
+    login = login_url or absolute_url(routes.LOGIN)
     listed = "\n".join(f"- {identifiant}" for identifiant in identifiants)
     body = [
         "Vous avez demandé le rappel de votre identifiant de connexion au portail "

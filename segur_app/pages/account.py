@@ -11,6 +11,7 @@ from segur_app.components.links import arrow_link
 from segur_app.components.private import private_page
 from segur_app.domain.access import Audience
 from segur_app.components.template import template
+from segur_app.domain.accounts import MSG_EMAIL_LINK_INVALID
 from segur_app.pages.first_login import password_change_fields, password_rules
 from segur_app.state.account import AccountState, ConfirmEmailState
 
@@ -107,7 +108,7 @@ def confirm_email() -> rx.Component:
             alert("Votre nouvelle adresse électronique est confirmée : "
                   + ConfirmEmailState.confirmed_email, kind="success"),
             rx.cond(ConfirmEmailState.done,
-                    alert("Ce lien de confirmation n'est plus valide.")),
+                    alert(MSG_EMAIL_LINK_INVALID)),
         ),
         arrow_link("Accéder à mon espace personnel", routes.LOGIN),
     )

@@ -10,7 +10,7 @@ import reflex as rx
 
 from segur_app import routes
 from segur_app.core.session import LOGIN_ERRORS, LOGIN_NOTICES, MSG_PASSWORD_CHANGED
-from segur_app.core.config import get_settings
+from segur_app.links import absolute_url
 from segur_app.domain import access, accounts
 from segur_app.domain.access import Audience
 from segur_app.domain.passwords import MAX_LENGTH
@@ -62,7 +62,7 @@ class ForgotIdentifiantState(SessionState):
             self.error = MSG_FILL_EMAIL
             return
         client = self._client()
-        login_url = get_settings().public_url + routes.LOGIN
+        login_url = absolute_url(routes.LOGIN)
 
         await in_transaction(lambda s: accounts.request_identifiant_reminder(
             s, email=email, login_url=login_url, client_address=client["client_address"],
@@ -85,11 +85,11 @@ class ForgotPasswordState(SessionState):
             self.error = MSG_FILL_IDENTIFIANT
             return
         client = self._client()
-        base = get_settings().public_url + routes.RESET_PASSWORD
 
         await in_transaction(lambda s: accounts.request_password_reset(
             s, identifiant=identifiant,
-            reset_url_for=lambda token: f"{base}?{routes.RESET_TOKEN_PARAM}={token}",
+            reset_url_for=lambda token: absolute_url(
+                routes.RESET_PASSWORD, **{routes.RESET_TOKEN_PARAM: token}),
             client_address=client["client_address"],
         ))
         self.error, self.done = "", True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from segur_app import routes
-from segur_app.core.config import get_settings
+from segur_app.links import absolute_url
 from segur_app.domain import access, accounts, funding
 from segur_app.domain.access import Audience
 from segur_app.domain.accounts import LoginView
@@ -81,11 +81,11 @@ class AccountState(SessionState):
     @guarded(Audience.USER)
     async def change_email(self, form: dict):
         self.message = ""
-        base = get_settings().public_url + routes.CONFIRM_EMAIL
         errors = await self._with_user(lambda s, user: accounts.request_email_change(
             s, user=user, password=_field(form, "password", MAX_LENGTH + 1),
             new_email=_field(form, "email"), confirmation=_field(form, "email_confirmation"),
-            confirm_url_for=lambda t: f"{base}?{routes.RESET_TOKEN_PARAM}={t}",
+            confirm_url_for=lambda t: absolute_url(
+                routes.CONFIRM_EMAIL, **{routes.RESET_TOKEN_PARAM: t}),
         ))
         self.email_errors = errors
         if not errors:

@@ -19,6 +19,7 @@ import reflex as rx
 from segur_app import routes
 from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
+from segur_app.links import absolute_url
 from segur_app.domain import assistance, funding, storage, uploads
 from segur_app.domain.assistance import TicketInput, TicketRefused, TicketView
 from segur_app.domain.funding import StagedDocument
@@ -49,10 +50,6 @@ MSG_SESSION_LOST = (
 
 def _no_errors() -> dict[str, str]:
     return {key: "" for key in FIELD_KEYS}
-
-
-def _assistance_url() -> str:
-    return get_settings().public_url + routes.ASSISTANCE
 
 
 class HelpState(SessionState):
@@ -235,7 +232,7 @@ def _create(data: TicketInput, user_id: int | None, attachment, address: str | N
     with session_scope() as session:
         return assistance.create_ticket(
             session, data=data, user_id=user_id, attachment=attachment,
-            storage_dir=settings.storage_dir, assistance_url=_assistance_url(),
+            storage_dir=settings.storage_dir, assistance_url=absolute_url(routes.ASSISTANCE),
             client_address=address,
         )
 
@@ -310,13 +307,12 @@ class StaffAssistanceState(SessionState):
         except ValueError:
             return None
         text = str(form.get("answer") or "")[: assistance.MAX_ANSWER_LENGTH * 2]
-        settings = get_settings()
 
         def work(session):
             assistance.answer_ticket(
                 session, ticket_id=ticket_id, answer=text, staff_id=user.id,
-                tickets_url=settings.public_url + routes.MY_TICKETS,
-                assistance_url=_assistance_url(),
+                tickets_url=absolute_url(routes.MY_TICKETS),
+                assistance_url=absolute_url(routes.ASSISTANCE),
             )
             return session.get(AssistanceTicket, ticket_id).number
 

@@ -18,6 +18,7 @@ import reflex as rx
 from segur_app import routes
 from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
+from segur_app.links import absolute_url
 from segur_app.domain import enrolment, enrolment_views, funding, referencing, storage, uploads
 from segur_app.domain.enrolment import DecisionRefused, EnrolmentRefused
 from segur_app.domain.enrolment_views import EnrolmentTrackingView, PendingEnrolmentView
@@ -352,7 +353,7 @@ def _submit(data, rib: StagedDocument | None, address: str | None):
         return enrolment.submit_enrolment(
             session, data=data, rib=rib, cgu_accepted=True,
             storage_dir=settings.storage_dir,
-            assistance_url=settings.public_url + routes.ASSISTANCE,
+            assistance_url=absolute_url(routes.ASSISTANCE),
             client_address=address,
         )
 
@@ -513,8 +514,8 @@ class StaffEnrolmentsState(SessionState):
         def work(session, staff_id, settings, address):
             result = enrolment.approve_enrolment(
                 session, enrolment_id=enrolment_id, expected_version=version,
-                staff_user_id=staff_id, login_url=settings.public_url + routes.LOGIN,
-                assistance_url=settings.public_url + routes.ASSISTANCE, client_address=address,
+                staff_user_id=staff_id, login_url=absolute_url(routes.LOGIN),
+                assistance_url=absolute_url(routes.ASSISTANCE), client_address=address,
             )
             return (f"La demande {result.number} a été validée : le compte « "
                     f"{result.identifiant} » a été créé et ses identifiants envoyés à "
@@ -549,7 +550,7 @@ class StaffEnrolmentsState(SessionState):
             number = enrolment.reject_enrolment(
                 session, enrolment_id=enrolment_id, expected_version=version,
                 staff_user_id=staff_id, reason=reason,
-                assistance_url=settings.public_url + routes.ASSISTANCE, client_address=address,
+                assistance_url=absolute_url(routes.ASSISTANCE), client_address=address,
             )
             return f"La demande {number} a été rejetée ; le motif a été envoyé par courriel."
 

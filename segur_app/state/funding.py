@@ -10,6 +10,7 @@ import reflex as rx
 from segur_app import routes
 from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
+from segur_app.links import absolute_url
 from segur_app.domain import funding, storage, uploads
 from segur_app.domain.funding import (
     DepositRefused,
@@ -194,7 +195,7 @@ class FundingFormMixin(rx.State, mixin=True):
                     documents=staged,
                     storage_dir=settings.storage_dir,
                     amount=amount,
-                    assistance_url=settings.public_url + routes.ASSISTANCE,
+                    assistance_url=absolute_url(routes.ASSISTANCE),
                 )
 
         try:

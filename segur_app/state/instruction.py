@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from segur_app import routes
-from segur_app.core.config import get_settings
+from segur_app.links import absolute_url
 from segur_app.domain import funding, instruction
 from segur_app.domain.funding import FundingView, SupplierSummary
 from segur_app.domain.instruction import (
@@ -230,7 +230,7 @@ class DossierState(SessionState):
 
     async def _decide(self, validate: bool, reason: str):
         version, request_id = self._version, self._request_id
-        assistance = get_settings().public_url + routes.ASSISTANCE
+        assistance = absolute_url(routes.ASSISTANCE)
         return await self._apply(
             lambda s, staff_id: instruction.decide(
                 s, request_id=request_id, validate=validate, reason=reason,

@@ -5,10 +5,17 @@ migrated and loaded with the demo data, private storage, outbox), then starts
 ``reflex run --env prod --single-port`` on ``SEGUR_E2E_PORT`` (default 3100)
 and waits until it answers. Browser tests never skip: a missing Chromium is a
 failure with the command that installs it.
+
+Tests do not depend on each other's leftovers: a test that deposits or decides
+works on a supplier of its own (:func:`enrolled_supplier`), and one that uses a
+demo account first puts it in a known state (:func:`reset_account`). They wait
+for what the page shows (``expect``) or poll a condition with a deadline,
+never for a fixed time.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import signal
@@ -24,6 +31,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from segur_app import routes
 from segur_app.core.config import PROJECT_ROOT
 
 CHROMIUM = os.environ.get("SEGUR_E2E_CHROMIUM", "/usr/bin/chromium")
@@ -148,6 +156,41 @@ def assert_accessible(page: Page) -> None:
     assert not blocking, f"accessibility violations on {page.url}:\n{details}"
 
 
+def h1(page: Page):
+    return page.get_by_role("heading", level=1)
+
+
+def send_login_form(page: Page, identifiant: str, password: str) -> None:
+    """Fill the login form of the current page and send it (a real POST).
+
+    Returns once the page the server redirected to has replaced this one, so
+    that what is checked next (an error message, a heading) is never the
+    previous page's."""
+    page.get_by_label("Votre identifiant").fill(identifiant)
+    page.get_by_label("Votre mot de passe").fill(password)
+    with page.expect_navigation(wait_until="commit"):
+        page.get_by_role("button", name="Valider").click()
+
+
+def log_in(page: Page, portal: Portal, identifiant: str, password: str) -> None:
+    """Open the login page, wait for the app, then send the login form."""
+    page.goto(portal.url(routes.LOGIN))
+    page.wait_for_function("() => window.__reflex !== undefined")
+    send_login_form(page, identifiant, password)
+
+
+def wait_out_minimum_fill_time(displayed_at: float) -> None:
+    """The public forms take a form sent less than MIN_FILL_SECONDS after it was
+    shown for a robot's: let that much time pass since ``displayed_at``
+    (``time.monotonic()`` once the form was on screen). This waits for the
+    anti-robot rule's own condition, the time elapsed, not for the server."""
+    from segur_app.domain.enrolment import MIN_FILL_SECONDS
+
+    remaining = MIN_FILL_SECONDS + 0.5 - (time.monotonic() - displayed_at)
+    if remaining > 0:
+        time.sleep(remaining)
+
+
 # ---------------------------------------------------------------------------
 # Data helpers: talk to the portal's own database and outbox
 # ---------------------------------------------------------------------------
@@ -163,12 +206,15 @@ def create_account(
     must_change_password: bool = False,
     secret_question: str | None = None,
     secret_answer: str | None = None,
-    supplier: str = "demo",
+    supplier: str | int = "demo",
+    first_name: str = "Camille",
+    last_name: str = "MARTIN",
 ) -> int:
     """Insert a ready-to-use account into the running portal's database.
 
-    ``supplier="demo"`` attaches it to the demo supplier LE SELECT; "other"
-    creates (once) a second, unrelated supplier.
+    ``supplier="demo"`` attaches a supplier account to the demo supplier LE
+    SELECT (whose own state no test changes); an ``int`` is a supplier id (see
+    :func:`enrolled_supplier`, for a test that deposits or is decided on).
     """
     from sqlmodel import Session, select
 
@@ -180,25 +226,15 @@ def create_account(
     engine = make_engine(portal.env["REFLEX_DB_URL"])
     try:
         with Session(engine) as session:
-            if supplier == "other":
-                supplier_row = session.exec(
-                    select(Supplier).where(Supplier.siret == "73282932000074")
-                ).first()
-                if supplier_row is None:
-                    supplier_row = Supplier(
-                        ans_number="tndSAS0099", siret="73282932000074",
-                        company_name="AUTRE EDITEUR", street="1 rue de Rivoli",
-                        postal_code="75001", city="PARIS",
-                    )
-                    session.add(supplier_row)
-                    session.flush()
+            if isinstance(supplier, int):
+                supplier_row = session.get(Supplier, supplier)
             else:
                 supplier_row = session.exec(
                     select(Supplier).where(Supplier.ans_number == "tndSAS0032")
                 ).one()
             account = UserAccount(
-                identifiant=identifiant, email=email, first_name="Camille",
-                last_name="MARTIN", role=role,
+                identifiant=identifiant, email=email, first_name=first_name,
+                last_name=last_name, role=role,
                 supplier_id=supplier_row.id if role == "supplier" else None,
                 password_hash=hash_password(password),
                 must_change_password=must_change_password,
@@ -274,3 +310,81 @@ def reset_account(
             session.commit()
     finally:
         engine.dispose()
+
+
+@dataclass(frozen=True)
+class EnrolledSupplier:
+    """A supplier of one test: approved enrolment, bank details, one user whose
+    first login is done (secret question « Ville ? » / « Antony »)."""
+
+    supplier_id: int
+    identifiant: str
+    password: str
+    email: str
+    company_name: str
+    siret: str
+    ans_number: str
+    address: str  # as the screens print it
+    user_name: str
+    iban: str = "FR7630006000011234567890189"
+    bic: str = "AGRIFRPPXXX"
+
+    @property
+    def iban_grouped(self) -> str:
+        return " ".join(self.iban[i:i + 4] for i in range(0, len(self.iban), 4))
+
+
+_supplier_serial = itertools.count(1)
+
+
+def enrolled_supplier(portal: Portal, *, identifiant: str, password: str,
+                      company_name: str) -> EnrolledSupplier:
+    """Insert a fresh enrolled supplier and its user (unique SIRET and ANS number)."""
+    from datetime import timedelta
+
+    from sqlmodel import Session
+    from stdnum import luhn
+
+    from segur_app.core.db import make_engine
+    from segur_app.domain.models import BankDetails, Enrolment, EnrolmentStatus, Supplier, utcnow
+    from segur_app.domain.numbering import ENROLMENT_SERIES, next_number
+
+    serial = next(_supplier_serial)
+    base = f"8{serial:012d}"
+    supplier = Supplier(
+        ans_number=f"fxtSAS{serial:04d}", siret=base + luhn.calc_check_digit(base),
+        company_name=company_name, street=f"{serial} rue des Tests", postal_code="75011",
+        city="PARIS",
+    )
+    email = f"{identifiant}@fournisseur-e2e.example"
+    engine = make_engine(portal.env["REFLEX_DB_URL"])
+    try:
+        with Session(engine) as session:
+            session.add(supplier)
+            session.flush()
+            now = utcnow()
+            session.add(Enrolment(
+                number=next_number(session, ENROLMENT_SERIES), supplier_id=supplier.id,
+                status=EnrolmentStatus.APPROVED.value, submitted_at=now - timedelta(days=2),
+                status_changed_at=now - timedelta(days=1), legal_rep_civility="Mme",
+                legal_rep_last_name="MARTIN", legal_rep_first_name="Camille",
+                legal_rep_role="Présidente", contact_last_name="MARTIN",
+                contact_first_name="Camille", contact_email=email, contact_phone="0102030405",
+            ))
+            session.add(BankDetails(
+                supplier_id=supplier.id, iban=EnrolledSupplier.iban, bic=EnrolledSupplier.bic,
+                holder=company_name, domiciliation="CREDIT AGRICOLE PARIS",
+            ))
+            session.commit()
+            enrolled = EnrolledSupplier(
+                supplier_id=supplier.id, identifiant=identifiant, password=password,
+                email=email, company_name=company_name, siret=supplier.siret,
+                ans_number=supplier.ans_number, address=supplier.address,
+                user_name="Camille MARTIN",
+            )
+    finally:
+        engine.dispose()
+    create_account(portal, identifiant=identifiant, password=password, email=email,
+                   supplier=enrolled.supplier_id, secret_question="Ville ?",
+                   secret_answer="Antony")
+    return enrolled

@@ -11,7 +11,9 @@ from tests.e2e.conftest import (
     assert_accessible,
     create_account,
     email_text,
+    h1,
     reset_account,
+    send_login_form,
     wait_for_email,
 )
 
@@ -19,21 +21,11 @@ GENERIC_ERROR = "Identifiant ou mot de passe incorrect."
 HOME_URL = re.compile(r"/espace/?$")
 
 
-def h1(page: Page):
-    return page.get_by_role("heading", level=1)
-
-
 def open_login(page: Page, portal) -> None:
     page.goto(portal.url(routes.HOME))
     page.wait_for_function("() => window.__reflex !== undefined")
     page.get_by_role("main").get_by_role("link", name="Se connecter").click()
     expect(h1(page)).to_have_text("Accéder à mon espace personnel")
-
-
-def log_in(page: Page, identifiant: str, password: str) -> None:
-    page.get_by_label("Votre identifiant").fill(identifiant)
-    page.get_by_label("Votre mot de passe").fill(password)
-    page.get_by_role("button", name="Valider").click()
 
 
 def try_new_password(page: Page, old: str, new: str) -> None:
@@ -51,12 +43,12 @@ def test_demo_supplier_first_login_to_home_and_logout(portal, page: Page):
     expect(page.get_by_role("link", name="J'ai oublié mon identifiant")).to_be_visible()
     expect(page.get_by_role("link", name="J'ai oublié mon mot de passe")).to_be_visible()
 
-    log_in(page, "test.ecomplementaire", "wrong-password")
+    send_login_form(page, "test.ecomplementaire", "wrong-password")
     expect(page.get_by_role("alert")).to_have_text(GENERIC_ERROR)
-    log_in(page, "nobody.here", "Segur2023!")
+    send_login_form(page, "nobody.here", "Segur2023!")
     expect(page.get_by_role("alert")).to_have_text(GENERIC_ERROR)
 
-    log_in(page, "test.ecomplementaire", "Segur2023!")
+    send_login_form(page, "test.ecomplementaire", "Segur2023!")
     expect(h1(page)).to_have_text("Changement du mot de passe pour test.ecomplementaire")
     expect(page.get_by_text("8 caractères minimum dont 1 chiffre")).to_be_visible()
     expect(page.get_by_text("Les caractères accentués ne sont pas autorisés.")).to_be_visible()
@@ -122,9 +114,9 @@ def test_demo_supplier_first_login_to_home_and_logout(portal, page: Page):
     assert page.context.request.get(portal.url(href)).status == 401
 
     # The new password works, the temporary one no longer does.
-    log_in(page, "test.ecomplementaire", "Segur2023!")
+    send_login_form(page, "test.ecomplementaire", "Segur2023!")
     expect(page.get_by_role("alert")).to_have_text(GENERIC_ERROR)
-    log_in(page, "test.ecomplementaire", "Ambre-Lagon-73")
+    send_login_form(page, "test.ecomplementaire", "Ambre-Lagon-73")
     expect(h1(page)).to_have_text("Accueil fournisseur SAS")
 
 
@@ -163,9 +155,9 @@ def test_forgotten_password_round_trip_through_the_emailed_link(portal, page: Pa
     expect(h1(page)).to_have_text("Accéder à mon espace personnel")
     expect(page.get_by_text("Votre mot de passe a été modifié.")).to_be_visible()
 
-    log_in(page, "camille.martin", "Ancien-Secret-11")
+    send_login_form(page, "camille.martin", "Ancien-Secret-11")
     expect(page.get_by_role("alert")).to_have_text(GENERIC_ERROR)
-    log_in(page, "camille.martin", "Nouveau-Depart-42")
+    send_login_form(page, "camille.martin", "Nouveau-Depart-42")
     expect(h1(page)).to_have_text("Accueil fournisseur SAS")
 
     # The link is single use.
@@ -192,11 +184,11 @@ def test_lockout_after_five_failures(portal, page: Page):
                    email="lock.test@le-select.example")
     open_login(page, portal)
     for _ in range(4):
-        log_in(page, "lock.test", "mauvais")
+        send_login_form(page, "lock.test", "mauvais")
         expect(page.get_by_role("alert")).to_have_text(GENERIC_ERROR)
-    log_in(page, "lock.test", "mauvais")
+    send_login_form(page, "lock.test", "mauvais")
     expect(page.get_by_role("alert")).to_contain_text("verrouillé pendant 15 minutes")
-    log_in(page, "lock.test", "Valide-Pass-88")
+    send_login_form(page, "lock.test", "Valide-Pass-88")
     expect(page.get_by_role("alert")).to_contain_text("verrouillé")
 
 
@@ -205,7 +197,7 @@ def test_staff_lands_on_the_dashboard_and_suppliers_are_kept_out(portal, page: P
                    email="agent.deux@asp.example", role="staff",
                    secret_question="Service ?", secret_answer="Instruction")
     open_login(page, portal)
-    log_in(page, "agent.deux", "Agent-Pass-55")
+    send_login_form(page, "agent.deux", "Agent-Pass-55")
     expect(h1(page)).to_have_text("Tableau de bord de l'instruction")
     expect(page.get_by_role("banner")).to_contain_text("Agent ASP")
     assert_accessible(page)
@@ -218,7 +210,7 @@ def test_staff_lands_on_the_dashboard_and_suppliers_are_kept_out(portal, page: P
     create_account(portal, identifiant="fournisseur.deux", password="Fourn-Pass-66",
                    email="fournisseur.deux@le-select.example",
                    secret_question="Ville ?", secret_answer="Antony")
-    log_in(page, "fournisseur.deux", "Fourn-Pass-66")
+    send_login_form(page, "fournisseur.deux", "Fourn-Pass-66")
     expect(h1(page)).to_have_text("Accueil fournisseur SAS")
     page.goto(portal.url(routes.STAFF_HOME))
     expect(h1(page)).to_have_text("Accueil fournisseur SAS")

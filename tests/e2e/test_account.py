@@ -7,19 +7,14 @@ import re
 from playwright.sync_api import Page, expect
 
 from segur_app import routes
-from tests.e2e.conftest import assert_accessible, create_account, email_text, wait_for_email
-
-
-def h1(page: Page):
-    return page.get_by_role("heading", level=1)
-
-
-def log_in(page: Page, portal, identifiant: str, password: str) -> None:
-    page.goto(portal.url(routes.LOGIN))
-    page.wait_for_function("() => window.__reflex !== undefined")
-    page.get_by_label("Votre identifiant").fill(identifiant)
-    page.get_by_label("Votre mot de passe").fill(password)
-    page.get_by_role("button", name="Valider").click()
+from tests.e2e.conftest import (
+    assert_accessible,
+    create_account,
+    email_text,
+    h1,
+    log_in,
+    wait_for_email,
+)
 
 
 def test_supplier_manages_the_account(portal, page: Page, browser):

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from segur_app import routes
 from tests.document_samples import valid_jpeg, valid_pdf, valid_png
-from tests.e2e.conftest import assert_accessible, create_account, reset_account
+from tests.e2e.conftest import assert_accessible, enrolled_supplier, h1, log_in
 
 PV = "Procès-verbal de mise en service"
 ATTESTATION = (
@@ -37,10 +36,6 @@ def files(tmp_path_factory) -> dict[str, Path]:
     return paths
 
 
-def h1(page: Page):
-    return page.get_by_role("heading", level=1)
-
-
 def choose_file_like_a_person(page: Page, field: str, path: Path) -> None:
     """Click « Parcourir... » of ``field`` and pick ``path`` in the file chooser."""
     zone = page.locator("label.segur-upload__label").filter(has_text=field)
@@ -49,19 +44,11 @@ def choose_file_like_a_person(page: Page, field: str, path: Path) -> None:
     chooser.value.set_files(path)
 
 
-def log_in(page: Page, portal, identifiant: str, password: str) -> None:
-    page.goto(portal.url(routes.LOGIN))
-    page.wait_for_function("() => window.__reflex !== undefined")
-    page.get_by_label("Votre identifiant").fill(identifiant)
-    page.get_by_label("Votre mot de passe").fill(password)
-    page.get_by_role("button", name="Valider").click()
-
-
 def test_supplier_deposits_the_advance_request_and_consults_it(portal, page: Page, files, browser):
-    # The demo supplier, its first login already done (see test_access for that part).
-    reset_account(portal, "test.ecomplementaire", password="Depot-Avance-21",
-                  must_change_password=False, secret_question="Ville ?", secret_answer="Antony")
-    log_in(page, portal, "test.ecomplementaire", "Depot-Avance-21")
+    # A supplier of this test, enrolled, its first login already done (see test_access).
+    supplier = enrolled_supplier(portal, identifiant="avance.fournisseur",
+                                 password="Depot-Avance-21", company_name="EDITEUR AVANCE")
+    log_in(page, portal, supplier.identifiant, supplier.password)
     expect(h1(page)).to_have_text("Accueil fournisseur SAS")
 
     # Before any deposit the consultation screen says so.
@@ -75,7 +62,7 @@ def test_supplier_deposits_the_advance_request_and_consults_it(portal, page: Pag
     expect(page.get_by_text("1 - Ma demande d'avance")).to_be_visible()
     expect(page.get_by_text("2 - Ma demande de solde")).to_be_visible()
     main = page.get_by_role("main")
-    for text in ("tndSAS0032", "39431067600017", "LE SELECT", "184 av DU BOIS DE VERRIERES , 92160, ANTONY"):
+    for text in (supplier.ans_number, supplier.siret, supplier.company_name, supplier.address):
         expect(main.get_by_text(text, exact=False).first).to_be_visible()
     expect(main.get_by_text("Aucun fichier sélectionné.")).to_have_count(3)
     expect(main.get_by_text("Fichier de type .png, .jpg, .jpeg ou .pdf. Taille maximum : 4 Mo")).to_have_count(3)
@@ -117,13 +104,13 @@ def test_supplier_deposits_the_advance_request_and_consults_it(portal, page: Pag
     nav.get_by_text("Demande de financement", exact=True).click()
     nav.get_by_role("link", name="Ma demande d'avance").click()
     expect(h1(page)).to_have_text("Suivi de ma demande de financement")
-    for text in (number, "tndSAS0032", "En cours"):
+    for text in (number, supplier.ans_number, "En cours"):
         expect(main.get_by_text(text, exact=False).first).to_be_visible()
     expect(main.get_by_text(re.compile(r"Date de dépôt : \d{2}/\d{2}/\d{4}"))).to_be_visible()
 
     blocks = {
         "Informations de la demande": ("HT - 0%", "30000"),
-        "Coordonnées bancaires": ("FR76 3000 6000 0112 3456 7890 189", "AGRIFRPPXXX"),
+        "Coordonnées bancaires": (supplier.iban_grouped, supplier.bic),
         "Pièces justificatives": ("pv-mise-en-service.pdf", "attestation.png"),
         "Courriels automatiques envoyés": ("Accusé de réception",),
     }
@@ -157,10 +144,9 @@ def test_supplier_deposits_the_advance_request_and_consults_it(portal, page: Pag
     other = browser.new_context(locale="fr-FR")
     try:
         other_page = other.new_page()
-        create_account(portal, identifiant="autre.fournisseur", password="Autre-Fourn-31",
-                       email="autre@ailleurs.example", secret_question="Q ?", secret_answer="reponse",
-                       supplier="other")
-        log_in(other_page, portal, "autre.fournisseur", "Autre-Fourn-31")
+        neighbour = enrolled_supplier(portal, identifiant="autre.fournisseur",
+                                      password="Autre-Fourn-31", company_name="EDITEUR VOISIN")
+        log_in(other_page, portal, neighbour.identifiant, neighbour.password)
         expect(other_page.get_by_role("heading", level=1)).to_have_text("Accueil fournisseur SAS")
         attachment_id = int(href.rsplit("/", 1)[1])
         # The three pieces of the dossier were stored one after the other.

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from playwright.sync_api import Page, expect
 
@@ -13,9 +14,12 @@ from tests.e2e.conftest import (
     assert_accessible,
     create_account,
     email_text,
+    enrolled_supplier,
+    h1,
+    log_in,
     wait_for_email,
+    wait_out_minimum_fill_time,
 )
-from tests.e2e.test_staff_instruction import h1, log_in
 
 TICKET = re.compile(r"ASSSAS\d{6}")
 
@@ -38,9 +42,10 @@ def test_public_request_gets_a_number_and_an_acknowledgement(portal, page: Page)
     page.goto(portal.url(routes.ASSISTANCE))
     expect(h1(page)).to_have_text("Contacter l'assistance")
     _ready(page)
+    displayed_at = time.monotonic()
     assert_accessible(page)
-    page.wait_for_timeout(3500)  # a person takes more than the minimum fill time
     page.get_by_label("Adresse électronique de contact").fill("pas-une-adresse")
+    wait_out_minimum_fill_time(displayed_at)  # a person takes longer than a robot
     page.get_by_role("button", name="Envoyer ma demande").click()
     expect(page.get_by_text("Veuillez choisir l'objet de votre demande.")).to_be_visible()
     expect(page.get_by_text("Le message est obligatoire.")).to_be_visible()
@@ -62,23 +67,22 @@ def test_public_request_gets_a_number_and_an_acknowledgement(portal, page: Page)
 
 
 def test_supplier_asks_staff_answer_supplier_reads(portal, page: Page, browser, tmp_path):
-    create_account(portal, identifiant="asst.fournisseur", password="Assist-Four-31",
-                   email="asst.fournisseur@exemple.fr", secret_question="Ville ?",
-                   secret_answer="Antony")
+    supplier = enrolled_supplier(portal, identifiant="asst.fournisseur",
+                                 password="Assist-Four-31", company_name="EDITEUR ASSISTE")
     create_account(portal, identifiant="asst.agent", password="Assist-Agent-31",
                    email="asst.agent@exemple.fr", role="staff", secret_question="Ville ?",
                    secret_answer="Antony")
     capture = tmp_path / "capture.png"
     capture.write_bytes(valid_png())
 
-    log_in(page, portal, "asst.fournisseur", "Assist-Four-31")
+    log_in(page, portal, supplier.identifiant, supplier.password)
     expect(h1(page)).to_have_text("Accueil fournisseur SAS")
     page.goto(portal.url(routes.HELP))
     expect(page.get_by_role("link", name="Mes demandes d'assistance").last).to_be_visible()
     page.get_by_role("link", name="Contacter l'assistance").last.click()
     expect(h1(page)).to_have_text("Contacter l'assistance")
     contact = page.get_by_label("Adresse électronique de contact")
-    expect(contact).to_have_value("asst.fournisseur@exemple.fr")
+    expect(contact).to_have_value(supplier.email)
     expect(contact).to_have_attribute("readonly", "")
     expect(page.get_by_label("Nom et prénom")).to_have_count(0)
     assert_accessible(page)
@@ -90,7 +94,7 @@ def test_supplier_asks_staff_answer_supplier_reads(portal, page: Page, browser, 
     confirmation = page.get_by_role("status").filter(has_text="bien été envoyée")
     expect(confirmation).to_be_visible()
     number = TICKET.search(confirmation.inner_text()).group(0)
-    wait_for_email(portal, to="asst.fournisseur@exemple.fr",
+    wait_for_email(portal, to=supplier.email,
                    subject=f"Accusé de réception de votre demande d'assistance {number}")
 
     page.get_by_role("link", name="Mes demandes d'assistance").last.click()
@@ -109,7 +113,7 @@ def test_supplier_asks_staff_answer_supplier_reads(portal, page: Page, browser, 
     agent.get_by_role("link", name="Assistance", exact=True).click()
     expect(h1(agent)).to_have_text("Demandes d'assistance")
     ticket = agent.locator("article").filter(has_text=number)
-    expect(ticket.get_by_text("asst.fournisseur@exemple.fr")).to_be_visible()
+    expect(ticket.get_by_text(supplier.email)).to_be_visible()
     expect(ticket.get_by_role("link", name=re.compile("capture.png"))).to_be_visible()
     assert_accessible(agent)
     ticket.get_by_role("button", name="Envoyer la réponse").click()
@@ -118,7 +122,7 @@ def test_supplier_asks_staff_answer_supplier_reads(portal, page: Page, browser, 
         "Un PDF ou une image de 4 Mo au plus.")
     ticket.get_by_role("button", name="Envoyer la réponse").click()
     expect(agent.get_by_text(f"La réponse à la demande {number} a été envoyée.")).to_be_visible()
-    answer = wait_for_email(portal, to="asst.fournisseur@exemple.fr",
+    answer = wait_for_email(portal, to=supplier.email,
                             subject=f"Réponse à votre demande d'assistance {number}")
     assert "Un PDF ou une image de 4 Mo au plus." in email_text(answer)
 
@@ -133,12 +137,11 @@ def test_supplier_asks_staff_answer_supplier_reads(portal, page: Page, browser, 
     agent.context.close()
 
     # Another supplier's session cannot read the ticket's attachment.
-    create_account(portal, identifiant="asst.autre", password="Assist-Autre-31",
-                   email="asst.autre@exemple.fr", secret_question="Ville ?",
-                   secret_answer="Antony", supplier="other")
+    neighbour = enrolled_supplier(portal, identifiant="asst.autre",
+                                  password="Assist-Autre-31", company_name="EDITEUR VOISIN ASSISTE")
     other = browser.new_context(locale="fr-FR").new_page()
     other.set_default_timeout(15_000)
-    log_in(other, portal, "asst.autre", "Assist-Autre-31")
+    log_in(other, portal, neighbour.identifiant, neighbour.password)
     expect(h1(other)).to_have_text("Accueil fournisseur SAS")
     assert other.context.request.get(portal.url(href)).status in (403, 404)
     other.goto(portal.url(routes.MY_TICKETS))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 import urllib.error
 import urllib.request
 
@@ -14,7 +13,7 @@ from sqlmodel import Session
 from segur_app import routes
 from segur_app.core.db import make_engine
 from segur_app.domain import mail
-from tests.e2e.conftest import assert_accessible
+from tests.e2e.conftest import assert_accessible, h1, wait_for_email
 
 PUBLIC_PAGES = {
     routes.HOME: "Portail SEGUR Numérique",
@@ -31,10 +30,6 @@ PUBLIC_PAGES = {
     routes.LEGAL: "Mentions légales",
     routes.CGU: "Conditions générales d'utilisation",
 }
-
-
-def h1(page: Page):
-    return page.get_by_role("heading", level=1)
 
 
 def wait_for_app(page: Page) -> None:
@@ -132,12 +127,5 @@ def test_the_running_portal_delivers_its_outbox(portal):
             subject="Sonde de bout en bout", text="Bonjour",
         )
         session.commit()
-    outbox = portal.data_dir / "outbox"
-    deadline = time.monotonic() + 30
-    files: list = []
-    while time.monotonic() < deadline and not files:
-        files = [p for p in outbox.glob("*.eml") if "Sonde" in p.read_text(errors="ignore")
-                 or "Sonde" in p.read_bytes().decode("utf-8", "ignore")]
-        time.sleep(0.5)
     engine.dispose()
-    assert files, f"no .eml written to {outbox}"
+    wait_for_email(portal, to="probe@example.org", subject="Sonde de bout en bout")

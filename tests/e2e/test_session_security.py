@@ -11,14 +11,10 @@ from playwright.sync_api import Page, expect
 from segur_app import routes
 from segur_app.core.config import PROJECT_ROOT
 from segur_app.core.security import SESSION_COOKIE
-from tests.e2e.conftest import create_account
+from tests.e2e.conftest import create_account, h1, log_in
 
 DEMO_IBAN_GROUPED = "FR76 3000 6000 0112 3456 7890 189"
 DEMO_IBAN = DEMO_IBAN_GROUPED.replace(" ", "")
-
-
-def h1(page: Page):
-    return page.get_by_role("heading", level=1)
 
 
 class Frames:
@@ -35,13 +31,6 @@ class Frames:
 
     def since(self, moment: float) -> str:
         return "\n".join(text for at, text in self.received if at >= moment)
-
-
-def log_in(page: Page, portal, identifiant: str, password: str) -> None:
-    page.goto(portal.url(routes.LOGIN))
-    page.get_by_label("Votre identifiant").fill(identifiant)
-    page.get_by_label("Votre mot de passe").fill(password)
-    page.get_by_role("button", name="Valider").click()
 
 
 def hydrated(page: Page) -> None:

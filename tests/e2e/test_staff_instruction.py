@@ -1,4 +1,7 @@
-"""ASP staff instruct the demo supplier's advance request in Chromium."""
+"""ASP staff instruct funding requests in Chromium.
+
+Each test deposits through the UI for a supplier of its own
+(``enrolled_supplier``): none depends on what another test left behind."""
 
 from __future__ import annotations
 
@@ -8,21 +11,17 @@ from playwright.sync_api import Page, expect
 
 from segur_app import routes
 from tests.document_samples import valid_jpeg, valid_pdf, valid_png
-from tests.e2e.conftest import assert_accessible, create_account, reset_account, wait_for_email
+from tests.e2e.conftest import (
+    assert_accessible,
+    create_account,
+    enrolled_supplier,
+    h1,
+    log_in,
+    reset_account,
+    wait_for_email,
+)
 from tests.e2e.test_access import try_new_password
 from tests.e2e.test_advance_request import ATTESTATION, JUSTIFICATIF, PV
-
-
-def h1(page: Page):
-    return page.get_by_role("heading", level=1)
-
-
-def log_in(page: Page, portal, identifiant: str, password: str) -> None:
-    page.goto(portal.url(routes.LOGIN))
-    page.wait_for_function("() => window.__reflex !== undefined")
-    page.get_by_label("Votre identifiant").fill(identifiant)
-    page.get_by_label("Votre mot de passe").fill(password)
-    page.get_by_role("button", name="Valider").click()
 
 
 def deposit(page: Page, portal, tmp_path) -> str:
@@ -75,12 +74,27 @@ def decide_control(page: Page, title: str, decision: str) -> None:
     expect(page.get_by_text(f"Contrôle « {title} » enregistré.")).to_be_visible()
 
 
-def test_agent_instructs_and_validates_the_demo_advance(portal, page: Page, browser, tmp_path):
-    reset_account(portal, "test.ecomplementaire", password="Depot-Avance-21",
-                  must_change_password=False, secret_question="Ville ?", secret_answer="Antony")
-    supplier_page = browser.new_context(locale="fr-FR").new_page()
-    supplier_page.set_default_timeout(15_000)
-    number = _existing_or_new_dossier(supplier_page, portal, tmp_path)
+def new_page(browser):
+    page = browser.new_context(locale="fr-FR").new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+def supplier_with_advance(portal, page: Page, tmp_path, *, identifiant: str,
+                          company_name: str):
+    """A supplier of the test, logged in on ``page``, with an advance just deposited."""
+    supplier = enrolled_supplier(portal, identifiant=identifiant, password="Depot-Avance-21",
+                                 company_name=company_name)
+    log_in(page, portal, supplier.identifiant, supplier.password)
+    expect(h1(page)).to_have_text("Accueil fournisseur SAS")
+    return supplier, deposit(page, portal, tmp_path)
+
+
+def test_agent_instructs_and_validates_an_advance(portal, page: Page, browser, tmp_path):
+    supplier_page = new_page(browser)
+    supplier, number = supplier_with_advance(portal, supplier_page, tmp_path,
+                                             identifiant="instruit.fournisseur",
+                                             company_name="EDITEUR INSTRUIT")
 
     # The agent's first login goes through the password change and secret question.
     reset_account(portal, "agent.asp", password="Instruct2023!", must_change_password=True)
@@ -100,7 +114,7 @@ def test_agent_instructs_and_validates_the_demo_advance(portal, page: Page, brow
     expect(h1(page)).to_have_text("Demandes de financement")
     assert_accessible(page)
     open_dossier(page, number)
-    expect(page.get_by_text("LE SELECT").first).to_be_visible()
+    expect(page.get_by_text(supplier.company_name).first).to_be_visible()
     assert_accessible(page)
 
     # Validation is impossible until every control is OK.
@@ -133,7 +147,7 @@ def test_agent_instructs_and_validates_the_demo_advance(portal, page: Page, brow
         has_text="Historique")).first).to_contain_text("Demande validée")
 
     # The supplier sees « Validée » and the validation email.
-    wait_for_email(portal, to="eishiro.oda@le-select.example", subject="validée")
+    wait_for_email(portal, to=supplier.email, subject="validée")
     supplier_page.goto(portal.url(routes.FUNDING_TRACKING))
     main = supplier_page.get_by_role("main")
     expect(main.get_by_text("Validée").first).to_be_visible()
@@ -143,80 +157,45 @@ def test_agent_instructs_and_validates_the_demo_advance(portal, page: Page, brow
     supplier_page.context.close()
 
 
-def _existing_or_new_dossier(page: Page, portal, tmp_path) -> str:
-    """The demo supplier's dossier (deposited by another test or now)."""
-    log_in(page, portal, "test.ecomplementaire", "Depot-Avance-21")
-    expect(h1(page)).to_have_text("Accueil fournisseur SAS")
-    page.goto(portal.url(routes.FUNDING_TRACKING))
-    expect(h1(page)).to_have_text("Suivi de ma demande de financement")
-    existing = page.get_by_text(re.compile(r"FINSAS\d{6}"))
-    page.wait_for_timeout(500)
-    if existing.count():
-        return re.search(r"FINSAS\d{6}", existing.first.inner_text()).group(0)
-    return deposit(page, portal, tmp_path)
-
-
 def test_rejection_with_reason_and_supplier_kept_out(portal, page: Page, browser, tmp_path):
-    create_account(portal, identifiant="rejet.fournisseur", password="Rejet-Fourn-41",
-                   email="rejet@autre.example", secret_question="Q ?", secret_answer="reponse",
-                   supplier="other")
-    _approve_other_supplier(portal)
-    supplier = browser.new_context(locale="fr-FR").new_page()
-    supplier.set_default_timeout(15_000)
-    log_in(supplier, portal, "rejet.fournisseur", "Rejet-Fourn-41")
-    expect(supplier.get_by_role("heading", level=1)).to_have_text("Accueil fournisseur SAS")
-    number = deposit(supplier, portal, tmp_path)
+    supplier_page = new_page(browser)
+    rejected, number = supplier_with_advance(portal, supplier_page, tmp_path,
+                                             identifiant="rejet.fournisseur",
+                                             company_name="EDITEUR REJETE")
+    search = f"?{routes.PARAM_SEARCH}=EDITEUR+REJETE"
 
     # A supplier on a staff URL is sent back to their own home.
-    supplier.goto(portal.url(routes.STAFF_FUNDING_REQUESTS))
-    expect(supplier.get_by_role("heading", level=1)).to_have_text("Accueil fournisseur SAS")
-    assert supplier.context.request.get(portal.url(routes.STAFF_FUNDING_EXPORT)).status == 403
+    supplier_page.goto(portal.url(routes.STAFF_FUNDING_REQUESTS))
+    expect(supplier_page.get_by_role("heading", level=1)).to_have_text("Accueil fournisseur SAS")
+    assert supplier_page.context.request.get(portal.url(routes.STAFF_FUNDING_EXPORT)).status == 403
 
     create_account(portal, identifiant="agent.rejet.financement", password="Agent-Rejet-52",
                    email="agent.rejet@asp.example", role="staff",
                    secret_question="Q ?", secret_answer="reponse")
     log_in(page, portal, "agent.rejet.financement", "Agent-Rejet-52")
     expect(h1(page)).to_have_text("Tableau de bord de l'instruction")
-    page.goto(portal.url(routes.STAFF_FUNDING_REQUESTS) + "?q=AUTRE")
+    page.goto(portal.url(routes.STAFF_FUNDING_REQUESTS) + search)
     expect(page.get_by_role("table").filter(has_text=number)).to_be_visible()
-    csv = page.context.request.get(portal.url(routes.STAFF_FUNDING_EXPORT) + "?q=AUTRE")
+    csv = page.context.request.get(portal.url(routes.STAFF_FUNDING_EXPORT) + search)
     assert csv.status == 200 and csv.body().startswith("\ufeff".encode())
     assert number in csv.body().decode("utf-8-sig") and ";" in csv.body().decode("utf-8-sig")
     page.get_by_role("link", name=number).click()
     expect(h1(page)).to_have_text("Instruction d'une demande de financement")
 
-    page.get_by_role("button", name="Rejeter").click()  # empty reason: browser refuses
-    expect(page.get_by_text("La demande a été rejetée.")).to_have_count(0)
+    # An empty reason: the browser refuses to send the form (required field).
+    reason = page.get_by_label("Motif du rejet")
+    expect(reason).to_have_attribute("required", "")
+    page.get_by_role("button", name="Rejeter").click()
+    assert reason.evaluate("field => field.validity.valueMissing")
     page.get_by_label("Motif du rejet").fill("Attestation non signée par le représentant légal.")
     page.get_by_role("button", name="Rejeter").click()
     expect(page.get_by_text("La demande a été rejetée.")).to_be_visible()
 
-    message = wait_for_email(portal, to="rejet@autre.example", subject="rejet")
+    message = wait_for_email(portal, to=rejected.email, subject="rejet")
     assert "Attestation non signée" in message.get_body(preferencelist=("plain",)).get_content()
-    supplier.goto(portal.url(routes.FUNDING_TRACKING))
-    expect(supplier.get_by_role("main").get_by_text("Rejetée").first).to_be_visible()
-    supplier.context.close()
-
-
-def _approve_other_supplier(portal) -> None:
-    """Give the second supplier an approved enrolment and bank details."""
-    from sqlmodel import Session, select
-
-    from segur_app.core.db import make_engine
-    from segur_app.domain.models import BankDetails, Enrolment, Supplier
-    from segur_app.domain.numbering import ENROLMENT_SERIES, next_number
-
-    engine = make_engine(portal.env["REFLEX_DB_URL"])
-    with Session(engine) as session:
-        other = session.exec(select(Supplier).where(Supplier.siret == "73282932000074")).one()
-        if session.exec(select(Enrolment).where(Enrolment.supplier_id == other.id)).first() is None:
-            session.add(Enrolment(number=next_number(session, ENROLMENT_SERIES),
-                                  supplier_id=other.id, status="approved"))
-            session.add(BankDetails(supplier_id=other.id, iban="FR7630001007941234567890185",
-                                    bic="BDFEFRPPCCT", holder="AUTRE EDITEUR",
-                                    domiciliation="BANQUE DE FRANCE"))
-            session.commit()
-    engine.dispose()
+    supplier_page.goto(portal.url(routes.FUNDING_TRACKING))
+    expect(supplier_page.get_by_role("main").get_by_text("Rejetée").first).to_be_visible()
+    supplier_page.context.close()
 
 
 def test_staff_publish_a_news_item_that_suppliers_read(portal, page: Page, browser, tmp_path):
@@ -255,30 +234,30 @@ def test_staff_publish_a_news_item_that_suppliers_read(portal, page: Page, brows
     reader.context.close()
 
 
-def _validate_advance_directly(portal) -> None:
-    """Make sure the demo supplier's advance is « Validée » (whatever ran before)."""
+def _validate_directly(portal, number: str) -> None:
+    """Mark the request ``number`` « Validée » (its instruction is tested above)."""
     from sqlmodel import Session, select
 
     from segur_app.core.db import make_engine
-    from segur_app.domain.models import FundingRequest, Supplier
+    from segur_app.domain.models import FundingRequest, FundingStatus
 
     engine = make_engine(portal.env["REFLEX_DB_URL"])
-    with Session(engine) as session:
-        supplier = session.exec(select(Supplier).where(Supplier.ans_number == "tndSAS0032")).one()
-        advance = session.exec(select(FundingRequest).where(
-            FundingRequest.supplier_id == supplier.id, FundingRequest.kind == "avance")).first()
-        assert advance is not None, "run with the advance tests first"
-        advance.status = "validee"
-        session.add(advance)
-        session.commit()
-    engine.dispose()
+    try:
+        with Session(engine) as session:
+            request = session.exec(
+                select(FundingRequest).where(FundingRequest.dossier_number == number)).one()
+            request.status = FundingStatus.VALIDATED.value
+            session.add(request)
+            session.commit()
+    finally:
+        engine.dispose()
 
 
 def test_balance_request_after_the_validated_advance(portal, page: Page, browser, tmp_path):
-    reset_account(portal, "test.ecomplementaire", password="Depot-Avance-21",
-                  must_change_password=False, secret_question="Ville ?", secret_answer="Antony")
-    _existing_or_new_dossier(page, portal, tmp_path)  # logs in as the demo supplier
-    _validate_advance_directly(portal)
+    supplier, advance = supplier_with_advance(portal, page, tmp_path,
+                                              identifiant="solde.fournisseur",
+                                              company_name="EDITEUR SOLDE")
+    _validate_directly(portal, advance)
 
     facture, pv = tmp_path / "facture.pdf", tmp_path / "pv-verification.png"
     facture.write_bytes(valid_pdf())
@@ -297,11 +276,10 @@ def test_balance_request_after_the_validated_advance(portal, page: Page, browser
     confirmation = page.get_by_role("status").filter(has_text="Votre demande de solde a bien été déposée")
     expect(confirmation).to_be_visible()
     number = re.search(r"FINSAS\d{6}", confirmation.inner_text()).group(0)
-    wait_for_email(portal, to="eishiro.oda@le-select.example", subject=number)
+    wait_for_email(portal, to=supplier.email, subject=number)
 
     # Staff validate the balance like the advance.
-    staff = browser.new_context(locale="fr-FR").new_page()
-    staff.set_default_timeout(15_000)
+    staff = new_page(browser)
     create_account(portal, identifiant="agent.solde", password="Agent-Solde-95",
                    email="agent.solde@asp.example", role="staff",
                    secret_question="Q ?", secret_answer="reponse")
@@ -326,6 +304,8 @@ def test_balance_request_after_the_validated_advance(portal, page: Page, browser
 
 
 def test_staff_filter_and_export_enrolments(portal, page: Page):
+    listed = enrolled_supplier(portal, identifiant="liste.fournisseur",
+                               password="Liste-Fourn-17", company_name="EDITEUR LISTE")
     create_account(portal, identifiant="agent.liste.enrolements", password="Agent-Liste-17",
                    email="agent.liste@asp.example", role="staff",
                    secret_question="Q ?", secret_answer="reponse")
@@ -335,14 +315,14 @@ def test_staff_filter_and_export_enrolments(portal, page: Page):
     expect(h1(page)).to_have_text("Demandes d'enrôlement à instruire")
     form = page.get_by_role("form", name="Filtres des demandes d'enrôlement")
     form.get_by_label("Statut").select_option(label="Validée")
-    form.get_by_label("Rechercher").fill("LE SELECT")
+    form.get_by_label("Rechercher").fill(listed.company_name)
     form.get_by_role("button", name="Filtrer").click()
     expect(page).to_have_url(re.compile(r"statut=approved"))
-    demo = page.get_by_role("article").filter(has_text="LE SELECT")
-    expect(demo).to_contain_text("Validée")
-    expect(demo.get_by_role("button", name=re.compile("^Valider"))).to_have_count(0)
+    card = page.get_by_role("article").filter(has_text=listed.company_name)
+    expect(card).to_contain_text("Validée")
+    expect(card.get_by_role("button", name=re.compile("^Valider"))).to_have_count(0)
     assert_accessible(page)
     export = page.get_by_role("link", name="Exporter la liste (CSV)").get_attribute("href")
     response = page.context.request.get(portal.url(export))
     text = response.body().decode("utf-8-sig")
-    assert response.status == 200 and "LE SELECT" in text and "Validée" in text
+    assert response.status == 200 and listed.company_name in text and "Validée" in text
