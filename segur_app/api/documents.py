@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from segur_app.api.ids import parse_id
 from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
 from segur_app.core.security import SESSION_COOKIE
@@ -42,9 +43,9 @@ def _load(token: str | None, attachment_id: int) -> tuple[int, bytes | None, Att
 
 
 async def download(request: Request) -> Response:
-    try:
-        attachment_id = int(request.path_params["attachment_id"])
-    except ValueError:
+    # Digits within the id column's range only: nothing else reaches the DB.
+    attachment_id = parse_id(request.path_params["attachment_id"])
+    if attachment_id is None:
         return PlainTextResponse("Document introuvable.", status_code=404)
     status, data, attachment = await asyncio.to_thread(
         _load, request.cookies.get(SESSION_COOKIE), attachment_id
