@@ -4,6 +4,7 @@ import reflex as rx
 
 from segur_app import pages  # noqa: F401  (registers every @template page)
 from segur_app.api import asgi
+from segur_app.core.log_redaction import install_log_redaction
 from segur_app.domain.mail import run_mail_worker
 from segur_app.tasks import run_housekeeping
 
@@ -32,6 +33,10 @@ app = rx.App(
     # Authorised document downloads and the upload size guard.
     api_transformer=asgi.transform,
 )
+
+# No secret in the logs: now, and again once the server has set up its logging.
+install_log_redaction()
+app.register_lifespan_task(install_log_redaction)
 
 # Background tasks: deliver the outbox emails (with retries) while the app runs,
 # and remove files chosen in forms but never deposited.
