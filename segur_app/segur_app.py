@@ -24,7 +24,8 @@ def _head_components() -> list[rx.Component]:
     ]
 
 
-app = rx.App(
+# PortalApp: rx.App whose whole backend carries the security headers (api/asgi.py).
+app = asgi.PortalApp(
     head_components=_head_components(),
     html_lang="fr",
     # The DSFR brings its own reset and typography: no Reflex reset, no Radix theme.

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,9 +60,30 @@ class Settings(BaseSettings):
     # SEGUR_BALANCE_DOCUMENTS='["facture","pv_verification"]'.
     balance_documents: list[str] = ["facture", "pv_verification"]
 
+    # --- HTTP headers ------------------------------------------------------
+    # Strict-Transport-Security max-age (sent only when public_url is https).
+    hsts_max_age: int = Field(default=365 * 24 * 3600, ge=0)
+
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def public_origin(self) -> str:
+        """``scheme://host[:port]`` of ``public_url`` (what browsers send as Origin)."""
+        parts = urlsplit(self.public_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"SEGUR_PUBLIC_URL must be an http(s) URL: {self.public_url!r}")
+        return f"{parts.scheme}://{parts.netloc.lower()}"
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        """Origins allowed by CORS and the websocket: the portal's own; in
+        development also the Vite dev server's (``reflex run --env dev``)."""
+        origins = [self.public_origin]
+        if self.env == "development":
+            origins += ["http://localhost:3000", "http://127.0.0.1:3000"]
+        return list(dict.fromkeys(origins))
 
 
 @lru_cache
