@@ -8,8 +8,8 @@ From the outside in, every request goes through:
    Reflex's CORS and error responses included, all carry the headers;
 2. Reflex's top-level app (lifespan, contexts, CORS restricted to
    ``cors_allowed_origins`` — see ``rxconfig.py``);
-3. :func:`transform` (``rx.App(api_transformer=)``): the upload size guard,
-   then our routes, then Reflex's own routes and the compiled frontend.
+3. :func:`transform` (``rx.App(api_transformer=)``): the upload checks, then
+   our routes, then Reflex's own routes and the compiled frontend.
 """
 
 from __future__ import annotations
@@ -25,17 +25,20 @@ from starlette.types import ASGIApp
 from segur_app.api import documents, exports
 from segur_app.api.security_headers import HeaderPolicy, SecurityHeaders
 from segur_app.api.upload_guard import UPLOAD_REQUEST_LIMIT, UploadSizeGuard
+from segur_app.api.upload_validation import UploadRequestCheck
 from segur_app.core.config import get_settings
 
 
 def transform(reflex_app: ASGIApp) -> ASGIApp:
-    """Our routes first, then everything else goes to Reflex; uploads size-capped.
+    """Our routes first, then everything else goes to Reflex; uploads checked.
 
-    Reflex's own upload endpoint has no size limit: the guard answers 413 as
-    soon as a request to /_upload announces or sends more than the limit.
+    Reflex's own upload endpoint has no size limit and trusts its input: the
+    size guard answers 413 as soon as a request to /_upload announces or sends
+    more than the limit, then :class:`UploadRequestCheck` refuses malformed
+    uploads with a French 4xx before Reflex's handler runs.
     """
     routes = Starlette(routes=[*documents.http_routes, *exports.http_routes, Mount("", app=reflex_app)])
-    return UploadSizeGuard(routes, max_body_bytes=UPLOAD_REQUEST_LIMIT)
+    return UploadSizeGuard(UploadRequestCheck(routes), max_body_bytes=UPLOAD_REQUEST_LIMIT)
 
 
 def header_policy() -> HeaderPolicy:
