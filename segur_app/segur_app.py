@@ -3,7 +3,7 @@
 import reflex as rx
 
 from segur_app import pages  # noqa: F401  (registers every @template page)
-from segur_app.api import asgi
+from segur_app.api import asgi, websocket_guard
 from segur_app.core.log_redaction import install_log_redaction
 from segur_app.domain.mail import run_mail_worker
 from segur_app.tasks import run_housekeeping
@@ -33,8 +33,12 @@ app = asgi.PortalApp(
     theme=None,
     # Authorised document downloads and the upload size guard.
     api_transformer=asgi.transform,
+    # A failing handler: one short log line and a French message (no traceback flood).
+    backend_exception_handler=websocket_guard.backend_exception_handler,
 )
 
+# Websocket events: per-connection rate limit and shape checks (api/websocket_guard.py).
+websocket_guard.install_event_guard(app)
 # No secret in the logs: now, and again once the server has set up its logging.
 install_log_redaction()
 app.register_lifespan_task(install_log_redaction)

@@ -9,7 +9,12 @@ import pytest
 from reflex_base.event import Event
 
 from segur_app.core import log_redaction
-from segur_app.core.log_redaction import MASK, RedactingFilter, install_log_redaction, redact
+from segur_app.core.log_redaction import (
+    MASK,
+    RedactingFilter,
+    install_log_redaction,
+    redact,
+)
 from segur_app.core.security import SESSION_COOKIE, new_token
 
 TOKEN = new_token()

@@ -107,7 +107,6 @@ def test_allowed_origins_come_from_the_public_url():
 
 def test_rxconfig_restricts_cors_and_the_websocket_to_those_origins():
     import rxconfig
-
     from segur_app.core.config import get_settings
 
     assert list(rxconfig.config.cors_allowed_origins) == get_settings().allowed_origins

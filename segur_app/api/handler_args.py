@@ -28,6 +28,8 @@ class HandlerSignature:
     required: frozenset[str]
     open_kwargs: bool
     hints: dict[str, Any] = field(default_factory=dict)
+    # The ``list[rx.UploadFile]`` parameter of an upload handler, else None.
+    upload_param: str | None = None
 
 
 def handler_signature(handler: Any) -> HandlerSignature:
@@ -53,7 +55,18 @@ def handler_signature(handler: Any) -> HandlerSignature:
         required=frozenset(p.name for p in named if p.default is p.empty),
         open_kwargs=any(p.kind is p.VAR_KEYWORD for p in params),
         hints={p.name: hints[p.name] for p in named if p.name in hints},
+        upload_param=next((p.name for p in named if _is_upload_list(hints.get(p.name))), None),
     )
+
+
+def _is_upload_list(hint: Any) -> bool:
+    """``list[rx.UploadFile]`` (what Reflex requires of an upload handler)."""
+    if typing.get_origin(hint) is not list:
+        return False
+    from reflex_components_core.core._upload import UploadFile
+
+    (item, *_) = typing.get_args(hint) or (None,)
+    return isinstance(item, type) and issubclass(item, UploadFile)
 
 
 def value_matches(value: Any, hint: Any) -> bool:

@@ -60,7 +60,19 @@ class Settings(BaseSettings):
     # SEGUR_BALANCE_DOCUMENTS='["facture","pv_verification"]'.
     balance_documents: list[str] = ["facture", "pv_verification"]
 
-    # --- HTTP headers ------------------------------------------------------
+    # --- hostile input -----------------------------------------------------
+    # Websocket events per connection: a token bucket refilled at
+    # ``ws_event_rate`` events/s holding at most ``ws_event_burst``; a client
+    # that empties it, or sends ``ws_max_malformed_events`` malformed events,
+    # is disconnected.
+    ws_event_rate: float = Field(default=30.0, gt=0)
+    ws_event_burst: int = Field(default=60, ge=1)
+    ws_max_malformed_events: int = Field(default=20, ge=1)
+    # Log lines about one connection's rejected events / failing handlers per
+    # minute (then one « suppressed » line); the whole process at most
+    # ``ws_log_lines_per_minute_total``.
+    ws_log_lines_per_connection: int = Field(default=5, ge=1)
+    ws_log_lines_per_minute_total: int = Field(default=100, ge=1)
     # Strict-Transport-Security max-age (sent only when public_url is https).
     hsts_max_age: int = Field(default=365 * 24 * 3600, ge=0)
 
