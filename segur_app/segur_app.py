@@ -31,7 +31,7 @@ app = asgi.PortalApp(
     # The DSFR brings its own reset and typography: no Reflex reset, no Radix theme.
     reset_style=False,
     theme=None,
-    # Authorised document downloads and the upload size guard.
+    # Authorised document downloads, the upload size guard and checks.
     api_transformer=asgi.transform,
     # A failing handler: one short log line and a French message (no traceback flood).
     backend_exception_handler=websocket_guard.backend_exception_handler,

@@ -8,6 +8,7 @@ python-socketio), no thread: every byte the server sends is read in order.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import time
@@ -153,8 +154,6 @@ class SioClient:
 
     def close(self) -> None:
         if self.connected:
-            try:
+            with contextlib.suppress(OSError):  # the server may be gone already
                 self.sock.sendall(self.ws.send(CloseConnection(code=1000)))
-            except Exception:  # noqa: BLE001 - the server may be gone already
-                pass
         self._hang_up()

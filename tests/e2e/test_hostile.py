@@ -28,14 +28,15 @@ from tests.e2e.conftest import assert_accessible, create_account
 from tests.e2e.sio_client import Refused, SioClient
 
 EVIL = "https://evil.example"
-INLINE_SCRIPT_RE = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>(.*?)</script>", re.S | re.I)
+INLINE_SCRIPT_RE = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 
 
 @pytest.fixture(scope="module")
 def handler_names():
     """Full names of a few real event handlers (the portal's own code, imported)."""
-    import segur_app.segur_app as module
     from reflex_base.registry import RegistrationContext
+
+    import segur_app.segur_app as module
 
     with module.app.set_contexts():
         names = list(RegistrationContext.get().event_handlers)
