@@ -25,4 +25,7 @@ config = rx.Config(
     show_built_with_reflex=False,
     # Our own « Plan du site » page replaces the sitemap.xml plugin.
     disable_plugins=[SitemapPlugin],
+    # CORS (HTTP routes) and the websocket's Origin check (python-socketio):
+    # only the portal's own origin, never "*" (Reflex's default).
+    cors_allowed_origins=settings.allowed_origins,
 )

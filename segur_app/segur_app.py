@@ -3,8 +3,9 @@
 import reflex as rx
 
 from segur_app import pages  # noqa: F401  (declares every @template page)
-from segur_app.api import asgi
+from segur_app.api import asgi, websocket_guard
 from segur_app.components.template import add_pages
+from segur_app.core.log_redaction import install_log_redaction
 from segur_app.domain.mail import run_mail_worker
 from segur_app.state.binding import TabBinding
 from segur_app.tasks import run_housekeeping
@@ -25,20 +26,29 @@ def _head_components() -> list[rx.Component]:
     ]
 
 
-app = rx.App(
+# PortalApp: rx.App whose whole backend carries the security headers (api/asgi.py).
+app = asgi.PortalApp(
     head_components=_head_components(),
     html_lang="fr",
     # The DSFR brings its own reset and typography: no Reflex reset, no Radix theme.
     reset_style=False,
     theme=None,
-    # Authorised document downloads and the upload size guard.
+    # Authorised document downloads, the upload size guard and checks.
     api_transformer=asgi.transform,
+    # A failing handler: one short log line and a French message (no traceback flood).
+    backend_exception_handler=websocket_guard.backend_exception_handler,
 )
 
 add_pages(app)
 
 # Before any event of a tab (hydrate included): its states belong to one session.
 app.add_middleware(TabBinding(), index=0)
+
+# Websocket events: per-connection rate limit and shape checks (api/websocket_guard.py).
+websocket_guard.install_event_guard(app)
+# No secret in the logs: now, and again once the server has set up its logging.
+install_log_redaction()
+app.register_lifespan_task(install_log_redaction)
 
 # Background tasks: deliver the outbox emails (with retries) while the app runs,
 # and remove files chosen in forms but never deposited.

@@ -168,8 +168,9 @@ async def _not_found(scope, receive, send):
 
 def _http_routes():
     app = asgi.transform(_not_found)
-    starlette_app = app.app  # inside the upload size guard
-    return [route for route in starlette_app.routes if hasattr(route, "endpoint")]
+    while not hasattr(app, "routes"):  # inside the upload guards
+        app = app.app
+    return [route for route in app.routes if hasattr(route, "endpoint")]
 
 
 HTTP_ROUTES = [pytest.param(route, id=route.path) for route in _http_routes()]

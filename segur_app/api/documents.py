@@ -15,6 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from segur_app import routes
 from segur_app.api.session import guarded_route
+from segur_app.api.ids import parse_id
 from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
 from segur_app.domain import access, documents, storage
@@ -40,9 +41,9 @@ def _load(who: Principal, attachment_id: int) -> tuple[bytes, Attachment] | None
 
 @guarded_route(routes.DOCUMENTS + "/{attachment_id}", Audience.USER)
 async def download(request: Request, who: Principal) -> Response:
-    try:
-        attachment_id = int(request.path_params["attachment_id"])
-    except ValueError:
+    # Digits within the id column's range only: nothing else reaches the DB.
+    attachment_id = parse_id(request.path_params["attachment_id"])
+    if attachment_id is None:
         return PlainTextResponse("Document introuvable.", status_code=404)
     found = await asyncio.to_thread(_load, who, attachment_id)
     if found is None:

@@ -73,10 +73,10 @@ class UploadSizeGuard:
         try:
             declared = _content_length(scope.get("headers") or [])
         except ValueError:
-            await _send_error(send, 400, BAD_REQUEST_MESSAGE)
+            await send_json_error(send, 400, BAD_REQUEST_MESSAGE)
             return
         if declared is not None and declared > self.max_body_bytes:
-            await _send_error(send, 413, self.message)
+            await send_json_error(send, 413, self.message)
             return
 
         limit = self.max_body_bytes
@@ -104,7 +104,7 @@ class UploadSizeGuard:
                     exceeded = True
                     if not response_started:
                         answered = True
-                        await _send_error(send, 413, self.message)
+                        await send_json_error(send, 413, self.message)
                     return {"type": "http.disconnect"}
             return message
 
@@ -130,7 +130,7 @@ def _content_length(headers: Iterable[tuple[bytes, bytes]]) -> int | None:
     return int(value)
 
 
-async def _send_error(send: Send, status: int, message: str) -> None:
+async def send_json_error(send: Send, status: int, message: str) -> None:
     body = json.dumps({"detail": message}, ensure_ascii=False).encode("utf-8")
     await send(
         {

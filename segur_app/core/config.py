@@ -11,6 +11,7 @@ import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -110,6 +111,22 @@ class Settings(BaseSettings):
     def _parse_trusted_proxies(cls, value):
         return parse_networks(value)
 
+    # --- hostile input -----------------------------------------------------
+    # Websocket events per connection: a token bucket refilled at
+    # ``ws_event_rate`` events/s holding at most ``ws_event_burst``; a client
+    # that empties it, or sends ``ws_max_malformed_events`` malformed events,
+    # is disconnected.
+    ws_event_rate: float = Field(default=30.0, gt=0)
+    ws_event_burst: int = Field(default=60, ge=1)
+    ws_max_malformed_events: int = Field(default=20, ge=1)
+    # Log lines about one connection's rejected events / failing handlers per
+    # minute (then one « suppressed » line); the whole process at most
+    # ``ws_log_lines_per_minute_total``.
+    ws_log_lines_per_connection: int = Field(default=5, ge=1)
+    ws_log_lines_per_minute_total: int = Field(default=100, ge=1)
+    # Strict-Transport-Security max-age (sent only when public_url is https).
+    hsts_max_age: int = Field(default=365 * 24 * 3600, ge=0)
+
     @property
     def is_production(self) -> bool:
         return self.env == "production"
@@ -118,6 +135,23 @@ class Settings(BaseSettings):
     def is_https(self) -> bool:
         """Served over https: Secure cookies with the ``__Host-`` prefix."""
         return self.public_url.lower().startswith("https://")
+
+    @property
+    def public_origin(self) -> str:
+        """``scheme://host[:port]`` of ``public_url`` (what browsers send as Origin)."""
+        parts = urlsplit(self.public_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"SEGUR_PUBLIC_URL must be an http(s) URL: {self.public_url!r}")
+        return f"{parts.scheme}://{parts.netloc.lower()}"
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        """Origins allowed by CORS and the websocket: the portal's own; in
+        development also the Vite dev server's (``reflex run --env dev``)."""
+        origins = [self.public_origin]
+        if self.env == "development":
+            origins += ["http://localhost:3000", "http://127.0.0.1:3000"]
+        return list(dict.fromkeys(origins))
 
 
 @lru_cache

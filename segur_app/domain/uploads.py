@@ -43,14 +43,23 @@ gives a precise French message naming the form field):
      the message says so — and PDF/A-3 invoices with an embedded XML
      (Factur-X) are refused too.
    * **PNG** — signature; first chunk ``IHDR`` (valid depth/colour type,
-     1 ≤ width, height ≤ 20000); every chunk's CRC verified up to ``IEND``; at
+     1 ≤ width, height ≤ 20000, width × height ≤ 50 megapixels); every
+     chunk's CRC verified up to ``IEND``; at
      least one ``IDAT`` whose zlib data decompresses (up to 64 MiB) to the size
      the header implies; nothing after ``IEND``.
    * **JPEG** — ``FFD8FF`` start; marker segments walked to a frame header
-     (SOFn, 1 ≤ width, height ≤ 20000) and through every scan to ``EOI``;
+     (SOFn, 1 ≤ width, height ≤ 20000, at most 50 megapixels) and through
+     every scan to ``EOI``;
      after ``EOI`` at most 16 bytes of NUL/whitespace padding. Exception:
      multi-picture files (camera ``MPF`` APP2 segment) may be followed by
      further complete JPEG images, each checked the same way.
+
+   **Decompression bombs**: the pixel count is read from the header (PNG
+   ``IHDR``, JPEG ``SOFn``) and checked against ``MAX_IMAGE_PIXELS`` before
+   any pixel data is inflated or walked, so a tiny file announcing a huge
+   image costs nothing. Every stored image passed this check, so the staff's
+   previews (the browser decodes them) are bounded too. (Pillow is not used;
+   should it be, set ``PIL.Image.MAX_IMAGE_PIXELS`` to the same limit.)
 
    Finally, for every format, a ZIP "end of central directory" record ending
    exactly at the end of the file is refused (an archive hidden inside a
@@ -78,6 +87,7 @@ __all__ = [
     "ACCEPT_HINT",
     "ALLOWED_EXTENSIONS",
     "ALLOWED_MIME_TYPES",
+    "MAX_IMAGE_PIXELS",
     "MAX_IMAGE_SIDE",
     "MAX_UPLOAD_BYTES",
     "CheckedDocument",
@@ -101,6 +111,8 @@ ALLOWED_EXTENSIONS: frozenset[str] = frozenset(EXTENSION_MIME_TYPES)
 ALLOWED_MIME_TYPES: frozenset[str] = frozenset(EXTENSION_MIME_TYPES.values())
 ACCEPT_HINT = "Fichier de type .png, .jpg, .jpeg ou .pdf. Taille maximum : 4 Mo"
 MAX_IMAGE_SIDE = 20000
+MAX_IMAGE_PIXELS = 50_000_000
+"""50 megapixels: far above any scan or photo of a document, far below a bomb."""
 MAX_DISPLAY_NAME = 120
 DEFAULT_DISPLAY_STEM = "document"
 
@@ -353,6 +365,11 @@ _PROBLEM_MESSAGES = {
         f"les dimensions de l'image dépassent le maximum de {MAX_IMAGE_SIDE} × "
         f"{MAX_IMAGE_SIDE} pixels."
     ),
+    "image_too_many_pixels": (
+        "l'image compte trop de pixels (image de décompression abusive) : le maximum est "
+        f"de {MAX_IMAGE_PIXELS // 1_000_000} mégapixels. Enregistrez-la dans une définition "
+        "plus faible puis déposez-la à nouveau."
+    ),
     "image_trailing_data": (
         "l'image contient des données inattendues après sa fin (fichier modifié ou composite)."
     ),
@@ -585,6 +602,8 @@ def _check_dimensions(width: int, height: int) -> None:
         raise _Problem("image_corrupt", f"dimensions {width}x{height}")
     if width > MAX_IMAGE_SIDE or height > MAX_IMAGE_SIDE:
         raise _Problem("image_too_large", f"dimensions {width}x{height}")
+    if width * height > MAX_IMAGE_PIXELS:
+        raise _Problem("image_too_many_pixels", f"{width}x{height} = {width * height} pixels")
 
 
 def _png_raw_size(width: int, height: int, depth: int, colour: int, interlaced: bool) -> int:
