@@ -41,8 +41,8 @@ ALLOWED = {
     Audience.PASSWORD_CHANGE: {"first_login"},
     Audience.SECRET_QUESTION: set(),  # none of the five is at that step
 }
-# Reflex adds a generic `setvar` to every state; with auto setters off (the
-# default of Reflex 0.10) it can set nothing.
+# Reflex adds a generic `setvar` to every state: it declares no audience, so the
+# websocket guard refuses it (tests/test_websocket_guard.py).
 FRAMEWORK_HANDLERS = {"setvar"}
 SKIPPED_TABLES = {"audit_event"}
 

@@ -63,6 +63,7 @@ def names(portal_app):
             "edit_step": "enrolment_form_state.edit_step",
             "toggle": "staff_news_state.toggle_published",
             "upload": "assistance_form_state.stage_file",
+            "setvar": "staff_news_state.setvar",
             "submit": "forgot_password_state.submit",
         }.items()}
 
@@ -179,11 +180,14 @@ MALFORMED = [
     {"name": "REMEMBER", "payload": {"name": "siret", "value": "x", "extra": SECRET}},
     {"name": "EDIT_STEP", "payload": {"step": "abc" * 10_000}},
     {"name": "UPLOAD", "payload": {"files": ["x"]}},
+    # Reflex's generic setter on a portal state: it declares no audience.
+    {"name": "SETVAR", "payload": {"var_name": "message", "value": "x"}},
 ]
 
 
 def resolve(event, names):
-    if isinstance(event, dict) and event.get("name") in ("HYDRATE", "REMEMBER", "EDIT_STEP", "UPLOAD"):
+    if isinstance(event, dict) and event.get("name") in ("HYDRATE", "REMEMBER", "EDIT_STEP", "UPLOAD",
+                                                         "SETVAR"):
         return {**event, "name": names[event["name"].lower()]}
     return event
 
@@ -201,7 +205,8 @@ def test_malformed_events_are_refused_with_one_short_line_each(namespace, names,
     assert all(line.startswith("websocket sid-1: event refused: ") and len(line) < 260 for line in lines)
     assert SECRET not in caplog.text and "abcabc" not in caplog.text
     assert "Traceback" not in caplog.text
-    assert "upload handler" in lines[-1]
+    assert "upload handler" in lines[-2]
+    assert "handler without an audience" in lines[-1]
 
 
 def test_log_lines_are_rate_limited_and_repeat_offenders_disconnected(namespace, caplog):

@@ -152,7 +152,9 @@ class HeaderPolicy:
             "manifest-src 'self'",
             "object-src 'none'",
             "base-uri 'self'",
-            "form-action 'self'",
+            # The session forms post natively to the backend (its own origin
+            # in development: frontend :3000, backend :8000).
+            "form-action " + " ".join(["'self'", *self._origins[1:]]),
             "frame-ancestors 'none'",
         ]
         if self.https:

@@ -58,7 +58,7 @@ from segur_app.core.session import (
     login_url,
 )
 from segur_app.domain import access, accounts
-from segur_app.domain.access import Audience, Decision
+from segur_app.domain.access import AUDIENCE_ATTRIBUTE, Audience, Decision
 from segur_app.domain.passwords import MAX_LENGTH
 
 logger = logging.getLogger(__name__)
@@ -146,9 +146,6 @@ def refusal(decision: Decision) -> Response:
     if decision.principal is None:
         return PlainTextResponse("Authentification requise.", status_code=401)
     return PlainTextResponse("Accès refusé.", status_code=403)
-
-
-AUDIENCE_ATTRIBUTE = "segur_audience"
 
 
 def guarded_route(path: str, audience: Audience, *, methods: tuple[str, ...] = ("GET",)):

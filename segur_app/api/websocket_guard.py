@@ -50,6 +50,7 @@ from segur_app.api.handler_args import (
     value_matches,
 )
 from segur_app.core.config import get_settings
+from segur_app.domain.access import declared_audience
 
 logger = logging.getLogger("segur_app.websocket")
 
@@ -163,6 +164,14 @@ def _router_data_problem(router_data: Any) -> str | None:
     return None
 
 
+def _portal_handler_without_audience(registered: Any) -> bool:
+    """One of the portal's states' handlers that declares no audience (Reflex's
+    own root handlers — hydrate, on_load_internal… — are not the portal's)."""
+    handler = registered.handler
+    state_name = getattr(handler, "state_full_name", "") or ""
+    return "segur_app" in state_name and declared_audience(handler.fn) is None
+
+
 def short_name(value: Any) -> str:
     """A client-supplied name made safe and short for a log line."""
     text = _NAME_RE.sub("?", value[:80]) if isinstance(value, str) else type(value).__name__
@@ -254,6 +263,10 @@ class GuardedEventNamespace(EventNamespace):
         handler = RegistrationContext.get().event_handlers.get(name)
         if handler is None:
             return f"unknown handler {short_name(name)}"
+        if _portal_handler_without_audience(handler):
+            # e.g. the generic `setvar` Reflex adds to every state: the portal
+            # only runs handlers that declare who they are for.
+            return f"handler without an audience {short_name(name)}"
         router_problem = _router_data_problem(data.get("router_data", {}))
         if router_problem:
             return f"{router_problem} for {short_name(name)}"

@@ -53,6 +53,15 @@ _STEP_OF = {
 }
 
 
+# The attribute by which a state handler or an HTTP endpoint declares its audience
+# (``state.base.guarded`` / ``public``, ``api.session.guarded_route``).
+AUDIENCE_ATTRIBUTE = "segur_audience"
+
+
+def declared_audience(fn) -> Audience | None:
+    return getattr(fn, AUDIENCE_ATTRIBUTE, None)
+
+
 class Outcome(StrEnum):
     ALLOWED = "allowed"
     ANONYMOUS = "anonymous"

@@ -46,13 +46,12 @@ from segur_app.core.session import (
 )
 from segur_app.core.client_address import client_address
 from segur_app.core.db import session_scope
-from segur_app.domain.access import Audience, Decision, Outcome, Principal
+from segur_app.domain.access import AUDIENCE_ATTRIBUTE, Audience, Decision, Outcome, Principal
 from segur_app.domain.models import Role
 
 T = TypeVar("T")
 
 _PRINCIPAL: ContextVar[Principal | None] = ContextVar("segur_principal", default=None)
-AUDIENCE_ATTRIBUTE = "segur_audience"
 
 
 def principal() -> Principal:
