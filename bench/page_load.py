@@ -1,0 +1,173 @@
+"""Login page « usable » in Chromium: the portal's /connexion next to the bare app's
+index (issue 12, goal 4).
+
+    .venv/bin/python bench/page_load.py [--rounds 3] [--loads 10]
+
+Both apps in prod mode; Chromium (/usr/bin/chromium, or $SEGUR_E2E_CHROMIUM)
+through Playwright. Every load is cold: a new browser context (empty cache,
+no cookies, no storage). The loads alternate portal / bare, ``--loads`` of
+each per round. Measured from the navigation start (``performance.now()``):
+
+* **usable**: React has hydrated the page (``window.__reflex`` is defined, set
+  by Reflex's root component once mounted) and the first input is enabled —
+  the figure of the issue;
+* **state**: the backend's hydrate reached the page (the websocket message
+  setting ``is_hydrated`` true: on_load handlers done, state-backed content shown);
+* **load**: the ``load`` event; **bytes**: bytes transferred (document +
+  every resource, compressed as sent), **requests**: their number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+
+import _harness as h
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+CHROMIUM = os.environ.get("SEGUR_E2E_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WARMUP = 2
+
+# Runs before any script of the page: records when the page became usable and
+# when the backend's hydrate arrived, on the page's own clock.
+PROBE = r"""
+(() => {
+  const check = () => {
+    if (window.__usableAt !== undefined) return true;
+    const input = document.querySelector("input");
+    if (window.__reflex !== undefined && input && !input.disabled) {
+      window.__usableAt = performance.now();
+      return true;
+    }
+    return false;
+  };
+  const frame = () => { if (!check()) requestAnimationFrame(frame); };
+  requestAnimationFrame(frame);
+  const timer = setInterval(() => { if (check()) clearInterval(timer); }, 2);
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (event) => {
+        if (window.__stateAt === undefined && typeof event.data === "string"
+            && event.data.includes('"is_hydrated_rx_state_":true')) {
+          window.__stateAt = performance.now();
+        }
+      });
+    }
+  };
+})();
+"""
+
+METRICS = """
+() => {
+  const nav = performance.getEntriesByType("navigation")[0];
+  const resources = performance.getEntriesByType("resource");
+  return {
+    usable: window.__usableAt,
+    state: window.__stateAt ?? null,
+    load: nav.loadEventEnd,
+    bytes: nav.transferSize + resources.reduce((sum, r) => sum + r.transferSize, 0),
+    requests: 1 + resources.length,
+  };
+}
+"""
+
+
+def cold_load(browser, url: str) -> dict:
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    try:
+        context.add_init_script(PROBE)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(url, wait_until="load")
+        page.wait_for_function("window.__usableAt !== undefined")
+        with contextlib.suppress(PlaywrightTimeout):  # reported as missing
+            page.wait_for_function("window.__stateAt !== undefined", timeout=15_000)
+        page.wait_for_timeout(200)  # late resources (fonts) into the byte count
+        return page.evaluate(METRICS)
+    finally:
+        context.close()
+
+
+def bench(portal: h.App, bare: h.App, args) -> None:
+    from playwright.sync_api import sync_playwright
+
+    urls = {"portal": portal.browser_url + "/connexion", "bare": bare.browser_url + "/"}
+    results = {kind: [[] for _ in range(args.rounds)] for kind in urls}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for kind, url in urls.items():
+                for _ in range(WARMUP):
+                    cold_load(browser, url)
+            for round_no in range(args.rounds):
+                for n in range(args.loads):
+                    order = ("portal", "bare") if (round_no + n) % 2 == 0 else ("bare", "portal")
+                    for kind in order:
+                        figures = cold_load(browser, urls[kind])
+                        results[kind][round_no].append(figures)
+                        h.log(f"round {round_no + 1} load {n + 1} {kind:6}: usable "
+                              f"{figures['usable']:.0f} ms, state "
+                              f"{figures['state'] or float('nan'):.0f} ms, "
+                              f"{figures['bytes'] / 1024:.0f} KiB")
+        finally:
+            browser.close()
+    report(results, args)
+
+
+def report(results, args) -> None:
+    def med(kind, key):
+        values = [f[key] for rnd in results[kind] for f in rnd if f[key] is not None]
+        return h.median(values)
+
+    rows = []
+    for label, key, unit in (
+        ("login page usable (hydrated, first input enabled), median", "usable", "ms"),
+        ("backend state received (`is_hydrated`), median", "state", "ms"),
+        ("`load` event, median", "load", "ms"),
+        ("bytes transferred", "bytes", "KiB"),
+        ("requests", "requests", ""),
+    ):
+        portal, bare = med("portal", key), med("bare", key)
+        if unit == "ms":
+            cells = [f"{portal:.0f} ms", f"{bare:.0f} ms"]
+        elif unit == "KiB":
+            cells = [f"{portal / 1024:,.0f} KiB", f"{bare / 1024:,.0f} KiB"]
+        else:
+            cells = [f"{portal:.0f}", f"{bare:.0f}"]
+        goal = "≤ 1.3× bare" if key == "usable" else ""
+        rows.append([label, *cells, h.ratio(portal, bare), goal])
+    h.print_table(
+        ["measure", "portal `/connexion`", "bare Reflex `/`", "ratio", "goal"], rows,
+        title=(f"Page load — {args.rounds}×{args.loads} cold loads per app, Chromium, "
+               f"{h.machine_note()}"),
+    )
+    noise = []
+    for kind in ("portal", "bare"):
+        per_round = [h.median([f["usable"] for f in rnd]) for rnd in results[kind]]
+        noise.append([kind, h.spread(per_round, lambda v: f"{v:.0f} ms")])
+    h.print_table(["app", "usable, median per round"], noise, title="Every round (noise)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--loads", type=int, default=10, help="cold loads per app and round")
+    args = parser.parse_args()
+    with h.both_apps() as (portal, bare):
+        bench(portal, bare, args)
+
+
+if __name__ == "__main__":
+    h.main_wrapper(main)
