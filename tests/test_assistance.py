@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from segur_app.core.security import hash_password
-from segur_app.domain import assistance, documents, funding, mail, storage
+from segur_app.domain import assistance, documents, mail, storage, uploads
 from segur_app.domain.assistance import TicketInput, TicketRefused
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
@@ -60,9 +60,9 @@ def create(db, storage_dir, *, data=None, user_id=None, attachment=None, **kwarg
     )
 
 
-def stage(storage_dir) -> funding.StagedDocument:
-    return funding.stage_document(simple_pdf(["Capture"]), "capture.pdf",
-                                  kind=AttachmentKind.ASSISTANCE, storage_dir=storage_dir)
+def stage(storage_dir) -> uploads.StagedDocument:
+    return uploads.stage(simple_pdf(["Capture"]), "capture.pdf",
+                         policy=assistance.ATTACHMENT_UPLOAD, storage_dir=storage_dir)
 
 
 def test_a_public_ticket_is_numbered_stored_and_acknowledged(db, storage_dir):

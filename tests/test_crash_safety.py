@@ -17,11 +17,10 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-from segur_app.domain import demo, funding, news, storage
+from segur_app.domain import demo, news, storage, uploads
 from segur_app.domain.models import (
     AssistanceTicket,
     Attachment,
-    AttachmentKind,
     Enrolment,
     FundingRequest,
     NewsItem,
@@ -75,8 +74,8 @@ def news_case(db, storage_dir):
     db.commit()
 
     def staged(text):
-        return funding.stage_document(simple_pdf([text]), f"{text}.pdf",
-                                      kind=AttachmentKind.NEWS, storage_dir=storage_dir)
+        return uploads.stage(simple_pdf([text]), f"{text}.pdf",
+                             policy=news.ATTACHMENT_UPLOAD, storage_dir=storage_dir)
 
     data = news.NewsInput("Soldes", "Le dépôt des soldes est ouvert.", "FOURNISSEUR",
                           date(2024, 3, 1))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from segur_app.domain import accounts, enrolment, enrolment_views, funding, mail, storage
+from segur_app.domain import accounts, enrolment, enrolment_views, mail, storage, uploads
 from segur_app.domain.credentials import base_identifiant, temporary_password, unique_identifiant
 from segur_app.domain.enrolment import DecisionRefused, EnrolmentRefused
 from segur_app.domain.enrolment_form import (
@@ -22,7 +22,6 @@ from segur_app.domain.enrolment_form import (
 )
 from segur_app.domain.models import (
     Attachment,
-    AttachmentKind,
     AuditEvent,
     BankDetails,
     EmailMessage,
@@ -70,9 +69,9 @@ def storage_dir(tmp_path) -> Path:
     return tmp_path / "storage"
 
 
-def stage_rib(storage_dir: Path) -> funding.StagedDocument:
-    return funding.stage_document(simple_pdf(["RIB"]), "rib.pdf", kind=AttachmentKind.RIB,
-                                  storage_dir=storage_dir)
+def stage_rib(storage_dir: Path) -> uploads.StagedDocument:
+    return uploads.stage(simple_pdf(["RIB"]), "rib.pdf", policy=enrolment.RIB_UPLOAD,
+                         storage_dir=storage_dir)
 
 
 def submit(session, storage_dir, *, rib=None, **overrides):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from segur_app.domain import demo, funding, mail, numbering, storage
+from segur_app.domain import demo, funding, mail, numbering, storage, uploads
 from segur_app.domain.funding import ADVANCE_DOCUMENTS, DepositRefused
 from segur_app.domain.models import (
     Attachment,
@@ -38,10 +38,11 @@ def supplier(db, storage_dir):
     return summary
 
 
-def stage_all(storage_dir: Path) -> dict[str, funding.StagedDocument]:
+def stage_all(storage_dir: Path) -> dict[str, uploads.StagedDocument]:
     return {
-        kind.value: funding.stage_document(
-            simple_pdf([kind.label]), f"{kind.value}.pdf", kind=kind, storage_dir=storage_dir
+        kind.value: uploads.stage(
+            simple_pdf([kind.label]), f"{kind.value}.pdf", policy=funding.piece_upload(kind),
+            storage_dir=storage_dir,
         )
         for kind in ADVANCE_DOCUMENTS
     }
@@ -306,10 +307,11 @@ def test_confirmation_email_is_delivered_by_smtp(db, engine, supplier, storage_d
 # --------------------------------------------------------------------------
 
 
-def stage_balance(storage_dir: Path) -> dict[str, funding.StagedDocument]:
+def stage_balance(storage_dir: Path) -> dict[str, uploads.StagedDocument]:
     return {
-        kind.value: funding.stage_document(
-            simple_pdf([kind.label]), f"{kind.value}.pdf", kind=kind, storage_dir=storage_dir
+        kind.value: uploads.stage(
+            simple_pdf([kind.label]), f"{kind.value}.pdf", policy=funding.piece_upload(kind),
+            storage_dir=storage_dir,
         )
         for kind in funding.required_documents(funding.FundingKind.BALANCE)
     }

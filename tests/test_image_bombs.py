@@ -44,7 +44,7 @@ def test_images_over_the_pixel_limit_are_refused_before_decoding(data, filename,
     def must_not_inflate(*args, **kwargs):
         raise AssertionError("pixel data inflated before the pixel count was checked")
 
-    monkeypatch.setattr(uploads, "_check_png_pixels", must_not_inflate)
+    monkeypatch.setattr(uploads.images, "check_png_pixels", must_not_inflate)
     with pytest.raises(uploads.DocumentRejected) as refused:
         uploads.check_document(data, filename, field_label="Justificatif")
     assert refused.value.reason == "image_too_many_pixels"

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from segur_app.domain import documents, news
+from segur_app.domain import documents, news, uploads
 from segur_app.domain.models import (
     Attachment,
     FundingRequest,
@@ -103,8 +103,7 @@ def test_download_names_are_sanitised():
 
 
 def test_staff_create_edit_publish_news_with_attachment(db, tmp_path):
-    from segur_app.domain import funding, storage
-    from segur_app.domain.models import AttachmentKind
+    from segur_app.domain import storage
     from segur_app.domain.pdf import simple_pdf
 
     staff_user = UserAccount(identifiant="agent", email="a@asp.example", first_name="A",
@@ -116,8 +115,8 @@ def test_staff_create_edit_publish_news_with_attachment(db, tmp_path):
                        staff_id=staff_user.id, storage_dir=tmp_path)
     assert set(refused.value.problems) == {"title", "body", "category", "publication_date"}
 
-    first_pdf = funding.stage_document(simple_pdf(["v1"]), "note.pdf",
-                                       kind=AttachmentKind.NEWS, storage_dir=tmp_path)
+    first_pdf = uploads.stage(simple_pdf(["v1"]), "note.pdf",
+                              policy=news.ATTACHMENT_UPLOAD, storage_dir=tmp_path)
     data = news.NewsInput("Ouverture du solde", "Le dépôt des soldes est ouvert.",
                           "FOURNISSEUR", date(2024, 3, 1))
     news_id = news.save_news(db, news_id=None, data=data, staff_id=staff_user.id,
@@ -130,8 +129,8 @@ def test_staff_create_edit_publish_news_with_attachment(db, tmp_path):
     first_key = db.exec(select(Attachment.storage_key).where(Attachment.news_id == news_id)).one()
     assert storage.read_bytes(first_key, storage_dir=tmp_path).startswith(b"%PDF")
 
-    second_pdf = funding.stage_document(simple_pdf(["v2"]), "note-v2.pdf",
-                                        kind=AttachmentKind.NEWS, storage_dir=tmp_path)
+    second_pdf = uploads.stage(simple_pdf(["v2"]), "note-v2.pdf",
+                               policy=news.ATTACHMENT_UPLOAD, storage_dir=tmp_path)
     news.save_news(db, news_id=news_id, data=dataclasses.replace(data, title="Soldes ouverts"),
                    staff_id=staff_user.id, attachment=second_pdf, storage_dir=tmp_path)
     [shown], _ = news.list_published(db, role="supplier", today=today)

@@ -215,7 +215,7 @@ async def test_sending_gives_the_enrsas_number_and_emails_the_contact(db, storag
     mail = db.exec(select(EmailMessage).where(
         EmailMessage.template == TemplateName.ENROLMENT_ACKNOWLEDGEMENT.value)).one()
     assert (mail.to_address, mail.enrolment_id) == (row.contact_email, row.id)
-    assert staged_names(storage) == {twin_form._rib.key}  # ours was published
+    assert staged_names(storage) == {twin_form._staged["rib"].key}  # ours was published
 
     # The confirmation stays until the form is opened again; then it starts afresh.
     await tab.run(EnrolmentFormState.save_step, _step_form(Step.COMPANY))

@@ -295,8 +295,8 @@ def test_huge_file_refused_on_size_before_any_content_inspection(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("content inspected")
 
-    monkeypatch.setattr(uploads.magic, "from_buffer", forbidden)
-    monkeypatch.setattr(uploads, "_check_pdf", forbidden)
+    monkeypatch.setattr(uploads.content.magic, "from_buffer", forbidden)
+    monkeypatch.setattr(uploads.pdf, "check_pdf", forbidden)
     huge = bytes(50 * MIB)
     started = time.perf_counter()
     with pytest.raises(DocumentRejected) as caught:
@@ -491,13 +491,13 @@ def test_sniff_mime_uses_libmagic_on_content():
 
 
 def test_sniff_mime_normalises_aliases_and_failures(monkeypatch):
-    monkeypatch.setattr(uploads.magic, "from_buffer", lambda data, mime: "image/jpg")
+    monkeypatch.setattr(uploads.content.magic, "from_buffer", lambda data, mime: "image/jpg")
     assert sniff_mime(b"x") == "image/jpeg"
 
     def broken(data, mime):
-        raise uploads.magic.MagicException("boom")
+        raise uploads.content.magic.MagicException("boom")
 
-    monkeypatch.setattr(uploads.magic, "from_buffer", broken)
+    monkeypatch.setattr(uploads.content.magic, "from_buffer", broken)
     assert sniff_mime(b"x") == "application/octet-stream"
 
 
@@ -505,11 +505,14 @@ def test_module_does_not_import_reflex():
     import ast
     from pathlib import Path
 
-    tree = ast.parse(Path(uploads.__file__).read_text(encoding="utf-8"))
-    imported = {
-        alias.name.split(".")[0]
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import | ast.ImportFrom)
-        for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])
-    }
-    assert "reflex" not in imported
+    modules = sorted(Path(uploads.__file__).parent.glob("*.py"))
+    assert len(modules) >= 6
+    for module in modules:
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        imported = {
+            alias.name.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])
+        }
+        assert "reflex" not in imported, module.name

@@ -1,38 +1,49 @@
-"""A DSFR file field built on ``rx.upload``: « Parcourir... », the chosen file, its error.
+"""The DSFR file field of every form: « Parcourir... », the chosen file, its error.
 
+Built on ``rx.upload`` and configured by the field's ``uploads.UploadPolicy``
+(hint, the size and count the browser enforces, the types its chooser offers).
 The ``<label>`` wraps the (hidden) file input, so it is the input's accessible
 name and a click anywhere on it opens the file chooser. The file is sent to
-the state as soon as it is chosen (``on_drop``), checked there and staged.
+the state as soon as it is chosen (``on_drop``), checked there and staged
+(``state/uploads.py``).
 """
 
 from __future__ import annotations
 
 import reflex as rx
 
+from segur_app.domain.uploads import UploadPolicy
+
 NO_FILE = "Aucun fichier sélectionné."
 
 
 def file_picker(
+    policy: UploadPolicy,
     *,
     label: str,
-    hint: str,
     upload_id: str,
     on_drop,
-    on_drop_rejected,
-    max_size: int,
+    on_drop_rejected=None,
+    hint: str | None = None,
+    hint_id: str | None = None,
     file_name: rx.Var | None = None,
     size: rx.Var | None = None,
     error: rx.Var | None = None,
     on_remove=None,
-    accept: dict[str, list[str]] | None = None,
+    remove_label: str | None = None,
+    no_file: str = NO_FILE,
 ) -> rx.Component:
-    """``file_name``/``size``: the chosen file (shown when given); ``error``: its message."""
+    """``label``: the field's name on screen; ``hint``: defaults to the policy's
+    (« Fichier de type … Taille maximum : 4 Mo »). ``file_name`` (and ``size``,
+    when shown): the chosen file; ``error``: its message; ``remove_label``: the
+    field's name in « Retirer le fichier « … » » (default ``label``)."""
     error = error if error is not None else rx.Var.create("")
     has_error = error != ""
     chosen = rx.fragment()
     if file_name is not None:
+        shown = rx.fragment(file_name, " (", size, ")") if size is not None else file_name
         chosen = rx.el.p(
-            rx.cond(file_name != "", rx.fragment(file_name, " (", size, ")"), NO_FILE),
+            rx.cond(file_name != "", shown, no_file),
             class_name="fr-text--sm fr-mb-1w segur-upload__file",
             aria_live="polite",
         )
@@ -42,27 +53,29 @@ def file_picker(
             file_name != "",
             rx.el.button(
                 "Retirer le fichier",
-                rx.el.span(f" « {label} »", class_name="fr-sr-only"),
+                rx.el.span(f" « {remove_label or label} »", class_name="fr-sr-only"),
                 type="button",
                 on_click=on_remove,
                 class_name="fr-btn fr-btn--tertiary-no-outline fr-btn--sm "
                            "fr-icon-delete-line fr-btn--icon-left",
             ),
         )
+    dropzone = {"on_drop_rejected": on_drop_rejected} if on_drop_rejected is not None else {}
     return rx.el.div(
         rx.el.label(
             rx.el.span(label, class_name="fr-label"),
-            rx.el.span(hint, class_name="fr-hint-text"),
+            rx.el.span(hint if hint is not None else policy.hint, class_name="fr-hint-text",
+                       **({"id": hint_id} if hint_id else {})),
             rx.upload.root(
                 rx.el.span("Parcourir...", class_name="fr-btn fr-btn--secondary fr-btn--sm"),
                 id=upload_id,
-                multiple=False,
-                max_files=1,
-                max_size=max_size,
-                accept=accept,
+                multiple=policy.max_files > 1,
+                max_files=policy.max_files,
+                max_size=policy.max_bytes,
+                accept=policy.accept,
                 on_drop=on_drop,
-                on_drop_rejected=on_drop_rejected,
                 class_name="segur-upload",
+                **dropzone,
             ),
             class_name="segur-upload__label",
         ),

@@ -3,7 +3,8 @@
 Sending (public or logged in)
     :func:`create_ticket` checks the message, stores the ticket (``ASSSAS``
     number, status « En attente de réponse »), its optional attachment
-    published from staging to private storage (``file_commit``), the history
+    published from staging to private storage (``uploads.publish``: the sha256 of
+    the file checked when it was chosen is verified, it is not checked again), the history
     and the acknowledgement email (outbox) in one unit of work — and commits;
     on any failure nothing remains and the staged attachment is kept. A logged-in user's
     contact address is the one of their account (never what the form says).
@@ -28,7 +29,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from segur_app.domain import file_commit, mail, mail_templates, storage, uploads, validators
+from segur_app.domain import mail, mail_templates, uploads, validators
 from segur_app.domain.accounts import audit, count_within_limit
 from segur_app.domain.dates import fr_datetime
 from segur_app.domain.enrolment import (  # shared anti-abuse helpers of the public forms
@@ -36,7 +37,6 @@ from segur_app.domain.enrolment import (  # shared anti-abuse helpers of the pub
     looks_automated,
     record_automated_attempt,
 )
-from segur_app.domain.funding import StagedDocument
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
     AssistanceTicket,
@@ -194,22 +194,25 @@ def register_attachment_upload(
 # ---------------------------------------------------------------------------
 
 
-def _recheck(document: StagedDocument, storage_dir: Path) -> None:
-    """The staged bytes must still be the file that was checked."""
-    if document.kind != AttachmentKind.ASSISTANCE.value:
-        raise TicketRefused(MSG_ATTACHMENT_LOST, field_errors={"attachment": MSG_ATTACHMENT_LOST})
+ATTACHMENT_UPLOAD = uploads.UploadPolicy.for_kind(AttachmentKind.ASSISTANCE,
+                                                  browser_label="Pièce jointe")
+"""What the optional attachment accepts (PDF, PNG, JPEG of 4 Mo at most)."""
+
+
+def _publish_attachment(session: Session, document: uploads.StagedDocument,
+                        storage_dir: Path) -> str:
+    """Publish the staged attachment: still there, still the file that was checked."""
     try:
-        data = storage.read_staged(document.key, storage_dir=storage_dir)
-    except (FileNotFoundError, ValueError):
+        return uploads.publish(session, document, policy=ATTACHMENT_UPLOAD,
+                               storage_dir=storage_dir)
+    except uploads.StagedFileMissing:
         raise TicketRefused(MSG_ATTACHMENT_LOST,
                             field_errors={"attachment": MSG_ATTACHMENT_LOST}) from None
-    try:
-        checked = uploads.check_document(data, document.original_name,
-                                         field_label=AttachmentKind.ASSISTANCE.label)
-    except uploads.DocumentRejected as exc:
-        raise TicketRefused(exc.message, field_errors={"attachment": exc.message}) from None
-    if checked.sha256 != document.sha256:
-        raise TicketRefused(MSG_SENDING_FAILED)
+    except uploads.StagedFileAltered as altered:
+        if altered.rejection is None:
+            raise TicketRefused(MSG_SENDING_FAILED) from None
+        message = altered.rejection.message
+        raise TicketRefused(message, field_errors={"attachment": message}) from None
 
 
 def create_ticket(
@@ -217,7 +220,7 @@ def create_ticket(
     *,
     data: TicketInput,
     user_id: int | None,
-    attachment: StagedDocument | None,
+    attachment: uploads.StagedDocument | None,
     storage_dir: Path,
     assistance_url: str,
     client_address: str | None = None,
@@ -236,8 +239,8 @@ def create_ticket(
         raise TicketRefused(next(iter(errors.values())), field_errors=errors)
     if user is not None:
         cleaned = TicketInput(cleaned.category, cleaned.message, user.email, user.display_name)
-    if attachment is not None:
-        _recheck(attachment, storage_dir)
+    if attachment is not None and attachment.kind != ATTACHMENT_UPLOAD.kind:
+        raise TicketRefused(MSG_ATTACHMENT_LOST, field_errors={"attachment": MSG_ATTACHMENT_LOST})
     try:
         ticket = AssistanceTicket(
             number=next_number(session, TICKET_SERIES),
@@ -256,7 +259,7 @@ def create_ticket(
                 kind=AttachmentKind.ASSISTANCE.value, original_name=attachment.original_name,
                 size_bytes=attachment.size_bytes, sha256=attachment.sha256,
                 mime_type=attachment.mime_type,
-                storage_key=file_commit.publish(session, attachment, storage_dir=storage_dir),
+                storage_key=_publish_attachment(session, attachment, storage_dir),
                 uploaded_at=now, uploaded_by_id=ticket.user_id, ticket_id=ticket.id,
             ))
         audit(session, AUDIT_CREATED, actor_user_id=ticket.user_id,

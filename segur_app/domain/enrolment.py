@@ -4,7 +4,9 @@ Submission (public form)
     :func:`submit_enrolment` stores a complete, checked request in one unit of
     work — the supplier row (created, or reused after a rejection), its bank
     details, the enrolment (``ENRSAS`` number, status « A instruire »), the RIB
-    published from staging to private storage (``file_commit``), the history
+    published from staging to private storage (``uploads.publish``: the sha256
+    of the file checked when it was chosen is verified, the file is not
+    checked again), the history
     and the acknowledgement email (outbox) — and commits; on any failure
     nothing remains and the staged RIB is kept for a new attempt.
 
@@ -37,11 +39,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from segur_app.domain import file_commit, mail, mail_templates, storage, uploads
+from segur_app.domain import mail, mail_templates, uploads
 from segur_app.domain.accounts import audit, count_within_limit
 from segur_app.domain.credentials import open_account, queue_credentials_email
 from segur_app.domain.enrolment_form import MSG_CGU_REQUIRED, MSG_RIB_REQUIRED, EnrolmentData
-from segur_app.domain.funding import StagedDocument
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
     Attachment,
@@ -261,22 +262,21 @@ class SubmissionResult:
     contact_email: str
 
 
-def _recheck_rib(rib: StagedDocument | None, storage_dir: Path) -> None:
-    """The staged RIB must still be there and still be the file that was checked."""
-    missing = EnrolmentRefused(MSG_RIB_REQUIRED, field_errors={"rib": MSG_RIB_REQUIRED})
-    if rib is None or rib.kind != AttachmentKind.RIB.value:
-        raise missing
+RIB_UPLOAD = uploads.UploadPolicy.for_kind(AttachmentKind.RIB)
+"""What the RIB field accepts (PDF, PNG, JPEG of 4 Mo at most)."""
+
+
+def _publish_rib(session: Session, rib: uploads.StagedDocument, storage_dir: Path) -> str:
+    """Publish the staged RIB: it must still be there and still be the file that was checked."""
     try:
-        data = storage.read_staged(rib.key, storage_dir=storage_dir)
-    except (FileNotFoundError, ValueError):
-        raise missing from None
-    try:
-        checked = uploads.check_document(data, rib.original_name,
-                                         field_label=AttachmentKind.RIB.label)
-    except uploads.DocumentRejected as exc:
-        raise EnrolmentRefused(exc.message, field_errors={"rib": exc.message}) from None
-    if checked.sha256 != rib.sha256:
-        raise EnrolmentRefused(MSG_SUBMISSION_FAILED)
+        return uploads.publish(session, rib, policy=RIB_UPLOAD, storage_dir=storage_dir)
+    except uploads.StagedFileMissing:
+        raise EnrolmentRefused(MSG_RIB_REQUIRED, field_errors={"rib": MSG_RIB_REQUIRED}) from None
+    except uploads.StagedFileAltered as altered:
+        if altered.rejection is None:
+            raise EnrolmentRefused(MSG_SUBMISSION_FAILED) from None
+        message = altered.rejection.message
+        raise EnrolmentRefused(message, field_errors={"rib": message}) from None
 
 
 def _new_enrolment(session: Session, *, supplier_id: int, data: EnrolmentData,
@@ -301,7 +301,7 @@ def _new_enrolment(session: Session, *, supplier_id: int, data: EnrolmentData,
     return enrolment
 
 
-def _rib_attachment(rib: StagedDocument, *, key: str, enrolment_id: int,
+def _rib_attachment(rib: uploads.StagedDocument, *, key: str, enrolment_id: int,
                     now: datetime) -> Attachment:
     return Attachment(
         kind=AttachmentKind.RIB.value,
@@ -319,7 +319,7 @@ def submit_enrolment(
     session: Session,
     *,
     data: EnrolmentData,
-    rib: StagedDocument | None,
+    rib: uploads.StagedDocument | None,
     cgu_accepted: bool,
     storage_dir: Path,
     assistance_url: str,
@@ -336,12 +336,13 @@ def submit_enrolment(
     duplicates = duplicate_errors(session, siret=data.siret, ans_number=data.ans_number)
     if duplicates:
         raise EnrolmentRefused(MSG_ONE_ENROLMENT, field_errors=duplicates)
-    _recheck_rib(rib, storage_dir)
+    if rib is None or rib.kind != RIB_UPLOAD.kind:
+        raise EnrolmentRefused(MSG_RIB_REQUIRED, field_errors={"rib": MSG_RIB_REQUIRED})
     try:
         supplier = _supplier_for(session, data)
         _save_bank_details(session, supplier_id=supplier.id, data=data, now=now)
         enrolment = _new_enrolment(session, supplier_id=supplier.id, data=data, now=now)
-        key = file_commit.publish(session, rib, storage_dir=storage_dir)
+        key = _publish_rib(session, rib, storage_dir)
         session.add(_rib_attachment(rib, key=key, enrolment_id=enrolment.id, now=now))
         _history(session, enrolment, AUDIT_SUBMITTED, old_status=None, actor_user_id=None,
                  client_address=client_address, now=now, cgu_accepted=True,
@@ -362,6 +363,9 @@ def submit_enrolment(
         duplicates = duplicate_errors(session, siret=data.siret, ans_number=data.ans_number)
         message = MSG_ONE_ENROLMENT if duplicates else MSG_SUBMISSION_FAILED
         raise EnrolmentRefused(message, field_errors=duplicates) from None
+    except EnrolmentRefused:
+        session.rollback()
+        raise
     except BaseException:
         session.rollback()
         raise

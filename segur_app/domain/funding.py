@@ -7,9 +7,10 @@ never create a second dossier.
 
 The deposit is one unit of work: dossier row, attachment rows, status
 history, confirmation email (outbox) and the files themselves. Files were
-checked and staged when chosen; the deposit checks them again, moves them to
-their final place and commits — on any failure the database is rolled back
-and the files go back to staging, so nothing half-done remains.
+checked and staged when chosen (``uploads.stage``); the deposit publishes them
+under their final keys — the sha256 of what was checked is verified there, the
+files are not checked again — and commits. On any failure the database is
+rolled back and the files stay in staging, so nothing half-done remains.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from segur_app.core.config import get_settings
-from segur_app.domain import file_commit, mail, mail_templates, storage, uploads
+from segur_app.domain import mail, mail_templates, uploads
 from segur_app.domain.dates import fr_date, fr_datetime
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.numbering import DOSSIER_SERIES, next_number
@@ -182,32 +183,9 @@ def advance_refusal(
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StagedDocument:
-    """A checked file waiting in staging for the deposit."""
-
-    kind: str
-    key: str
-    original_name: str
-    size_bytes: int
-    sha256: str
-    mime_type: str
-
-
-def stage_document(
-    data: bytes, filename: str, *, kind: AttachmentKind, storage_dir: Path
-) -> StagedDocument:
-    """Check an uploaded file (raises ``uploads.DocumentRejected``) and stage it."""
-    checked = uploads.check_document(data, filename, field_label=kind.label)
-    stored = storage.stage_bytes(data, storage_dir=storage_dir)
-    return StagedDocument(
-        kind=kind.value,
-        key=stored.key,
-        original_name=checked.original_name,
-        size_bytes=checked.size_bytes,
-        sha256=checked.sha256,
-        mime_type=checked.mime_type,
-    )
+def piece_upload(kind: AttachmentKind) -> uploads.UploadPolicy:
+    """What the file field of a piece accepts (PDF, PNG, JPEG of 4 Mo at most)."""
+    return uploads.UploadPolicy.for_kind(kind)
 
 
 @dataclass(frozen=True)
@@ -217,17 +195,21 @@ class DepositResult:
     deposited_at: datetime
 
 
-def _recheck(document: StagedDocument, kind: AttachmentKind, storage_dir: Path) -> None:
-    """The staged bytes must still be the file that was checked."""
+def _publish(session: Session, document: uploads.StagedDocument, piece: AttachmentKind,
+             storage_dir: Path) -> str:
+    """Publish a staged piece (its sha256 verified: the file is not checked again)."""
     try:
-        data = storage.read_staged(document.key, storage_dir=storage_dir)
-    except (FileNotFoundError, ValueError):
+        return uploads.publish(session, document, policy=piece_upload(piece),
+                               storage_dir=storage_dir)
+    except uploads.StagedFileMissing:
         raise DepositRefused(
-            MSG_DOCUMENT_REQUIRED, field_errors={kind.value: MSG_DOCUMENT_REQUIRED}
+            MSG_DOCUMENT_REQUIRED, field_errors={piece.value: MSG_DOCUMENT_REQUIRED}
         ) from None
-    checked = uploads.check_document(data, document.original_name, field_label=kind.label)
-    if checked.sha256 != document.sha256:
-        raise DepositRefused(MSG_DEPOSIT_FAILED)
+    except uploads.StagedFileAltered as altered:
+        if altered.rejection is None:
+            raise DepositRefused(MSG_DEPOSIT_FAILED) from None
+        message = altered.rejection.message
+        raise DepositRefused(message, field_errors={piece.value: message}) from None
 
 
 def deposit_request(
@@ -237,7 +219,7 @@ def deposit_request(
     supplier_id: int | None,
     user_id: int,
     recipient: str,
-    documents: dict[str, StagedDocument],
+    documents: dict[str, uploads.StagedDocument],
     storage_dir: Path,
     amount: int,
     assistance_url: str,
@@ -257,11 +239,6 @@ def deposit_request(
         raise DepositRefused(
             f"Les {len(pieces)} pièces jointes sont obligatoires.", field_errors=missing
         )
-    for piece in pieces:
-        try:
-            _recheck(documents[piece.value], piece, storage_dir)
-        except uploads.DocumentRejected as exc:
-            raise DepositRefused(exc.message, field_errors={piece.value: exc.message}) from None
 
     bank = session.exec(select(BankDetails).where(BankDetails.supplier_id == supplier_id)).one()
     try:
@@ -292,7 +269,7 @@ def deposit_request(
                     size_bytes=document.size_bytes,
                     sha256=document.sha256,
                     mime_type=document.mime_type,
-                    storage_key=file_commit.publish(session, document, storage_dir=storage_dir),
+                    storage_key=_publish(session, document, piece, storage_dir),
                     uploaded_at=now,
                     uploaded_by_id=user_id,
                     funding_request_id=request.id,
@@ -332,6 +309,9 @@ def deposit_request(
         if find_request(session, supplier_id=supplier_id, kind=kind):
             raise DepositRefused(already_deposited_message(kind)) from None
         raise DepositRefused(MSG_DEPOSIT_FAILED) from None
+    except DepositRefused:
+        session.rollback()
+        raise
     except BaseException:
         session.rollback()
         raise

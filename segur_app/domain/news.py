@@ -9,12 +9,15 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from segur_app.domain.models import Attachment, NewsItem, Role
+from segur_app.domain import uploads
+from segur_app.domain.models import Attachment, AttachmentKind, NewsItem, Role
 
 if TYPE_CHECKING:
-    from segur_app.domain.funding import StagedDocument
+    from segur_app.domain.uploads import StagedDocument
 
 SUPPLIER_CATEGORY = "FOURNISSEUR"
+ATTACHMENT_UPLOAD = uploads.UploadPolicy.for_kind(AttachmentKind.NEWS)
+"""What a news item's optional attachment accepts (PDF, PNG, JPEG of 4 Mo at most)."""
 EXCERPT_LENGTH = 280
 
 

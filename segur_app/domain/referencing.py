@@ -24,6 +24,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 
 from segur_app.domain import validators
+from segur_app.domain.uploads import UploadPolicy
 from segur_app.domain.validators import InvalidValue
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -32,6 +33,9 @@ EXAMPLE_PATH = DATA_DIR / "referencing.example.json"
 
 MAX_JSON_BYTES = 1024 * 1024
 """« 1 Mo » (1 MiB), as the upload hint says."""
+JSON_UPLOAD = UploadPolicy(label="Fichier json", extensions=(".json",), max_bytes=MAX_JSON_BYTES,
+                           browser_types=(("application/json", (".json",)),))
+"""The file fields of the referencing file (read and checked here, never stored)."""
 MAX_PROBLEMS = 200
 ROOT = "$"
 

@@ -13,12 +13,15 @@ deposited yet. How files and rows stay consistent across a crash is the job of
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 STAGING = "staging"
 _HEX = frozenset("0123456789abcdef")
@@ -103,6 +106,36 @@ def delete(key: str, *, storage_dir: Path) -> None:
 
 def stage_bytes(data: bytes, *, storage_dir: Path) -> StoredFile:
     return store_bytes(data, storage_dir=storage_dir / STAGING)
+
+
+@dataclass(frozen=True)
+class NewFile:
+    key: str
+    file: BinaryIO
+    """Open for reading and writing (``<key>.part`` until the file is complete)."""
+
+
+@contextlib.contextmanager
+def writing_staged(*, storage_dir: Path) -> Iterator[NewFile]:
+    """Write a new staged file piece by piece (``uploads.stage`` streams an upload).
+
+    Inside the block the file is ``<key>.part``; when the block ends it is
+    fsynced and renamed to its key, durably — or removed if the block raised.
+    """
+    key = secrets.token_hex(16)
+    path = staging_path(key, storage_dir=storage_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".part")
+    with open(tmp, "x+b") as fh:
+        try:
+            yield NewFile(key=key, file=fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
 
 
 def read_staged(key: str, *, storage_dir: Path) -> bytes:

@@ -11,7 +11,6 @@ from segur_app.components.forms import buttons, error_list, error_text
 from segur_app.components.links import arrow_link, button_link
 from segur_app.components.template import SitemapSection, template
 from segur_app.domain import assistance
-from segur_app.domain.uploads import ACCEPT_HINT, MAX_UPLOAD_BYTES
 from segur_app.state.assistance import (
     CONFIRMATION_ID,
     ERROR_SUMMARY_ID,
@@ -149,12 +148,11 @@ def _form() -> rx.Component:
 
 def _attachment() -> rx.Component:
     return file_picker(
+        assistance.ATTACHMENT_UPLOAD,
         label="Pièce jointe (facultative)",
-        hint=ACCEPT_HINT,
         upload_id=UPLOAD_ID,
         on_drop=S.stage_file(rx.upload_files(upload_id=UPLOAD_ID)),
         on_drop_rejected=S.file_rejected,
-        max_size=MAX_UPLOAD_BYTES,
         file_name=S.file_name,
         size=S.file_size,
         error=S.errors["attachment"],

@@ -17,10 +17,10 @@ from segur_app.components.links import arrow_link, button_link, external_link, i
 from segur_app.components.referencing import problems_table
 from segur_app.components.stepper import stepper
 from segur_app.components.template import SitemapSection, template
+from segur_app.domain.enrolment import RIB_UPLOAD
 from segur_app.domain.enrolment_form import FormField, Step, step_fields
 from segur_app.domain.models import AttachmentKind
-from segur_app.domain.referencing import MAX_JSON_BYTES
-from segur_app.domain.uploads import ACCEPT_HINT, MAX_UPLOAD_BYTES
+from segur_app.domain.referencing import JSON_UPLOAD
 from segur_app.domain.validators import CIVILITIES
 from segur_app.state.enrolment import (
     CONFIRMATION_ID,
@@ -34,7 +34,6 @@ from segur_app.state.enrolment import (
 S = EnrolmentFormState
 RIB_UPLOAD_ID = "piece-rib"
 IMPORT_UPLOAD_ID = "import-json"
-JSON_ACCEPT = {"application/json": [".json"]}
 
 
 def _form_id(step: Step) -> str:
@@ -142,13 +141,11 @@ def _import_block() -> rx.Component:
             class_name="fr-text--sm",
         ),
         file_picker(
+            JSON_UPLOAD,
             label="Importer mon fichier json",
-            hint="Fichier de type .json. Taille maximum : 1 Mo",
             upload_id=IMPORT_UPLOAD_ID,
             on_drop=S.import_file(rx.upload_files(upload_id=IMPORT_UPLOAD_ID)),
             on_drop_rejected=S.import_rejected,
-            max_size=MAX_JSON_BYTES,
-            accept=JSON_ACCEPT,
         ),
         rx.cond(
             S.import_message != "",
@@ -169,12 +166,11 @@ def _import_block() -> rx.Component:
 
 def _rib_field() -> rx.Component:
     return file_picker(
+        RIB_UPLOAD,
         label=f"{AttachmentKind.RIB.label} *",
-        hint=ACCEPT_HINT,
         upload_id=RIB_UPLOAD_ID,
         on_drop=S.stage_rib(rx.upload_files(upload_id=RIB_UPLOAD_ID)),
         on_drop_rejected=S.rib_rejected,
-        max_size=MAX_UPLOAD_BYTES,
         file_name=S.rib_name,
         size=S.rib_size,
         error=S.errors["rib"],

@@ -6,14 +6,14 @@ from __future__ import annotations
 import reflex as rx
 
 from segur_app import routes
+from segur_app.components.file_picker import file_picker
 from segur_app.components.forms import alert, alert_if, buttons
 from segur_app.components.funding import funding_steps, recap_list
 from segur_app.components.links import button_link
 from segur_app.components.private import private_page
-from segur_app.domain.funding import required_documents
+from segur_app.domain.funding import piece_upload, required_documents
 from segur_app.domain.models import AttachmentKind, FundingKind
-from segur_app.domain.uploads import ACCEPT_HINT, MAX_UPLOAD_BYTES
-from segur_app.state.funding import NO_FILE, AdvanceState, BalanceState
+from segur_app.state.funding import AdvanceState, BalanceState
 
 TITLES = {FundingKind.ADVANCE: "Ma demande d'avance", FundingKind.BALANCE: "Ma demande de solde"}
 AMOUNT_LABELS = {FundingKind.ADVANCE: "Montant de l'avance",
@@ -23,50 +23,18 @@ AMOUNT_LABELS = {FundingKind.ADVANCE: "Montant de l'avance",
 def _document_field(state, index: int, kind: AttachmentKind) -> rx.Component:
     slot = state.slots[index]
     upload_id = f"piece-{kind.value}"
-    hint_id = f"aide-{kind.value}"
-    return rx.el.div(
-        # The label wraps the (hidden) file input: it is the input's accessible name.
-        rx.el.label(
-            rx.el.span(f"{index + 1} - {kind.label} *", class_name="fr-label"),
-            rx.el.span(ACCEPT_HINT, class_name="fr-hint-text", id=hint_id),
-            rx.upload.root(
-                rx.el.span("Parcourir...", class_name="fr-btn fr-btn--secondary fr-btn--sm"),
-                id=upload_id,
-                multiple=False,
-                max_files=1,
-                no_drag=False,
-                max_size=MAX_UPLOAD_BYTES,
-                on_drop=state.stage_file(kind.value, rx.upload_files(upload_id=upload_id)),
-                on_drop_rejected=state.client_rejected(kind.value),
-                class_name="segur-upload",
-            ),
-            class_name="segur-upload__label",
-        ),
-        rx.el.p(
-            rx.cond(
-                slot.file_name != "",
-                rx.fragment(slot.file_name, " (", slot.size, ")"),
-                NO_FILE,
-            ),
-            class_name="fr-text--sm fr-mb-1w segur-upload__file",
-            aria_live="polite",
-        ),
-        rx.cond(
-            slot.file_name != "",
-            rx.el.button(
-                "Retirer le fichier",
-                rx.el.span(f" « {kind.label} »", class_name="fr-sr-only"),
-                type="button",
-                on_click=state.remove_file(kind.value),
-                class_name="fr-btn fr-btn--tertiary-no-outline fr-btn--sm fr-icon-delete-line fr-btn--icon-left",
-            ),
-        ),
-        rx.cond(
-            slot.error != "",
-            rx.el.p(slot.error, class_name="fr-error-text", role="alert"),
-        ),
-        class_name=rx.cond(slot.error != "", "fr-upload-group fr-input-group--error fr-mb-4w",
-                           "fr-upload-group fr-mb-4w"),
+    return file_picker(
+        piece_upload(kind),
+        label=f"{index + 1} - {kind.label} *",
+        hint_id=f"aide-{kind.value}",
+        upload_id=upload_id,
+        on_drop=state.stage_file(kind.value, rx.upload_files(upload_id=upload_id)),
+        on_drop_rejected=state.client_rejected(kind.value),
+        file_name=slot.file_name,
+        size=slot.size,
+        error=slot.error,
+        on_remove=state.remove_file(kind.value),
+        remove_label=kind.label,
     )
 
 

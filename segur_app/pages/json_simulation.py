@@ -24,16 +24,15 @@ def _file_form() -> rx.Component:
     return rx.el.section(
         rx.el.h2("Vérifier un fichier", class_name="fr-h4"),
         file_picker(
+            referencing.JSON_UPLOAD,
             label="Fichier json de référencement",
-            hint="Fichier de type .json. Taille maximum : 1 Mo. Il est vérifié dès qu'il est choisi.",
+            hint=f"{referencing.JSON_UPLOAD.hint}. Il est vérifié dès qu'il est choisi.",
             upload_id=UPLOAD_ID,
             on_drop=S.check_file(rx.upload_files(upload_id=UPLOAD_ID)),
             on_drop_rejected=S.file_rejected,
-            max_size=referencing.MAX_JSON_BYTES,
             file_name=S.file_name,
             size=S.file_size,
             error=S.upload_error,
-            accept={"application/json": [".json"]},
         ),
         class_name="fr-mb-4w",
     )

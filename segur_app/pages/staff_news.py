@@ -5,13 +5,13 @@ from __future__ import annotations
 import reflex as rx
 
 from segur_app import routes
+from segur_app.components.file_picker import file_picker
 from segur_app.components.forms import alert_if, buttons, submit_button
 from segur_app.components.funding import badge
 from segur_app.components.private import private_page
 from segur_app.domain.access import Audience
 from segur_app.components.staff import select
 from segur_app.domain import news
-from segur_app.domain.uploads import ACCEPT_HINT, MAX_UPLOAD_BYTES
 from segur_app.state.staff_news import StaffNewsState
 
 UPLOAD_ID = "piece-actualite"
@@ -50,22 +50,15 @@ def _form() -> rx.Component:
                 _error("body"),
                 class_name="fr-input-group",
             ),
-            rx.el.label(
-                rx.el.span("Pièce jointe (facultative)", class_name="fr-label"),
-                rx.el.span(ACCEPT_HINT, class_name="fr-hint-text"),
-                rx.upload.root(
-                    rx.el.span("Parcourir...", class_name="fr-btn fr-btn--secondary fr-btn--sm"),
-                    id=UPLOAD_ID, multiple=False, max_files=1, max_size=MAX_UPLOAD_BYTES,
-                    on_drop=StaffNewsState.stage_file(rx.upload_files(upload_id=UPLOAD_ID)),
-                    class_name="segur-upload",
-                ),
-                class_name="segur-upload__label",
+            file_picker(
+                news.ATTACHMENT_UPLOAD,
+                label="Pièce jointe (facultative)",
+                upload_id=UPLOAD_ID,
+                on_drop=StaffNewsState.stage_file(rx.upload_files(upload_id=UPLOAD_ID)),
+                file_name=StaffNewsState.file_name,
+                error=StaffNewsState.file_error,
+                no_file="Aucun nouveau fichier sélectionné.",
             ),
-            rx.el.p(rx.cond(StaffNewsState.file_name != "", StaffNewsState.file_name,
-                            "Aucun nouveau fichier sélectionné."),
-                    class_name="fr-text--sm", aria_live="polite"),
-            rx.cond(StaffNewsState.file_error != "",
-                    rx.el.p(StaffNewsState.file_error, class_name="fr-error-text", role="alert")),
             buttons(
                 submit_button("Enregistrer"),
                 rx.el.button("Annuler", type="button", on_click=StaffNewsState.new,

@@ -5,7 +5,8 @@ Thin states: the rules live in :mod:`segur_app.domain.assistance`. The contact
 form is public AND usable logged in: its handlers re-read the session each
 time (a logged-in user's address is the account's, read-only); public use
 goes through the enrolment form's anti-abuse rules (honeypot, minimum fill
-time, per-address limits). The staged attachment's key stays backend-only.
+time, per-address limits). The attachment is the ``"attachment"`` slot of
+:class:`~segur_app.state.uploads.StagedUploadsMixin` (its key stays backend-only).
 """
 
 from __future__ import annotations
@@ -20,10 +21,9 @@ from segur_app import routes
 from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
 from segur_app.links import absolute_url
-from segur_app.domain import assistance, funding, storage, uploads
+from segur_app.domain import assistance, uploads
 from segur_app.domain.assistance import TicketInput, TicketRefused, TicketView
-from segur_app.domain.funding import StagedDocument
-from segur_app.domain.models import AssistanceTicket, AttachmentKind
+from segur_app.domain.models import AssistanceTicket
 from segur_app.domain.access import Audience
 from segur_app.state.base import (
     MSG_SESSION_EXPIRED,
@@ -33,7 +33,8 @@ from segur_app.state.base import (
     principal,
     public,
 )
-from segur_app.state.enrolment import _focus, _read_upload, rejection_message
+from segur_app.state.focus import focus
+from segur_app.state.uploads import StagedUploadsMixin
 
 HONEYPOT_NAME = "site_internet"
 CONFIRMATION_ID = "confirmation-assistance"
@@ -63,7 +64,10 @@ class HelpState(SessionState):
         self.is_supplier = bool(user and not user.is_staff and user.next_step == "home")
 
 
-class AssistanceFormState(SessionState):
+ATTACHMENT = "attachment"
+
+
+class AssistanceFormState(StagedUploadsMixin, SessionState):
     logged_in: bool = False
     account_email: str = ""
     category: str = ""
@@ -79,17 +83,21 @@ class AssistanceFormState(SessionState):
     submitted_email: str = ""
     form_key: int = 0
 
-    _attachment: StagedDocument | None = None
     _started_at: float = 0.0
 
-    def _discard(self) -> None:
-        if self._attachment is not None:
-            storage.discard_staged(self._attachment.key, storage_dir=get_settings().storage_dir)
-        self._attachment = None
-        self.file_name = self.file_size = ""
+    def _upload_policy(self, slot: str) -> uploads.UploadPolicy | None:
+        return assistance.ATTACHMENT_UPLOAD if slot == ATTACHMENT else None
+
+    def _show_upload(self, slot: str, **shown: str) -> None:
+        if "name" in shown:
+            self.file_name = shown["name"]
+        if "size" in shown:
+            self.file_size = shown["size"]
+        if "error" in shown:
+            self.errors = {**self.errors, ATTACHMENT: shown["error"]}
 
     def _restart(self) -> None:
-        self._discard()
+        self._discard_upload(ATTACHMENT)
         self.category = self.message = self.contact_name = self.contact_email = ""
         self.errors = _no_errors()
         self.form_errors = []
@@ -125,8 +133,7 @@ class AssistanceFormState(SessionState):
 
     @public
     async def stage_file(self, files: list[rx.UploadFile]):
-        upload = await _read_upload(files, uploads.MAX_UPLOAD_BYTES)
-        if upload is None or self.submitted_number:
+        if not files or self.submitted_number:
             return
         user = await self._who()
         if user is None:
@@ -134,31 +141,17 @@ class AssistanceFormState(SessionState):
             if not await in_transaction(
                 lambda s: assistance.register_attachment_upload(s, client_address=address)
             ):
-                self.errors = {**self.errors, "attachment": assistance.MSG_UPLOAD_THROTTLED}
+                self.errors = {**self.errors, ATTACHMENT: assistance.MSG_UPLOAD_THROTTLED}
                 return
-        data, name = upload
-        try:
-            staged = await asyncio.to_thread(
-                funding.stage_document, data, name, kind=AttachmentKind.ASSISTANCE,
-                storage_dir=get_settings().storage_dir,
-            )
-        except uploads.DocumentRejected as exc:
-            self.errors = {**self.errors, "attachment": exc.message}
-            return
-        self._discard()
-        self._attachment = staged
-        self.file_name = staged.original_name
-        self.file_size = uploads.format_size(staged.size_bytes)
-        self.errors = {**self.errors, "attachment": ""}
+        await self._stage_upload(ATTACHMENT, files)
 
     @public
     def file_rejected(self, rejections: list[dict]):
-        self.errors = {**self.errors, "attachment": rejection_message(
-            "Pièce jointe", rejections, max_label="4 Mo")}
+        self._upload_rejected(ATTACHMENT, rejections)
 
     @public
     def remove_file(self):
-        self._discard()
+        self._discard_upload(ATTACHMENT)
 
     def _show_errors(self, errors: dict[str, str]):
         self.errors = {**_no_errors(), **errors}
@@ -166,7 +159,7 @@ class AssistanceFormState(SessionState):
         if not errors:
             return None
         first = next(iter(errors))
-        return _focus(f"#assistance-{first}" if first != "attachment" else f"#{ERROR_SUMMARY_ID}")
+        return focus(f"#assistance-{first}" if first != ATTACHMENT else f"#{ERROR_SUMMARY_ID}")
 
     @public
     async def send(self, form: dict):
@@ -183,7 +176,7 @@ class AssistanceFormState(SessionState):
         if user is None and was_logged_in:  # the session ended since the form was shown
             self.logged_in, self.account_email = False, ""
             self.form_errors = [MSG_SESSION_LOST]
-            yield _focus(f"#{ERROR_SUMMARY_ID}")
+            yield focus(f"#{ERROR_SUMMARY_ID}")
             return
         data = TicketInput(self.category, self.message, self.contact_email, self.contact_name)
         if user is None:
@@ -194,7 +187,7 @@ class AssistanceFormState(SessionState):
                 await in_transaction(lambda s: assistance.record_automated_attempt(
                     s, client_address=address, reason=reason))
                 self.form_errors = [assistance.MSG_SENDING_FAILED]
-                yield _focus(f"#{ERROR_SUMMARY_ID}")
+                yield focus(f"#{ERROR_SUMMARY_ID}")
                 return
         _, errors = assistance.check_input(data, public=user is None)
         if errors:
@@ -204,27 +197,28 @@ class AssistanceFormState(SessionState):
             lambda s: assistance.register_request_attempt(s, client_address=address)
         ):
             self.form_errors = [assistance.MSG_THROTTLED]
-            yield _focus(f"#{ERROR_SUMMARY_ID}")
+            yield focus(f"#{ERROR_SUMMARY_ID}")
             return
         self.submitting = True
         self.form_errors = []
         yield
         user_id = user.id if user is not None else None
         try:
-            result = await asyncio.to_thread(_create, data, user_id, self._attachment, address)
+            result = await asyncio.to_thread(_create, data, user_id,
+                                             self._staged_upload(ATTACHMENT), address)
         except TicketRefused as exc:
             self.submitting = False
-            if "attachment" in exc.field_errors:
-                self._discard()
-            focus = self._show_errors(exc.field_errors)
+            if ATTACHMENT in exc.field_errors:
+                self._discard_upload(ATTACHMENT)
+            moved = self._show_errors(exc.field_errors)
             self.form_errors = [exc.message]
-            yield focus or _focus(f"#{ERROR_SUMMARY_ID}")
+            yield moved or focus(f"#{ERROR_SUMMARY_ID}")
             return
-        self._attachment = None  # promoted: no longer ours to discard
+        self._forget_uploads()  # the attachment was published
         self._restart()
         self.submitted_number = result.number
         self.submitted_email = result.contact_email
-        yield _focus(f"#{CONFIRMATION_ID}")
+        yield focus(f"#{CONFIRMATION_ID}")
 
 
 def _create(data: TicketInput, user_id: int | None, attachment, address: str | None):

@@ -3,8 +3,9 @@ the supplier's tracking and the staff's pending list.
 
 Thin states: every rule lives in ``segur_app.domain`` (enrolment_form,
 enrolment, referencing). The form keeps the values typed so far in state
-(nothing secret is typed in it); the staged RIB's storage key stays in a
-backend-only var.
+(nothing secret is typed in it); the RIB is the ``"rib"`` slot of
+:class:`~segur_app.state.uploads.StagedUploadsMixin` (its storage key stays in
+a backend-only var).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from segur_app import routes
 from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
 from segur_app.links import absolute_url
-from segur_app.domain import enrolment, enrolment_views, funding, referencing, storage, uploads
+from segur_app.domain import enrolment, enrolment_views, referencing, uploads
 from segur_app.domain.enrolment import DecisionRefused, EnrolmentRefused
 from segur_app.domain.enrolment_views import EnrolmentTrackingView, PendingEnrolmentView
 from segur_app.domain.enrolment_form import (
@@ -35,11 +36,11 @@ from segur_app.domain.enrolment_form import (
     validate_all,
     validate_step,
 )
-from segur_app.domain.funding import StagedDocument
-from segur_app.domain.models import AttachmentKind
 from segur_app.domain.referencing import Problem, ReadResult, ReferencingFile
 from segur_app.domain.access import Audience
 from segur_app.state.base import SessionState, guarded, in_transaction, principal, public
+from segur_app.state.focus import focus
+from segur_app.state.uploads import StagedUploadsMixin, read_upload
 from segur_app.list_query import enrolment_filters_from
 
 HONEYPOT_NAME = "site_internet"
@@ -65,35 +66,15 @@ def _empty_errors() -> dict[str, str]:
     return {**empty_values(), **{key: "" for key in EXTRA_ERROR_KEYS}}
 
 
-def _focus(selector: str):
-    """Move the focus once React has rendered the change (new step, first error)."""
-    return rx.call_script(f"setTimeout(() => document.querySelector('{selector}')?.focus(), 60)")
-
-
-def rejection_message(label: str, rejections: list[dict], *, max_label: str) -> str:
-    """French message for a file the browser refused before sending it."""
-    codes = {e.get("code") for r in rejections for e in r.get("errors", [])}
-    if "file-too-large" in codes:
-        return f"{label} : le fichier dépasse la taille maximum de {max_label}."
-    if "file-invalid-type" in codes:
-        return f"{label} : ce type de fichier n'est pas accepté."
-    return f"{label} : un seul fichier peut être joint."
-
-
-async def _read_upload(files: list[rx.UploadFile], limit: int) -> tuple[bytes, str] | None:
-    """The first uploaded file (at most ``limit`` + 1 bytes read) and its name."""
-    if not files:
-        return None
-    upload = files[0]
-    return await upload.read(limit + 1), upload.name or upload.filename or ""
-
-
 # ---------------------------------------------------------------------------
 # « Effectuer ma demande d'enrôlement »
 # ---------------------------------------------------------------------------
 
 
-class EnrolmentFormState(SessionState):
+RIB = "rib"
+
+
+class EnrolmentFormState(StagedUploadsMixin, SessionState):
     step: int = 1
     values: dict[str, str] = empty_values()
     errors: dict[str, str] = _empty_errors()
@@ -110,22 +91,23 @@ class EnrolmentFormState(SessionState):
     submitted_email: str = ""
 
     # Backend only.
-    _rib: StagedDocument | None = None
     _started_at: float = 0.0
 
     # -- helpers ----------------------------------------------------------------
 
-    def _storage_dir(self):
-        return get_settings().storage_dir
+    def _upload_policy(self, slot: str) -> uploads.UploadPolicy | None:
+        return enrolment.RIB_UPLOAD if slot == RIB else None
 
-    def _discard_rib(self) -> None:
-        if self._rib is not None:
-            storage.discard_staged(self._rib.key, storage_dir=self._storage_dir())
-        self._rib = None
-        self.rib_name = self.rib_size = ""
+    def _show_upload(self, slot: str, **shown: str) -> None:
+        if "name" in shown:
+            self.rib_name = shown["name"]
+        if "size" in shown:
+            self.rib_size = shown["size"]
+        if "error" in shown:
+            self.errors = {**self.errors, RIB: shown["error"]}
 
     def _restart(self) -> None:
-        self._discard_rib()
+        self._discard_upload(RIB)
         self.step = 1
         self.values = empty_values()
         self.errors = _empty_errors()
@@ -143,7 +125,7 @@ class EnrolmentFormState(SessionState):
         if not errors:
             return None
         first = next(iter(errors))
-        return _focus(f"#champ-{first}" if first in FIELDS_BY_NAME else f"#{ERROR_SUMMARY_ID}")
+        return focus(f"#champ-{first}" if first in FIELDS_BY_NAME else f"#{ERROR_SUMMARY_ID}")
 
     def _go_to(self, step: Step):
         """Show ``step`` (the summary only when every step is valid)."""
@@ -154,7 +136,7 @@ class EnrolmentFormState(SessionState):
                 return self._show_errors(full.errors)
             self.recap = summary(full.data)
         self.step = int(step)
-        return _focus(f"#{STEP_TITLE_ID}")
+        return focus(f"#{STEP_TITLE_ID}")
 
     def _take(self, form: dict, step: Step) -> None:
         """Keep what was typed in the fields of ``step``."""
@@ -205,7 +187,7 @@ class EnrolmentFormState(SessionState):
         self._take(form, step)
         result = validate_step(step, self.values)
         errors = dict(result.errors)
-        if step == Step.BANK and self._rib is None:
+        if step == Step.BANK and self._staged_upload(RIB) is None:
             errors["rib"] = MSG_RIB_REQUIRED
         self.refusal = ""
         if step == Step.COMPANY and not errors:
@@ -215,9 +197,9 @@ class EnrolmentFormState(SessionState):
             if duplicates:
                 return self._refused(
                     EnrolmentRefused(enrolment.MSG_ONE_ENROLMENT, field_errors=duplicates))
-        focus = self._show_errors(errors)
+        moved = self._show_errors(errors)
         if errors:
-            return focus
+            return moved
         self.values = {**self.values, **result.cleaned}
         self.import_message = ""
         return self._go_to(Step(step + 1))
@@ -226,43 +208,28 @@ class EnrolmentFormState(SessionState):
 
     @public
     async def stage_rib(self, files: list[rx.UploadFile]):
-        upload = await _read_upload(files, uploads.MAX_UPLOAD_BYTES)
-        if upload is None or self.submitted_number:
+        if not files or self.submitted_number:
             return
         address = self._client()["client_address"]
         if not await in_transaction(
             lambda s: enrolment.register_rib_upload(s, client_address=address)
         ):
-            self.errors = {**self.errors, "rib": MSG_UPLOAD_THROTTLED}
+            self.errors = {**self.errors, RIB: MSG_UPLOAD_THROTTLED}
             return
-        data, name = upload
-        try:
-            staged = await asyncio.to_thread(
-                funding.stage_document, data, name, kind=AttachmentKind.RIB,
-                storage_dir=self._storage_dir(),
-            )
-        except uploads.DocumentRejected as exc:
-            self.errors = {**self.errors, "rib": exc.message}
-            return
-        self._discard_rib()
-        self._rib = staged
-        self.rib_name = staged.original_name
-        self.rib_size = uploads.format_size(staged.size_bytes)
-        self.errors = {**self.errors, "rib": ""}
+        await self._stage_upload(RIB, files)
 
     @public
     def rib_rejected(self, rejections: list[dict]):
-        self.errors = {**self.errors, "rib": rejection_message(
-            AttachmentKind.RIB.label, rejections, max_label="4 Mo")}
+        self._upload_rejected(RIB, rejections)
 
     @public
     def remove_rib(self):
-        self._discard_rib()
+        self._discard_upload(RIB)
 
     @public
     async def import_file(self, files: list[rx.UploadFile]):
         """Pre-fill « Entreprise » from the referencing file."""
-        upload = await _read_upload(files, referencing.MAX_JSON_BYTES)
+        upload = await read_upload(files, referencing.JSON_UPLOAD)
         if upload is None or self.step != Step.COMPANY:
             return
         result = await asyncio.to_thread(referencing.read_json_bytes, upload[0],
@@ -282,8 +249,8 @@ class EnrolmentFormState(SessionState):
     @public
     def import_rejected(self, rejections: list[dict]):
         self.import_message = ""
-        self.import_problems = [Problem(referencing.ROOT, rejection_message(
-            "Fichier json", rejections, max_label="1 Mo"))]
+        self.import_problems = [Problem(referencing.ROOT,
+                                        referencing.JSON_UPLOAD.browser_refusal(rejections))]
 
     # -- sending --------------------------------------------------------------------
 
@@ -300,7 +267,7 @@ class EnrolmentFormState(SessionState):
             await in_transaction(lambda s: enrolment.record_automated_attempt(
                 s, client_address=address, reason=reason))
             self.form_errors = [enrolment.MSG_AUTOMATED]
-            yield _focus(f"#{ERROR_SUMMARY_ID}")
+            yield focus(f"#{ERROR_SUMMARY_ID}")
             return
         if form.get("cgu") not in ("on", True, "true"):
             yield self._show_errors({"cgu": MSG_CGU_REQUIRED})
@@ -314,22 +281,23 @@ class EnrolmentFormState(SessionState):
             lambda s: enrolment.register_submission_attempt(s, client_address=address)
         ):
             self.form_errors = [enrolment.MSG_THROTTLED]
-            yield _focus(f"#{ERROR_SUMMARY_ID}")
+            yield focus(f"#{ERROR_SUMMARY_ID}")
             return
         self.submitting = True
         self.form_errors = []
         yield
         try:
-            result = await asyncio.to_thread(_submit, full.data, self._rib, address)
+            result = await asyncio.to_thread(_submit, full.data, self._staged_upload(RIB),
+                                             address)
         except EnrolmentRefused as exc:
             self.submitting = False
             yield self._refused(exc)
             return
-        self._rib = None  # promoted: no longer ours to discard
+        self._forget_uploads()  # the RIB was published
         self._restart()
         self.submitted_number = result.number
         self.submitted_email = result.contact_email
-        yield _focus(f"#{CONFIRMATION_ID}")
+        yield focus(f"#{CONFIRMATION_ID}")
 
     def _refused(self, exc: EnrolmentRefused):
         """The domain refused the request: say why, where it can be fixed."""
@@ -337,17 +305,17 @@ class EnrolmentFormState(SessionState):
             self.refusal = exc.message
             self._show_errors(exc.field_errors)
             self.form_errors = []
-            return _focus(f"#{REFUSAL_ID}")
-        if "rib" in exc.field_errors:
-            self._discard_rib()
+            return focus(f"#{REFUSAL_ID}")
+        if RIB in exc.field_errors:
+            self._discard_upload(RIB)
             self._show_errors(exc.field_errors)
             return self._go_to(Step.BANK)
-        focus = self._show_errors(exc.field_errors)
+        moved = self._show_errors(exc.field_errors)
         self.form_errors = [exc.message]
-        return focus or _focus(f"#{ERROR_SUMMARY_ID}")
+        return moved or focus(f"#{ERROR_SUMMARY_ID}")
 
 
-def _submit(data, rib: StagedDocument | None, address: str | None):
+def _submit(data, rib: uploads.StagedDocument | None, address: str | None):
     settings = get_settings()
     with session_scope() as session:
         return enrolment.submit_enrolment(
@@ -389,7 +357,7 @@ class JsonSimulationState(SessionState):
 
     @public
     async def check_file(self, files: list[rx.UploadFile]):
-        upload = await _read_upload(files, referencing.MAX_JSON_BYTES)
+        upload = await read_upload(files, referencing.JSON_UPLOAD)
         if upload is None:
             return
         data, name = upload
@@ -401,7 +369,7 @@ class JsonSimulationState(SessionState):
 
     @public
     def file_rejected(self, rejections: list[dict]):
-        self.upload_error = rejection_message("Fichier json", rejections, max_label="1 Mo")
+        self.upload_error = referencing.JSON_UPLOAD.browser_refusal(rejections)
 
     @public
     async def check_text(self, form: dict):
@@ -544,7 +512,7 @@ class StaffEnrolmentsState(SessionState):
         if not reason.strip():
             self.message = self.error = ""
             self.reason_error_id, self.reason_error = enrolment_id, enrolment.MSG_REASON_REQUIRED
-            return _focus(f'[data-motif="{int(enrolment_id)}"]')
+            return focus(f'[data-motif="{int(enrolment_id)}"]')
 
         def work(session, staff_id, settings, address):
             number = enrolment.reject_enrolment(

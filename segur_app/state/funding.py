@@ -11,18 +11,12 @@ from segur_app import routes
 from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
 from segur_app.links import absolute_url
-from segur_app.domain import funding, storage, uploads
-from segur_app.domain.funding import (
-    DepositRefused,
-    FundingView,
-    StagedDocument,
-    SupplierSummary,
-)
+from segur_app.domain import funding, uploads
+from segur_app.domain.funding import DepositRefused, FundingView, SupplierSummary
 from segur_app.domain.models import AttachmentKind, FundingKind, UserAccount
 from segur_app.domain.access import Audience
 from segur_app.state.base import SessionState, guarded, in_transaction, principal
-
-NO_FILE = "Aucun fichier sélectionné."
+from segur_app.state.uploads import StagedUploadsMixin
 
 
 @dataclass
@@ -44,11 +38,12 @@ def _empty_slots(kind: FundingKind = FundingKind.ADVANCE) -> list[DocumentSlot]:
     ]
 
 
-class FundingFormMixin(rx.State, mixin=True):
+class FundingFormMixin(StagedUploadsMixin, mixin=True):
     """The deposit form shared by « Ma demande d'avance » and « Ma demande de solde ».
 
     Each concrete state (below) says which kind it deposits; the mixin gives
-    each its own vars, so the two forms never share staged files.
+    each its own vars, so the two forms never share staged files. Each piece
+    is a slot of :class:`StagedUploadsMixin`, named by its kind.
     """
 
     summary: SupplierSummary | None = None
@@ -59,9 +54,6 @@ class FundingFormMixin(rx.State, mixin=True):
     deposited_number: str = ""
     submitting: bool = False
     confirm_cancel: bool = False
-
-    # Backend only: what was staged for each kind (keys never reach the browser).
-    _staged: dict[str, StagedDocument] = {}
 
     # -- helpers ----------------------------------------------------------------
 
@@ -77,13 +69,16 @@ class FundingFormMixin(rx.State, mixin=True):
             settings.balance_amount
         )
 
-    def _storage_dir(self):
-        return get_settings().storage_dir
+    def _upload_policy(self, slot: str) -> uploads.UploadPolicy | None:
+        pieces = {piece.value: piece for piece in self._pieces()}
+        return funding.piece_upload(pieces[slot]) if slot in pieces else None
+
+    def _show_upload(self, slot: str, **shown: str) -> None:
+        names = {"name": "file_name", "size": "size", "error": "error"}
+        self._update_slot(slot, **{names[key]: value for key, value in shown.items()})
 
     def _discard_all(self) -> None:
-        for staged in self._staged.values():
-            storage.discard_staged(staged.key, storage_dir=self._storage_dir())
-        self._staged = {}
+        self._discard_uploads()
         self.slots = _empty_slots(self._kind())
 
     def _update_slot(self, kind: str, **changes) -> None:
@@ -125,51 +120,19 @@ class FundingFormMixin(rx.State, mixin=True):
     @guarded(Audience.SUPPLIER)
     async def stage_file(self, kind: str, files: list[rx.UploadFile]):
         """A file was chosen for ``kind``: check it now, keep it in staging."""
-        try:
-            attachment_kind = AttachmentKind(kind)
-        except ValueError:
-            return None
-        if attachment_kind not in self._pieces() or not files:
-            return None
-        upload = files[0]
-        # Never read much more than the limit (the ASGI guard caps the request too).
-        data = await upload.read(uploads.MAX_UPLOAD_BYTES + 1)
-        name = upload.name or upload.filename or ""
-        try:
-            staged = await asyncio.to_thread(
-                funding.stage_document, data, name, kind=attachment_kind,
-                storage_dir=self._storage_dir(),
-            )
-        except uploads.DocumentRejected as exc:
-            self._update_slot(kind, error=exc.message)
-            return None
-        previous = self._staged.get(kind)
-        if previous is not None:
-            storage.discard_staged(previous.key, storage_dir=self._storage_dir())
-        self._staged = {**self._staged, kind: staged}
-        self._update_slot(kind, file_name=staged.original_name,
-                          size=uploads.format_size(staged.size_bytes), error="")
-        self.form_error = ""
+        if await self._stage_upload(kind, files):
+            self.form_error = ""
         return None
 
     @guarded(Audience.SUPPLIER)
     def client_rejected(self, kind: str, rejections: list[dict]):
         """The browser refused the file before sending it (too large, several files)."""
-        codes = {e.get("code") for r in rejections for e in r.get("errors", [])}
-        label = AttachmentKind(kind).label if kind in {k.value for k in self._pieces()} else ""
-        if "file-too-large" in codes:
-            message = f"{label} : le fichier dépasse la taille maximum de 4 Mo."
-        else:
-            message = f"{label} : un seul fichier peut être joint."
-        self._update_slot(kind, error=message)
+        self._upload_rejected(kind, rejections)
 
     @guarded(Audience.SUPPLIER)
     async def remove_file(self, kind: str):
-        previous = self._staged.get(kind)
-        if previous is not None:
-            storage.discard_staged(previous.key, storage_dir=self._storage_dir())
-            self._staged = {k: v for k, v in self._staged.items() if k != kind}
-        self._update_slot(kind, file_name="", size="", error="")
+        self._discard_upload(kind)
+        self._show_upload(kind, error="")
         return None
 
     @guarded(Audience.SUPPLIER)
@@ -179,7 +142,7 @@ class FundingFormMixin(rx.State, mixin=True):
             return
         self.submitting = True
         yield
-        staged = dict(self._staged)
+        staged = dict(self._staged)  # slot names are the pieces' kinds
         settings = get_settings()
         kind, amount = self._kind(), self._amount()
 
@@ -208,7 +171,7 @@ class FundingFormMixin(rx.State, mixin=True):
             if exc.message == funding.already_deposited_message(kind):
                 self._discard_all()
             return
-        self._staged = {}
+        self._forget_uploads()
         self.slots = _empty_slots(kind)
         self.submitting = False
         self.deposited_number = result.dossier_number

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 from datetime import date
 
 import reflex as rx
 
 from segur_app.core.config import get_settings
-from segur_app.domain import funding, news, storage, uploads
-from segur_app.domain.funding import StagedDocument
-from segur_app.domain.models import AttachmentKind
+from segur_app.domain import news, uploads
 from segur_app.domain.news import NewsInput, StaffNewsRow
 from segur_app.domain.access import Audience
 from segur_app.state.base import SessionState, guarded, in_transaction, principal
+from segur_app.state.uploads import StagedUploadsMixin
 
 PAGE_SIZE = 20
+ATTACHMENT = "attachment"
 
 
-class StaffNewsState(SessionState):
+class StaffNewsState(StagedUploadsMixin, SessionState):
     rows: list[StaffNewsRow] = []
     page: int = 1
     pages: int = 1
@@ -34,7 +33,14 @@ class StaffNewsState(SessionState):
     message: str = ""
     form_key: int = 0  # bumped to re-render the form with new defaults
 
-    _staged: StagedDocument | None = None
+    def _upload_policy(self, slot: str) -> uploads.UploadPolicy | None:
+        return news.ATTACHMENT_UPLOAD if slot == ATTACHMENT else None
+
+    def _show_upload(self, slot: str, **shown: str) -> None:
+        if "name" in shown:
+            self.file_name = shown["name"]
+        if "error" in shown:
+            self.file_error = shown["error"]
 
     async def _reload(self) -> None:
         page = self.page
@@ -45,9 +51,7 @@ class StaffNewsState(SessionState):
         self.pages = max(1, math.ceil(total / PAGE_SIZE))
 
     def _clear_form(self) -> None:
-        if self._staged is not None:
-            storage.discard_staged(self._staged.key, storage_dir=get_settings().storage_dir)
-        self._staged = None
+        self._discard_upload(ATTACHMENT)
         self.editing_id, self.title, self.body = 0, "", ""
         self.category, self.publication_date = news.SUPPLIER_CATEGORY, date.today().isoformat()
         self.file_name = self.file_error = ""
@@ -80,20 +84,7 @@ class StaffNewsState(SessionState):
 
     @guarded(Audience.STAFF)
     async def stage_file(self, files: list[rx.UploadFile]):
-        if not files:
-            return None
-        data = await files[0].read(uploads.MAX_UPLOAD_BYTES + 1)
-        try:
-            staged = await asyncio.to_thread(
-                funding.stage_document, data, files[0].name or files[0].filename or "",
-                kind=AttachmentKind.NEWS, storage_dir=get_settings().storage_dir,
-            )
-        except uploads.DocumentRejected as exc:
-            self.file_error = exc.message
-            return None
-        if self._staged is not None:
-            storage.discard_staged(self._staged.key, storage_dir=get_settings().storage_dir)
-        self._staged, self.file_name, self.file_error = staged, staged.original_name, ""
+        await self._stage_upload(ATTACHMENT, files)
         return None
 
     @guarded(Audience.STAFF)
@@ -108,7 +99,7 @@ class StaffNewsState(SessionState):
             category=str(form.get("category", "")), publication_date=day,
         )
         news_id = self.editing_id or None
-        staged = self._staged
+        staged = self._staged_upload(ATTACHMENT)
         self.message = ""
         try:
             await in_transaction(lambda s: news.save_news(
@@ -121,7 +112,7 @@ class StaffNewsState(SessionState):
             self.publication_date = day.isoformat() if day else ""
             self.form_key += 1
             return None
-        self._staged = None
+        self._forget_uploads()  # the attachment was published
         self._clear_form()
         self.message = "Actualité enregistrée."
         await self._reload()

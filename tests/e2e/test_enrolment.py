@@ -358,9 +358,8 @@ def test_staff_must_give_a_reason_to_reject(portal, page: Page):
 def _insert_pending_request(portal) -> None:
     """A pending request submitted through the domain service (as the form would)."""
     from segur_app.core.db import make_engine
-    from segur_app.domain import enrolment, funding
+    from segur_app.domain import enrolment, uploads
     from segur_app.domain.enrolment_form import validate_all
-    from segur_app.domain.models import AttachmentKind
     from sqlmodel import Session
 
     values = {
@@ -374,8 +373,8 @@ def _insert_pending_request(portal) -> None:
         "bic": "AGRIFRPPXXX", "holder": "A REJETER", "domiciliation": "PARIS",
     }
     storage_dir = Path(portal.env["SEGUR_STORAGE_DIR"])
-    rib = funding.stage_document(valid_pdf(), "rib.pdf", kind=AttachmentKind.RIB,
-                                 storage_dir=storage_dir)
+    rib = uploads.stage(valid_pdf(), "rib.pdf", policy=enrolment.RIB_UPLOAD,
+                        storage_dir=storage_dir)
     engine = make_engine(portal.env["REFLEX_DB_URL"])
     try:
         with Session(engine) as session:

@@ -1,0 +1,161 @@
+"""A file chosen in a form: checked once, hashed once, staged; later published by a deposit.
+
+:func:`stage` is the one way a form's file enters the storage. It checks the
+size and the name first (nothing read yet), then copies the upload to
+``storage/staging`` in 1 MiB pieces, hashing each piece as it is written, then
+checks the written file in place (mapped: libmagic, structure, active content)
+and only then gives it its key. The whole file is never held in memory: the
+upload stays in Reflex's spooled temporary file, the staged copy is read
+through the page cache. A refused file leaves nothing behind.
+
+The deposit (funding request, enrolment, assistance ticket) trusts what was
+checked: :func:`publish` publishes the staged file under its final key, and
+:func:`segur_app.domain.storage.publish_staged` verifies there that its
+sha256 is still the one computed while it was checked. The file is not
+checked again. Only when that verification fails (the staged file was altered
+on disk) is the new content looked at, to say why it is refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import mmap
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from segur_app.domain import file_commit, storage
+from segur_app.domain.uploads.content import check_content, check_name, check_size, check_with_policy
+from segur_app.domain.uploads.names import safe_display_name
+from segur_app.domain.uploads.policy import DocumentRejected, UploadPolicy
+
+CHUNK_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class StagedDocument:
+    """A checked file waiting in staging for the deposit (its key stays on the server)."""
+
+    kind: str
+    key: str
+    original_name: str
+    size_bytes: int
+    sha256: str
+    mime_type: str
+
+
+class StagedFileMissing(Exception):
+    """The staged file is gone (discarded, swept as abandoned) or its key is malformed."""
+
+
+class StagedFileAltered(Exception):
+    """The staged file is no longer the one that was checked.
+
+    ``rejection`` is what its new content gets from the checks (None when the
+    new content would pass: it is refused all the same).
+    """
+
+    def __init__(self, rejection: DocumentRejected | None) -> None:
+        super().__init__(rejection.message if rejection else "staged file altered")
+        self.rejection = rejection
+
+
+def _known_size(source: BinaryIO) -> int | None:
+    """The size of a seekable upload (Reflex's spooled file, BytesIO), without reading it."""
+    try:
+        if not source.seekable():
+            return None
+        start = source.tell()
+        size = source.seek(0, os.SEEK_END) - start
+        source.seek(start)
+    except (AttributeError, OSError, ValueError):
+        return None
+    return size
+
+
+def stage(
+    source: bytes | BinaryIO, filename: str, *, policy: UploadPolicy, storage_dir: Path
+) -> StagedDocument:
+    """Check an uploaded file and stage it; raise :class:`DocumentRejected` if refused.
+
+    ``source``: the bytes, or a binary file positioned at the start of the
+    upload (``rx.UploadFile.file``). ``policy`` says what the field accepts
+    (PDF, PNG, JPEG documents only) and how it is named in messages.
+    """
+    if not policy.is_document:
+        raise ValueError(f"{policy.label}: only PDF, PNG and JPEG documents are staged")
+    if isinstance(source, bytes | bytearray | memoryview):
+        source = io.BytesIO(source)
+    size = _known_size(source)
+    if size is not None:
+        check_size(size, policy)  # before reading anything: a huge file costs nothing
+    extension = check_name(filename, policy)
+    digest = hashlib.sha256()
+    with storage.writing_staged(storage_dir=storage_dir) as staged:
+        written = 0
+        while chunk := source.read(min(CHUNK_BYTES, policy.max_bytes + 1 - written)):
+            written += len(chunk)
+            if written > policy.max_bytes:
+                break
+            digest.update(chunk)
+            staged.file.write(chunk)
+        check_size(written, policy)  # a size unknown beforehand, or one that lied
+        staged.file.flush()
+        mime_type = _check_written(staged.file, extension, policy)
+    return StagedDocument(
+        kind=policy.kind,
+        key=staged.key,
+        original_name=safe_display_name(filename),
+        size_bytes=written,
+        sha256=digest.hexdigest(),
+        mime_type=mime_type,
+    )
+
+
+def _check_written(file: BinaryIO, extension: str, policy: UploadPolicy) -> str:
+    """The content checks on the file just written, read in place."""
+    # ACCESS_COPY: a private mapping (never written back) that libmagic can be handed.
+    mapping = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_COPY)
+    try:
+        return check_content(mapping, extension, policy)
+    finally:
+        # An exception's traceback may still hold a view on the mapping; it is
+        # then unmapped when that goes.
+        with contextlib.suppress(BufferError):
+            mapping.close()
+
+
+def publish(session, document: StagedDocument, *, policy: UploadPolicy, storage_dir: Path) -> str:
+    """Publish a staged file for a row of ``session``'s transaction (see
+    :func:`segur_app.domain.file_commit.publish`); the key to store.
+
+    Raises :class:`StagedFileMissing` or :class:`StagedFileAltered` (nothing
+    published); the caller refuses the deposit and rolls back.
+    """
+    if document.kind != policy.kind or not storage.is_key(document.key):
+        raise StagedFileMissing()
+    try:
+        return file_commit.publish(session, document, storage_dir=storage_dir)
+    except FileNotFoundError:
+        raise StagedFileMissing() from None
+    except storage.StorageMismatch:
+        raise StagedFileAltered(_rejection_of_altered(document, policy, storage_dir)) from None
+
+
+def _rejection_of_altered(
+    document: StagedDocument, policy: UploadPolicy, storage_dir: Path
+) -> DocumentRejected | None:
+    """Why the altered content would be refused (only on this abnormal path)."""
+    try:
+        with open(storage.staging_path(document.key, storage_dir=storage_dir), "rb") as fh:
+            data = fh.read(policy.max_bytes + 1)
+    except OSError:
+        return None
+    try:
+        check_with_policy(data, document.original_name, policy)
+    except DocumentRejected as exc:
+        return exc
+    return None

@@ -1,0 +1,106 @@
+"""Files chosen in a form: checked and staged the moment they are chosen.
+
+Every form with a file field (« Ma demande d'avance / de solde », the
+enrolment's RIB, the assistance attachment, the staff's news attachment) mixes
+:class:`StagedUploadsMixin` into its state. The mixin keeps what is staged for
+each named slot in a backend-only var (storage keys never reach the browser)
+and does the work of the slot's handlers: stage (``uploads.stage`` in a worker
+thread, the previous file of the slot discarded), remove, the browser's own
+refusals (too large, several files), discard on cancel. The handlers
+themselves stay in each state, each with its declared audience
+(``@guarded(Audience...)`` / ``@public``), because who may upload differs from
+form to form.
+
+A state says what each slot accepts (:meth:`_upload_policy`, an
+``uploads.UploadPolicy`` from the domain) and how a slot is shown
+(:meth:`_show_upload`: its vars differ from form to form).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from segur_app.core.config import get_settings
+from segur_app.domain import storage, uploads
+
+
+class StagedUploadsMixin(rx.State, mixin=True):
+    """Named slots of staged files for one form (see the module docstring)."""
+
+    # Backend only: slot → the staged file.
+    _staged: dict[str, uploads.StagedDocument] = {}
+
+    # -- what each form says ----------------------------------------------------
+
+    def _upload_policy(self, slot: str) -> uploads.UploadPolicy | None:
+        """What ``slot`` accepts (None: this form has no such slot)."""
+        raise NotImplementedError
+
+    def _show_upload(self, slot: str, **shown: str) -> None:
+        """Show ``slot`` changed: any of ``name`` (the file's, "" = none),
+        ``size`` (« 1,5 Mo ») and ``error`` (the message next to the field)."""
+        raise NotImplementedError
+
+    # -- the capability ---------------------------------------------------------
+
+    def _upload_storage(self):
+        return get_settings().storage_dir
+
+    def _staged_upload(self, slot: str) -> uploads.StagedDocument | None:
+        return self._staged.get(slot)
+
+    async def _stage_upload(self, slot: str, files: list[rx.UploadFile]) -> bool:
+        """Check and stage the first of ``files`` for ``slot`` (replacing the
+        slot's previous file); False when nothing was staged (the slot shows why)."""
+        policy = self._upload_policy(slot)
+        if policy is None or not files:
+            return False
+        upload = files[0]
+        try:
+            staged = await asyncio.to_thread(
+                uploads.stage, upload.file, upload.name or upload.filename or "",
+                policy=policy, storage_dir=self._upload_storage(),
+            )
+        except uploads.DocumentRejected as exc:
+            self._show_upload(slot, error=exc.message)
+            return False
+        self._discard_upload(slot)
+        self._staged = {**self._staged, slot: staged}
+        self._show_upload(slot, name=staged.original_name,
+                          size=uploads.format_size(staged.size_bytes), error="")
+        return True
+
+    def _upload_rejected(self, slot: str, rejections: list[dict]) -> None:
+        """The browser refused the file before sending it (too large, several files)."""
+        policy = self._upload_policy(slot)
+        if policy is not None:
+            self._show_upload(slot, error=policy.browser_refusal(rejections))
+
+    def _discard_upload(self, slot: str) -> None:
+        """Forget ``slot``'s file and remove it from staging (its message stays)."""
+        previous = self._staged.get(slot)
+        if previous is not None:
+            storage.discard_staged(previous.key, storage_dir=self._upload_storage())
+            self._staged = {k: v for k, v in self._staged.items() if k != slot}
+        self._show_upload(slot, name="", size="")
+
+    def _discard_uploads(self) -> None:
+        """Every slot's file removed (the form is cancelled or starts again)."""
+        for slot in list(self._staged):
+            self._discard_upload(slot)
+
+    def _forget_uploads(self) -> None:
+        """The deposit published the staged files: they are no longer ours to discard."""
+        self._staged = {}
+
+
+async def read_upload(files: list[rx.UploadFile], policy: uploads.UploadPolicy
+                      ) -> tuple[bytes, str] | None:
+    """The first uploaded file (at most ``policy.max_bytes`` + 1 bytes read) and
+    its name, for a file that is read, not stored (the referencing json)."""
+    if not files:
+        return None
+    upload = files[0]
+    return await upload.read(policy.max_bytes + 1), upload.name or upload.filename or ""
