@@ -80,6 +80,7 @@ def build_xref_stream_pdf(
     *,
     objstm_filter: bytes = b"/FlateDecode",
     xref_extra: bytes = b"",
+    catalog: bytes = CATALOG,
 ) -> bytes:
     """PDF 1.5 whose objects 2.. live in a compressed object stream and whose
     cross-reference table is a stream (``/Type /XRef``)."""
@@ -103,7 +104,7 @@ def build_xref_stream_pdf(
     out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
     offsets = {}
     offsets[1] = len(out)
-    out += b"1 0 obj\n" + CATALOG + b"\nendobj\n"
+    out += b"1 0 obj\n" + catalog + b"\nendobj\n"
     offsets[objstm_number] = len(out)
     objstm = _stream_object(
         b"<< /Type /ObjStm /N %d /First %d /Filter %s >>"
