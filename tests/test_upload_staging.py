@@ -5,7 +5,7 @@
   message; it streams the upload in pieces and leaves nothing behind a refusal.
 * The PDF walk (C-speed searches instead of regular expressions at every
   byte) decides like the former whole-file regular expressions
-  (``tests/former_pdf_check.py``) on the test corpus and on random mutations;
+  (``tests/former_checks.py``) on the test corpus and on random mutations;
   active content hidden in object streams, truncated cross-references and
   fake headers are still refused.
 * The deposits trust the sha256 of what was checked: they neither check nor
@@ -30,7 +30,7 @@ from segur_app.domain.models import Attachment, AssistanceTicket, Enrolment, Fun
 from segur_app.domain.uploads import images, pdf
 from segur_app.domain.uploads.policy import FormatProblem
 from tests import document_samples as s
-from tests import former_pdf_check as former
+from tests import former_checks as former
 from tests.test_assistance import create as create_ticket
 from tests.test_assistance import stage as stage_ticket_attachment
 from tests.test_enrolment import stage_rib, submit
@@ -426,3 +426,28 @@ def test_an_altered_rib_or_attachment_is_refused(db, storage_dir):
         create_ticket(db, storage_dir, attachment=attachment)
     assert refused.value.message == assistance.MSG_SENDING_FAILED
     assert db.exec(select(AssistanceTicket)).all() == []
+
+
+# --------------------------------------------------------------------------- #
+# JPEG scans: one search for the next marker instead of a loop over every 0xFF
+# --------------------------------------------------------------------------- #
+
+
+def test_jpeg_scans_are_decided_as_by_the_former_loop():
+    rng = random.Random(7)
+    pieces = [b"\xff\x00", b"\xff\xd0", b"\xff\xd7", b"\xff\xff", b"\xff", b"\x00", b"\xd9",
+              b"\xffXY", b"\xff\xd8", b"\x12\x34"]
+    headers, entropy, eoi = s.jpeg_parts()
+    bases = [headers + entropy + eoi, s.valid_jpeg(64, 64), s.multi_picture_jpeg()]
+    decided = set()
+    for _ in range(800):
+        data = bytearray(rng.choice(bases))
+        for _ in range(rng.randint(1, 3)):
+            at = rng.randrange(len(headers) - 4, len(data) + 1)
+            data[at:at] = b"".join(rng.choice(pieces) for _ in range(rng.randint(1, 6)))
+        if rng.random() < 0.3:
+            del data[rng.randrange(len(data) - 8, len(data)):]
+        expected = decision(former.check_jpeg, bytes(data))
+        assert decision(images.check_jpeg, bytes(data)) == expected, bytes(data[-40:])
+        decided.add(expected)
+    assert {None, "image_corrupt", "image_trailing_data"} <= decided

@@ -120,7 +120,10 @@ def writing_staged(*, storage_dir: Path) -> Iterator[NewFile]:
     """Write a new staged file piece by piece (``uploads.stage`` streams an upload).
 
     Inside the block the file is ``<key>.part``; when the block ends it is
-    fsynced and renamed to its key, durably — or removed if the block raised.
+    fsynced and renamed to its key — or removed if the block raised. The
+    staging directory itself is not fsynced: a staged name lost in a crash
+    only makes the form ask for the file again, and :func:`publish_staged`
+    makes the final name durable.
     """
     key = secrets.token_hex(16)
     path = staging_path(key, storage_dir=storage_dir)
@@ -135,7 +138,6 @@ def writing_staged(*, storage_dir: Path) -> Iterator[NewFile]:
             tmp.unlink(missing_ok=True)
             raise
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
 
 
 def read_staged(key: str, *, storage_dir: Path) -> bytes:

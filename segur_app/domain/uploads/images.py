@@ -25,6 +25,7 @@ segment headers); pixel data is read through a ``memoryview``.
 
 from __future__ import annotations
 
+import re
 import zlib
 
 from segur_app.domain.uploads.policy import MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, FormatProblem
@@ -40,6 +41,7 @@ _JPEG_SOI = b"\xff\xd8\xff"
 _JPEG_PADDING = b"\x00\t\n\r "
 _JPEG_MAX_PADDING = 16
 _JPEG_MAX_PICTURES = 16
+_JPEG_NEXT_MARKER_RE = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 
 
 def check_dimensions(width: int, height: int) -> None:
@@ -223,18 +225,11 @@ def _walk_jpeg(data, start: int) -> tuple[int, bool]:
             if not frame_seen:
                 raise FormatProblem("image_corrupt", "scan before frame header")
             scan_seen = True
-            pos = segment_end
-            while True:
-                ff = data.find(b"\xff", pos)
-                if ff < 0 or ff + 1 >= size:
-                    raise FormatProblem("image_corrupt", "truncated JPEG scan (no EOI)")
-                following = data[ff + 1]
-                if following == 0x00 or 0xD0 <= following <= 0xD7:
-                    pos = ff + 2
-                elif following == 0xFF:
-                    pos = ff + 1
-                else:
-                    pos = ff
-                    break
+            # The next 0xFF that is neither stuffing (FF 00), a restart marker
+            # (FF D0-D7) nor a fill byte (FF FF): one search at C speed.
+            following_marker = _JPEG_NEXT_MARKER_RE.search(data, segment_end)
+            if following_marker is None:
+                raise FormatProblem("image_corrupt", "truncated JPEG scan (no EOI)")
+            pos = following_marker.start()
             continue
         pos = segment_end

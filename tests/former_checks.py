@@ -1,7 +1,8 @@
-"""The PDF check as it was before the single forward walk (issue 12): regular
-expressions run over the whole file, stream bodies included. Kept only as the
-reference of ``tests/test_upload_staging.py``, which checks that the walk
-decides exactly as this did. Not used by the portal.
+"""The PDF and JPEG checks as they were before issue 12: regular expressions
+run over the whole PDF, stream bodies included; a Python loop over every 0xFF
+of a JPEG scan. Kept only as the reference of ``tests/test_upload_staging.py``,
+which checks that the faster code decides exactly as this did. Not used by the
+portal.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import base64
 import binascii
 import re
 import zlib
+
+from segur_app.domain.uploads import images
 
 
 class Problem(Exception):
@@ -209,3 +212,85 @@ def _decode_pdf_stream(filters: list[bytes], body: bytes, budget: int) -> bytes:
         else:
             raise Problem("pdf_corrupt", f"object stream filter {name!r} cannot be inspected")
     return out
+
+
+_JPEG_SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
+_JPEG_PADDING = b"\x00\t\n\r "
+_JPEG_MAX_PADDING = 16
+_JPEG_MAX_PICTURES = 16
+
+
+def check_jpeg(data: bytes) -> None:
+    end, multi_picture = _walk_jpeg(data, 0)
+    pictures = 1
+    while multi_picture and data.startswith(b"\xff\xd8\xff", end) and pictures < _JPEG_MAX_PICTURES:
+        end, _ = _walk_jpeg(data, end)
+        pictures += 1
+    trailing = data[end:]
+    if trailing and (len(trailing) > _JPEG_MAX_PADDING or trailing.strip(_JPEG_PADDING)):
+        raise Problem("image_trailing_data", f"{len(trailing)} bytes after EOI")
+
+
+def _walk_jpeg(data: bytes, start: int) -> tuple[int, bool]:
+    """Walk one JPEG image from its SOI; return (offset after EOI, has MPF)."""
+    size = len(data)
+    if not data.startswith(b"\xff\xd8\xff", start):
+        raise Problem("image_corrupt", "no JPEG SOI marker")
+    pos = start + 2
+    frame_seen = scan_seen = multi_picture = False
+    while True:
+        if pos >= size:
+            raise Problem("image_corrupt", "truncated JPEG (no EOI)")
+        if data[pos] != 0xFF:
+            raise Problem("image_corrupt", f"marker expected at {pos}")
+        while pos < size and data[pos] == 0xFF:
+            pos += 1
+        if pos >= size:
+            raise Problem("image_corrupt", "truncated JPEG (no EOI)")
+        marker = data[pos]
+        pos += 1
+        if marker == 0xD9:  # EOI
+            if not scan_seen:
+                raise Problem("image_corrupt", "EOI before any image data")
+            return pos, multi_picture
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # TEM, stray RSTn: no length
+            continue
+        if marker in (0x00, 0xD8):
+            raise Problem("image_corrupt", f"unexpected marker {marker:#04x}")
+        if pos + 2 > size:
+            raise Problem("image_corrupt", "truncated JPEG segment")
+        length = int.from_bytes(data[pos : pos + 2], "big")
+        segment_end = pos + length
+        if length < 2 or segment_end > size:
+            raise Problem("image_corrupt", f"bad or truncated segment {marker:#04x}")
+        if marker in _JPEG_SOF:
+            if length < 8:
+                raise Problem("image_corrupt", "short frame header")
+            height = int.from_bytes(data[pos + 3 : pos + 5], "big")
+            width = int.from_bytes(data[pos + 5 : pos + 7], "big")
+            components = data[pos + 7]
+            if components == 0 or length != 8 + 3 * components:
+                raise Problem("image_corrupt", "bad frame header")
+            images.check_dimensions(width, height)  # unchanged, shared
+            frame_seen = True
+        elif marker == 0xE2 and data.startswith(b"MPF\x00", pos + 2):
+            multi_picture = True
+        elif marker == 0xDA:  # SOS: skip the entropy-coded data to the next marker
+            if not frame_seen:
+                raise Problem("image_corrupt", "scan before frame header")
+            scan_seen = True
+            pos = segment_end
+            while True:
+                ff = data.find(b"\xff", pos)
+                if ff < 0 or ff + 1 >= size:
+                    raise Problem("image_corrupt", "truncated JPEG scan (no EOI)")
+                following = data[ff + 1]
+                if following == 0x00 or 0xD0 <= following <= 0xD7:
+                    pos = ff + 2
+                elif following == 0xFF:
+                    pos = ff + 1
+                else:
+                    pos = ff
+                    break
+            continue
+        pos = segment_end
