@@ -50,6 +50,10 @@ def timed(fn, runs: int) -> tuple[float, float]:
     return statistics.median(times), min(times)
 
 
+def ms(value: float) -> str:
+    return f"{value:.1f}" if value >= 1 else f"{value:.2f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
@@ -74,7 +78,7 @@ def main() -> None:
                 timed(lambda: hashlib.sha256(data).hexdigest(), args.runs),
             ]
             rows.append([kind, f"{len(data) / 1e6:.2f} MB",
-                         *(f"{median:.1f} ({fastest:.1f})" for median, fastest in figures)])
+                         *(f"{ms(median)} ({ms(fastest)})" for median, fastest in figures)])
     print(f"\nUpload checks — ms per file, median (fastest) of {args.runs} runs\n")
     headers = ["type", "size", "check_document", "uploads.stage (to disk)", "libmagic",
                "structure", "sha256"]
