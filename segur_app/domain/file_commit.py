@@ -48,7 +48,7 @@ _INFO_KEY = "segur_file_commit"
 
 
 class Checked(Protocol):
-    """A staged document already checked (e.g. ``funding.StagedDocument``)."""
+    """A staged document already checked (``uploads.StagedDocument``)."""
 
     key: str
     sha256: str
