@@ -322,8 +322,8 @@ def supplier(db, storage_dir):
 
 @pytest.fixture
 def forbid_a_second_look(monkeypatch):
-    """From the call on, fail if a file is checked again or read other than by
-    the publication's sha256 verification; returns the verified paths."""
+    """From the call on, fail if a file is checked again; returns the paths
+    whose sha256 the publication verified (its only read of a staged file)."""
 
     def forbid() -> list[Path]:
         verified: list[Path] = []
@@ -340,8 +340,8 @@ def forbid_a_second_look(monkeypatch):
         monkeypatch.setattr(pdf, "check_pdf", forbidden)
         monkeypatch.setattr(images, "check_png", forbidden)
         monkeypatch.setattr(images, "check_jpeg", forbidden)
-        monkeypatch.setattr(storage, "read_staged", forbidden)
         monkeypatch.setattr(storage, "file_sha256", counting_sha256)
+        monkeypatch.setattr(uploads.staging, "open", forbidden, raising=False)  # no re-read
         return verified
 
     return forbid

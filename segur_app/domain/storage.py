@@ -140,10 +140,6 @@ def writing_staged(*, storage_dir: Path) -> Iterator[NewFile]:
     os.replace(tmp, path)
 
 
-def read_staged(key: str, *, storage_dir: Path) -> bytes:
-    return staging_path(key, storage_dir=storage_dir).read_bytes()
-
-
 def discard_staged(key: str, *, storage_dir: Path) -> None:
     staging_path(key, storage_dir=storage_dir).unlink(missing_ok=True)
 
