@@ -54,6 +54,16 @@ class LabelledEnum(str, enum.Enum):
         return obj
 
     @classmethod
+    def options(cls) -> list[tuple[str, str]]:
+        """(value, label) pairs in declaration order: the one source of the
+        option lists shown in the pages."""
+        return [(member.value, member.label) for member in cls]
+
+    @classmethod
+    def values(cls) -> frozenset[str]:
+        return frozenset(member.value for member in cls)
+
+    @classmethod
     def check(cls, column: str) -> sa.CheckConstraint:
         values = ", ".join(f"'{m.value}'" for m in cls)
         return sa.CheckConstraint(f"{column} IN ({values})", name=f"{column}_valid")

@@ -22,13 +22,19 @@ from segur_app.domain.instruction import (
     InstructionError,
     RequestRow,
 )
-from segur_app.domain.models import FundingKind, FundingRequest, FundingStatus
+from segur_app.domain.models import (
+    ControlStatus,
+    FundingKind,
+    FundingRequest,
+    FundingStatus,
+    ReviewStatus,
+)
 from segur_app.domain.access import Audience
 from segur_app.list_query import FILTER_PARAMS, filter_query, filters_from
 from segur_app.state.base import SessionState, guarded, in_transaction, principal
 
-STATUS_OPTIONS = [("", "Tous les statuts")] + [(s.value, s.label) for s in FundingStatus]
-KIND_OPTIONS = [("", "Tous les types")] + [(k.value, k.label) for k in FundingKind]
+STATUS_OPTIONS = [("", "Tous les statuts"), *FundingStatus.options()]
+KIND_OPTIONS = [("", "Tous les types"), *FundingKind.options()]
 SORT_OPTIONS = [
     ("depot_desc", "Date de dépôt (récentes d'abord)"),
     ("depot_asc", "Date de dépôt (anciennes d'abord)"),
@@ -181,7 +187,7 @@ class DossierState(SessionState):
         decision = str(form.get("decision", ""))
         comment = str(form.get("comment", ""))[:2000]
         version, request_id = self._version, self._request_id
-        if decision not in ("a_instruire", "ok", "ko"):
+        if decision not in ControlStatus.values():
             self.error = "Choisissez une décision de contrôle."
             return None
         return await self._apply(
@@ -198,7 +204,7 @@ class DossierState(SessionState):
         decision = str(form.get("decision", ""))
         comment = str(form.get("comment", ""))[:2000]
         version = self._version
-        if not raw_id.isdigit() or decision not in ("a_instruire", "conforme", "non_conforme"):
+        if not raw_id.isdigit() or decision not in ReviewStatus.values():
             self.error = "Choisissez une décision pour la pièce."
             return None
         return await self._apply(
