@@ -200,7 +200,8 @@ def _portal_env(workdir: Path, port: int) -> dict[str, str]:
         "SEGUR_ENV": "test",
         "SEGUR_STORAGE_DIR": str(workdir / "storage"),
         "SEGUR_OUTBOX_DIR": str(workdir / "outbox"),
-        "SEGUR_PUBLIC_URL": f"http://localhost:{port}",
+        # The origin the bench clients send (the websocket refuses any other).
+        "SEGUR_PUBLIC_URL": f"http://127.0.0.1:{port}",
     })
 
 

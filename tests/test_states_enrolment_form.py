@@ -16,10 +16,10 @@ from segur_app import routes
 from segur_app.core.config import get_settings
 from segur_app.domain import enrolment, referencing
 from segur_app.domain.enrolment_form import FIELDS, MSG_CGU_REQUIRED, MSG_RIB_REQUIRED, Step
+from segur_app.domain.enrolment import HONEYPOT_NAME
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import Attachment, AuditEvent, EmailMessage, Enrolment, Supplier
 from segur_app.state.enrolment import (
-    HONEYPOT_NAME,
     MSG_IMPORTED,
     EnrolmentFormState,
     JsonSimulationState,

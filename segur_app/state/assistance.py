@@ -22,6 +22,7 @@ from segur_app.core.db import session_scope
 from segur_app.links import absolute_url
 from segur_app.domain import assistance, funding, storage, uploads
 from segur_app.domain.assistance import TicketInput, TicketRefused, TicketView
+from segur_app.domain.enrolment import HONEYPOT_NAME
 from segur_app.domain.funding import StagedDocument
 from segur_app.domain.models import AssistanceTicket, AttachmentKind
 from segur_app.domain.access import Audience
@@ -35,7 +36,6 @@ from segur_app.state.base import (
 )
 from segur_app.state.enrolment import _focus, _read_upload, rejection_message
 
-HONEYPOT_NAME = "site_internet"
 CONFIRMATION_ID = "confirmation-assistance"
 ERROR_SUMMARY_ID = "resume-erreurs-assistance"
 STAFF_PAGE_SIZE = 10

@@ -42,7 +42,6 @@ from segur_app.domain.access import Audience
 from segur_app.state.base import SessionState, guarded, in_transaction, principal, public
 from segur_app.list_query import enrolment_filters_from
 
-HONEYPOT_NAME = "site_internet"
 STEP_TITLE_ID = "etape-titre"
 CONFIRMATION_ID = "confirmation-envoi"
 REFUSAL_ID = "refus-enrolement"
@@ -293,7 +292,7 @@ class EnrolmentFormState(SessionState):
         if self.submitting or self.submitted_number or self.step != Step.SUMMARY:
             return
         address = self._client()["client_address"]
-        honeypot = str(form.get(HONEYPOT_NAME) or "")
+        honeypot = str(form.get(enrolment.HONEYPOT_NAME) or "")
         elapsed = time.time() - self._started_at if self._started_at else None
         if enrolment.looks_automated(honeypot=honeypot, elapsed_seconds=elapsed):
             reason = "honeypot" if honeypot.strip() else "too_fast"

@@ -171,6 +171,9 @@ def test_a_new_supplier_enrols_is_approved_and_logs_in(portal, page: Page, brows
     # A robot filling the hidden field is refused, without saying why.
     honeypot = page.locator("#champ-site-internet")
     expect(page.locator(".segur-honeypot")).to_have_attribute("aria-hidden", "true")
+    # Out of sight: a sighted person never sees « Ne pas remplir ce champ ».
+    box = page.locator(".segur-honeypot").bounding_box()
+    assert box is not None and box["width"] <= 1 and box["height"] <= 1
     expect(honeypot).to_have_attribute("tabindex", "-1")
     honeypot.evaluate("element => { element.value = 'https://spam.example'; }")
     page.get_by_role("button", name="Envoyer ma demande").click()
