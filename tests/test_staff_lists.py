@@ -258,3 +258,36 @@ def test_the_pending_filter_is_the_partial_index_predicate():
     from segur_app.domain.models import ENROLMENT_PENDING
 
     assert ENROLMENT_PENDING == "status IN (" + ", ".join(f"'{s}'" for s in PENDING_STATUSES) + ")"
+
+
+def test_walking_the_name_index_gives_the_same_pages(db, monkeypatch):
+    """SQLite walks the company-name index when many rows match (paging.walk_sort_index):
+    forced here on small data, the pages and neighbours must not change."""
+    from segur_app.domain import paging
+
+    _dossiers(db, 30)
+    suppliers = db.exec(sa.select(Supplier.id).order_by(Supplier.id)).scalars().all()
+    for n in range(12):
+        db.add(Enrolment(number=f"ENRSAS{n + 4000:06d}", supplier_id=suppliers[n],
+                         status=("submitted", "approved", "in_review")[n % 3],
+                         submitted_at=START + timedelta(hours=n)))
+    db.commit()
+
+    def everything():
+        requests = {tuple(f): [(p.page, [r.id for r in p.rows]) for p in (
+            staff_lists.request_page(db, filters=RequestFilters(sort="denomination", **dict(f)),
+                                     window=Window(page=n), page_size=4) for n in (1, 2, 9))]
+                    for f in ({"status": "en_cours"}.items(), {"kind": "avance"}.items())}
+        ids = [r.id for r in staff_lists.request_page(
+            db, filters=RequestFilters(sort="denomination", kind="avance"), page_size=100).rows]
+        around = [staff_lists.neighbours(db, filters=RequestFilters(sort="denomination",
+                                                                    kind="avance"), request_id=i)
+                  for i in ids]
+        enrolments = [[i.id for i in enrolment_list.list_enrolments(
+            db, filters=EnrolmentFilters(status=status, sort="denomination"), page=n,
+            page_size=3).items] for status in ("en_attente", "approved") for n in (1, 2)]
+        return requests, around, enrolments
+
+    usual = everything()
+    monkeypatch.setattr(paging, "SQLITE_WALK_ABOVE", 0)
+    assert everything() == usual

@@ -57,12 +57,14 @@ def _joined(query, sort: str):
     return query
 
 
-def _conditions(session: Session, filters: EnrolmentFilters) -> list:
+def _conditions(session: Session, filters: EnrolmentFilters, *, unindexed: bool = False) -> list:
+    """Conditions on ``enrolment`` only; ``unindexed``: see ``paging.walk_sort_index``."""
     conditions = []
     if filters.status == PENDING_FILTER:
-        conditions.append(sa.text(ENROLMENT_PENDING))
+        conditions.append(sa.text(("+" if unindexed else "") + ENROLMENT_PENDING))
     elif filters.status in {s.value for s in EnrolmentStatus}:
-        conditions.append(Enrolment.status == filters.status)
+        status = paging.unindexed(Enrolment.status) if unindexed else Enrolment.status
+        conditions.append(status == filters.status)
     if filters.submitted_from:
         conditions.append(Enrolment.submitted_at >= day_start_utc(filters.submitted_from))
     if filters.submitted_to:
@@ -93,6 +95,9 @@ def list_enrolments(
     conditions = _conditions(session, filters)
     total = session.exec(
         select(sa.func.count()).select_from(Enrolment).where(*conditions)).one()
+    if paging.walk_sort_index(session.get_bind().dialect.name, filters.sort == "denomination",
+                              total):
+        conditions = _conditions(session, filters, unindexed=True)
     key = _key(filters.sort)
 
     def key_of(enrolment_id: int):

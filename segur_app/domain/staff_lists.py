@@ -112,20 +112,28 @@ def _search_condition(dialect: str, raw: str):
         number_prefix="FINSAS", supplier_table=Supplier.__table__)
 
 
-def _conditions(session: Session, filters: RequestFilters) -> list:
-    """Conditions on ``funding_request`` only (the search through subqueries)."""
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _conditions(session: Session, filters: RequestFilters, *, unindexed: bool = False) -> list:
+    """Conditions on ``funding_request`` only (the search through subqueries);
+    ``unindexed``: status and kind cannot pick an index (``paging.walk_sort_index``)."""
     conditions = []
+    status, kind = FundingRequest.status, FundingRequest.kind
+    if unindexed:
+        status, kind = paging.unindexed(status), paging.unindexed(kind)
     if filters.status in {s.value for s in FundingStatus}:
-        conditions.append(FundingRequest.status == filters.status)
+        conditions.append(status == filters.status)
     if filters.kind in {k.value for k in FundingKind}:
-        conditions.append(FundingRequest.kind == filters.kind)
+        conditions.append(kind == filters.kind)
     if filters.deposited_from:
         conditions.append(FundingRequest.deposited_at >= day_start_utc(filters.deposited_from))
     if filters.deposited_to:
         conditions.append(
             FundingRequest.deposited_at < day_start_utc(filters.deposited_to + timedelta(days=1))
         )
-    found = _search_condition(session.get_bind().dialect.name, filters.search)
+    found = _search_condition(_dialect(session), filters.search)
     if found is not None:
         conditions.append(found)
     return conditions
@@ -168,6 +176,8 @@ def request_page(session: Session, *, filters: RequestFilters, window: Window = 
     conditions = _conditions(session, filters)
     total = session.exec(
         select(sa.func.count()).select_from(FundingRequest).where(*conditions)).one()
+    if paging.walk_sort_index(_dialect(session), filters.sort == "denomination", total):
+        conditions = _conditions(session, filters, unindexed=True)
     key = _key(filters.sort)
     ids, page = paging.page_ids(
         session, ids=_joined(select(FundingRequest.id), filters.sort).where(*conditions),
@@ -201,6 +211,12 @@ def neighbours(
     if current is None:
         return None, None
     conditions = _conditions(session, filters)
+    if (filters.sort == "denomination" and (filters.status or filters.kind)
+            and _dialect(session) == "sqlite"):
+        matches = session.exec(
+            select(sa.func.count()).select_from(FundingRequest).where(*conditions)).one()
+        if paging.walk_sort_index("sqlite", True, matches):
+            conditions = _conditions(session, filters, unindexed=True)
 
     def first(*, reverse: bool) -> int | None:
         return session.exec(
