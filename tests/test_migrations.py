@@ -120,17 +120,25 @@ def test_0006_carries_lockout_counters_over_and_back(empty_engine):
 
 
 def _search_objects(engine) -> set[tuple[str, str]]:
-    """The trigram search objects (search_ddl.py) and their definitions."""
+    """The objects that are not SQLAlchemy's (search_ddl.py, counters_ddl.py): FTS5 tables,
+    triggers, trigram indexes, trigger functions — and their definitions."""
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             rows = conn.exec_driver_sql(
-                "SELECT name, sql FROM sqlite_master WHERE name LIKE '%\\_search%' ESCAPE '\\'")
+                "SELECT name, sql FROM sqlite_master "
+                "WHERE name LIKE '%\\_search%' ESCAPE '\\' OR type = 'trigger'").all()
         else:
             rows = conn.execute(sa.text(
                 "SELECT indexname, indexdef FROM pg_indexes "
-                "WHERE schemaname = current_schema() AND right(indexname, 5) = '_trgm'"))
-        # PostgreSQL names the (per-test) schema of the table: not part of the definition.
-        return {(name, re.sub(r" ON \S+\.", " ON ", " ".join((sql or "").split())))
+                "WHERE schemaname = current_schema() AND right(indexname, 5) = '_trgm' "
+                "UNION ALL SELECT tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t "
+                "JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal "
+                "AND c.relnamespace = current_schema()::regnamespace "
+                "UNION ALL SELECT proname, pg_get_functiondef(p.oid) FROM pg_proc p "
+                "WHERE p.pronamespace = current_schema()::regnamespace")).all()
+        # PostgreSQL names the (per-test) schema: not part of the definition.
+        return {(name, re.sub(r"\bt_[0-9a-f]{12}\.|'t_[0-9a-f]{12}'|\bt_[0-9a-f]{12}\b", "",
+                              " ".join((sql or "").split())))
                 for name, sql in rows}
 
 
@@ -143,8 +151,10 @@ def test_search_objects_of_the_migration_are_those_of_create_all(empty_engine, t
         SQLModel.metadata.create_all(created)
         migrated = _search_objects(empty_engine)
         assert migrated == _search_objects(created)
-        # SQLite: per table an FTS5 table, 4 shadow tables, 3 triggers (+ ix_supplier_search_text).
-        assert len(migrated) == (3 * 8 + 1 if empty_engine.dialect.name == "sqlite" else 3)
+        # SQLite: per searched table an FTS5 table, 4 shadow tables, 3 triggers, plus
+        # ix_supplier_search_text and 2 × 3 counter triggers. PostgreSQL: 3 trigram indexes,
+        # 2 counter triggers and their 2 functions.
+        assert len(migrated) == (3 * 8 + 1 + 6 if empty_engine.dialect.name == "sqlite" else 7)
     finally:
         created.dispose()
         cleanup()

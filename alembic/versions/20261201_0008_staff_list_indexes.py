@@ -1,4 +1,4 @@
-"""staff lists at 100,000 rows: search text, trigram indexes, keyset and covering indexes
+"""staff lists at 100,000 rows: search text, trigram indexes, keyset indexes, list counters
 
 Revision ID: 0008
 Revises: 0006
@@ -8,8 +8,10 @@ Create Date: 2026-12-01 18:05:00
   (segur_app/domain/search.py), the lists' search and sort key, filled here.
 * ``funding_request.instruction_started``: an agent recorded a control or a
   piece decision (the dashboard's « En cours »), filled here.
-* Indexes whose keys end with the id (keyset pagination), the covering index
-  of the dashboard counters, the pending enrolments' partial index.
+* Indexes whose keys end with the id (keyset pagination), the pending
+  enrolments' partial index.
+* ``list_counter``: rows per list and group, filled here, then kept by
+  triggers (frozen copy of segur_app/domain/counters_ddl.py).
 * Trigram search: ``pg_trgm`` GIN indexes on PostgreSQL, external-content FTS5
   tables with their triggers on SQLite (frozen copy of
   segur_app/domain/search_ddl.py as of this revision).
@@ -30,6 +32,106 @@ depends_on: Union[str, Sequence[str], None] = None
 TRIGRAM_COLUMNS = {"supplier": "search_text", "funding_request": "dossier_number",
                    "enrolment": "number"}
 PENDING = "status IN ('submitted', 'in_review')"
+
+COUNTER_TRIGGERS = {
+    'sqlite': [
+        ('CREATE TRIGGER funding_request_count_insert AFTER INSERT ON funding_request BEGIN '
+         'INSERT INTO list_counter (list_name, kind, status, started, row_count, amount_total)'
+         " VALUES ('funding_request', new.kind, new.status, new.instruction_started, 1, "
+         'new.amount) ON CONFLICT (list_name, kind, status, started) DO UPDATE SET row_count ='
+         ' list_counter.row_count + 1, amount_total = list_counter.amount_total + '
+         'excluded.amount_total; END'),
+        ('CREATE TRIGGER funding_request_count_delete AFTER DELETE ON funding_request BEGIN '
+         'UPDATE list_counter SET row_count = row_count - 1, amount_total = amount_total - '
+         "old.amount WHERE list_name = 'funding_request' AND kind = old.kind AND status = "
+         'old.status AND started = old.instruction_started; END'),
+        ('CREATE TRIGGER funding_request_count_update AFTER UPDATE OF kind, status, '
+         'instruction_started, amount ON funding_request BEGIN UPDATE list_counter SET '
+         'row_count = row_count - 1, amount_total = amount_total - old.amount WHERE list_name '
+         "= 'funding_request' AND kind = old.kind AND status = old.status AND started = "
+         'old.instruction_started; INSERT INTO list_counter (list_name, kind, status, started,'
+         " row_count, amount_total) VALUES ('funding_request', new.kind, new.status, "
+         'new.instruction_started, 1, new.amount) ON CONFLICT (list_name, kind, status, '
+         'started) DO UPDATE SET row_count = list_counter.row_count + 1, amount_total = '
+         'list_counter.amount_total + excluded.amount_total; END'),
+        ('CREATE TRIGGER enrolment_count_insert AFTER INSERT ON enrolment BEGIN INSERT INTO '
+         'list_counter (list_name, kind, status, started, row_count, amount_total) VALUES '
+         "('enrolment', '', new.status, 0, 1, 0) ON CONFLICT (list_name, kind, status, "
+         'started) DO UPDATE SET row_count = list_counter.row_count + 1, amount_total = '
+         'list_counter.amount_total + excluded.amount_total; END'),
+        ('CREATE TRIGGER enrolment_count_delete AFTER DELETE ON enrolment BEGIN UPDATE '
+         'list_counter SET row_count = row_count - 1, amount_total = amount_total - 0 WHERE '
+         "list_name = 'enrolment' AND kind = '' AND status = old.status AND started = 0; END"),
+        ('CREATE TRIGGER enrolment_count_update AFTER UPDATE OF status ON enrolment BEGIN '
+         'UPDATE list_counter SET row_count = row_count - 1, amount_total = amount_total - 0 '
+         "WHERE list_name = 'enrolment' AND kind = '' AND status = old.status AND started = 0;"
+         ' INSERT INTO list_counter (list_name, kind, status, started, row_count, '
+         "amount_total) VALUES ('enrolment', '', new.status, 0, 1, 0) ON CONFLICT (list_name, "
+         'kind, status, started) DO UPDATE SET row_count = list_counter.row_count + 1, '
+         'amount_total = list_counter.amount_total + excluded.amount_total; END'),
+    ],
+    'postgresql': [
+        ('CREATE FUNCTION funding_request_count() RETURNS trigger LANGUAGE plpgsql\n'
+         'SET search_path FROM CURRENT AS $$\n'
+         'BEGIN\n'
+         "    IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND NOT (NEW.kind, NEW.status, "
+         'NEW.instruction_started) < (OLD.kind, OLD.status, OLD.instruction_started)) THEN\n'
+         '        UPDATE list_counter SET row_count = row_count - 1, amount_total = '
+         "amount_total - OLD.amount WHERE list_name = 'funding_request' AND kind = OLD.kind "
+         'AND status = OLD.status AND started = OLD.instruction_started;\n'
+         '    END IF;\n'
+         "    IF TG_OP IN ('INSERT', 'UPDATE') THEN\n"
+         '        INSERT INTO list_counter (list_name, kind, status, started, row_count, '
+         "amount_total) VALUES ('funding_request', NEW.kind, NEW.status, "
+         'NEW.instruction_started, 1, NEW.amount) ON CONFLICT (list_name, kind, status, '
+         'started) DO UPDATE SET row_count = list_counter.row_count + 1, amount_total = '
+         'list_counter.amount_total + excluded.amount_total;\n'
+         '    END IF;\n'
+         "    IF TG_OP = 'UPDATE' AND (NEW.kind, NEW.status, NEW.instruction_started) < "
+         '(OLD.kind, OLD.status, OLD.instruction_started) THEN\n'
+         '        UPDATE list_counter SET row_count = row_count - 1, amount_total = '
+         "amount_total - OLD.amount WHERE list_name = 'funding_request' AND kind = OLD.kind "
+         'AND status = OLD.status AND started = OLD.instruction_started;\n'
+         '    END IF;\n'
+         '    RETURN NULL;\n'
+         'END $$'),
+        ('CREATE TRIGGER funding_request_count AFTER INSERT OR DELETE OR UPDATE OF kind, '
+         'status, instruction_started, amount ON funding_request FOR EACH ROW EXECUTE FUNCTION'
+         ' funding_request_count()'),
+        ('CREATE FUNCTION enrolment_count() RETURNS trigger LANGUAGE plpgsql\n'
+         'SET search_path FROM CURRENT AS $$\n'
+         'BEGIN\n'
+         "    IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND NOT ('', NEW.status, false) < ('', "
+         'OLD.status, false)) THEN\n'
+         '        UPDATE list_counter SET row_count = row_count - 1, amount_total = '
+         "amount_total - 0 WHERE list_name = 'enrolment' AND kind = '' AND status = OLD.status"
+         ' AND started = false;\n'
+         '    END IF;\n'
+         "    IF TG_OP IN ('INSERT', 'UPDATE') THEN\n"
+         '        INSERT INTO list_counter (list_name, kind, status, started, row_count, '
+         "amount_total) VALUES ('enrolment', '', NEW.status, false, 1, 0) ON CONFLICT "
+         '(list_name, kind, status, started) DO UPDATE SET row_count = list_counter.row_count '
+         '+ 1, amount_total = list_counter.amount_total + excluded.amount_total;\n'
+         '    END IF;\n'
+         "    IF TG_OP = 'UPDATE' AND ('', NEW.status, false) < ('', OLD.status, false) THEN\n"
+         '        UPDATE list_counter SET row_count = row_count - 1, amount_total = '
+         "amount_total - 0 WHERE list_name = 'enrolment' AND kind = '' AND status = OLD.status"
+         ' AND started = false;\n'
+         '    END IF;\n'
+         '    RETURN NULL;\n'
+         'END $$'),
+        ('CREATE TRIGGER enrolment_count AFTER INSERT OR DELETE OR UPDATE OF status ON '
+         'enrolment FOR EACH ROW EXECUTE FUNCTION enrolment_count()'),
+    ],
+}
+COUNTER_DROPS = {
+    "sqlite": [f"DROP TRIGGER IF EXISTS {table}_count_{event}"
+               for table in ("funding_request", "enrolment")
+               for event in ("insert", "delete", "update")],
+    "postgresql": [statement for table in ("funding_request", "enrolment") for statement in (
+        f"DROP TRIGGER IF EXISTS {table}_count ON {table}",
+        f"DROP FUNCTION IF EXISTS {table}_count()")],
+}
 
 
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "đ": "d", "ł": "l", "ħ": "h"})
@@ -119,8 +221,6 @@ def upgrade() -> None:
                     ['kind', 'status', 'deposited_at', 'id'])
     op.create_index('ix_funding_request_status_deposited', 'funding_request',
                     ['status', 'deposited_at', 'id'])
-    op.create_index('ix_funding_request_counters', 'funding_request',
-                    ['kind', 'status', 'instruction_started', 'amount'])
     op.create_index('ix_enrolment_submitted', 'enrolment', ['submitted_at', 'id'])
     op.create_index('ix_enrolment_status_submitted', 'enrolment', ['status', 'submitted_at', 'id'])
     op.create_index('ix_enrolment_pending_submitted', 'enrolment', ['submitted_at', 'id'],
@@ -129,16 +229,39 @@ def upgrade() -> None:
     for table in TRIGRAM_COLUMNS:
         _create_search(bind, table)
 
+    op.create_table('list_counter',
+    sa.Column('list_name', sa.String(length=16), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('started', sa.Boolean(), nullable=False),
+    sa.Column('row_count', sa.BigInteger(), nullable=False),
+    sa.Column('amount_total', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('list_name', 'kind', 'status', 'started', name=op.f('pk_list_counter'))
+    )
+    # Counted in the migration's transaction, with the triggers created in it too.
+    op.execute(
+        "INSERT INTO list_counter (list_name, kind, status, started, row_count, amount_total) "
+        "SELECT 'funding_request', kind, status, instruction_started, count(*), sum(amount) "
+        "FROM funding_request GROUP BY kind, status, instruction_started")
+    op.execute(
+        "INSERT INTO list_counter (list_name, kind, status, started, row_count, amount_total) "
+        f"SELECT 'enrolment', '', status, {'false' if bind.dialect.name == 'postgresql' else '0'}, "
+        "count(*), 0 FROM enrolment GROUP BY status")
+    for statement in COUNTER_TRIGGERS.get(bind.dialect.name, []):
+        bind.exec_driver_sql(statement)
+
 
 def downgrade() -> None:
     bind = op.get_bind()
+    for statement in COUNTER_DROPS.get(bind.dialect.name, []):
+        bind.exec_driver_sql(statement)
+    op.drop_table('list_counter')
     for table in TRIGRAM_COLUMNS:
         _drop_search(bind, table)
     op.drop_index('ix_supplier_search_text', table_name='supplier')
     op.drop_index('ix_enrolment_pending_submitted', table_name='enrolment')
     op.drop_index('ix_enrolment_status_submitted', table_name='enrolment')
     op.drop_index('ix_enrolment_submitted', table_name='enrolment')
-    op.drop_index('ix_funding_request_counters', table_name='funding_request')
     op.drop_index('ix_funding_request_status_deposited', table_name='funding_request')
     op.drop_index('ix_funding_request_kind_status_deposited', table_name='funding_request')
     op.drop_index('ix_funding_request_deposited', table_name='funding_request')

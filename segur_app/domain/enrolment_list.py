@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from segur_app.domain import paging, search
 from segur_app.domain.dates import day_start_utc, fr_date
+from segur_app.domain.enrolment import PENDING_STATUSES
 from segur_app.domain.enrolment_views import (
     ENROLMENT_CSV_HEADER,
     PENDING_FILTER,
@@ -34,7 +35,7 @@ from segur_app.domain.models import (
     Supplier,
 )
 from segur_app.domain.paging import Key, Window
-from segur_app.domain.staff_lists import csv_bytes
+from segur_app.domain.staff_lists import counted_total, csv_bytes
 
 DEFAULT_SORT = "depot_asc"
 SORTS = {
@@ -93,8 +94,14 @@ def list_enrolments(
 ) -> PendingPage:
     """One page of the filtered staff list; ``after`` / ``before``: the row next to it."""
     conditions = _conditions(session, filters)
-    total = session.exec(
-        select(sa.func.count()).select_from(Enrolment).where(*conditions)).one()
+    if filters.search.strip() or filters.submitted_from or filters.submitted_to:
+        total = session.exec(
+            select(sa.func.count()).select_from(Enrolment).where(*conditions)).one()
+    else:  # the status alone: from list_counter (kept by triggers)
+        statuses = {s.value for s in EnrolmentStatus}
+        total = counted_total(session, "enrolment", statuses=(
+            PENDING_STATUSES if filters.status == PENDING_FILTER
+            else {filters.status} if filters.status in statuses else None))
     if paging.walk_sort_index(session.get_bind().dialect.name, filters.sort == "denomination",
                               total):
         conditions = _conditions(session, filters, unindexed=True)
@@ -139,4 +146,4 @@ def export_enrolments_csv(session: Session, *, filters: EnrolmentFilters) -> byt
         for number, submitted_at, status, company, siret, ans, first, last, email, phone
         in session.exec(query)
     )
-    return csv_bytes(ENROLMENT_CSV_HEADER, rows)
+    return csv_bytes(ENROLMENT_CSV_HEADER, rows, free_text=(3, 5, 6, 7, 8))

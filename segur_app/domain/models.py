@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
-from segur_app.domain import search_ddl
+from segur_app.domain import counters_ddl, search_ddl
 from segur_app.domain.search import supplier_text
 
 # Naming convention so that constraint names are stable across backends and
@@ -368,14 +368,11 @@ class FundingRequest(SQLModel, table=True):
         ControlStatus.check("bank_control"),
         sa.CheckConstraint("amount >= 0", name="amount_positive"),
         # Staff lists filter by kind/status and sort by deposit date or status
-        # (keys end with the id: keyset pagination); the dashboard counts from
-        # the last one alone (covering).
+        # (keys end with the id: keyset pagination).
         sa.Index("ix_funding_request_deposited", "deposited_at", "id"),
         sa.Index("ix_funding_request_kind_status_deposited", "kind", "status", "deposited_at",
                  "id"),
         sa.Index("ix_funding_request_status_deposited", "status", "deposited_at", "id"),
-        sa.Index("ix_funding_request_counters", "kind", "status", "instruction_started",
-                 "amount"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -505,6 +502,24 @@ class LoginThrottle(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
+class ListCounter(SQLModel, table=True):
+    """Rows of a staff list per group, kept exact by database triggers (counters_ddl.py).
+
+    ``funding_request``: per kind, status and ``instruction_started``, with the
+    sum of the amounts; ``enrolment``: per status (kind "", started false).
+    Never written by the application.
+    """
+
+    __tablename__ = "list_counter"
+
+    list_name: str = Field(primary_key=True, max_length=16)
+    kind: str = Field(primary_key=True, max_length=8)
+    status: str = Field(primary_key=True, max_length=16)
+    started: bool = Field(primary_key=True)
+    row_count: int = Field(default=0, sa_type=sa.BigInteger)
+    amount_total: int = Field(default=0, sa_type=sa.BigInteger)
+
+
 class NumberSeries(SQLModel, table=True):
     """Counters behind dossier/enrolment numbers (FINSAS000001, ENRSAS000001).
 
@@ -591,3 +606,4 @@ class AuditEvent(SQLModel, table=True):
 
 
 search_ddl.attach(SQLModel.metadata)
+counters_ddl.attach(SQLModel.metadata)

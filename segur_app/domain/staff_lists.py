@@ -22,11 +22,11 @@ from sqlmodel import Session, select
 from segur_app.domain import paging, search
 from segur_app.domain.dates import day_start_utc, fr_date
 from segur_app.domain.models import (
-    Enrolment,
     EnrolmentStatus,
     FundingKind,
     FundingRequest,
     FundingStatus,
+    ListCounter,
     Supplier,
 )
 from segur_app.domain.paging import Key, Window
@@ -169,13 +169,24 @@ def _key_of(session: Session, key: Key, sort: str):
     return read
 
 
+def _total(session: Session, filters: RequestFilters, conditions: list) -> int:
+    """Matches of the filters: from ``list_counter`` unless dates or a search narrow them."""
+    if not (filters.deposited_from or filters.deposited_to or filters.search.strip()):
+        statuses = {s.value for s in FundingStatus}
+        return counted_total(
+            session, "funding_request",
+            statuses={filters.status} if filters.status in statuses else None,
+            kind=filters.kind if filters.kind in {k.value for k in FundingKind} else "")
+    return session.exec(
+        select(sa.func.count()).select_from(FundingRequest).where(*conditions)).one()
+
+
 def request_page(session: Session, *, filters: RequestFilters, window: Window = Window(),
                  page_size: int = PAGE_SIZE) -> RequestPage:
     """One page of the filtered, sorted list, the total and the page number shown."""
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     conditions = _conditions(session, filters)
-    total = session.exec(
-        select(sa.func.count()).select_from(FundingRequest).where(*conditions)).one()
+    total = _total(session, filters, conditions)
     if paging.walk_sort_index(_dialect(session), filters.sort == "denomination", total):
         conditions = _conditions(session, filters, unindexed=True)
     key = _key(filters.sort)
@@ -213,9 +224,7 @@ def neighbours(
     conditions = _conditions(session, filters)
     if (filters.sort == "denomination" and (filters.status or filters.kind)
             and _dialect(session) == "sqlite"):
-        matches = session.exec(
-            select(sa.func.count()).select_from(FundingRequest).where(*conditions)).one()
-        if paging.walk_sort_index("sqlite", True, matches):
+        if paging.walk_sort_index("sqlite", True, _total(session, filters, conditions)):
             conditions = _conditions(session, filters, unindexed=True)
 
     def first(*, reverse: bool) -> int | None:
@@ -248,18 +257,22 @@ class Counter:
 OPEN_STATUSES = (FundingStatus.TO_REVIEW.value, FundingStatus.IN_PROGRESS.value)
 
 
+def _counted(session: Session, list_name: str):
+    """The ``list_counter`` rows of a list: (kind, status, started, rows, amount)."""
+    return session.exec(
+        select(ListCounter.kind, ListCounter.status, ListCounter.started, ListCounter.row_count,
+               ListCounter.amount_total).where(ListCounter.list_name == list_name)
+    ).all()
+
+
 def counters(session: Session) -> list[Counter]:
     """Per kind: how many dossiers wait, are being instructed, validated, rejected.
 
     « A instruire »: deposited and not touched yet; « En cours »: an agent has
-    recorded at least one control (``instruction_started``). One pass over
-    the covering index ``ix_funding_request_counters``.
+    recorded at least one control (``instruction_started``). Read from
+    ``list_counter`` (kept exact by triggers, counters_ddl.py): a dozen rows.
     """
-    rows = session.exec(
-        select(FundingRequest.kind, FundingRequest.status, FundingRequest.instruction_started,
-               sa.func.count(), sa.func.sum(FundingRequest.amount))
-        .group_by(FundingRequest.kind, FundingRequest.status, FundingRequest.instruction_started)
-    ).all()
+    rows = _counted(session, "funding_request")
     result = []
     for kind in FundingKind:
         mine = [r for r in rows if r[0] == kind.value]
@@ -282,6 +295,13 @@ def counters(session: Session) -> list[Counter]:
     return result
 
 
+def counted_total(session: Session, list_name: str, *, statuses=None, kind: str = "") -> int:
+    """Rows of a list with one of ``statuses`` (None: any) and ``kind`` ("" : any), from
+    ``list_counter`` — what the lists show as their total when no date or search narrows it."""
+    return sum(int(n) for k, s, _, n, _ in _counted(session, list_name)
+               if (statuses is None or s in statuses) and (not kind or k == kind))
+
+
 @dataclass(frozen=True)
 class EnrolmentCounter:
     to_review: int
@@ -291,19 +311,15 @@ class EnrolmentCounter:
 
 
 def enrolment_counters(session: Session) -> EnrolmentCounter:
-    """Enrolments per status: one index-only count per status
-    (``ix_enrolment_status_submitted``; PostgreSQL would rather hash a table scan)."""
-    statuses = [s.value for s in EnrolmentStatus]
-    found = session.exec(sa.select(*[
-        select(sa.func.count()).select_from(Enrolment).where(Enrolment.status == status)
-        .scalar_subquery() for status in statuses
-    ])).one()
-    rows = dict(zip(statuses, found))
+    """Enrolments per status, from ``list_counter``."""
+    rows: dict[str, int] = {}
+    for _, status, _, n, _ in _counted(session, "enrolment"):
+        rows[status] = rows.get(status, 0) + int(n)
     return EnrolmentCounter(
-        to_review=int(rows[EnrolmentStatus.SUBMITTED.value]),
-        in_progress=int(rows[EnrolmentStatus.IN_REVIEW.value]),
-        validated=int(rows[EnrolmentStatus.APPROVED.value]),
-        rejected=int(rows[EnrolmentStatus.REJECTED.value]),
+        to_review=rows.get(EnrolmentStatus.SUBMITTED.value, 0),
+        in_progress=rows.get(EnrolmentStatus.IN_REVIEW.value, 0),
+        validated=rows.get(EnrolmentStatus.APPROVED.value, 0),
+        rejected=rows.get(EnrolmentStatus.REJECTED.value, 0),
     )
 
 
@@ -318,12 +334,24 @@ CSV_HEADER = [
 EXPORT_BATCH = 1000
 
 
-def csv_bytes(header: list[str], rows) -> bytes:
-    """CSV for French spreadsheet software: UTF-8 with BOM, ';', formulas neutralised."""
+def csv_bytes(header: list[str], rows, *, free_text: tuple[int, ...] | None = None) -> bytes:
+    """CSV for French spreadsheet software: UTF-8 with BOM, ';', formulas neutralised.
+
+    ``free_text``: the columns that can hold what someone typed (only they are
+    neutralised; None: every text column).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows([_csv_safe(v) if isinstance(v, str) else v for v in row] for row in rows)
+    if free_text is None:
+        writer.writerows([_csv_safe(v) if isinstance(v, str) else v for v in row] for row in rows)
+    else:
+        def neutralised(row):
+            for index in free_text:
+                row[index] = _csv_safe(row[index])
+            return row
+
+        writer.writerows(map(neutralised, rows))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -346,7 +374,7 @@ def export_csv(session: Session, *, filters: RequestFilters) -> bytes:
         for _, number, kind, company, siret, ans, deposited_at, status, amount
         in session.exec(query)
     )
-    return csv_bytes(CSV_HEADER, rows)
+    return csv_bytes(CSV_HEADER, rows, free_text=(2, 4))  # company name, ANS number
 
 
 def _csv_safe(value: str) -> str:
