@@ -6,7 +6,7 @@
 The database is migrated with the real migrations (indexes included), filled
 with N suppliers (varied, accented company names), N funding requests, N
 enrolments with their bank details and submission event, then each query of
-the staff screens runs RUNS times; the median and the 95th percentile are
+the staff screens runs RUNS times (BENCH_RUNS, default 30; BENCH_N rows); the median and the 95th percentile are
 printed (milliseconds, the whole domain call: queries and Python rows).
 """
 
@@ -32,6 +32,7 @@ from segur_app.core.migrations import upgrade_to_head  # noqa: E402
 from segur_app.domain import enrolment_views, instruction  # noqa: E402
 from segur_app.domain.enrolment_views import EnrolmentFilters  # noqa: E402
 from segur_app.domain.instruction import RequestFilters  # noqa: E402
+from segur_app.domain.paging import Window  # noqa: E402
 from segur_app.domain.models import (  # noqa: E402
     AuditEvent,
     BankDetails,
@@ -143,7 +144,7 @@ def timed(engine, label: str, work) -> None:
             work(session)
             samples.append((time.perf_counter() - began) * 1000)
     p95 = statistics.quantiles(samples, n=20, method="inclusive")[18]
-    print(f"  {label:<58} median {statistics.median(samples):7.1f} ms   p95 {p95:7.1f} ms",
+    print(f"  {label:<64} median {statistics.median(samples):7.1f} ms   p95 {p95:7.1f} ms",
           flush=True)
 
 
@@ -182,15 +183,33 @@ def main() -> None:
         for label, filters in request_cases().items():
             timed(engine, label, lambda s, f=filters: instruction.list_requests(s, filters=f))
         deep = N // 2 // instruction.PAGE_SIZE
-        timed(engine, f"page {deep} (middle), no filter",
+        for label, filters in (("no filter", RequestFilters()),
+                               ("sort by company name", RequestFilters(sort="denomination")),
+                               ("status + kind", RequestFilters(status="en_cours", kind="avance"))):
+            with Session(engine) as s:
+                middle = instruction.request_page(s, filters=filters).pages // 2
+                shown = instruction.request_page(s, filters=filters, window=Window(page=middle))
+            after, before = shown.rows[-1].id, shown.rows[0].id
+            timed(engine, f"page {middle + 1} (« suivante », keyset), {label}",
+                  lambda s, f=filters, a=after, m=middle: instruction.list_requests(
+                      s, filters=f, page=m + 1, after=a))
+            timed(engine, f"page {middle - 1} (« précédente », keyset), {label}",
+                  lambda s, f=filters, b=before, m=middle: instruction.list_requests(
+                      s, filters=f, page=m - 1, before=b))
+        timed(engine, f"page {deep} (middle) by its number alone, no filter",
               lambda s: instruction.list_requests(s, filters=RequestFilters(), page=deep))
-        timed(engine, f"page {deep} (middle), sort by company name",
+        timed(engine, f"page {deep} (middle) by its number alone, sort by company name",
               lambda s: instruction.list_requests(s, filters=RequestFilters(sort="denomination"),
                                                   page=deep))
+        timed(engine, "last page (« Dernière page »), sort by company name",
+              lambda s: instruction.list_requests(s, filters=RequestFilters(sort="denomination"),
+                                                  page=N // instruction.PAGE_SIZE))
         timed(engine, "previous/next dossier", lambda s: instruction.neighbours(
             s, filters=RequestFilters(), request_id=some_id))
         timed(engine, "previous/next dossier, sort by company name", lambda s: instruction.neighbours(
             s, filters=RequestFilters(sort="denomination"), request_id=some_id))
+        timed(engine, "dashboard counters: funding requests", instruction.counters)
+        timed(engine, "dashboard counters: enrolments", instruction.enrolment_counters)
         timed(engine, "dashboard counters (funding + enrolments)",
               lambda s: (instruction.counters(s), instruction.enrolment_counters(s)))
         timed(engine, "CSV export, status + kind + 1 month", lambda s: instruction.export_csv(
@@ -209,8 +228,21 @@ def main() -> None:
             timed(engine, label, lambda s, f=filters: enrolment_views.list_enrolments(
                 s, filters=f, page=1, page_size=10))
         deep = N // 2 // 10
-        timed(engine, f"page {deep} (middle), every status", lambda s: enrolment_views.list_enrolments(
-            s, filters=EnrolmentFilters(status=""), page=deep, page_size=10))
+        for label, filters in (("every status", EnrolmentFilters(status="")),
+                               ("pending, sort by company name",
+                                EnrolmentFilters(sort="denomination"))):
+            with Session(engine) as s:
+                middle = enrolment_views.list_enrolments(
+                    s, filters=filters, page=1, page_size=10).pages // 2
+                shown = enrolment_views.list_enrolments(s, filters=filters, page=middle,
+                                                        page_size=10)
+            after = shown.items[-1].id
+            timed(engine, f"page {middle + 1} (« suivante », keyset), {label}",
+                  lambda s, f=filters, a=after, m=middle: enrolment_views.list_enrolments(
+                      s, filters=f, page=m + 1, page_size=10, after=a))
+        timed(engine, f"page {deep} (middle) by its number alone, every status",
+              lambda s: enrolment_views.list_enrolments(
+                  s, filters=EnrolmentFilters(status=""), page=deep, page_size=10))
         timed(engine, "CSV export, pending, 1 month", lambda s: enrolment_views.export_enrolments_csv(
             s, filters=EnrolmentFilters(submitted_from=date(2023, 3, 1),
                                         submitted_to=date(2023, 3, 31))))
