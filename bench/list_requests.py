@@ -159,7 +159,7 @@ def request_cases() -> dict[str, RequestFilters]:
         "search by complete SIRET": RequestFilters(search="00000000050000"),
         "search by part of a dossier number (digits)": RequestFilters(search="05000"),
         "search by part of the company name (~40 rows)": RequestFilters(search="sante logi"),
-        "search by a common word (~4,000 rows)": RequestFilters(search="médical"),
+        "search by a common word (~2,000 rows)": RequestFilters(search="médical"),
         "search by 2 letters": RequestFilters(search="zé"),
         "sort by company name": RequestFilters(sort="denomination"),
         "sort by status": RequestFilters(sort="statut"),
