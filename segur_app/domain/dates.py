@@ -25,7 +25,8 @@ def to_paris(value: datetime) -> datetime:
 
 def fr_date(value: datetime) -> str:
     """``23/05/2023``."""
-    return to_paris(value).strftime("%d/%m/%Y")
+    day = to_paris(value)
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"  # strftime is 3× slower (CSV exports)
 
 
 def fr_datetime(value: datetime) -> str:

@@ -453,11 +453,17 @@ class StaffEnrolmentsState(SessionState):
 
     # Backend only: the reasons typed, by enrolment id.
     _reasons: dict[int, str] = {}
+    # Keyset pages: the cursor that gave the current page, its first and last rows.
+    _after: int | None = None
+    _before: int | None = None
+    _first_id: int | None = None
+    _last_id: int | None = None
 
     def _filters(self) -> enrolment_views.EnrolmentFilters:
         return enrolment_filters_from(dict(self.router.url.query_parameters))
 
-    async def _refresh(self, page: int):
+    async def _refresh(self, page: int, *, after: int | None = None,
+                       before: int | None = None):
         filters = self._filters()
         self.status, self.search, self.sort = filters.status, filters.search, filters.sort
         self.date_from = filters.submitted_from.isoformat() if filters.submitted_from else ""
@@ -468,10 +474,14 @@ class StaffEnrolmentsState(SessionState):
             (routes.PARAM_SORT, filters.sort)) if v})
         result = await in_transaction(
             lambda s: enrolment_views.list_enrolments(
-                s, filters=filters, page=page, page_size=STAFF_PAGE_SIZE)
+                s, filters=filters, page=page, page_size=STAFF_PAGE_SIZE,
+                after=after, before=before)
         )
         self.items, self.total = result.items, result.total
         self.page, self.pages = result.page, result.pages
+        self._after, self._before = after, before
+        self._first_id = result.items[0].id if result.items else None
+        self._last_id = result.items[-1].id if result.items else None
 
     @guarded(Audience.STAFF)
     async def load(self):
@@ -489,11 +499,11 @@ class StaffEnrolmentsState(SessionState):
 
     @guarded(Audience.STAFF)
     async def next_page(self):
-        await self._refresh(self.page + 1)
+        await self._refresh(self.page + 1, after=self._last_id)
 
     @guarded(Audience.STAFF)
     async def previous_page(self):
-        await self._refresh(self.page - 1)
+        await self._refresh(self.page - 1, before=self._first_id)
 
     async def _decide(self, work):
         """Run a decision for the logged-in agent, then reload the list."""
@@ -506,7 +516,7 @@ class StaffEnrolmentsState(SessionState):
             self.message = await in_transaction(lambda s: work(s, user.id, settings, address))
         except DecisionRefused as exc:
             self.error = exc.message
-        await self._refresh(self.page)
+        await self._refresh(self.page, after=self._after, before=self._before)
 
     @guarded(Audience.STAFF)
     async def approve(self, enrolment_id: int, version: int):
