@@ -240,7 +240,7 @@ async def test_the_json_simulation_checks_pasted_text_and_files(db, storage):
 
     await tab.run(JsonSimulationState.check_text, {"json_text": _json().decode()})
     assert page.checked and page.problems == [] and page.source == "Texte collé"
-    assert page.reading.siret == "39431067600017" and page.advance_amount == "30000"
+    assert page.reading.siret == "39431067600017" and page.advance_amount == "30\u202f000\u00a0€"
 
     await tab.run(JsonSimulationState.check_text, {"json_text": '{"version_format": "1.0"}'})
     assert page.problems and page.reading is None

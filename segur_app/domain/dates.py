@@ -1,4 +1,5 @@
-"""Dates as French users read them: metropolitan time, dd/mm/yyyy.
+"""Dates and amounts as French users read them: metropolitan time,
+dd/mm/yyyy, « 30 000 € ».
 
 Timestamps are stored in UTC; SQLite hands them back naive, so a naive value
 is taken as UTC.
@@ -37,3 +38,9 @@ def fr_datetime(value: datetime) -> str:
 def day_start_utc(day: date) -> datetime:
     """Midnight (Paris) of ``day`` as a UTC instant: the bound of a date filter."""
     return datetime.combine(day, time.min, tzinfo=PARIS).astimezone(timezone.utc)
+
+
+def fr_amount(euros: int) -> str:
+    """``30 000 €``: thin no-break spaces between thousands, a no-break space
+    before the euro sign (French typography). CSV exports keep raw numbers."""
+    return f"{int(euros):,}".replace(",", "\u202f") + "\u00a0€"

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from segur_app.domain import paging, search
-from segur_app.domain.dates import day_start_utc, fr_date
+from segur_app.domain.dates import day_start_utc, fr_amount, fr_date
 from segur_app.domain.models import (
     EnrolmentStatus,
     FundingKind,
@@ -72,6 +72,7 @@ class RequestRow:
     status: str
     status_label: str
     amount: int
+    amount_label: str  # « 30 000 € »
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ def _row(values) -> RequestRow:
         id=id_, dossier_number=number, kind_label=FundingKind(kind).label, company_name=company,
         siret=siret, ans_number=ans, deposited_on=fr_date(deposited_at), status=status,
         status_label=FundingStatus(status).label, amount=amount,
+        amount_label=fr_amount(amount),
     )
 
 
@@ -252,6 +254,8 @@ class Counter:
     rejected: int
     amount_requested: int
     amount_validated: int
+    amount_requested_label: str = ""  # « 120 000 € »
+    amount_validated_label: str = ""
 
 
 OPEN_STATUSES = (FundingStatus.TO_REVIEW.value, FundingStatus.IN_PROGRESS.value)
@@ -282,15 +286,19 @@ def counters(session: Session) -> list[Counter]:
                        if (status is None and s in OPEN_STATUSES or s == status)
                        and (started is None or bool(st) == started))
 
+        requested = sum(int(a or 0) for *_, a in mine)
+        validated = sum(int(a or 0) for _, s, _, _, a in mine
+                        if s == FundingStatus.VALIDATED.value)
         result.append(Counter(
             kind.label,
             to_review=count(started=False),
             in_progress=count(started=True),
             validated=count(status=FundingStatus.VALIDATED.value),
             rejected=count(status=FundingStatus.REJECTED.value),
-            amount_requested=sum(int(a or 0) for *_, a in mine),
-            amount_validated=sum(int(a or 0) for _, s, _, _, a in mine
-                                 if s == FundingStatus.VALIDATED.value),
+            amount_requested=requested,
+            amount_validated=validated,
+            amount_requested_label=fr_amount(requested),
+            amount_validated_label=fr_amount(validated),
         ))
     return result
 

@@ -64,7 +64,7 @@ def _row(row) -> rx.Component:
         rx.el.td(row.ans_number),
         rx.el.td(row.deposited_on),
         rx.el.td(badge(row.status_label)),
-        rx.el.td(row.amount),
+        rx.el.td(row.amount_label),
     )
 
 

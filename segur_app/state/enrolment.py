@@ -19,6 +19,7 @@ from segur_app import routes
 from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
 from segur_app.links import absolute_url
+from segur_app.domain.dates import fr_amount
 from segur_app.domain import enrolment, enrolment_views, funding, referencing, storage, uploads
 from segur_app.domain.enrolment import DecisionRefused, EnrolmentRefused
 from segur_app.domain.enrolment_views import EnrolmentTrackingView, PendingEnrolmentView
@@ -377,7 +378,7 @@ class JsonSimulationState(SessionState):
         self.source = source
         self.problems = result.problems
         self.reading = result.file
-        self.advance_amount = str(get_settings().advance_amount)
+        self.advance_amount = fr_amount(get_settings().advance_amount)
 
     @public
     def load(self):

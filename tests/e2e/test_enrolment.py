@@ -319,7 +319,7 @@ def test_json_simulation_lists_errors_then_reads_a_good_file(portal, page: Page,
     page.get_by_role("button", name="Vérifier le texte").click()
     expect(page.get_by_role("heading", name="Le fichier est conforme")).to_be_visible()
     main = page.get_by_role("main")
-    for text in (SIRET, ANS, "ÉDITEUR DE BOUT EN BOUT", "8 rue des Tests , 69003, LYON", "30000 €"):
+    for text in (SIRET, ANS, "ÉDITEUR DE BOUT EN BOUT", "8 rue des Tests , 69003, LYON", "30\u202f000\u00a0€"):
         expect(main.get_by_text(text, exact=False).first).to_be_visible()
     solutions = page.get_by_role("table", name="Solutions référencées")
     expect(solutions).to_contain_text("Régulation E2E")

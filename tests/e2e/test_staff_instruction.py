@@ -267,7 +267,7 @@ def test_balance_request_after_the_validated_advance(portal, page: Page, browser
     nav.get_by_role("link", name="Ma demande de solde").click()
     expect(h1(page)).to_have_text("Ma demande de financement")
     expect(page.get_by_role("heading", name="Ma demande de solde")).to_be_visible()
-    expect(page.get_by_label("3 - Montant du solde")).to_have_value("70000")
+    expect(page.get_by_label("3 - Montant du solde")).to_have_value("70\u202f000\u00a0€")
     assert_accessible(page)
     page.get_by_label("Copie de la facture émise au client final").set_input_files(facture)
     page.get_by_label("Procès-verbal de vérification d'aptitude").set_input_files(pv)
