@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 from segur_app.core.config import get_settings
 from segur_app.core.db import make_engine
 from segur_app.domain import models  # noqa: F401  (registers the tables)
+from segur_app.domain.search_ddl import include_name
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -27,6 +28,7 @@ def _configure(connection) -> None:
         target_metadata=target_metadata,
         compare_type=True,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_name=include_name,  # trigram indexes and FTS5 tables: search_ddl.py
     )
 
 

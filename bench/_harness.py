@@ -200,7 +200,12 @@ def _portal_env(workdir: Path, port: int) -> dict[str, str]:
         "SEGUR_ENV": "test",
         "SEGUR_STORAGE_DIR": str(workdir / "storage"),
         "SEGUR_OUTBOX_DIR": str(workdir / "outbox"),
-        "SEGUR_PUBLIC_URL": f"http://localhost:{port}",
+        # The origin the bench clients send (the websocket refuses any other).
+        "SEGUR_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        # One bench client sends far more than a person could (the guard still
+        # runs on every event; only its per-connection budget is raised).
+        "SEGUR_WS_EVENT_RATE": "1000000",
+        "SEGUR_WS_EVENT_BURST": "1000000",
     })
 
 

@@ -13,6 +13,7 @@ from segur_app import routes
 from segur_app.domain import instruction
 from segur_app.domain.enrolment_views import PENDING_FILTER, EnrolmentFilters
 from segur_app.domain.instruction import RequestFilters
+from segur_app.domain.paging import Window
 
 FILTER_PARAMS = (
     routes.PARAM_STATUS, routes.PARAM_KIND, routes.PARAM_FROM, routes.PARAM_TO,
@@ -46,6 +47,19 @@ def enrolment_filters_from(params: dict[str, str]) -> EnrolmentFilters:
         submitted_from=parse_date(params.get(routes.PARAM_FROM, "")),
         submitted_to=parse_date(params.get(routes.PARAM_TO, "")),
         sort=params.get(routes.PARAM_SORT, "depot_asc"),
+    )
+
+
+def _number(value: str) -> int | None:
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def window_from(params: dict[str, str]) -> Window:
+    """The page asked for: ``page`` and the keyset cursor (``apres`` / ``avant``)."""
+    return Window(
+        page=_number(params.get(routes.PARAM_PAGE, "")) or 1,
+        after=_number(params.get(routes.PARAM_AFTER, "")),
+        before=_number(params.get(routes.PARAM_BEFORE, "")),
     )
 
 

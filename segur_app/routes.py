@@ -74,3 +74,6 @@ PARAM_TO = "au"
 PARAM_SEARCH = "q"
 PARAM_SORT = "tri"
 PARAM_PAGE = "page"
+# Keyset pages: the id of the row just before (« suivante ») / after (« précédente ») the page.
+PARAM_AFTER = "apres"
+PARAM_BEFORE = "avant"

@@ -256,7 +256,7 @@ def test_consultation_view(db, supplier, storage_dir):
     assert view.dossier_number == "FINSAS000001"
     assert view.deposited_on == view.status_changed_on == "23/05/2023"
     assert view.status_label == "En cours"
-    assert view.vat_label == "HT - 0%" and view.amount == "30000"
+    assert view.vat_label == "HT - 0%" and view.amount == "30\u202f000\u00a0€"
     assert view.iban == "FR76 3000 6000 0112 3456 7890 189"
     assert view.documents_badge == "A instruire"
     assert [d.label for d in view.documents] == [k.label for k in ADVANCE_DOCUMENTS]
@@ -353,7 +353,7 @@ def test_balance_opens_only_once_the_advance_is_validated(db, supplier, storage_
     email = db.exec(select(EmailMessage).where(EmailMessage.funding_request_id == balance.id)).one()
     assert email.template == "balance_deposit_confirmation" and "FINSAS000002" in email.body_text
     view = funding.funding_view(db, supplier_id=supplier.supplier_id, kind=funding.FundingKind.BALANCE)
-    assert (view.amount_label, view.amount) == ("Montant du solde", "70000")
+    assert (view.amount_label, view.amount) == ("Montant du solde", "70\u202f000\u00a0€")
 
     with pytest.raises(DepositRefused) as refused:
         deposit_balance(db, supplier, storage_dir)

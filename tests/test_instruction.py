@@ -233,3 +233,93 @@ def test_enrolment_counters(db, supplier):  # noqa: F811
     counters = instruction.enrolment_counters(db)
     assert (counters.to_review, counters.in_progress, counters.validated, counters.rejected) == (
         0, 0, 1, 0)  # the demo enrolment is approved
+
+
+def recount(db) -> list[tuple[int, int]]:
+    """The dashboard's « A instruire » / « En cours » per kind, by the definition
+    (a control or a piece decision recorded), not by the maintained flag."""
+    import sqlalchemy as sa
+
+    touched = sa.or_(
+        FundingRequest.info_control != "a_instruire", FundingRequest.bank_control != "a_instruire",
+        sa.exists().where(Attachment.funding_request_id == FundingRequest.id,
+                          Attachment.review_status != "a_instruire"))
+    result = []
+    for kind in ("avance", "solde"):
+        open_ = [FundingRequest.kind == kind, FundingRequest.status.in_(["a_instruire", "en_cours"])]
+        result.append((
+            db.exec(select(sa.func.count()).select_from(FundingRequest).where(*open_, ~touched)).one(),
+            db.exec(select(sa.func.count()).select_from(FundingRequest).where(*open_, touched)).one(),
+        ))
+    return result
+
+
+def shown(db) -> list[tuple[int, int]]:
+    return [(c.to_review, c.in_progress) for c in instruction.counters(db)]
+
+
+def test_counters_follow_controls_and_pieces_both_ways(db, dossier, supplier):  # noqa: F811
+    staff_id = supplier.staff_user_id
+    piece = db.exec(select(Attachment).where(Attachment.funding_request_id == dossier.id)).first()
+    assert shown(db)[0] == (1, 0)
+    steps = [
+        ("control", "info", "ok", (0, 1)), ("control", "info", "a_instruire", (1, 0)),
+        ("piece", piece.id, "conforme", (0, 1)), ("control", "bank", "ok", (0, 1)),
+        ("piece", piece.id, "a_instruire", (0, 1)), ("control", "bank", "a_instruire", (1, 0)),
+    ]
+    version = dossier.version
+    for what, target, decision, expected in steps:
+        if what == "control":
+            version = instruction.set_block_control(db, request_id=dossier.id, block=target,
+                                                    decision=decision, staff_id=staff_id,
+                                                    expected_version=version)
+        else:
+            version = instruction.review_attachment(db, attachment_id=target, decision=decision,
+                                                    staff_id=staff_id, expected_version=version)
+        assert shown(db)[0] == expected == recount(db)[0], (what, target, decision)
+
+
+def test_counters_stay_exact_when_agents_work_at_once(engine, db, dossier, supplier):  # noqa: F811
+    """Eight agents change controls and pieces of the same dossiers at once (PostgreSQL:
+    real concurrency); whatever wins, the counters equal a recount."""
+    import random
+
+    staff_id = supplier.staff_user_id
+    add_dossiers(db, 5, start=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    targets = [(r.id, None) for r in db.exec(select(FundingRequest))] + [
+        (dossier.id, a.id)
+        for a in db.exec(select(Attachment).where(Attachment.funding_request_id == dossier.id))]
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def agent(seed: int):
+        rng = random.Random(seed)
+        barrier.wait()
+        for _ in range(12):
+            request_id, piece = rng.choice(targets)
+            with Session(engine) as session:
+                try:
+                    version = session.get(FundingRequest, request_id).version
+                    if piece is None:
+                        instruction.set_block_control(
+                            session, request_id=request_id, block=rng.choice(["info", "bank"]),
+                            decision=rng.choice(["ok", "a_instruire"]), staff_id=staff_id,
+                            expected_version=version)
+                    else:
+                        instruction.review_attachment(
+                            session, attachment_id=piece,
+                            decision=rng.choice(["conforme", "a_instruire"]), staff_id=staff_id,
+                            expected_version=version)
+                except InstructionError:  # a conflict, or a dossier already decided
+                    session.rollback()
+                except BaseException as exc:  # reported below, in the test's thread
+                    errors.append(exc)
+
+    threads = [threading.Thread(target=agent, args=(seed,)) for seed in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    db.expire_all()
+    assert shown(db) == recount(db)

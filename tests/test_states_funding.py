@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from segur_app import routes
 from segur_app.core.config import get_settings
+from segur_app.domain.dates import fr_amount
 from segur_app.domain import funding
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
@@ -74,7 +75,7 @@ async def test_each_piece_is_staged_then_the_deposit_creates_the_dossier(db, peo
     tab = await _form(people.owner)
     form = await tab.state(AdvanceState)
     assert [slot.kind for slot in form.slots] == ADVANCE_PIECES
-    assert form.amount == "30000" and form.refusal == "" and form.summary is not None
+    assert form.amount == "30\u202f000\u00a0€" and form.refusal == "" and form.summary is not None
     for kind in ADVANCE_PIECES:
         await _stage(tab, kind, name=f"Pièce {kind}.pdf")
         slot = _slot(form, kind)
@@ -237,7 +238,7 @@ async def test_the_balance_is_deposited_once_the_advance_is_validated(db, people
     await tab.run(BalanceState.load)
     pieces = [kind.value for kind in funding.required_documents(FundingKind.BALANCE)]
     assert form.refusal == "" and [slot.kind for slot in form.slots] == pieces
-    assert form.amount == str(get_settings().balance_amount)
+    assert form.amount == fr_amount(get_settings().balance_amount)
     for kind in pieces:
         await _stage(tab, kind, state=BalanceState)
     await tab.run(BalanceState.submit)

@@ -213,3 +213,12 @@ def test_postal_code_and_civility():
     assert "5 chiffres" in refused(validators.postal_code, "2A004")
     assert validators.civility("Mme") == "Mme" and validators.civility("M.") == "M."
     assert "civilité" in refused(validators.civility, "Dr")
+
+
+def test_amounts_are_written_the_french_way():
+    from segur_app.domain.dates import fr_amount
+
+    assert fr_amount(30000) == "30\u202f000\u00a0€"
+    assert fr_amount(70000) == "70\u202f000\u00a0€"
+    assert fr_amount(1234567) == "1\u202f234\u202f567\u00a0€"
+    assert fr_amount(0) == "0\u00a0€"

@@ -203,3 +203,18 @@ def one_field_request(state, *, done_message: str, input_field: rx.Component, la
         ),
         class_name="fr-grid-row",
     )
+
+
+def anti_robot_field(field_id: str) -> rx.Component:
+    """The public forms' anti-robot field: hidden visually (segur.css), from
+    assistive technologies (aria-hidden) and from the tab order; a person
+    never fills it (``domain.enrolment.looks_automated``)."""
+    from segur_app.domain.enrolment import HONEYPOT_NAME
+
+    return rx.el.div(
+        rx.el.label("Ne pas remplir ce champ", html_for=field_id),
+        rx.el.input(id=field_id, name=HONEYPOT_NAME, type="text", tab_index=-1,
+                    auto_complete="off", default_value=""),
+        class_name="segur-honeypot",
+        aria_hidden="true",
+    )

@@ -207,8 +207,7 @@ def cached_decision(
         return _judge(None, audience, expired=False)
     if len(session_cache.CACHE) == 0:
         return None
-    with engine.connect() as connection:
-        epoch = session_cache.read_epoch(connection)
+    epoch = session_cache.current_epoch(engine)
     entry = session_cache.CACHE.get(session_key, epoch=epoch, now=now or utcnow())
     if entry is None:
         return None

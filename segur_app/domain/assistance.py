@@ -120,7 +120,7 @@ class TicketResult:
 
 
 def category_options() -> list[tuple[str, str]]:
-    return [(c.value, c.label) for c in TicketCategory]
+    return TicketCategory.options()
 
 
 # ---------------------------------------------------------------------------

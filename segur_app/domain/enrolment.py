@@ -70,6 +70,9 @@ SUBMISSIONS_PER_ADDRESS = 10
 RIB_UPLOADS_PER_ADDRESS = 30
 ABUSE_WINDOW = timedelta(hours=1)
 MIN_FILL_SECONDS = 3.0
+# The public forms' anti-robot field (components.forms.anti_robot_field): a
+# person never sees it, a robot that fills every input does.
+HONEYPOT_NAME = "site_internet"
 MAX_REASON_LENGTH = 2000
 PENDING_STATUSES: tuple[str, ...] = (
     EnrolmentStatus.SUBMITTED.value,

@@ -6,17 +6,14 @@ values (dates in Paris time, IBAN masked for the supplier).
 
 from __future__ import annotations
 
-import math
-import re
-from datetime import date, timedelta
+from datetime import date
 from dataclasses import asdict, dataclass, field
 
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from segur_app.domain import mail, uploads, validators
 from segur_app.domain.enrolment import PENDING_STATUSES, SUPPLIER_STATUS_LABELS
-from segur_app.domain.dates import day_start_utc, fr_date, fr_datetime
+from segur_app.domain.dates import fr_date, fr_datetime
 from segur_app.domain.funding import DocumentView, EmailView, group_iban
 from segur_app.domain.mail_templates import SENSITIVE_TEMPLATES
 from segur_app.domain.models import (
@@ -176,91 +173,30 @@ class EnrolmentFilters:
     sort: str = "depot_asc"
 
 
-PENDING_FILTER = "en_attente"
-ENROLMENT_SORTS = {
-    "depot_asc": (Enrolment.submitted_at.asc(), Enrolment.id.asc()),
-    "depot_desc": (Enrolment.submitted_at.desc(), Enrolment.id.desc()),
-    "numero": (Enrolment.number.asc(),),
-    "denomination": (Supplier.company_name.asc(), Enrolment.id.asc()),
-}
-_ENROLMENT_NUMBER = re.compile(r"^ENRSAS\d{6}$", re.IGNORECASE)
-
-
-def _enrolment_conditions(filters: EnrolmentFilters) -> list:
-    conditions = []
-    if filters.status == PENDING_FILTER:
-        conditions.append(Enrolment.status.in_(PENDING_STATUSES))
-    elif filters.status in {s.value for s in EnrolmentStatus}:
-        conditions.append(Enrolment.status == filters.status)
-    if filters.submitted_from:
-        conditions.append(Enrolment.submitted_at >= day_start_utc(filters.submitted_from))
-    if filters.submitted_to:
-        conditions.append(
-            Enrolment.submitted_at < day_start_utc(filters.submitted_to + timedelta(days=1))
-        )
-    term = filters.search.strip()
-    compact = term.replace(" ", "")
-    if _ENROLMENT_NUMBER.match(compact):
-        conditions.append(Enrolment.number == compact.upper())
-    elif compact.isdigit() and len(compact) == 14:
-        conditions.append(Supplier.siret == compact)
-    elif term:
-        like = f"%{term.lower()}%"
-        conditions.append(sa.or_(
-            sa.func.lower(Enrolment.number).like(like),
-            Supplier.siret.like(f"%{compact}%"),
-            sa.func.lower(Supplier.ans_number).like(like),
-            sa.func.lower(Supplier.company_name).like(like),
-        ))
-    return conditions
-
-
-def _enrolment_rows(session: Session, filters: EnrolmentFilters):
-    return (
-        select(Enrolment, Supplier, BankDetails)
-        .join(Supplier, Supplier.id == Enrolment.supplier_id)
-        .join(BankDetails, BankDetails.supplier_id == Supplier.id, isouter=True)
-        .where(*_enrolment_conditions(filters))
-        .order_by(*ENROLMENT_SORTS.get(filters.sort, ENROLMENT_SORTS["depot_asc"]))
-    )
-
-
-def list_enrolments(
-    session: Session, *, filters: EnrolmentFilters, page: int, page_size: int
-) -> PendingPage:
-    """One page of the filtered staff list (pending requests by default)."""
-    total = session.exec(
-        select(sa.func.count()).select_from(Enrolment)
-        .join(Supplier, Supplier.id == Enrolment.supplier_id)
-        .where(*_enrolment_conditions(filters))
-    ).one()
-    pages = max(1, math.ceil(total / page_size))
-    page = min(max(1, page), pages)
-    rows = session.exec(
-        _enrolment_rows(session, filters).offset((page - 1) * page_size).limit(page_size)
-    ).all()
-    ribs = _ribs(session, [e.id for e, _, _ in rows])
-    history = enrolment_history(session, [e.id for e, _, _ in rows])
-    items = [_pending_view(e, s, b, ribs.get(e.id), history.get(e.id, [])) for e, s, b in rows]
-    return PendingPage(items=items, total=total, page=page, pages=pages)
-
-
+PENDING_FILTER = "en_attente"  # submitted or in review (models.ENROLMENT_PENDING)
 ENROLMENT_CSV_HEADER = [
     "Numéro", "Date de dépôt", "Statut", "Dénomination sociale", "SIRET", "N° ANS",
     "Contact", "Adresse électronique", "Téléphone",
 ]
 
 
+# The staff list's queries live in enrolment_list.py (which imports this module).
+def list_enrolments(session: Session, *, filters: EnrolmentFilters, page: int, page_size: int,
+                    after: int | None = None, before: int | None = None) -> PendingPage:
+    """One page of the filtered staff list (pending requests by default)."""
+    from segur_app.domain import enrolment_list
+
+    return enrolment_list.list_enrolments(session, filters=filters, page=page,
+                                          page_size=page_size, after=after, before=before)
+
+
+
+
 def export_enrolments_csv(session: Session, *, filters: EnrolmentFilters) -> bytes:
     """The filtered list for French spreadsheets (UTF-8 with BOM, ';')."""
-    from segur_app.domain.instruction import csv_bytes
+    from segur_app.domain import enrolment_list
 
-    rows = (
-        [e.number, fr_date(e.submitted_at), EnrolmentStatus(e.status).label,
-         s.company_name, s.siret, s.ans_number, _contact(e), e.contact_email, e.contact_phone]
-        for e, s, _ in session.exec(_enrolment_rows(session, filters)).yield_per(1000)
-    )
-    return csv_bytes(ENROLMENT_CSV_HEADER, rows)
+    return enrolment_list.export_enrolments_csv(session, filters=filters)
 
 
 def _pending_view(enrolment: Enrolment, supplier: Supplier, bank: BankDetails | None,

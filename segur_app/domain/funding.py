@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 
 from segur_app.core.config import get_settings
 from segur_app.domain import mail, mail_templates, uploads
-from segur_app.domain.dates import fr_date, fr_datetime
+from segur_app.domain.dates import fr_amount, fr_date, fr_datetime
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.numbering import DOSSIER_SERIES, next_number
 from segur_app.domain.models import (
@@ -403,7 +403,7 @@ def funding_view(session: Session, *, supplier_id: int, kind: FundingKind) -> Fu
         vat_label=request.vat_label,
         amount_label="Montant de l'avance" if request.kind == FundingKind.ADVANCE.value
         else "Montant du solde",
-        amount=f"{request.amount}",
+        amount=fr_amount(request.amount),
         info_control_label=ControlStatus(request.info_control).label,
         bank_control_label=ControlStatus(request.bank_control).label,
         iban=group_iban(request.iban),

@@ -1,8 +1,8 @@
 """Instruction of funding requests by ASP staff.
 
-Lists (server-side filters, search, sort, pagination), dashboard counters,
-per-block and per-attachment controls, private notes, history, the final
-decision with its email, and the CSV export.
+Per-block and per-attachment controls, private notes, history and the final
+decision with its email. The list, its counters and its CSV export live in
+:mod:`segur_app.domain.staff_lists` (re-exported here).
 
 Every change to a dossier goes through :func:`_lock`, an optimistic lock on
 ``FundingRequest.version``: the agent's screen carries the version it showed;
@@ -12,26 +12,21 @@ if another agent changed the dossier meanwhile, the change is refused with
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from segur_app.domain import mail, mail_templates
 from segur_app.domain.funding import FundingView, funding_view
-from segur_app.domain.dates import day_start_utc, fr_date, fr_datetime
+from segur_app.domain.dates import fr_datetime
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
     Attachment,
     AuditEvent,
     ControlStatus,
-    Enrolment,
-    EnrolmentStatus,
     FundingKind,
     FundingRequest,
     FundingStatus,
@@ -41,9 +36,11 @@ from segur_app.domain.models import (
     UserAccount,
     utcnow,
 )
-
-PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
+from segur_app.domain.staff_lists import (  # noqa: F401  (re-exported: the list API)
+    CSV_HEADER, DEFAULT_SORT, EXPORT_BATCH, MAX_PAGE_SIZE, PAGE_SIZE, SORTS, Counter,
+    EnrolmentCounter, RequestFilters, RequestPage, RequestRow, counters, csv_bytes,
+    enrolment_counters, export_csv, list_requests, neighbours, request_page,
+)
 
 MSG_CONFLICT = (
     "Ce dossier vient d'être modifié par un autre agent. Rechargez la page pour voir "
@@ -60,22 +57,6 @@ MSG_CONTROLS_INCOMPLETE = (
 MSG_NOTE_REQUIRED = "La note est vide."
 
 BLOCKS = {"info": "Informations de la demande", "bank": "Coordonnées bancaires"}
-# Sort name -> (key columns ending with a unique one, descending?). One direction
-# per sort, so "previous/next dossier" is a simple row-value comparison.
-SORTS = {
-    "depot_desc": ((FundingRequest.deposited_at, FundingRequest.id), True),
-    "depot_asc": ((FundingRequest.deposited_at, FundingRequest.id), False),
-    "numero": ((FundingRequest.dossier_number,), False),
-    "statut": ((FundingRequest.status, FundingRequest.deposited_at, FundingRequest.id), False),
-    "denomination": ((Supplier.company_name, FundingRequest.id), False),
-}
-DEFAULT_SORT = "depot_desc"
-
-
-def _order_by(sort: str, *, reverse: bool = False) -> list:
-    columns, descending = SORTS.get(sort, SORTS[DEFAULT_SORT])
-    descending = descending != reverse
-    return [c.desc() if descending else c.asc() for c in columns]
 
 
 class InstructionError(Exception):
@@ -86,232 +67,6 @@ class InstructionError(Exception):
 
 class Conflict(InstructionError):
     pass
-
-
-# ---------------------------------------------------------------------------
-# Lists and counters
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RequestFilters:
-    status: str = ""
-    kind: str = ""
-    deposited_from: date | None = None
-    deposited_to: date | None = None
-    search: str = ""
-    sort: str = DEFAULT_SORT
-
-
-@dataclass(frozen=True)
-class RequestRow:
-    id: int
-    dossier_number: str
-    kind_label: str
-    company_name: str
-    siret: str
-    ans_number: str
-    deposited_on: str
-    status: str
-    status_label: str
-    amount: int
-
-
-def _conditions(filters: RequestFilters) -> list:
-    conditions = []
-    if filters.status in {s.value for s in FundingStatus}:
-        conditions.append(FundingRequest.status == filters.status)
-    if filters.kind in {k.value for k in FundingKind}:
-        conditions.append(FundingRequest.kind == filters.kind)
-    if filters.deposited_from:
-        conditions.append(FundingRequest.deposited_at >= day_start_utc(filters.deposited_from))
-    if filters.deposited_to:
-        conditions.append(
-            FundingRequest.deposited_at < day_start_utc(filters.deposited_to + timedelta(days=1))
-        )
-    conditions.extend(_search_conditions(filters.search.strip()))
-    return conditions
-
-
-DOSSIER_NUMBER = re.compile(r"^FINSAS\d{6}$", re.IGNORECASE)
-ANS_NUMBER = re.compile(r"^tndSAS\d+$", re.IGNORECASE)
-SIRET = re.compile(r"^\d{14}$")
-
-
-def _search_conditions(term: str) -> list:
-    """A complete dossier number, SIRET or ANS number is an indexed equality;
-    anything else is a substring search on those fields and the company name."""
-    if not term:
-        return []
-    compact = term.replace(" ", "")
-    if DOSSIER_NUMBER.match(compact):
-        return [FundingRequest.dossier_number == compact.upper()]
-    if SIRET.match(compact):
-        return [Supplier.siret == compact]
-    if ANS_NUMBER.match(compact):
-        return [Supplier.ans_number == "tndSAS" + compact[6:]]
-    like = f"%{term.lower()}%"
-    return [
-        sa.or_(
-            sa.func.lower(FundingRequest.dossier_number).like(like),
-            Supplier.siret.like(f"%{compact}%"),
-            sa.func.lower(Supplier.ans_number).like(like),
-            sa.func.lower(Supplier.company_name).like(like),
-        )
-    ]
-
-
-def _base_query(filters: RequestFilters):
-    return (
-        select(FundingRequest, Supplier)
-        .join(Supplier, Supplier.id == FundingRequest.supplier_id)
-        .where(*_conditions(filters))
-    )
-
-
-def _row(request: FundingRequest, supplier: Supplier) -> RequestRow:
-    return RequestRow(
-        id=request.id,
-        dossier_number=request.dossier_number,
-        kind_label=FundingKind(request.kind).label,
-        company_name=supplier.company_name,
-        siret=supplier.siret,
-        ans_number=supplier.ans_number,
-        deposited_on=fr_date(request.deposited_at),
-        status=request.status,
-        status_label=FundingStatus(request.status).label,
-        amount=request.amount,
-    )
-
-
-def list_requests(
-    session: Session, *, filters: RequestFilters, page: int = 1, page_size: int = PAGE_SIZE
-) -> tuple[list[RequestRow], int]:
-    """One page of the filtered, sorted list and the total number of matches."""
-    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
-    page = max(1, page)
-    count = select(sa.func.count()).select_from(FundingRequest)
-    if filters.search.strip():  # only a search needs the supplier columns
-        count = count.join(Supplier, Supplier.id == FundingRequest.supplier_id)
-    total = session.exec(count.where(*_conditions(filters))).one()
-    rows = session.exec(
-        _base_query(filters)
-        .order_by(*_order_by(filters.sort))
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-    ).all()
-    return [_row(r, s) for r, s in rows], total
-
-
-def neighbours(
-    session: Session, *, filters: RequestFilters, request_id: int
-) -> tuple[int | None, int | None]:
-    """Ids of the previous and next dossiers around ``request_id`` in the list order.
-
-    Two indexed single-row queries (row-value comparison on the sort key), not a
-    scan of the whole list.
-    """
-    columns, descending = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
-    current = session.exec(
-        select(*columns)
-        .select_from(FundingRequest)
-        .join(Supplier, Supplier.id == FundingRequest.supplier_id)
-        .where(FundingRequest.id == request_id)
-    ).first()
-    if current is None:
-        return None, None
-    if len(columns) == 1:  # sqlmodel returns a bare scalar for one column
-        key, here = columns[0], sa.literal(current)
-    else:
-        key, here = sa.tuple_(*columns), sa.tuple_(*[sa.literal(v) for v in current])
-    after, before = (key < here, key > here) if descending else (key > here, key < here)
-
-    def first(condition, *, reverse: bool) -> int | None:
-        return session.exec(
-            select(FundingRequest.id)
-            .join(Supplier, Supplier.id == FundingRequest.supplier_id)
-            .where(*_conditions(filters), condition)
-            .order_by(*_order_by(filters.sort, reverse=reverse))
-            .limit(1)
-        ).first()
-
-    return first(before, reverse=True), first(after, reverse=False)
-
-
-@dataclass(frozen=True)
-class Counter:
-    kind_label: str
-    to_review: int
-    in_progress: int
-    validated: int
-    rejected: int
-    amount_requested: int
-    amount_validated: int
-
-
-def counters(session: Session) -> list[Counter]:
-    """Per kind: how many dossiers wait, are being instructed, validated, rejected.
-
-    « A instruire »: deposited and not touched yet; « En cours »: an agent has
-    recorded at least one control.
-    """
-    touched = sa.or_(
-        FundingRequest.info_control != ControlStatus.PENDING.value,
-        FundingRequest.bank_control != ControlStatus.PENDING.value,
-        sa.exists().where(
-            Attachment.funding_request_id == FundingRequest.id,
-            Attachment.review_status != ReviewStatus.PENDING.value,
-        ),
-    )
-    open_status = FundingRequest.status.in_(
-        [FundingStatus.TO_REVIEW.value, FundingStatus.IN_PROGRESS.value]
-    )
-
-    def count_if(condition):
-        return sa.func.sum(sa.case((condition, 1), else_=0))
-
-    def amount_if(condition):
-        return sa.func.sum(sa.case((condition, FundingRequest.amount), else_=0))
-
-    validated = FundingRequest.status == FundingStatus.VALIDATED.value
-    rows = session.exec(
-        select(
-            FundingRequest.kind,
-            count_if(sa.and_(open_status, sa.not_(touched))),
-            count_if(sa.and_(open_status, touched)),
-            count_if(validated),
-            count_if(FundingRequest.status == FundingStatus.REJECTED.value),
-            sa.func.sum(FundingRequest.amount),
-            amount_if(validated),
-        ).group_by(FundingRequest.kind)
-    ).all()
-    found = {row[0]: row for row in rows}
-    result = []
-    for kind in FundingKind:
-        row = found.get(kind.value)
-        values = [int(v or 0) for v in row[1:]] if row else [0] * 6
-        result.append(Counter(kind.label, *values))
-    return result
-
-
-@dataclass(frozen=True)
-class EnrolmentCounter:
-    to_review: int
-    in_progress: int
-    validated: int
-    rejected: int
-
-
-def enrolment_counters(session: Session) -> EnrolmentCounter:
-    rows = dict(session.exec(
-        select(Enrolment.status, sa.func.count()).group_by(Enrolment.status)
-    ).all())
-    return EnrolmentCounter(
-        to_review=int(rows.get(EnrolmentStatus.SUBMITTED.value, 0)),
-        in_progress=int(rows.get(EnrolmentStatus.IN_REVIEW.value, 0)),
-        validated=int(rows.get(EnrolmentStatus.APPROVED.value, 0)),
-        rejected=int(rows.get(EnrolmentStatus.REJECTED.value, 0)),
-    )
 
 
 # ---------------------------------------------------------------------------
@@ -536,6 +291,23 @@ def _event(session, action, *, request, staff_id, now, old=None, new=None, **det
     )
 
 
+def _started(session: Session, request: FundingRequest) -> bool:
+    """Has an agent recorded a control or a piece decision (this change included)?
+
+    Written under the dossier's lock (:func:`_lock`), so the flag the dashboard
+    counts is exact whatever agents do at the same time.
+    """
+    pending = ControlStatus.PENDING.value
+    if request.info_control != pending or request.bank_control != pending:
+        return True
+    session.flush()
+    return session.exec(
+        select(Attachment.id).where(Attachment.funding_request_id == request.id,
+                                    Attachment.review_status != ReviewStatus.PENDING.value)
+        .limit(1)
+    ).first() is not None
+
+
 def _ensure_open(request: FundingRequest) -> None:
     if request.status in (FundingStatus.VALIDATED.value, FundingStatus.REJECTED.value):
         raise InstructionError(MSG_ALREADY_DECIDED)
@@ -565,6 +337,7 @@ def set_block_control(
     old = getattr(request, f"{block}_control")
     setattr(request, f"{block}_control", status.value)
     setattr(request, f"{block}_control_comment", comment or None)
+    request.instruction_started = _started(session, request)
     session.add(request)
     _event(session, "funding_control", request=request, staff_id=staff_id, now=now,
            old=old, new=status.value, block=BLOCKS[block], comment=comment)
@@ -597,6 +370,8 @@ def review_attachment(
     attachment.review_status = status.value
     attachment.review_comment = comment or None
     session.add(attachment)
+    request.instruction_started = _started(session, request)
+    session.add(request)
     _event(session, "attachment_review", request=request, staff_id=staff_id, now=now,
            old=old, new=status.value, piece=_kind_label(attachment.kind), comment=comment)
     session.commit()
@@ -660,44 +435,3 @@ def decide(
         )
     session.commit()
     return request.version
-
-
-# ---------------------------------------------------------------------------
-# CSV export
-# ---------------------------------------------------------------------------
-
-CSV_HEADER = [
-    "Numéro de dossier", "Type", "Dénomination sociale", "SIRET", "N° ANS",
-    "Date de dépôt", "Statut", "Montant",
-]
-EXPORT_BATCH = 1000
-
-
-def csv_bytes(header: list[str], rows) -> bytes:
-    """CSV for French spreadsheet software: UTF-8 with BOM, ';', formulas neutralised."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_csv_safe(v) if isinstance(v, str) else v for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def export_csv(session: Session, *, filters: RequestFilters) -> bytes:
-    """The filtered list of funding requests as CSV (see :func:`csv_bytes`)."""
-    rows = (
-        [row.dossier_number, row.kind_label, row.company_name, row.siret, row.ans_number,
-         row.deposited_on, row.status_label, row.amount]
-        for row in (
-            _row(request, supplier)
-            for request, supplier in session.exec(
-                _base_query(filters).order_by(*_order_by(filters.sort))
-            ).yield_per(EXPORT_BATCH)
-        )
-    )
-    return csv_bytes(CSV_HEADER, rows)
-
-
-def _csv_safe(value: str) -> str:
-    """Neutralise spreadsheet formulas (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

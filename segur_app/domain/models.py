@@ -21,7 +21,11 @@ import enum
 from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
+
+from segur_app.domain import counters_ddl, search_ddl
+from segur_app.domain.search import supplier_text
 
 # Naming convention so that constraint names are stable across backends and
 # Alembic autogenerate can compare them.
@@ -52,6 +56,16 @@ class LabelledEnum(str, enum.Enum):
         obj._value_ = value
         obj.label = label
         return obj
+
+    @classmethod
+    def options(cls) -> list[tuple[str, str]]:
+        """(value, label) pairs in declaration order: the one source of the
+        option lists shown in the pages."""
+        return [(member.value, member.label) for member in cls]
+
+    @classmethod
+    def values(cls) -> frozenset[str]:
+        return frozenset(member.value for member in cls)
 
     @classmethod
     def check(cls, column: str) -> sa.CheckConstraint:
@@ -157,20 +171,41 @@ class SupplierBase(SQLModel):
     city: str = Field(max_length=120)
 
 
+def _supplier_text(context) -> str:
+    """Column default of ``supplier.search_text`` (Core inserts too)."""
+    row = context.get_current_parameters()
+    return supplier_text(row["company_name"], row["siret"], row["ans_number"])
+
+
 class Supplier(SupplierBase, table=True):
     __tablename__ = "supplier"
     __table_args__ = (
         sa.UniqueConstraint("ans_number"),
         sa.UniqueConstraint("siret"),
+        sa.Index("ix_supplier_search_text", "search_text"),  # sort by company name
     )
 
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    # Staff lists' search and sort key (search.supplier_text of the name, SIRET
+    # and ANS number), trigram-indexed (search_ddl). Binary order on both
+    # backends ("C" collation on PostgreSQL). Kept by the column default
+    # and the ORM events below; a Core UPDATE of those fields must set it.
+    search_text: str = Field(default="", sa_column=sa.Column(
+        sa.Text().with_variant(postgresql.TEXT(collation="C"), "postgresql"),
+        nullable=False, server_default="", default=_supplier_text))
 
     @property
     def address(self) -> str:
         """Single-line address as the guide prints it."""
         return f"{self.street} , {self.postal_code}, {self.city}"
+
+
+@sa.event.listens_for(Supplier, "before_insert")
+@sa.event.listens_for(Supplier, "before_update")
+def _keep_search_text(_mapper, _connection, supplier: Supplier) -> None:
+    supplier.search_text = supplier_text(supplier.company_name, supplier.siret,
+                                         supplier.ans_number)
 
 
 class BankDetails(SQLModel, table=True):
@@ -291,6 +326,10 @@ class EmailChangeToken(SQLModel, table=True):
 # --------------------------------------------------------------------------
 
 
+# The staff list's default filter, literally as the partial index says it.
+ENROLMENT_PENDING = "status IN ('submitted', 'in_review')"
+
+
 class Enrolment(SQLModel, table=True):
     """Demande d'enrôlement. At most one non-rejected enrolment per supplier."""
 
@@ -305,6 +344,11 @@ class Enrolment(SQLModel, table=True):
             sqlite_where=sa.text("status != 'rejected'"),
             postgresql_where=sa.text("status != 'rejected'"),
         ),
+        # Staff list: every status / one status / pending (the default), by date.
+        sa.Index("ix_enrolment_submitted", "submitted_at", "id"),
+        sa.Index("ix_enrolment_status_submitted", "status", "submitted_at", "id"),
+        sa.Index("ix_enrolment_pending_submitted", "submitted_at", "id",
+                 sqlite_where=sa.text(ENROLMENT_PENDING), postgresql_where=sa.text(ENROLMENT_PENDING)),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -345,16 +389,20 @@ class FundingRequest(SQLModel, table=True):
         ControlStatus.check("info_control"),
         ControlStatus.check("bank_control"),
         sa.CheckConstraint("amount >= 0", name="amount_positive"),
-        # Staff lists filter by kind/status and sort by deposit date.
-        sa.Index("ix_funding_request_kind_status_deposited", "kind", "status", "deposited_at"),
+        # Staff lists filter by kind/status and sort by deposit date or status
+        # (keys end with the id: keyset pagination).
+        sa.Index("ix_funding_request_deposited", "deposited_at", "id"),
+        sa.Index("ix_funding_request_kind_status_deposited", "kind", "status", "deposited_at",
+                 "id"),
+        sa.Index("ix_funding_request_status_deposited", "status", "deposited_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     dossier_number: str = Field(max_length=16, description="FINSAS + 6 chiffres")
     supplier_id: int = Field(foreign_key="supplier.id", index=True)
     kind: str = Field(max_length=8)
-    status: str = Field(default=FundingStatus.IN_PROGRESS.value, max_length=16, index=True)
-    deposited_at: datetime = Field(default_factory=utcnow, sa_column=_ts(index=True))
+    status: str = Field(default=FundingStatus.IN_PROGRESS.value, max_length=16)
+    deposited_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     status_changed_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     deposited_by_id: int | None = Field(default=None, foreign_key="user_account.id")
 
@@ -374,6 +422,10 @@ class FundingRequest(SQLModel, table=True):
     bank_control_comment: str | None = Field(default=None, sa_type=sa.Text)
     decided_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     decision_reason: str | None = Field(default=None, sa_type=sa.Text)
+    # An agent recorded a block control or a piece decision (« En cours » on the
+    # dashboard). Set by instruction.py under the dossier's optimistic lock.
+    instruction_started: bool = Field(default=False, sa_column=sa.Column(
+        sa.Boolean, nullable=False, server_default=sa.false()))
     # Optimistic locking for concurrent staff decisions.
     version: int = 1
 
@@ -472,6 +524,24 @@ class LoginThrottle(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
+class ListCounter(SQLModel, table=True):
+    """Rows of a staff list per group, kept exact by database triggers (counters_ddl.py).
+
+    ``funding_request``: per kind, status and ``instruction_started``, with the
+    sum of the amounts; ``enrolment``: per status (kind "", started false).
+    Never written by the application.
+    """
+
+    __tablename__ = "list_counter"
+
+    list_name: str = Field(primary_key=True, max_length=16)
+    kind: str = Field(primary_key=True, max_length=8)
+    status: str = Field(primary_key=True, max_length=16)
+    started: bool = Field(primary_key=True)
+    row_count: int = Field(default=0, sa_type=sa.BigInteger)
+    amount_total: int = Field(default=0, sa_type=sa.BigInteger)
+
+
 class NumberSeries(SQLModel, table=True):
     """Counters behind dossier/enrolment numbers (FINSAS000001, ENRSAS000001).
 
@@ -555,3 +625,7 @@ class AuditEvent(SQLModel, table=True):
     old_status: str | None = Field(default=None, max_length=16)
     new_status: str | None = Field(default=None, max_length=16)
     details: str | None = Field(default=None, sa_type=sa.Text)
+
+
+search_ddl.attach(SQLModel.metadata)
+counters_ddl.attach(SQLModel.metadata)

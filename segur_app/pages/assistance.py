@@ -7,14 +7,13 @@ import reflex as rx
 
 from segur_app import routes
 from segur_app.components.file_picker import file_picker
-from segur_app.components.forms import buttons, error_list, error_text
+from segur_app.components.forms import anti_robot_field, buttons, error_list, error_text
 from segur_app.components.links import arrow_link, button_link
 from segur_app.components.template import SitemapSection, template
 from segur_app.domain import assistance
 from segur_app.state.assistance import (
     CONFIRMATION_ID,
     ERROR_SUMMARY_ID,
-    HONEYPOT_NAME,
     AssistanceFormState,
 )
 
@@ -110,17 +109,6 @@ def _contact() -> rx.Component:
     )
 
 
-def _honeypot() -> rx.Component:
-    """Anti-robot field, hidden from everyone (see the enrolment form)."""
-    return rx.el.div(
-        rx.el.label("Ne pas remplir ce champ", html_for="assistance-site-internet"),
-        rx.el.input(id="assistance-site-internet", name=HONEYPOT_NAME, type="text",
-                    tab_index=-1, auto_complete="off", default_value=""),
-        class_name="segur-honeypot",
-        aria_hidden="true",
-    )
-
-
 def _form() -> rx.Component:
     return rx.fragment(
         rx.el.p("Les champs marqués d'un astérisque (*) sont obligatoires.",
@@ -130,7 +118,7 @@ def _form() -> rx.Component:
             _category(),
             _message(),
             _contact(),
-            _honeypot(),
+            anti_robot_field("assistance-site-internet"),
             on_submit=S.send,
             key=S.form_key.to_string(),
             no_validate=True,

@@ -11,7 +11,7 @@ import reflex as rx
 
 from segur_app import routes
 from segur_app.components.file_picker import file_picker
-from segur_app.components.forms import buttons, checked_field, error_list, error_text
+from segur_app.components.forms import anti_robot_field, buttons, checked_field, error_list, error_text
 from segur_app.components.funding import labelled_value
 from segur_app.components.links import arrow_link, button_link, external_link, internal_link
 from segur_app.components.referencing import problems_table
@@ -25,7 +25,6 @@ from segur_app.domain.validators import CIVILITIES
 from segur_app.state.enrolment import (
     CONFIRMATION_ID,
     ERROR_SUMMARY_ID,
-    HONEYPOT_NAME,
     REFUSAL_ID,
     STEP_TITLE_ID,
     EnrolmentFormState,
@@ -223,24 +222,12 @@ def _cgu_field() -> rx.Component:
     )
 
 
-def _honeypot() -> rx.Component:
-    """Anti-robot field: hidden from everyone (visually and from assistive
-    technologies, out of the tab order); a person never fills it."""
-    return rx.el.div(
-        rx.el.label("Ne pas remplir ce champ", html_for="champ-site-internet"),
-        rx.el.input(id="champ-site-internet", name=HONEYPOT_NAME, type="text",
-                    tab_index=-1, auto_complete="off", default_value=""),
-        class_name="segur-honeypot",
-        aria_hidden="true",
-    )
-
-
 def _summary_step() -> rx.Component:
     return rx.fragment(
         rx.el.p("Vérifiez les informations de votre demande avant de l'envoyer."),
         rx.foreach(S.recap, _recap_section),
         rx.el.ul(labelled_value(AttachmentKind.RIB.label, S.rib_name), class_name="segur-recap fr-mb-4w"),
-        _step_form(Step.SUMMARY, _cgu_field(), _honeypot()),
+        _step_form(Step.SUMMARY, _cgu_field(), anti_robot_field("champ-site-internet")),
         _step_buttons(Step.SUMMARY),
     )
 

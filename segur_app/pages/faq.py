@@ -10,6 +10,7 @@ from segur_app.components.content import bullet_list, definition, paragraph, sec
 from segur_app.components.links import internal_link
 from segur_app.components.template import SitemapSection, template
 from segur_app.core.config import get_settings
+from segur_app.domain.dates import fr_amount
 
 PASSWORD_RULES = (
     "Le mot de passe doit être différent de l'identifiant et comporter 8 caractères "
@@ -120,7 +121,7 @@ def _funding_questions() -> rx.Component:
             rx.el.ol(*[rx.el.li(name) for name in ADVANCE_ATTACHMENTS]),
             paragraph(
                 f"Le champ non éditable « Montant de l'avance » indique le montant de "
-                f"l'avance versée : {amount} €. Cliquez sur le bouton « Valider » pour "
+                f"l'avance versée : {fr_amount(amount)}. Cliquez sur le bouton « Valider » pour "
                 "confirmer le dépôt de la demande d'avance ; vous recevrez un mail de "
                 "confirmation du dépôt."
             ),

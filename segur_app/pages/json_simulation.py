@@ -95,7 +95,7 @@ def _reading() -> rx.Component:
         _solutions_table(),
         rx.el.h3("Financement applicable", class_name="fr-h5"),
         rx.el.ul(
-            labelled_value("Couloir SAS - montant de l'avance", S.advance_amount + " €"),
+            labelled_value("Couloir SAS - montant de l'avance", S.advance_amount),
             class_name="segur-recap fr-mb-3w",
         ),
         button_link("Effectuer ma demande d'enrôlement", routes.ENROLMENT),

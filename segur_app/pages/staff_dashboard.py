@@ -26,8 +26,8 @@ def _counter_row(counter) -> rx.Component:
         rx.el.td(counter.in_progress),
         rx.el.td(counter.validated),
         rx.el.td(counter.rejected),
-        rx.el.td(counter.amount_requested, " €"),
-        rx.el.td(counter.amount_validated, " €"),
+        rx.el.td(counter.amount_requested_label),
+        rx.el.td(counter.amount_validated_label),
     )
 
 

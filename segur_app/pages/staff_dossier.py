@@ -12,11 +12,11 @@ from segur_app.components.links import internal_link
 from segur_app.components.private import private_page
 from segur_app.domain.access import Audience
 from segur_app.components.staff import hidden, select, textarea
+from segur_app.domain.models import ControlStatus, ReviewStatus
 from segur_app.state.instruction import DossierState
 
-CONTROL_OPTIONS = [("a_instruire", "A instruire"), ("ok", "Contrôle OK"), ("ko", "Contrôle KO")]
-REVIEW_OPTIONS = [("a_instruire", "A instruire"), ("conforme", "Conforme"),
-                  ("non_conforme", "Non conforme")]
+CONTROL_OPTIONS = ControlStatus.options()
+REVIEW_OPTIONS = ReviewStatus.options()
 
 
 def _control_form(block: str, title: str, current, comment) -> rx.Component:

@@ -69,8 +69,8 @@ def _data(item) -> rx.Component:
     )
 
 
-STATUS_OPTIONS = [(PENDING_FILTER, "En attente de décision"), ("", "Tous les statuts")] + [
-    (status.value, status.label) for status in EnrolmentStatus]
+STATUS_OPTIONS = [(PENDING_FILTER, "En attente de décision"), ("", "Tous les statuts"),
+                  *EnrolmentStatus.options()]
 SORT_OPTIONS = [("depot_asc", "Date de dépôt (anciennes d'abord)"),
                 ("depot_desc", "Date de dépôt (récentes d'abord)"),
                 ("numero", "Numéro"), ("denomination", "Dénomination sociale")]

@@ -23,6 +23,7 @@ from segur_app.core.db import session_scope
 from segur_app.links import absolute_url
 from segur_app.domain import assistance, uploads
 from segur_app.domain.assistance import TicketInput, TicketRefused, TicketView
+from segur_app.domain.enrolment import HONEYPOT_NAME
 from segur_app.domain.models import AssistanceTicket
 from segur_app.domain.access import Audience
 from segur_app.state.base import (
@@ -36,7 +37,6 @@ from segur_app.state.base import (
 from segur_app.state.focus import focus
 from segur_app.state.uploads import StagedUploadsMixin
 
-HONEYPOT_NAME = "site_internet"
 CONFIRMATION_ID = "confirmation-assistance"
 ERROR_SUMMARY_ID = "resume-erreurs-assistance"
 STAFF_PAGE_SIZE = 10

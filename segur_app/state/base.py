@@ -143,10 +143,6 @@ class SessionState(rx.State):
         }
 
     def _remember(self, user: Principal) -> None:
-        if self.authenticated and self.user_identifiant == user.identifiant and (
-            self.user_name == user.display_name and self.is_staff == user.is_staff
-        ):
-            return  # unchanged: nothing to send
         self.authenticated = True
         self.user_name = user.display_name
         self.user_identifiant = user.identifiant

@@ -20,6 +20,7 @@ from segur_app import routes
 from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
 from segur_app.links import absolute_url
+from segur_app.domain.dates import fr_amount
 from segur_app.domain import enrolment, enrolment_views, referencing, uploads
 from segur_app.domain.enrolment import DecisionRefused, EnrolmentRefused
 from segur_app.domain.enrolment_views import EnrolmentTrackingView, PendingEnrolmentView
@@ -43,7 +44,6 @@ from segur_app.state.focus import focus
 from segur_app.state.uploads import StagedUploadsMixin, read_upload
 from segur_app.list_query import enrolment_filters_from
 
-HONEYPOT_NAME = "site_internet"
 STEP_TITLE_ID = "etape-titre"
 CONFIRMATION_ID = "confirmation-envoi"
 REFUSAL_ID = "refus-enrolement"
@@ -260,7 +260,7 @@ class EnrolmentFormState(StagedUploadsMixin, SessionState):
         if self.submitting or self.submitted_number or self.step != Step.SUMMARY:
             return
         address = self._client()["client_address"]
-        honeypot = str(form.get(HONEYPOT_NAME) or "")
+        honeypot = str(form.get(enrolment.HONEYPOT_NAME) or "")
         elapsed = time.time() - self._started_at if self._started_at else None
         if enrolment.looks_automated(honeypot=honeypot, elapsed_seconds=elapsed):
             reason = "honeypot" if honeypot.strip() else "too_fast"
@@ -346,7 +346,7 @@ class JsonSimulationState(SessionState):
         self.source = source
         self.problems = result.problems
         self.reading = result.file
-        self.advance_amount = str(get_settings().advance_amount)
+        self.advance_amount = fr_amount(get_settings().advance_amount)
 
     @public
     def load(self):
@@ -422,11 +422,17 @@ class StaffEnrolmentsState(SessionState):
 
     # Backend only: the reasons typed, by enrolment id.
     _reasons: dict[int, str] = {}
+    # Keyset pages: the cursor that gave the current page, its first and last rows.
+    _after: int | None = None
+    _before: int | None = None
+    _first_id: int | None = None
+    _last_id: int | None = None
 
     def _filters(self) -> enrolment_views.EnrolmentFilters:
         return enrolment_filters_from(dict(self.router.url.query_parameters))
 
-    async def _refresh(self, page: int):
+    async def _refresh(self, page: int, *, after: int | None = None,
+                       before: int | None = None):
         filters = self._filters()
         self.status, self.search, self.sort = filters.status, filters.search, filters.sort
         self.date_from = filters.submitted_from.isoformat() if filters.submitted_from else ""
@@ -437,10 +443,14 @@ class StaffEnrolmentsState(SessionState):
             (routes.PARAM_SORT, filters.sort)) if v})
         result = await in_transaction(
             lambda s: enrolment_views.list_enrolments(
-                s, filters=filters, page=page, page_size=STAFF_PAGE_SIZE)
+                s, filters=filters, page=page, page_size=STAFF_PAGE_SIZE,
+                after=after, before=before)
         )
         self.items, self.total = result.items, result.total
         self.page, self.pages = result.page, result.pages
+        self._after, self._before = after, before
+        self._first_id = result.items[0].id if result.items else None
+        self._last_id = result.items[-1].id if result.items else None
 
     @guarded(Audience.STAFF)
     async def load(self):
@@ -458,11 +468,11 @@ class StaffEnrolmentsState(SessionState):
 
     @guarded(Audience.STAFF)
     async def next_page(self):
-        await self._refresh(self.page + 1)
+        await self._refresh(self.page + 1, after=self._last_id)
 
     @guarded(Audience.STAFF)
     async def previous_page(self):
-        await self._refresh(self.page - 1)
+        await self._refresh(self.page - 1, before=self._first_id)
 
     async def _decide(self, work):
         """Run a decision for the logged-in agent, then reload the list."""
@@ -475,7 +485,7 @@ class StaffEnrolmentsState(SessionState):
             self.message = await in_transaction(lambda s: work(s, user.id, settings, address))
         except DecisionRefused as exc:
             self.error = exc.message
-        await self._refresh(self.page)
+        await self._refresh(self.page, after=self._after, before=self._before)
 
     @guarded(Audience.STAFF)
     async def approve(self, enrolment_id: int, version: int):

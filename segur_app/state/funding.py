@@ -11,6 +11,7 @@ from segur_app import routes
 from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
 from segur_app.links import absolute_url
+from segur_app.domain.dates import fr_amount
 from segur_app.domain import funding, uploads
 from segur_app.domain.funding import DepositRefused, FundingView, SupplierSummary
 from segur_app.domain.models import AttachmentKind, FundingKind, UserAccount
@@ -114,7 +115,7 @@ class FundingFormMixin(StagedUploadsMixin, mixin=True):
             self.slots = _empty_slots(kind)
         self.summary = summary
         self.refusal = refusal or ""
-        self.amount = str(self._amount())
+        self.amount = fr_amount(self._amount())
         return None
 
     @guarded(Audience.SUPPLIER)

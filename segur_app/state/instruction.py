@@ -6,7 +6,6 @@ Every handler starts with the staff guard; the list filters live in the URL
 
 from __future__ import annotations
 
-import math
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -22,13 +21,20 @@ from segur_app.domain.instruction import (
     InstructionError,
     RequestRow,
 )
-from segur_app.domain.models import FundingKind, FundingRequest, FundingStatus
+from segur_app.domain.models import (
+    ControlStatus,
+    FundingKind,
+    FundingRequest,
+    FundingStatus,
+    ReviewStatus,
+)
 from segur_app.domain.access import Audience
-from segur_app.list_query import FILTER_PARAMS, filter_query, filters_from
+from segur_app.domain.paging import Window
+from segur_app.list_query import FILTER_PARAMS, filter_query, filters_from, window_from
 from segur_app.state.base import SessionState, guarded, in_transaction, principal
 
-STATUS_OPTIONS = [("", "Tous les statuts")] + [(s.value, s.label) for s in FundingStatus]
-KIND_OPTIONS = [("", "Tous les types")] + [(k.value, k.label) for k in FundingKind]
+STATUS_OPTIONS = [("", "Tous les statuts"), *FundingStatus.options()]
+KIND_OPTIONS = [("", "Tous les types"), *FundingKind.options()]
 SORT_OPTIONS = [
     ("depot_desc", "Date de dépôt (récentes d'abord)"),
     ("depot_asc", "Date de dépôt (anciennes d'abord)"),
@@ -61,22 +67,36 @@ class StaffListState(SessionState):
     search: str = ""
     sort: str = instruction.DEFAULT_SORT
     query: str = ""  # filters as a query string (links keep them)
+    # Pagination links: keyset for the neighbours, by number for the ends.
+    first_href: str = ""
+    previous_href: str = ""
+    next_href: str = ""
+    last_href: str = ""
 
     def _params(self) -> dict[str, str]:
         return dict(self.router.url.query_parameters)
+
+    def _page_href(self, params: dict[str, str], page: int, **cursor: int) -> str:
+        return routes.STAFF_FUNDING_REQUESTS + "?" + filter_query(
+            params, **{routes.PARAM_PAGE: page}, **cursor)
 
     @guarded(Audience.STAFF)
     async def load(self):
         params = self._params()
         filters = filters_from(params)
-        raw_page = params.get(routes.PARAM_PAGE, "1")
-        page = int(raw_page) if raw_page.isdigit() else 1
-        rows, total = await in_transaction(
-            lambda s: instruction.list_requests(s, filters=filters, page=page)
+        window: Window = window_from(params)
+        result = await in_transaction(
+            lambda s: instruction.request_page(s, filters=filters, window=window)
         )
-        self.rows, self.total = rows, total
-        self.pages = max(1, math.ceil(total / instruction.PAGE_SIZE))
-        self.page = min(max(1, page), self.pages)
+        self.rows, self.total = result.rows, result.total
+        self.page, self.pages = result.page, result.pages
+        first, last = (result.rows[0].id, result.rows[-1].id) if result.rows else (0, 0)
+        self.first_href = self._page_href(params, 1)
+        self.last_href = self._page_href(params, self.pages)
+        self.previous_href = self._page_href(
+            params, self.page - 1, **{routes.PARAM_BEFORE: first} if first else {})
+        self.next_href = self._page_href(
+            params, self.page + 1, **{routes.PARAM_AFTER: last} if last else {})
         self.status, self.kind = filters.status, filters.kind
         self.date_from = filters.deposited_from.isoformat() if filters.deposited_from else ""
         self.date_to = filters.deposited_to.isoformat() if filters.deposited_to else ""
@@ -181,7 +201,7 @@ class DossierState(SessionState):
         decision = str(form.get("decision", ""))
         comment = str(form.get("comment", ""))[:2000]
         version, request_id = self._version, self._request_id
-        if decision not in ("a_instruire", "ok", "ko"):
+        if decision not in ControlStatus.values():
             self.error = "Choisissez une décision de contrôle."
             return None
         return await self._apply(
@@ -198,7 +218,7 @@ class DossierState(SessionState):
         decision = str(form.get("decision", ""))
         comment = str(form.get("comment", ""))[:2000]
         version = self._version
-        if not raw_id.isdigit() or decision not in ("a_instruire", "conforme", "non_conforme"):
+        if not raw_id.isdigit() or decision not in ReviewStatus.values():
             self.error = "Choisissez une décision pour la pièce."
             return None
         return await self._apply(

@@ -66,7 +66,7 @@ def test_supplier_deposits_the_advance_request_and_consults_it(portal, page: Pag
         expect(main.get_by_text(text, exact=False).first).to_be_visible()
     expect(main.get_by_text("Aucun fichier sélectionné.")).to_have_count(3)
     expect(main.get_by_text("Fichier de type .png, .jpg, .jpeg ou .pdf. Taille maximum : 4 Mo")).to_have_count(3)
-    expect(page.get_by_label("4 - Montant de l'avance")).to_have_value("30000")
+    expect(page.get_by_label("4 - Montant de l'avance")).to_have_value("30\u202f000\u00a0€")
     assert_accessible(page)
 
     # Validating with no file: each field says it is required, nothing stored.
@@ -109,7 +109,7 @@ def test_supplier_deposits_the_advance_request_and_consults_it(portal, page: Pag
     expect(main.get_by_text(re.compile(r"Date de dépôt : \d{2}/\d{2}/\d{4}"))).to_be_visible()
 
     blocks = {
-        "Informations de la demande": ("HT - 0%", "30000"),
+        "Informations de la demande": ("HT - 0%", "30\u202f000\u00a0€"),
         "Coordonnées bancaires": (supplier.iban_grouped, supplier.bic),
         "Pièces justificatives": ("pv-mise-en-service.pdf", "attestation.png"),
         "Courriels automatiques envoyés": ("Accusé de réception",),

@@ -171,6 +171,9 @@ def test_a_new_supplier_enrols_is_approved_and_logs_in(portal, page: Page, brows
     # A robot filling the hidden field is refused, without saying why.
     honeypot = page.locator("#champ-site-internet")
     expect(page.locator(".segur-honeypot")).to_have_attribute("aria-hidden", "true")
+    # Out of sight: a sighted person never sees « Ne pas remplir ce champ ».
+    box = page.locator(".segur-honeypot").bounding_box()
+    assert box is not None and box["width"] <= 1 and box["height"] <= 1
     expect(honeypot).to_have_attribute("tabindex", "-1")
     honeypot.evaluate("element => { element.value = 'https://spam.example'; }")
     page.get_by_role("button", name="Envoyer ma demande").click()
@@ -316,7 +319,7 @@ def test_json_simulation_lists_errors_then_reads_a_good_file(portal, page: Page,
     page.get_by_role("button", name="Vérifier le texte").click()
     expect(page.get_by_role("heading", name="Le fichier est conforme")).to_be_visible()
     main = page.get_by_role("main")
-    for text in (SIRET, ANS, "ÉDITEUR DE BOUT EN BOUT", "8 rue des Tests , 69003, LYON", "30000 €"):
+    for text in (SIRET, ANS, "ÉDITEUR DE BOUT EN BOUT", "8 rue des Tests , 69003, LYON", "30\u202f000\u00a0€"):
         expect(main.get_by_text(text, exact=False).first).to_be_visible()
     solutions = page.get_by_role("table", name="Solutions référencées")
     expect(solutions).to_contain_text("Régulation E2E")

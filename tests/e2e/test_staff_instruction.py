@@ -267,7 +267,7 @@ def test_balance_request_after_the_validated_advance(portal, page: Page, browser
     nav.get_by_role("link", name="Ma demande de solde").click()
     expect(h1(page)).to_have_text("Ma demande de financement")
     expect(page.get_by_role("heading", name="Ma demande de solde")).to_be_visible()
-    expect(page.get_by_label("3 - Montant du solde")).to_have_value("70000")
+    expect(page.get_by_label("3 - Montant du solde")).to_have_value("70\u202f000\u00a0€")
     assert_accessible(page)
     page.get_by_label("Copie de la facture émise au client final").set_input_files(facture)
     page.get_by_label("Procès-verbal de vérification d'aptitude").set_input_files(pv)
@@ -326,3 +326,66 @@ def test_staff_filter_and_export_enrolments(portal, page: Page):
     response = page.context.request.get(portal.url(export))
     text = response.body().decode("utf-8-sig")
     assert response.status == 200 and listed.company_name in text and "Validée" in text
+
+
+def _add_listed_dossiers(portal, count: int) -> None:
+    """``count`` dossiers of companies « PAGINATION nn » straight into the portal's database."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlmodel import Session
+
+    from segur_app.core.db import make_engine
+    from segur_app.domain.models import FundingRequest, Supplier
+
+    engine = make_engine(portal.env["REFLEX_DB_URL"])
+    try:
+        with Session(engine) as session:
+            for n in range(count):
+                supplier = Supplier(ans_number=f"tndSAS9{n:03d}", siret=f"9{n:013d}",
+                                    company_name=f"PAGINATION {n:02d}", street="1 rue de la Paix",
+                                    postal_code="75002", city="PARIS")
+                session.add(supplier)
+                session.flush()
+                session.add(FundingRequest(
+                    dossier_number=f"FINSAS9{n:05d}", supplier_id=supplier.id, kind="avance",
+                    amount=30000, deposited_at=datetime(2024, 1, 1, tzinfo=timezone.utc)
+                    + timedelta(hours=n)))
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+def test_staff_page_through_the_funding_requests(portal, page: Page):
+    _add_listed_dossiers(portal, 45)
+    create_account(portal, identifiant="agent.pages", password="Agent-Pages-31",
+                   email="agent.pages@asp.example", role="staff",
+                   secret_question="Q ?", secret_answer="reponse")
+    log_in(page, portal, "agent.pages", "Agent-Pages-31")
+    expect(h1(page)).to_have_text("Tableau de bord de l'instruction")
+    page.goto(portal.url(routes.STAFF_FUNDING_REQUESTS))
+    form = page.get_by_role("form", name="Filtres")
+    form.get_by_label("Rechercher").fill("Pagination")
+    form.get_by_label("Trier par").select_option(label="Dénomination sociale")
+    form.get_by_role("button", name="Filtrer").click()
+    pagination = page.get_by_role("navigation", name="Pagination des demandes")
+    rows = page.get_by_role("table").locator("tbody tr")
+    expect(page.get_by_role("status").filter(has_text="demande(s)")).to_have_text("45 demande(s)")
+    expect(pagination).to_contain_text("Page 1 sur 3")
+    expect(rows.first).to_contain_text("PAGINATION 00")
+    assert_accessible(page)
+
+    pagination.get_by_role("link", name="Page suivante").click()
+    expect(pagination).to_contain_text("Page 2 sur 3")
+    expect(page).to_have_url(re.compile(r"apres=\d+"))
+    expect(rows.first).to_contain_text("PAGINATION 20")
+    pagination.get_by_role("link", name="Dernière page").click()
+    expect(pagination).to_contain_text("Page 3 sur 3")
+    expect(rows).to_have_count(5)
+    expect(rows.last).to_contain_text("PAGINATION 44")
+    pagination.get_by_role("link", name="Page précédente").click()
+    expect(pagination).to_contain_text("Page 2 sur 3")
+    expect(page).to_have_url(re.compile(r"avant=\d+"))
+    expect(rows.last).to_contain_text("PAGINATION 39")
+    pagination.get_by_role("link", name="Première page").click()
+    expect(pagination).to_contain_text("Page 1 sur 3")
+    expect(rows.first).to_contain_text("PAGINATION 00")

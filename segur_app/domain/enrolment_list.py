@@ -1,0 +1,149 @@
+"""The staff list of enrolment requests and its CSV export (pending ones by default).
+
+Same principles as ``staff_lists.py``: conditions on ``enrolment`` alone (a
+search reaches the supplier through indexed subqueries), sort keys ending with
+the id, keyset pages (``paging.py``), the pending filter written exactly as
+its partial index ``ix_enrolment_pending_submitted``; only the page's ten rows
+are read in full (with their bank details, RIB and history).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from segur_app.domain import paging, search
+from segur_app.domain.dates import day_start_utc, fr_date
+from segur_app.domain.enrolment import PENDING_STATUSES
+from segur_app.domain.enrolment_views import (
+    ENROLMENT_CSV_HEADER,
+    PENDING_FILTER,
+    EnrolmentFilters,
+    PendingPage,
+    _pending_view,
+    _ribs,
+    enrolment_history,
+)
+from segur_app.domain.models import (
+    ENROLMENT_PENDING,
+    BankDetails,
+    Enrolment,
+    EnrolmentStatus,
+    Supplier,
+)
+from segur_app.domain.paging import Key, Window
+from segur_app.domain.staff_lists import counted_total, csv_bytes
+
+DEFAULT_SORT = "depot_asc"
+SORTS = {
+    "depot_asc": Key((Enrolment.submitted_at, Enrolment.id)),
+    "depot_desc": Key((Enrolment.submitted_at, Enrolment.id), descending=True),
+    "numero": Key((Enrolment.number,)),
+    "denomination": Key((Supplier.search_text, Enrolment.id)),
+}
+_ENROLMENT_NUMBER = re.compile(r"^ENRSAS\d{6}$", re.IGNORECASE)
+_SIRET = re.compile(r"^\d{14}$")
+
+
+def _key(sort: str) -> Key:
+    return SORTS.get(sort, SORTS[DEFAULT_SORT])
+
+
+def _joined(query, sort: str):
+    if sort == "denomination":
+        return query.join(Supplier, Supplier.id == Enrolment.supplier_id)
+    return query
+
+
+def _conditions(session: Session, filters: EnrolmentFilters, *, unindexed: bool = False) -> list:
+    """Conditions on ``enrolment`` only; ``unindexed``: see ``paging.walk_sort_index``."""
+    conditions = []
+    if filters.status == PENDING_FILTER:
+        conditions.append(sa.text(("+" if unindexed else "") + ENROLMENT_PENDING))
+    elif filters.status in {s.value for s in EnrolmentStatus}:
+        status = paging.unindexed(Enrolment.status) if unindexed else Enrolment.status
+        conditions.append(status == filters.status)
+    if filters.submitted_from:
+        conditions.append(Enrolment.submitted_at >= day_start_utc(filters.submitted_from))
+    if filters.submitted_to:
+        conditions.append(
+            Enrolment.submitted_at < day_start_utc(filters.submitted_to + timedelta(days=1))
+        )
+    compact = filters.search.strip().replace(" ", "")
+    if _ENROLMENT_NUMBER.match(compact):
+        conditions.append(Enrolment.number == compact.upper())
+    elif _SIRET.match(compact):
+        conditions.append(Enrolment.supplier_id.in_(
+            select(Supplier.id).where(Supplier.siret == compact).scalar_subquery()))
+    else:
+        found = search.text_search(
+            session.get_bind().dialect.name, filters.search, own_table=Enrolment.__table__,
+            number_column="number",
+            number_prefix="ENRSAS", supplier_table=Supplier.__table__)
+        if found is not None:
+            conditions.append(found)
+    return conditions
+
+
+def list_enrolments(
+    session: Session, *, filters: EnrolmentFilters, page: int, page_size: int,
+    after: int | None = None, before: int | None = None,
+) -> PendingPage:
+    """One page of the filtered staff list; ``after`` / ``before``: the row next to it."""
+    conditions = _conditions(session, filters)
+    if filters.search.strip() or filters.submitted_from or filters.submitted_to:
+        total = session.exec(
+            select(sa.func.count()).select_from(Enrolment).where(*conditions)).one()
+    else:  # the status alone: from list_counter (kept by triggers)
+        statuses = {s.value for s in EnrolmentStatus}
+        total = counted_total(session, "enrolment", statuses=(
+            PENDING_STATUSES if filters.status == PENDING_FILTER
+            else {filters.status} if filters.status in statuses else None))
+    if paging.walk_sort_index(session.get_bind().dialect.name, filters.sort == "denomination",
+                              total):
+        conditions = _conditions(session, filters, unindexed=True)
+    key = _key(filters.sort)
+
+    def key_of(enrolment_id: int):
+        return session.exec(_joined(sa.select(*key.columns).select_from(Enrolment), filters.sort)
+                            .where(Enrolment.id == enrolment_id)).first()
+
+    ids, page = paging.page_ids(
+        session, ids=_joined(select(Enrolment.id), filters.sort).where(*conditions), key=key,
+        key_of=key_of, window=Window(page=page, after=after, before=before), total=total,
+        page_size=page_size)
+    rows = {e.id: (e, s, b) for e, s, b in session.exec(
+        select(Enrolment, Supplier, BankDetails)
+        .join(Supplier, Supplier.id == Enrolment.supplier_id)
+        .join(BankDetails, BankDetails.supplier_id == Supplier.id, isouter=True)
+        .where(Enrolment.id.in_(ids))
+    ).all()} if ids else {}
+    ribs = _ribs(session, ids)
+    history = enrolment_history(session, ids)
+    items = [_pending_view(*rows[i], ribs.get(i), history.get(i, [])) for i in ids if i in rows]
+    return PendingPage(items=items, total=total, page=page,
+                       pages=paging.page_count(total, page_size))
+
+
+def export_enrolments_csv(session: Session, *, filters: EnrolmentFilters) -> bytes:
+    """The filtered list for French spreadsheets (UTF-8 with BOM, ';')."""
+    query = (
+        sa.select(Enrolment.number, Enrolment.submitted_at, Enrolment.status,
+                  Supplier.company_name, Supplier.siret, Supplier.ans_number,
+                  Enrolment.contact_first_name, Enrolment.contact_last_name,
+                  Enrolment.contact_email, Enrolment.contact_phone)
+        .join(Supplier, Supplier.id == Enrolment.supplier_id)
+        .where(*_conditions(session, filters))
+        .order_by(*_key(filters.sort).order_by())
+        .execution_options(yield_per=1000)
+    )
+    rows = (
+        [number, fr_date(submitted_at), EnrolmentStatus(status).label, company, siret, ans,
+         f"{first} {last}".strip(), email, phone]
+        for number, submitted_at, status, company, siret, ans, first, last, email, phone
+        in session.exec(query)
+    )
+    return csv_bytes(ENROLMENT_CSV_HEADER, rows, free_text=(3, 5, 6, 7, 8))

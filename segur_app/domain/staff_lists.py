@@ -1,0 +1,390 @@
+"""The staff list of funding requests, its counters and its CSV export.
+
+Built to stay under 50 ms at 100,000 dossiers on SQLite and PostgreSQL
+(``bench/list_requests.py``): filters are conditions on ``funding_request``
+alone (a search reaches the supplier through indexed subqueries, so counting
+never joins), every sort key ends with the id and has its index, pages are
+keyset pages (``paging.py``), rows are read as plain columns for one page's
+ids, the dashboard counts from a covering index.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from segur_app.domain import paging, search
+from segur_app.domain.dates import day_start_utc, fr_amount, fr_date
+from segur_app.domain.models import (
+    EnrolmentStatus,
+    FundingKind,
+    FundingRequest,
+    FundingStatus,
+    ListCounter,
+    Supplier,
+)
+from segur_app.domain.paging import Key, Window
+
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+# Sort name -> key (columns ending with a unique one, one direction), so that
+# pages and « previous / next dossier » are row-value ranges on an index.
+SORTS = {
+    "depot_desc": Key((FundingRequest.deposited_at, FundingRequest.id), descending=True),
+    "depot_asc": Key((FundingRequest.deposited_at, FundingRequest.id)),
+    "numero": Key((FundingRequest.dossier_number,)),
+    "statut": Key((FundingRequest.status, FundingRequest.deposited_at, FundingRequest.id)),
+    # Normalised company name (search.supplier_text): same order on both backends.
+    "denomination": Key((Supplier.search_text, FundingRequest.id)),
+}
+DEFAULT_SORT = "depot_desc"
+
+DOSSIER_NUMBER = re.compile(r"^FINSAS\d{6}$", re.IGNORECASE)
+ANS_NUMBER = re.compile(r"^tndSAS\d+$", re.IGNORECASE)
+SIRET = re.compile(r"^\d{14}$")
+
+
+@dataclass(frozen=True)
+class RequestFilters:
+    status: str = ""
+    kind: str = ""
+    deposited_from: date | None = None
+    deposited_to: date | None = None
+    search: str = ""
+    sort: str = DEFAULT_SORT
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    id: int
+    dossier_number: str
+    kind_label: str
+    company_name: str
+    siret: str
+    ans_number: str
+    deposited_on: str
+    status: str
+    status_label: str
+    amount: int
+    amount_label: str  # « 30 000 € »
+
+
+@dataclass(frozen=True)
+class RequestPage:
+    rows: list[RequestRow]
+    total: int
+    page: int
+    pages: int
+
+
+def _key(sort: str) -> Key:
+    return SORTS.get(sort, SORTS[DEFAULT_SORT])
+
+
+def _joined(query, sort: str):
+    """``query`` with the supplier joined when the sort needs its name."""
+    if sort == "denomination":
+        return query.join(Supplier, Supplier.id == FundingRequest.supplier_id)
+    return query
+
+
+def _supplier_ids(condition):
+    return FundingRequest.supplier_id.in_(select(Supplier.id).where(condition).scalar_subquery())
+
+
+def _search_condition(dialect: str, raw: str):
+    """A complete dossier number, SIRET or ANS number is an indexed equality;
+    anything else is a trigram-indexed substring search (``search.py``)."""
+    compact = raw.strip().replace(" ", "")
+    if DOSSIER_NUMBER.match(compact):
+        return FundingRequest.dossier_number == compact.upper()
+    if SIRET.match(compact):
+        return _supplier_ids(Supplier.siret == compact)
+    if ANS_NUMBER.match(compact):
+        return _supplier_ids(Supplier.ans_number == "tndSAS" + compact[6:])
+    return search.text_search(
+        dialect, raw, own_table=FundingRequest.__table__, number_column="dossier_number",
+        number_prefix="FINSAS", supplier_table=Supplier.__table__)
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _conditions(session: Session, filters: RequestFilters, *, unindexed: bool = False) -> list:
+    """Conditions on ``funding_request`` only (the search through subqueries);
+    ``unindexed``: status and kind cannot pick an index (``paging.walk_sort_index``)."""
+    conditions = []
+    status, kind = FundingRequest.status, FundingRequest.kind
+    if unindexed:
+        status, kind = paging.unindexed(status), paging.unindexed(kind)
+    if filters.status in {s.value for s in FundingStatus}:
+        conditions.append(status == filters.status)
+    if filters.kind in {k.value for k in FundingKind}:
+        conditions.append(kind == filters.kind)
+    if filters.deposited_from:
+        conditions.append(FundingRequest.deposited_at >= day_start_utc(filters.deposited_from))
+    if filters.deposited_to:
+        conditions.append(
+            FundingRequest.deposited_at < day_start_utc(filters.deposited_to + timedelta(days=1))
+        )
+    found = _search_condition(_dialect(session), filters.search)
+    if found is not None:
+        conditions.append(found)
+    return conditions
+
+
+ROW_COLUMNS = (
+    FundingRequest.id, FundingRequest.dossier_number, FundingRequest.kind, Supplier.company_name,
+    Supplier.siret, Supplier.ans_number, FundingRequest.deposited_at, FundingRequest.status,
+    FundingRequest.amount,
+)
+
+
+def _rows_query():
+    return sa.select(*ROW_COLUMNS).join(Supplier, Supplier.id == FundingRequest.supplier_id)
+
+
+def _row(values) -> RequestRow:
+    id_, number, kind, company, siret, ans, deposited_at, status, amount = values
+    return RequestRow(
+        id=id_, dossier_number=number, kind_label=FundingKind(kind).label, company_name=company,
+        siret=siret, ans_number=ans, deposited_on=fr_date(deposited_at), status=status,
+        status_label=FundingStatus(status).label, amount=amount,
+        amount_label=fr_amount(amount),
+    )
+
+
+def _key_of(session: Session, key: Key, sort: str):
+    def read(request_id: int):
+        return session.exec(
+            _joined(sa.select(*key.columns).select_from(FundingRequest), sort)
+            .where(FundingRequest.id == request_id)
+        ).first()
+
+    return read
+
+
+def _total(session: Session, filters: RequestFilters, conditions: list) -> int:
+    """Matches of the filters: from ``list_counter`` unless dates or a search narrow them."""
+    if not (filters.deposited_from or filters.deposited_to or filters.search.strip()):
+        statuses = {s.value for s in FundingStatus}
+        return counted_total(
+            session, "funding_request",
+            statuses={filters.status} if filters.status in statuses else None,
+            kind=filters.kind if filters.kind in {k.value for k in FundingKind} else "")
+    return session.exec(
+        select(sa.func.count()).select_from(FundingRequest).where(*conditions)).one()
+
+
+def request_page(session: Session, *, filters: RequestFilters, window: Window = Window(),
+                 page_size: int = PAGE_SIZE) -> RequestPage:
+    """One page of the filtered, sorted list, the total and the page number shown."""
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    conditions = _conditions(session, filters)
+    total = _total(session, filters, conditions)
+    if paging.walk_sort_index(_dialect(session), filters.sort == "denomination", total):
+        conditions = _conditions(session, filters, unindexed=True)
+    key = _key(filters.sort)
+    ids, page = paging.page_ids(
+        session, ids=_joined(select(FundingRequest.id), filters.sort).where(*conditions),
+        key=key, key_of=_key_of(session, key, filters.sort), window=window, total=total,
+        page_size=page_size)
+    by_id = {values[0]: values for values in session.exec(
+        _rows_query().where(FundingRequest.id.in_(ids))).all()} if ids else {}
+    rows = [_row(by_id[i]) for i in ids if i in by_id]
+    return RequestPage(rows, total, page, paging.page_count(total, page_size))
+
+
+def list_requests(
+    session: Session, *, filters: RequestFilters, page: int = 1, page_size: int = PAGE_SIZE,
+    after: int | None = None, before: int | None = None,
+) -> tuple[list[RequestRow], int]:
+    """One page of the filtered, sorted list and the total number of matches."""
+    result = request_page(session, filters=filters, page_size=page_size,
+                          window=Window(page=page, after=after, before=before))
+    return result.rows, result.total
+
+
+def neighbours(
+    session: Session, *, filters: RequestFilters, request_id: int
+) -> tuple[int | None, int | None]:
+    """Ids of the previous and next dossiers around ``request_id`` in the list order.
+
+    Two indexed single-row queries (a range on the sort key), not a scan of the list.
+    """
+    key = _key(filters.sort)
+    current = _key_of(session, key, filters.sort)(request_id)
+    if current is None:
+        return None, None
+    conditions = _conditions(session, filters)
+    if (filters.sort == "denomination" and (filters.status or filters.kind)
+            and _dialect(session) == "sqlite"):
+        if paging.walk_sort_index("sqlite", True, _total(session, filters, conditions)):
+            conditions = _conditions(session, filters, unindexed=True)
+
+    def first(*, reverse: bool) -> int | None:
+        return session.exec(
+            _joined(select(FundingRequest.id), filters.sort)
+            .where(*conditions, key.beyond(current, reverse=reverse))
+            .order_by(*key.order_by(reverse=reverse))
+            .limit(1)
+        ).first()
+
+    return first(reverse=True), first(reverse=False)
+
+
+# ---------------------------------------------------------------------------
+# Dashboard counters
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counter:
+    kind_label: str
+    to_review: int
+    in_progress: int
+    validated: int
+    rejected: int
+    amount_requested: int
+    amount_validated: int
+    amount_requested_label: str = ""  # « 120 000 € »
+    amount_validated_label: str = ""
+
+
+OPEN_STATUSES = (FundingStatus.TO_REVIEW.value, FundingStatus.IN_PROGRESS.value)
+
+
+def _counted(session: Session, list_name: str):
+    """The ``list_counter`` rows of a list: (kind, status, started, rows, amount)."""
+    return session.exec(
+        select(ListCounter.kind, ListCounter.status, ListCounter.started, ListCounter.row_count,
+               ListCounter.amount_total).where(ListCounter.list_name == list_name)
+    ).all()
+
+
+def counters(session: Session) -> list[Counter]:
+    """Per kind: how many dossiers wait, are being instructed, validated, rejected.
+
+    « A instruire »: deposited and not touched yet; « En cours »: an agent has
+    recorded at least one control (``instruction_started``). Read from
+    ``list_counter`` (kept exact by triggers, counters_ddl.py): a dozen rows.
+    """
+    rows = _counted(session, "funding_request")
+    result = []
+    for kind in FundingKind:
+        mine = [r for r in rows if r[0] == kind.value]
+
+        def count(*, status=None, started=None) -> int:
+            return sum(int(n) for _, s, st, n, _ in mine
+                       if (status is None and s in OPEN_STATUSES or s == status)
+                       and (started is None or bool(st) == started))
+
+        requested = sum(int(a or 0) for *_, a in mine)
+        validated = sum(int(a or 0) for _, s, _, _, a in mine
+                        if s == FundingStatus.VALIDATED.value)
+        result.append(Counter(
+            kind.label,
+            to_review=count(started=False),
+            in_progress=count(started=True),
+            validated=count(status=FundingStatus.VALIDATED.value),
+            rejected=count(status=FundingStatus.REJECTED.value),
+            amount_requested=requested,
+            amount_validated=validated,
+            amount_requested_label=fr_amount(requested),
+            amount_validated_label=fr_amount(validated),
+        ))
+    return result
+
+
+def counted_total(session: Session, list_name: str, *, statuses=None, kind: str = "") -> int:
+    """Rows of a list with one of ``statuses`` (None: any) and ``kind`` ("" : any), from
+    ``list_counter`` — what the lists show as their total when no date or search narrows it."""
+    return sum(int(n) for k, s, _, n, _ in _counted(session, list_name)
+               if (statuses is None or s in statuses) and (not kind or k == kind))
+
+
+@dataclass(frozen=True)
+class EnrolmentCounter:
+    to_review: int
+    in_progress: int
+    validated: int
+    rejected: int
+
+
+def enrolment_counters(session: Session) -> EnrolmentCounter:
+    """Enrolments per status, from ``list_counter``."""
+    rows: dict[str, int] = {}
+    for _, status, _, n, _ in _counted(session, "enrolment"):
+        rows[status] = rows.get(status, 0) + int(n)
+    return EnrolmentCounter(
+        to_review=rows.get(EnrolmentStatus.SUBMITTED.value, 0),
+        in_progress=rows.get(EnrolmentStatus.IN_REVIEW.value, 0),
+        validated=rows.get(EnrolmentStatus.APPROVED.value, 0),
+        rejected=rows.get(EnrolmentStatus.REJECTED.value, 0),
+    )
+
+
+# ---------------------------------------------------------------------------
+# CSV export
+# ---------------------------------------------------------------------------
+
+CSV_HEADER = [
+    "Numéro de dossier", "Type", "Dénomination sociale", "SIRET", "N° ANS",
+    "Date de dépôt", "Statut", "Montant",
+]
+EXPORT_BATCH = 1000
+
+
+def csv_bytes(header: list[str], rows, *, free_text: tuple[int, ...] | None = None) -> bytes:
+    """CSV for French spreadsheet software: UTF-8 with BOM, ';', formulas neutralised.
+
+    ``free_text``: the columns that can hold what someone typed (only they are
+    neutralised; None: every text column).
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    if free_text is None:
+        writer.writerows([_csv_safe(v) if isinstance(v, str) else v for v in row] for row in rows)
+    else:
+        def neutralised(row):
+            for index in free_text:
+                row[index] = _csv_safe(row[index])
+            return row
+
+        writer.writerows(map(neutralised, rows))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+_KIND_LABELS = {k.value: k.label for k in FundingKind}
+_STATUS_LABELS = {s.value: s.label for s in FundingStatus}
+
+
+def export_csv(session: Session, *, filters: RequestFilters) -> bytes:
+    """The filtered list of funding requests as CSV (see :func:`csv_bytes`).
+
+    Plain column tuples straight into the CSV writer: thousands of rows in a
+    few tens of milliseconds.
+    """
+    query = (_rows_query().where(*_conditions(session, filters))
+             .order_by(*_key(filters.sort).order_by())
+             .execution_options(yield_per=EXPORT_BATCH))
+    rows = (
+        [number, _KIND_LABELS[kind], company, siret, ans, fr_date(deposited_at),
+         _STATUS_LABELS[status], amount]
+        for _, number, kind, company, siret, ans, deposited_at, status, amount
+        in session.exec(query)
+    )
+    return csv_bytes(CSV_HEADER, rows, free_text=(2, 4))  # company name, ANS number
+
+
+def _csv_safe(value: str) -> str:
+    """Neutralise spreadsheet formulas (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
