@@ -418,9 +418,7 @@ class ReflexClient:
         self._reader, self._writer = await asyncio.wait_for(
             asyncio.open_connection("127.0.0.1", self.app.port, limit=2**24), timeout)
         self._ws = WSConnection(ConnectionType.CLIENT)
-        # The portal accepts a websocket only from its public origin (SEGUR_PUBLIC_URL,
-        # http://localhost:PORT here), like a browser on that address sends.
-        headers = [(b"origin", self.app.browser_url.encode())]
+        headers = [(b"origin", self.app.base_url.encode())]
         if self.cookie:
             headers.append((b"cookie", self.cookie.encode()))
         self._send(Request(
