@@ -11,7 +11,8 @@ From the outside in, every request goes through:
 2. Reflex's top-level app (lifespan, contexts, CORS restricted to
    ``cors_allowed_origins`` — see ``rxconfig.py``);
 3. :func:`transform` (``rx.App(api_transformer=)``): the upload checks, then
-   our routes, then Reflex's own routes and the compiled frontend.
+   our routes, then Reflex's own routes and the compiled frontend (a page
+   asked without its trailing slash is served as is: ``page_paths.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from starlette.types import ASGIApp
 
 from segur_app.api import documents, exports, session
 from segur_app.api.cache_headers import CacheHeaders
+from segur_app.api.page_paths import PagesWithoutSlash
 from segur_app.api.security_headers import HeaderPolicy, SecurityHeaders
 from segur_app.api.upload_guard import UPLOAD_REQUEST_LIMIT, UploadSizeGuard
 from segur_app.api.upload_validation import UploadRequestCheck
@@ -44,7 +46,7 @@ def transform(reflex_app: ASGIApp) -> ASGIApp:
     """
     http_routes = [*session.http_routes, *documents.http_routes, *exports.http_routes]
     routes = Starlette(
-        routes=[*http_routes, Mount("", app=session.SessionHandshake(reflex_app))]
+        routes=[*http_routes, Mount("", app=session.SessionHandshake(PagesWithoutSlash(reflex_app)))]
     )
     return UploadSizeGuard(UploadRequestCheck(routes), max_body_bytes=UPLOAD_REQUEST_LIMIT)
 
