@@ -30,13 +30,17 @@ $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m pip install --quiet -r requirements.txt
 	touch $@
 
-# The State design system (DSFR): CSS, Marianne fonts and icons from the npm
-# package, copied into assets/ (served statically, git-ignored).
+# The State design system (DSFR): CSS, Marianne fonts (woff2 only: the woff
+# copies are for IE11) and icons from the npm package, copied into assets/
+# (git-ignored). The pages do not link these stylesheets: every build makes
+# one reduced to what the pages use (segur_app/frontend/dsfr_bundle.py, a
+# Reflex plugin: `make run`, `make dev`, the e2e fixture and bench/ all build).
 $(DSFR_DIR)/dsfr.min.css: | $(VENV)/.installed
-	rm -rf var/dsfr $(DSFR_DIR) && mkdir -p var/dsfr $(DSFR_DIR)/utility/icons
+	rm -rf var/dsfr $(DSFR_DIR) && mkdir -p var/dsfr $(DSFR_DIR)/utility/icons $(DSFR_DIR)/fonts
 	cd var/dsfr && npm pack --silent @gouvfr/dsfr@$(DSFR_VERSION) >/dev/null \
 	  && tar xzf gouvfr-dsfr-$(DSFR_VERSION).tgz
-	cp -r var/dsfr/package/dist/fonts var/dsfr/package/dist/icons \
+	cp var/dsfr/package/dist/fonts/*.woff2 $(DSFR_DIR)/fonts/
+	cp -r var/dsfr/package/dist/icons \
 	  var/dsfr/package/dist/favicon var/dsfr/package/dist/dsfr.module.min.js $(DSFR_DIR)/
 	cp var/dsfr/package/dist/utility/icons/icons.min.css $(DSFR_DIR)/utility/icons/
 	cp var/dsfr/package/dist/dsfr.min.css $(DSFR_DIR)/dsfr.min.css

@@ -11,6 +11,7 @@ import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
 from segur_app.core.config import get_settings
+from segur_app.frontend.dsfr_bundle import DsfrBundlePlugin
 
 os.environ.setdefault("REFLEX_USE_NPM", "1")
 os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
@@ -25,6 +26,9 @@ config = rx.Config(
     show_built_with_reflex=False,
     # Our own « Plan du site » page replaces the sitemap.xml plugin.
     disable_plugins=[SitemapPlugin],
+    # The one stylesheet of the pages: the DSFR reduced to what they use
+    # (segur_app/frontend/dsfr_bundle.py), written at each build.
+    plugins=[DsfrBundlePlugin()],
     # CORS (HTTP routes) and the websocket's Origin check (python-socketio):
     # only the portal's own origin, never "*" (Reflex's default).
     cors_allowed_origins=settings.allowed_origins,

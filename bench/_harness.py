@@ -237,10 +237,23 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
+def _require_free_port(kind: str, port: int) -> None:
+    """Refuse to start on a port something already listens on: the wait for
+    "up" would otherwise measure that other server (another checkout's bench)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1)
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            variable = "BENCH_PORTAL_PORT" if kind == "portal" else "BENCH_BARE_PORT"
+            raise RuntimeError(f"port {port} is already in use: choose another with {variable}")
+
+
 @contextlib.contextmanager
 def running(kind: str):
     """Prepare and start one app; stop it and remove its directory afterwards."""
     port = PORTAL_PORT if kind == "portal" else BARE_PORT
+    _require_free_port(kind, port)
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-{kind}-"))
     proc = None
     try:

@@ -15,6 +15,12 @@ each per round. Measured from the navigation start (``performance.now()``):
   setting ``is_hydrated`` true: on_load handlers done, state-backed content shown);
 * **load**: the ``load`` event; **bytes**: bytes transferred (document +
   every resource, compressed as sent), **requests**: their number.
+
+``--list`` makes one cold load per app instead and prints every request of
+it: path, type, status, bytes transferred and decoded, start and end on the
+page's clock, and the ``Cache-Control`` header it was served with.
+
+    .venv/bin/python bench/page_load.py --list [--only portal]
 """
 
 from __future__ import annotations
@@ -100,6 +106,88 @@ def cold_load(browser, url: str) -> dict:
         context.close()
 
 
+# Every resource of the page, from the Resource Timing entries (same clock as above).
+RESOURCES = """
+() => {
+  const nav = performance.getEntriesByType("navigation")[0];
+  const row = (e, type) => ({
+    url: e.name, type, start: e.startTime, end: e.responseEnd,
+    transfer: e.transferSize, decoded: e.decodedBodySize,
+  });
+  return [row(nav, "document"),
+          ...performance.getEntriesByType("resource").map(e => row(e, e.initiatorType))];
+}
+"""
+
+
+def list_requests(browser, url: str) -> list[dict]:
+    """One cold load of ``url``: each request with its timing, sizes and headers."""
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    try:
+        context.add_init_script(PROBE)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        headers: dict[str, tuple[int, str]] = {}
+
+        def on_response(response) -> None:
+            with contextlib.suppress(Exception):
+                headers[response.url] = (response.status,
+                                         response.all_headers().get("cache-control", "–"))
+
+        page.on("response", on_response)
+        page.goto(url, wait_until="load")
+        page.wait_for_function("window.__usableAt !== undefined")
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function("window.__stateAt !== undefined", timeout=15_000)
+        page.wait_for_timeout(300)
+        rows = page.evaluate(RESOURCES)
+        usable = page.evaluate("window.__usableAt")
+    finally:
+        context.close()
+    for row in rows:
+        row["status"], row["cache_control"] = headers.get(row["url"], (0, "?"))
+    rows.append({"url": "(usable)", "type": "", "start": usable, "end": usable,
+                 "transfer": 0, "decoded": 0, "status": "", "cache_control": ""})
+    return rows
+
+
+def print_requests(kind: str, url: str, rows: list[dict]) -> None:
+    from urllib.parse import urlsplit
+
+    table = []
+    for row in sorted(rows[:-1], key=lambda r: r["start"]) + rows[-1:]:
+        parts = urlsplit(row["url"])
+        path = parts.path + (f"?{parts.query}" if parts.query else "") if parts.scheme else row["url"]
+        table.append([
+            f"`{path[:90]}`", row["type"], str(row["status"]),
+            f"{row['transfer'] / 1024:,.1f}", f"{row['decoded'] / 1024:,.1f}",
+            f"{row['start']:.0f}", f"{row['end']:.0f}", row["cache_control"],
+        ])
+    real = rows[:-1]
+    table.append(["**total**", "", f"{len(real)} requests",
+                  f"{sum(r['transfer'] for r in real) / 1024:,.1f}",
+                  f"{sum(r['decoded'] for r in real) / 1024:,.1f}", "", "", ""])
+    h.print_table(
+        ["path", "type", "status", "KiB sent", "KiB decoded", "start ms", "end ms", "Cache-Control"],
+        table, title=f"{kind}: {url} — one cold load, {h.machine_note()}",
+    )
+
+
+def list_mode(apps: dict[str, h.App], args) -> None:
+    from playwright.sync_api import sync_playwright
+
+    paths = {"portal": "/connexion", "bare": "/"}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for kind, app in apps.items():
+                url = app.browser_url + paths[kind]
+                list_requests(browser, url)  # warm-up (server caches, first compile of pages)
+                print_requests(kind, url, list_requests(browser, url))
+        finally:
+            browser.close()
+
+
 def bench(portal: h.App, bare: h.App, args) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -164,7 +252,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--loads", type=int, default=10, help="cold loads per app and round")
+    parser.add_argument("--list", action="store_true",
+                        help="one cold load per app: list every request (size, timing, cache)")
+    parser.add_argument("--only", choices=("portal", "bare"),
+                        help="with --list: start and list only this app")
     args = parser.parse_args()
+    if args.list:
+        kinds = [args.only] if args.only else ["portal", "bare"]
+        with contextlib.ExitStack() as stack:
+            apps = {kind: stack.enter_context(h.running(kind)) for kind in kinds}
+            list_mode(apps, args)
+        return
     with h.both_apps() as (portal, bare):
         bench(portal, bare, args)
 

@@ -7,6 +7,7 @@ from segur_app.api import asgi, websocket_guard
 from segur_app.components.template import add_pages
 from segur_app.core.log_redaction import install_log_redaction
 from segur_app.domain.mail import run_mail_worker
+from segur_app.frontend import dsfr_bundle
 from segur_app.state.binding import TabBinding
 from segur_app.tasks import run_housekeeping
 
@@ -14,11 +15,16 @@ DSFR = "/dsfr"
 
 
 def _head_components() -> list[rx.Component]:
-    """DSFR stylesheets (as <link>, so that relative font/icon URLs resolve), favicons."""
+    """The stylesheet (the DSFR reduced to what the pages use, then segur.css:
+    frontend/dsfr_bundle.py), the preloaded fonts of the first screen, favicons."""
+    preloads = [
+        rx.el.link(rel=link["rel"], href=link["href"], type=link["type"],
+                   cross_origin=link["crossorigin"], custom_attrs={"as": link["as"]})
+        for link in dsfr_bundle.preload_links()
+    ]
     return [
-        rx.el.link(rel="stylesheet", href=f"{DSFR}/dsfr.min.css"),
-        rx.el.link(rel="stylesheet", href=f"{DSFR}/utility/icons/icons.min.css"),
-        rx.el.link(rel="stylesheet", href="/segur.css"),
+        *preloads,
+        rx.el.link(rel="stylesheet", href=dsfr_bundle.STYLESHEET_URL),
         rx.el.link(rel="apple-touch-icon", href=f"{DSFR}/favicon/apple-touch-icon.png"),
         rx.el.link(rel="icon", href=f"{DSFR}/favicon/favicon.svg", type="image/svg+xml"),
         rx.el.link(rel="manifest", href=f"{DSFR}/favicon/manifest.webmanifest"),

@@ -2,14 +2,17 @@
 
 From the outside in, every request goes through:
 
-1. :class:`~segur_app.api.security_headers.SecurityHeaders` — wraps the
+1. :class:`~segur_app.api.security_headers.SecurityHeaders` then
+   :class:`~segur_app.api.cache_headers.CacheHeaders` — both wrap the
    *whole* backend app returned by Reflex (see :class:`PortalApp`), so that
    pages and static files (served by the backend with ``--single-port``),
-   Reflex's CORS and error responses included, all carry the headers;
+   Reflex's CORS and error responses included, all carry the security
+   headers and a ``Cache-Control``;
 2. Reflex's top-level app (lifespan, contexts, CORS restricted to
    ``cors_allowed_origins`` — see ``rxconfig.py``);
 3. :func:`transform` (``rx.App(api_transformer=)``): the upload checks, then
-   our routes, then Reflex's own routes and the compiled frontend.
+   our routes, then Reflex's own routes and the compiled frontend (a page
+   asked without its trailing slash is served as is: ``page_paths.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp
 
 from segur_app.api import documents, exports, session
+from segur_app.api.cache_headers import CacheHeaders
+from segur_app.api.page_paths import PagesWithoutSlash
 from segur_app.api.security_headers import HeaderPolicy, SecurityHeaders
 from segur_app.api.upload_guard import UPLOAD_REQUEST_LIMIT, UploadSizeGuard
 from segur_app.api.upload_validation import UploadRequestCheck
@@ -41,7 +46,7 @@ def transform(reflex_app: ASGIApp) -> ASGIApp:
     """
     http_routes = [*session.http_routes, *documents.http_routes, *exports.http_routes]
     routes = Starlette(
-        routes=[*http_routes, Mount("", app=session.SessionHandshake(reflex_app))]
+        routes=[*http_routes, Mount("", app=session.SessionHandshake(PagesWithoutSlash(reflex_app)))]
     )
     return UploadSizeGuard(UploadRequestCheck(routes), max_body_bytes=UPLOAD_REQUEST_LIMIT)
 
@@ -59,7 +64,8 @@ def header_policy() -> HeaderPolicy:
 
 
 class PortalApp(rx.App):
-    """``rx.App`` whose backend ASGI app is wrapped in :class:`SecurityHeaders`.
+    """``rx.App`` whose backend ASGI app is wrapped in :class:`SecurityHeaders`
+    and :class:`CacheHeaders`.
 
     ``api_transformer`` only wraps the inner app: Reflex then mounts it under
     its own top-level Starlette app, whose CORS middleware and error handler
@@ -69,4 +75,4 @@ class PortalApp(rx.App):
     """
 
     def __call__(self) -> ASGIApp:
-        return SecurityHeaders(super().__call__(), header_policy())
+        return SecurityHeaders(CacheHeaders(super().__call__()), header_policy())

@@ -1,0 +1,177 @@
+"""The login page of the compiled portal: what it loads and how it may be cached.
+
+Goal 4 of issue 12 (bench/page_load.py measures it): one stylesheet, the
+DSFR reduced to what the pages use (segur_app/frontend/dsfr_bundle.py), the
+two Marianne weights of the first screen preloaded, a year of cache for every
+content-hashed file and revalidation for the rest (api/cache_headers.py).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page
+
+from segur_app import routes
+from segur_app.frontend import css_subset, dsfr_bundle
+from tests.e2e.conftest import create_account, log_in
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+LEGACY = ("/dsfr/dsfr.min.css", "/dsfr/utility/icons/icons.min.css", "/segur.css")
+HASHED = re.compile(r"/(?:assets/[^/]+-[A-Za-z0-9_-]{8}|dsfr-portail/(?:[^/]+/)*[^/]+-[0-9a-f]{10})\.[a-z0-9]+")
+
+
+@pytest.fixture
+def http_client(portal):
+    with httpx.Client(base_url=portal.base_url, timeout=30) as client:
+        yield client
+
+
+def full_dsfr() -> str:
+    return "".join((dsfr_bundle.DSFR_DIR / name).read_text() for name in dsfr_bundle.DSFR_STYLESHEETS)
+
+
+def load(browser: Browser, url: str, context=None) -> tuple[Page, list[tuple[str, int, dict]]]:
+    """Open ``url`` in a context (a new one: empty cache) and record every
+    HTTP response of the load: (path, status, headers)."""
+    context = context or browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    seen: list[tuple[str, int, dict]] = []
+    page.on("response", lambda r: seen.append((urlsplit(r.url).path, r.status, r.all_headers())))
+    page.goto(url)
+    page.wait_for_function("() => window.__reflex !== undefined")
+    page.wait_for_load_state("networkidle")
+    page.evaluate("document.fonts.ready.then(() => true)")
+    return page, seen
+
+
+def test_login_page_requests_and_their_cache_headers(portal, browser: Browser):
+    page, seen = load(browser, portal.url(routes.LOGIN))
+    try:
+        paths = [path for path, _, _ in seen]
+        # No redirect to /connexion/ (api/page_paths.py): the page comes at once.
+        assert paths[0] == routes.LOGIN
+        for path, status, headers in seen:
+            assert status == 200, (path, status)
+            expected = IMMUTABLE if HASHED.fullmatch(path) else "no-cache"
+            assert headers.get("cache-control") == expected, (path, headers.get("cache-control"))
+        # One stylesheet of ours, none of the full DSFR, no legacy font format.
+        assert paths.count(dsfr_bundle.STYLESHEET_URL) == 1
+        assert not [p for p in paths if p in LEGACY or p.endswith(".woff")]
+        css = [p for p in paths if p.endswith(".css")]
+        assert all(p == dsfr_bundle.STYLESHEET_URL or p.startswith("/assets/") for p in css), css
+        # The two preloaded weights, each fetched once (a crossorigin mismatch
+        # between the preload and the @font-face would fetch them twice).
+        for link in dsfr_bundle.preload_links():
+            assert paths.count(link["href"]) == 1, link["href"]
+        preloads = page.eval_on_selector_all(
+            'head link[rel="preload"][as="font"]',
+            "links => links.map(l => [l.getAttribute('href'), l.crossOrigin, l.type])")
+        assert preloads == [[link["href"], "anonymous", "font/woff2"] for link in dsfr_bundle.preload_links()]
+        # Every other DSFR file the page needs comes from the bundle, hashed.
+        assert not [p for p in paths if p.startswith("/dsfr/") and not p.startswith("/dsfr/favicon/")]
+        assert [p for p in paths if p.startswith("/dsfr-portail/fonts/")] and all(
+            HASHED.fullmatch(p) for p in paths if p.startswith("/dsfr-portail/") and p != dsfr_bundle.STYLESHEET_URL)
+
+        # A second visit in the same browser: the hashed files come from its
+        # cache without asking the server, the page and the stylesheet are
+        # revalidated (304).
+        second = page.context.new_page()
+        cdp = page.context.new_cdp_session(second)
+        cdp.send("Network.enable")
+        paths_of: dict[str, str] = {}
+        from_cache: set[str] = set()
+        wire_status: dict[str, int] = {}  # what the server answered (a 304 is reported as 200 otherwise)
+
+        def received(event) -> None:
+            response = event["response"]
+            if response.get("fromDiskCache") or response.get("fromMemoryCache"):
+                from_cache.add(event["requestId"])
+
+        cdp.on("Network.requestWillBeSent",
+               lambda e: paths_of.setdefault(e["requestId"], urlsplit(e["request"]["url"]).path))
+        cdp.on("Network.requestServedFromCache", lambda e: from_cache.add(e["requestId"]))
+        cdp.on("Network.responseReceived", received)
+        cdp.on("Network.responseReceivedExtraInfo", lambda e: wire_status.setdefault(e["requestId"], e["statusCode"]))
+        second.goto(portal.url(routes.LOGIN))
+        second.wait_for_function("() => window.__reflex !== undefined")
+        second.wait_for_load_state("networkidle")
+        network = {path: "cache" if rid in from_cache else str(wire_status.get(rid))
+                   for rid, path in paths_of.items() if path.startswith("/") and not path.startswith("/_event")}
+        assert network[routes.LOGIN] == "304", network
+        assert network[dsfr_bundle.STYLESHEET_URL] == "304", network
+        hashed = {path: how for path, how in network.items() if HASHED.fullmatch(path)}
+        assert hashed and set(hashed.values()) == {"cache"}, hashed
+    finally:
+        page.context.close()
+
+
+def test_the_stylesheet_is_the_reduced_dsfr(portal, http_client):
+    response = http_client.get(dsfr_bundle.STYLESHEET_URL, headers={"accept-encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/css")
+    assert response.headers["content-encoding"] == "gzip"  # precompressed by the build
+    css = response.text
+    assert "reduced to the rules the portal's pages can match" in css
+    assert len(css) < 0.35 * len(full_dsfr()), len(css)
+    for absent in (".fr-tile", ".fr-tabs", ".fr-icon-close-circle-line", "[data-fr-theme=dark]", ".woff)"):
+        assert absent not in css, absent
+    assert css.rstrip().endswith(dsfr_bundle.SEGUR_CSS.read_text().rstrip())
+    for url in {u for u in css_subset.urls(css) if not u.startswith("data:")}:
+        assert HASHED.fullmatch(url), url
+        assert http_client.head(url).headers["cache-control"] == IMMUTABLE
+
+
+def dom_classes(page: Page) -> set[str]:
+    return set(page.evaluate(
+        "() => [...document.querySelectorAll('[class]')].flatMap(e => [...e.classList])"
+        ".filter(c => c.startsWith('fr-'))"))
+
+
+def class_selector(name: str) -> re.Pattern:
+    escaped = re.escape(name).replace("@", r"\\@")
+    return re.compile(r"\." + escaped + r"(?![A-Za-z0-9_@-])")
+
+
+@pytest.fixture(scope="module")
+def staff(portal):
+    create_account(portal, identifiant="bundle.staff", password="Bundle-2026!x", email="bundle.staff@asp.fr",
+                   role="staff", secret_question="Ville ?", secret_answer="Lyon")
+    create_account(portal, identifiant="bundle.supplier", password="Bundle-2026!x",
+                   email="bundle.supplier@example.fr", secret_question="Ville ?", secret_answer="Lyon")
+
+
+def test_every_dsfr_class_of_the_pages_keeps_its_rules(portal, browser: Browser, http_client, staff):
+    """A class the pages carry and the full DSFR styles is styled by the bundle too."""
+    bundle = http_client.get(dsfr_bundle.STYLESHEET_URL).text
+    full = full_dsfr()
+    seen: dict[str, set[str]] = {}
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        for route in (routes.HOME, routes.LOGIN, routes.FAQ, routes.ENROLMENT, routes.ASSISTANCE,
+                      routes.SITEMAP, routes.HELP):
+            page.goto(portal.url(route))
+            page.wait_for_function("() => window.__reflex !== undefined")
+            seen[route] = dom_classes(page)
+        for who, pages in (("bundle.staff", (routes.STAFF_HOME, routes.STAFF_FUNDING_REQUESTS,
+                                             routes.STAFF_ENROLMENTS)),
+                           ("bundle.supplier", (routes.PRIVATE_HOME, routes.ACCOUNT, routes.FUNDING_TRACKING))):
+            log_in(page, portal, who, "Bundle-2026!x")
+            page.wait_for_url(re.compile(r"/(espace|instruction)"))
+            for route in pages:
+                page.goto(portal.url(route))
+                page.wait_for_function("() => window.__reflex !== undefined")
+                page.wait_for_load_state("networkidle")
+                seen[route] = dom_classes(page)
+            context.clear_cookies()
+    finally:
+        context.close()
+    assert sum(map(len, seen.values())) > 100
+    lost = {route: sorted(c for c in classes if class_selector(c).search(full) and not class_selector(c).search(bundle))
+            for route, classes in seen.items()}
+    assert not any(lost.values()), lost
