@@ -196,7 +196,7 @@ def test_0008_fills_the_search_text_and_the_started_flag(empty_engine):
         assert (advance.to_review, advance.in_progress) == (1, 1)
 
 
-def test_0014_moves_the_status_codes_with_their_counters_and_back(empty_engine):
+def test_0009_moves_the_status_codes_with_their_counters_and_back(empty_engine):
     """Enrolment, ticket and email codes become French; the counters follow the rows, the
     checks accept the new codes only, the partial indexes use them; and back."""
     from datetime import datetime, timezone
@@ -235,7 +235,7 @@ def test_0014_moves_the_status_codes_with_their_counters_and_back(empty_engine):
     def codes(conn, table) -> list[str]:
         return conn.execute(sa.text(f"SELECT status FROM {table} ORDER BY id")).scalars().all()
 
-    _migrate(empty_engine, "upgrade", "0014")
+    _migrate(empty_engine, "upgrade", "0009")
     with empty_engine.connect() as conn:
         assert codes(conn, "enrolment") == ["validee", "validee", "a_instruire", "en_cours",
                                             "rejetee"]

@@ -1,6 +1,6 @@
 """one vocabulary: every stored status code is French, as the funding requests' were
 
-Revision ID: 0014
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-01 20:45:00
 
@@ -23,7 +23,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = '0014'
+revision: str = '0009'
 down_revision: Union[str, None] = '0008'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
