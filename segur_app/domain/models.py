@@ -153,6 +153,20 @@ class TicketStatus(LabelledEnum):
     CLOSED = ("close", "Close")
 
 
+class NewsCategory(LabelledEnum):
+    """Who reads a news item (the staff read every category)."""
+
+    SUPPLIER = ("FOURNISSEUR", "FOURNISSEUR")
+    ASP = ("ASP", "ASP")
+
+
+class NewsState(LabelledEnum):
+    """A news item as the staff list shows it (``NewsItem.is_published``)."""
+
+    PUBLISHED = ("publiee", "Publiée")
+    DRAFT = ("brouillon", "Brouillon")
+
+
 class EmailStatus(LabelledEnum):
     PENDING = ("en_attente", "En attente")
     SENT = ("envoye", "Envoyé")

@@ -30,8 +30,9 @@ from segur_app.domain.models import (
 )
 from segur_app.domain.access import Audience
 from segur_app.domain.paging import Window
-from segur_app.list_query import FILTER_PARAMS, filter_query, filters_from, window_from
+from segur_app.list_query import filter_query, filters_from, window_from
 from segur_app.state.base import SessionState, guarded, in_transaction, principal
+from segur_app.state.staff_list import StaffListMixin
 
 STATUS_OPTIONS = [("", "Tous les statuts"), *FundingStatus.options()]
 KIND_OPTIONS = [("", "Tous les types"), *FundingKind.options()]
@@ -54,11 +55,8 @@ class DashboardState(SessionState):
         return None
 
 
-class StaffListState(SessionState):
+class StaffListState(StaffListMixin, SessionState):
     rows: list[RequestRow] = []
-    total: int = 0
-    page: int = 1
-    pages: int = 1
     # Current filters, echoed in the form and in links.
     status: str = ""
     kind: str = ""
@@ -66,19 +64,6 @@ class StaffListState(SessionState):
     date_to: str = ""
     search: str = ""
     sort: str = instruction.DEFAULT_SORT
-    query: str = ""  # filters as a query string (links keep them)
-    # Pagination links: keyset for the neighbours, by number for the ends.
-    first_href: str = ""
-    previous_href: str = ""
-    next_href: str = ""
-    last_href: str = ""
-
-    def _params(self) -> dict[str, str]:
-        return dict(self.router.url.query_parameters)
-
-    def _page_href(self, params: dict[str, str], page: int, **cursor: int) -> str:
-        return routes.STAFF_FUNDING_REQUESTS + "?" + filter_query(
-            params, **{routes.PARAM_PAGE: page}, **cursor)
 
     @guarded(Audience.STAFF)
     async def load(self):
@@ -88,27 +73,18 @@ class StaffListState(SessionState):
         result = await in_transaction(
             lambda s: instruction.request_page(s, filters=filters, window=window)
         )
-        self.rows, self.total = result.rows, result.total
-        self.page, self.pages = result.page, result.pages
-        first, last = (result.rows[0].id, result.rows[-1].id) if result.rows else (0, 0)
-        self.first_href = self._page_href(params, 1)
-        self.last_href = self._page_href(params, self.pages)
-        self.previous_href = self._page_href(
-            params, self.page - 1, **{routes.PARAM_BEFORE: first} if first else {})
-        self.next_href = self._page_href(
-            params, self.page + 1, **{routes.PARAM_AFTER: last} if last else {})
+        self.rows = result.rows
+        self._show_page(routes.STAFF_FUNDING_REQUESTS, params, total=result.total,
+                        page=result.page, pages=result.pages, ids=[r.id for r in result.rows])
         self.status, self.kind = filters.status, filters.kind
         self.date_from = filters.deposited_from.isoformat() if filters.deposited_from else ""
         self.date_to = filters.deposited_to.isoformat() if filters.deposited_to else ""
         self.search, self.sort = filters.search, filters.sort
-        self.query = filter_query(params)
         return None
 
     @guarded(Audience.STAFF)
     async def apply_filters(self, form: dict):
-        params = {k: str(form.get(k, "") or "").strip() for k in FILTER_PARAMS}
-        query = filter_query(params)
-        return rx.redirect(routes.STAFF_FUNDING_REQUESTS + ("?" + query if query else ""))
+        return self._filtered(routes.STAFF_FUNDING_REQUESTS, form)
 
     @guarded(Audience.STAFF)
     async def open_number(self, form: dict):

@@ -1,4 +1,4 @@
-"""« Contacter l'assistance »: assistance tickets (ASSSAS numbers), answers by ASP staff.
+"""Assistance tickets: sending (public or logged in), answering and closing (staff).
 
 Sending (public or logged in)
     :func:`create_ticket` checks the message, stores the ticket (``ASSSAS``
@@ -27,11 +27,10 @@ from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from segur_app.domain import mail, mail_templates, uploads, validators
-from segur_app.domain.accounts import audit, count_within_limit
-from segur_app.domain.dates import fr_datetime
+from segur_app.domain.accounts import audit
 from segur_app.domain.anti_abuse import (  # shared by the public forms
     ABUSE_WINDOW,
     looks_automated,
@@ -48,8 +47,23 @@ from segur_app.domain.models import (
     utcnow,
 )
 from segur_app.domain.numbering import TICKET_SERIES, next_number
+from segur_app.domain.throttling import count_within_limit
 
-__all__ = ["looks_automated", "record_automated_attempt"]
+__all__ = [
+    "ATTACHMENT_UPLOAD",
+    "TicketInput",
+    "TicketRefused",
+    "TicketResult",
+    "answer_ticket",
+    "category_options",
+    "check_input",
+    "close_ticket",
+    "create_ticket",
+    "looks_automated",
+    "record_automated_attempt",
+    "register_attachment_upload",
+    "register_request_attempt",
+]
 
 MAX_MESSAGE_LENGTH = 5000
 MAX_NAME_LENGTH = 240
@@ -353,97 +367,3 @@ def close_ticket(session: Session, *, ticket_id: int, staff_id: int,
     session.commit()
     session.expire_all()
 
-
-# ---------------------------------------------------------------------------
-# Views
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TicketView:
-    """What the screens display of a ticket (plain values, no ORM object)."""
-
-    id: int
-    number: str
-    category: str
-    status: str
-    status_label: str
-    created_on: str
-    contact_email: str
-    contact_name: str
-    message: str
-    answer: str
-    answered_on: str
-    closed_on: str
-    attachment_id: int
-    attachment_name: str
-
-
-def _when(value: datetime | None) -> str:
-    return "" if value is None else fr_datetime(value)
-
-
-def _views(session: Session, tickets: list[AssistanceTicket]) -> list[TicketView]:
-    ids = [t.id for t in tickets]
-    files: dict[int, Attachment] = {}
-    if ids:
-        for row in session.exec(select(Attachment).where(Attachment.ticket_id.in_(ids))
-                                .order_by(Attachment.id)).all():
-            files.setdefault(row.ticket_id, row)
-    return [
-        TicketView(
-            id=t.id, number=t.number, category=TicketCategory(t.category).label,
-            status=t.status, status_label=TicketStatus(t.status).label,
-            created_on=_when(t.created_at), contact_email=t.contact_email,
-            contact_name=t.contact_name, message=t.message, answer=t.answer or "",
-            answered_on=_when(t.answered_at), closed_on=_when(t.closed_at),
-            attachment_id=files[t.id].id if t.id in files else 0,
-            attachment_name=files[t.id].original_name if t.id in files else "",
-        )
-        for t in tickets
-    ]
-
-
-_STATUS_RANK = sa.case(
-    (AssistanceTicket.status == TicketStatus.OPEN.value, 0),
-    (AssistanceTicket.status == TicketStatus.ANSWERED.value, 1),
-    else_=2,
-)
-
-
-def staff_tickets(
-    session: Session, *, page: int = 1, page_size: int = 10
-) -> tuple[list[TicketView], int]:
-    """One page of every ticket — open ones first (oldest first) — and the total."""
-    total = session.exec(select(sa.func.count()).select_from(AssistanceTicket)).one()
-    tickets = session.exec(
-        select(AssistanceTicket)
-        .order_by(_STATUS_RANK, AssistanceTicket.created_at, AssistanceTicket.id)
-        .offset((max(1, page) - 1) * page_size)
-        .limit(page_size)
-    ).all()
-    return _views(session, list(tickets)), total
-
-
-def open_count(session: Session) -> int:
-    return session.exec(
-        select(sa.func.count()).select_from(AssistanceTicket)
-        .where(AssistanceTicket.status == TicketStatus.OPEN.value)
-    ).one()
-
-
-def user_tickets(session: Session, *, user_id: int, limit: int = 100) -> list[TicketView]:
-    """The tickets a user sent while logged in, newest first."""
-    tickets = session.exec(
-        select(AssistanceTicket)
-        .where(AssistanceTicket.user_id == user_id)
-        .order_by(AssistanceTicket.created_at.desc(), AssistanceTicket.id.desc())
-        .limit(limit)
-    ).all()
-    return _views(session, list(tickets))
-
-
-def contact_of(session: Session, *, user_id: int) -> str:
-    """The address a logged-in user's tickets are answered at (their account's)."""
-    user = session.get(UserAccount, user_id)
-    return user.email if user is not None else ""
