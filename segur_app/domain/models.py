@@ -614,7 +614,7 @@ class NewsItem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=200)
     body: str = Field(sa_type=sa.Text)
-    category: str = Field(default="FOURNISSEUR", max_length=64)
+    category: str = Field(default=NewsCategory.SUPPLIER.value, max_length=64)
     publication_date: date = Field(index=True)
     is_published: bool = Field(default=False, index=True)
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id")

@@ -20,7 +20,7 @@ from segur_app import routes
 from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
 from segur_app.links import absolute_url
-from segur_app.domain import assistance, uploads
+from segur_app.domain import accounts, assistance, uploads
 from segur_app.domain.assistance import TicketInput, TicketRefused, TicketView
 from segur_app.domain.anti_abuse import HONEYPOT_NAME
 from segur_app.domain.models import AssistanceTicket, TicketCategory, TicketStatus
@@ -61,7 +61,7 @@ class HelpState(SessionState):
     @public
     async def load(self):
         user = await self._visitor()  # public page: no redirect, only a hint
-        self.is_supplier = bool(user and not user.is_staff and user.next_step == "home")
+        self.is_supplier = bool(user and not user.is_staff and user.next_step == accounts.STEP_HOME)
 
 
 ATTACHMENT = "attachment"
@@ -108,7 +108,7 @@ class AssistanceFormState(StagedUploadsMixin, SessionState):
     async def _who(self):
         """The logged-in user who may use the form as such (None = public use)."""
         user = await self._visitor()
-        if user is None or user.next_step != "home":
+        if user is None or user.next_step != accounts.STEP_HOME:
             return None
         return user
 

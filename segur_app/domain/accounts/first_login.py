@@ -26,6 +26,9 @@ __all__ = [
     "MSG_QUESTION_REQUIRED",
     "MSG_QUESTION_TOO_LONG",
     "MSG_WRONG_OLD_PASSWORD",
+    "STEP_CHANGE_PASSWORD",
+    "STEP_HOME",
+    "STEP_SECRET_QUESTION",
     "TEMPORARY_PASSWORD_VALIDITY",
     "PasswordChangeResult",
     "change_password",
@@ -37,6 +40,11 @@ __all__ = [
 ]
 
 TEMPORARY_PASSWORD_VALIDITY = timedelta(days=7)
+
+# What :func:`next_step` answers.
+STEP_CHANGE_PASSWORD = "change_password"
+STEP_SECRET_QUESTION = "secret_question"
+STEP_HOME = "home"
 
 MSG_WRONG_OLD_PASSWORD = "L'ancien mot de passe est incorrect."
 MSG_QUESTION_REQUIRED = "La question secrète est obligatoire."
@@ -138,10 +146,10 @@ def set_secret_question(
 def next_step(user: UserAccount) -> str:
     """Where a logged-in user must go: 'change_password', 'secret_question' or 'home'."""
     if user.must_change_password:
-        return "change_password"
+        return STEP_CHANGE_PASSWORD
     if user.needs_secret_question:
-        return "secret_question"
-    return "home"
+        return STEP_SECRET_QUESTION
+    return STEP_HOME
 
 
 def queue_password_changed_notice(session: Session, *, user: UserAccount) -> None:
