@@ -80,6 +80,7 @@ from segur_app.domain.accounts.recovery import (
     complete_password_reset,
     create_reset_token,
     live_reset_token,
+    live_token,
     request_identifiant_reminder,
     request_password_reset,
 )
@@ -152,6 +153,7 @@ __all__ = [
     "create_reset_token",
     "find_user",
     "live_reset_token",
+    "live_token",
     "next_step",
     "open_session",
     "queue_password_changed_notice",

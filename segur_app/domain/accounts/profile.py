@@ -12,7 +12,8 @@ from segur_app.core.security import hash_token, new_token, verify_password
 from segur_app.domain import mail
 from segur_app.domain.accounts.events import audit
 from segur_app.domain.accounts.first_login import set_secret_question
-from segur_app.domain.dates import as_utc, fr_datetime
+from segur_app.domain.accounts.recovery import live_token
+from segur_app.domain.dates import fr_datetime
 from segur_app.domain.models import AuditEvent, EmailChangeToken, UserAccount, utcnow
 
 __all__ = [
@@ -112,14 +113,10 @@ def request_email_change(
 def confirm_email_change(session: Session, *, token: str, now: datetime | None = None) -> str | None:
     """Apply a confirmed address change; returns the new address, or None."""
     now = now or utcnow()
-    row = session.exec(
-        select(EmailChangeToken).where(EmailChangeToken.token_hash == hash_token(token or ""))
-    ).first()
-    if row is None or row.used_at is not None or as_utc(row.expires_at) <= now:
+    found = live_token(session, EmailChangeToken, token, now=now)
+    if found is None:
         return None
-    user = session.get(UserAccount, row.user_id)
-    if user is None or not user.is_active:
-        return None
+    row, user = found
     row.used_at = now
     user.email = row.new_email
     session.add_all([row, user])

@@ -36,6 +36,7 @@ __all__ = [
     "complete_password_reset",
     "create_reset_token",
     "live_reset_token",
+    "live_token",
     "request_identifiant_reminder",
     "request_password_reset",
 ]
@@ -89,21 +90,26 @@ def create_reset_token(
     return token
 
 
-def live_reset_token(
-    session: Session, token: str | None, *, now: datetime | None = None
-) -> tuple[PasswordResetToken, UserAccount] | None:
+def live_token(session: Session, model, token: str | None, *, now: datetime | None = None):
+    """The unused, unexpired row of ``model`` (a single-use emailed link:
+    ``PasswordResetToken``, ``EmailChangeToken``) for ``token`` and its active
+    account, or None."""
     if not token:
         return None
     now = now or utcnow()
-    row = session.exec(
-        select(PasswordResetToken).where(PasswordResetToken.token_hash == hash_token(token))
-    ).first()
+    row = session.exec(select(model).where(model.token_hash == hash_token(token))).first()
     if row is None or row.used_at is not None or as_utc(row.expires_at) <= now:
         return None
     user = session.get(UserAccount, row.user_id)
     if user is None or not user.is_active:
         return None
     return row, user
+
+
+def live_reset_token(
+    session: Session, token: str | None, *, now: datetime | None = None
+) -> tuple[PasswordResetToken, UserAccount] | None:
+    return live_token(session, PasswordResetToken, token, now=now)
 
 
 @dataclass(frozen=True)
