@@ -21,7 +21,7 @@ from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
 from segur_app.links import absolute_url
 from segur_app.domain.dates import fr_amount
-from segur_app.domain import enrolment, enrolment_views, referencing, uploads
+from segur_app.domain import enrolment, enrolment_views, referencing, storage, uploads
 from segur_app.domain.enrolment import DecisionRefused, EnrolmentRefused
 from segur_app.domain.enrolment_views import EnrolmentTrackingView, PendingEnrolmentView
 from segur_app.domain.enrolment_form import (
@@ -316,11 +316,10 @@ class EnrolmentFormState(StagedUploadsMixin, SessionState):
 
 
 def _submit(data, rib: uploads.StagedDocument | None, address: str | None):
-    settings = get_settings()
     with session_scope() as session:
         return enrolment.submit_enrolment(
             session, data=data, rib=rib, cgu_accepted=True,
-            storage_dir=settings.storage_dir,
+            storage_dir=storage.store_from_settings(),
             assistance_url=absolute_url(routes.ASSISTANCE),
             client_address=address,
         )

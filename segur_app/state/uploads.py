@@ -19,11 +19,13 @@ A state says what each slot accepts (:meth:`_upload_policy`, an
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import reflex as rx
 
-from segur_app.core.config import get_settings
 from segur_app.domain import storage, uploads
+
+log = logging.getLogger(__name__)
 
 
 class StagedUploadsMixin(rx.State, mixin=True):
@@ -45,8 +47,8 @@ class StagedUploadsMixin(rx.State, mixin=True):
 
     # -- the capability ---------------------------------------------------------
 
-    def _upload_storage(self):
-        return get_settings().storage_dir
+    def _upload_storage(self) -> storage.Store:
+        return storage.store_from_settings()
 
     def _staged_upload(self, slot: str) -> uploads.StagedDocument | None:
         return self._staged.get(slot)
@@ -82,7 +84,10 @@ class StagedUploadsMixin(rx.State, mixin=True):
         """Forget ``slot``'s file and remove it from staging (its message stays)."""
         previous = self._staged.get(slot)
         if previous is not None:
-            storage.discard_staged(previous.key, storage_dir=self._upload_storage())
+            try:
+                storage.discard_staged(previous.key, storage_dir=self._upload_storage())
+            except storage.StorageUnavailable:  # the sweep removes it once abandoned
+                log.warning("staged file %s not discarded (store unreachable)", previous.key)
             self._staged = {k: v for k, v in self._staged.items() if k != slot}
         self._show_upload(slot, name="", size="")
 
