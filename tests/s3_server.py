@@ -26,12 +26,15 @@ or in a terminal: ``python -m tests.s3_server --port 9000 --data-dir /tmp/s3 --b
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,9 +81,10 @@ class S3Server:
     def s3_settings(self, **changes):
         from segur_app.domain.storage import s3
 
-        return s3.S3Settings(endpoint_url=self.url, region=self.region,
-                             access_key_id=self.access_key_id,
-                             secret_access_key=self.secret_access_key, **changes)
+        options = dict(endpoint_url=self.url, region=self.region,
+                       access_key_id=self.access_key_id,
+                       secret_access_key=self.secret_access_key)
+        return s3.S3Settings(**{**options, **changes})
 
     def create_bucket(self, bucket: str) -> None:
         client = self.client()
@@ -99,6 +103,10 @@ class S3Server:
             "SEGUR_S3_ACCESS_KEY_ID": self.access_key_id,
             "SEGUR_S3_SECRET_ACCESS_KEY": self.secret_access_key,
         }
+
+    def link(self, port: int | None = None) -> Link:
+        """A relay to this server that can be cut (see :class:`Link`)."""
+        return Link(self.port, port)
 
     def pause(self) -> None:
         """Unreachable: the process is stopped (connections hang, then time out)."""
@@ -123,6 +131,92 @@ class S3Server:
 
     def __exit__(self, *_exc) -> None:
         self.stop()
+
+
+class Link:
+    """A TCP relay in front of the server that can be cut: while cut, every
+    connection is refused and those open are reset — the store is unreachable,
+    its objects intact. ``server.link()`` makes one; point the portal at
+    ``link.url``.
+    """
+
+    def __init__(self, target_port: int, port: int | None = None) -> None:
+        self.target_port = target_port
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._lock = threading.Lock()
+        self._sockets: set[socket.socket] = set()
+        self._listener: socket.socket | None = None
+        self.restore()
+
+    def restore(self) -> None:
+        """Reachable again (idempotent)."""
+        with self._lock:
+            if self._listener is not None:
+                return
+            listener = socket.socket()
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind(("127.0.0.1", self.port))
+            listener.listen(64)
+            self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        """Unreachable: refuse new connections, reset the open ones."""
+        with self._lock:
+            listener, self._listener = self._listener, None
+            sockets, self._sockets = self._sockets, set()
+        if listener is not None:
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
+            listener.close()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.close()
+
+    close = cut
+
+    @contextlib.contextmanager
+    def unreachable(self):
+        self.cut()
+        try:
+            yield
+        finally:
+            self.restore()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # cut
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                if self._listener is not listener:
+                    client.close()
+                    upstream.close()
+                    return
+                self._sockets |= {client, upstream}
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            with self._lock:
+                self._sockets -= {source, sink}
 
 
 def start_s3_server(port: int | None = None, data_dir: Path | None = None, *,
