@@ -111,3 +111,17 @@ def store(request, tmp_path):
         return LocalStore(tmp_path / "storage")
     server = request.getfixturevalue("s3_server")
     return s3_store_for(server, f"t-{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def link(s3_server):
+    """A way to the S3 server that the test cuts (connections refused and reset)."""
+    relay = s3_server.link()
+    yield relay
+    relay.close()
+
+
+def outage_store(s3_server, link):
+    """A store reached through ``link`` that gives up at once (1 s, one attempt)."""
+    return s3_store_for(s3_server, f"outage-{uuid.uuid4().hex[:12]}", endpoint_url=link.url,
+                        timeout_seconds=1.0, max_attempts=1)

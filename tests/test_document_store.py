@@ -34,7 +34,7 @@ from segur_app.domain.models import (
 )
 from segur_app.domain.pdf import simple_pdf
 from segur_app.domain.storage.s3 import S3Store
-from tests.conftest import S3_TEST_BUCKET, s3_store_for
+from tests.conftest import S3_TEST_BUCKET, outage_store, s3_store_for
 from tests.storage_helpers import (
     after_every_grace_period,
     assert_storage_matches_rows,
@@ -230,20 +230,6 @@ def test_a_file_staged_on_one_machine_is_deposited_from_another(db, s3_server, t
 # --------------------------------------------------------------------------
 # The object store unreachable (drill 5)
 # --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def link(s3_server):
-    """A way to the S3 server that the test cuts (connections refused and reset)."""
-    relay = s3_server.link()
-    yield relay
-    relay.close()
-
-
-def outage_store(s3_server, link):
-    """A store reached through ``link`` that gives up at once (1 s, one attempt)."""
-    return s3_store_for(s3_server, f"outage-{os.urandom(6).hex()}", endpoint_url=link.url,
-                        timeout_seconds=1.0, max_attempts=1)
 
 
 def test_the_store_unreachable_during_a_deposit_refuses_it_cleanly_and_a_retry_succeeds(

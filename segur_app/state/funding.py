@@ -174,6 +174,7 @@ class FundingFormMixin(StagedUploadsMixin, mixin=True):
         self._forget_uploads()
         self.slots = _empty_slots(kind)
         self.submitting = False
+        self.form_error = ""  # a refusal of an earlier try (store unreachable) is over
         self.deposited_number = result.dossier_number
 
     @guarded(Audience.SUPPLIER)
