@@ -3,8 +3,9 @@
 No production S3 server (MinIO, Garage, SeaweedFS, Ceph RGW without a Ceph
 cluster) can be installed from the package registries this project uses, so
 the tests run boto3 against **moto's server mode** (``moto[server]``, PyPI): a
-protocol-faithful emulator of the S3 REST API (signed requests, ListObjectsV2
-paging, CopyObject, multipart uploads, real HTTP errors), run as its own
+protocol-faithful emulator of the S3 REST API (ListObjectsV2 paging,
+CopyObject, multipart uploads, S3's XML errors; signatures are accepted, not
+verified), run as its own
 process on a loopback port. Its objects live in the process (spilled to
 temporary files under ``data_dir`` beyond 64 KiB); they do not survive
 :meth:`S3Server.stop` — :meth:`S3Server.pause` / :meth:`S3Server.resume`
