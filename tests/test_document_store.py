@@ -138,11 +138,14 @@ def test_without_s3_credentials_the_standard_aws_variables_are_used(s3_server, m
     monkeypatch.setenv("SEGUR_STORAGE_URL", f"s3://{S3_TEST_BUCKET}/aws-chain-{os.urandom(6).hex()}")
     monkeypatch.setenv("SEGUR_S3_ENDPOINT_URL", s3_server.url)
     store = storage.store_from_settings(Settings())
-    credentials = store.client._request_signer._credentials
-    assert credentials.access_key == s3_server.access_key_id
-    assert store.client.meta.region_name == s3_server.region
+    signatures = []
+    store.client.meta.events.register(
+        "before-send.s3", lambda request, **_: signatures.append(request.headers["Authorization"]))
     stored = storage.store_bytes(b"%PDF-1.4 chain", storage_dir=store)
     assert storage.read_bytes(stored.key, storage_dir=store) == b"%PDF-1.4 chain"
+    credential = f"Credential={s3_server.access_key_id}/"
+    assert signatures and all(credential in value.decode() and f"/{s3_server.region}/s3/"
+                              in value.decode() for value in signatures)
 
 
 # --------------------------------------------------------------------------
@@ -150,13 +153,18 @@ def test_without_s3_credentials_the_standard_aws_variables_are_used(s3_server, m
 # --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def reader(db, engine, store, monkeypatch):
-    """The demo supplier, logged in, with the app pointed at ``store``."""
+def point_the_app_at(store, engine, monkeypatch) -> None:
     monkeypatch.setattr(core_db, "get_engine", lambda: engine)
     for name, value in store_env(store).items():
         monkeypatch.setenv(name, value)
+    if isinstance(store, S3Store):
+        monkeypatch.setenv("SEGUR_S3_TIMEOUT_SECONDS", str(store.settings.timeout_seconds))
+        monkeypatch.setenv("SEGUR_S3_MAX_ATTEMPTS", str(store.settings.max_attempts))
     get_settings.cache_clear()
+
+
+def logged_in_supplier(db, store):
+    """The demo data on ``store``; the supplier's session cookie."""
     summary = funding_supplier(db, store)
     user = db.get(UserAccount, summary.supplier_user_id)
     user.must_change_password = False  # first login finished
@@ -165,7 +173,14 @@ def reader(db, engine, store, monkeypatch):
     db.commit()
     token = accounts.open_session(db, user=user)
     db.commit()
-    yield summary, {SESSION_COOKIE: token}
+    return summary, {SESSION_COOKIE: token}
+
+
+@pytest.fixture
+def reader(db, engine, store, monkeypatch):
+    """The demo supplier, logged in, with the app pointed at ``store``."""
+    point_the_app_at(store, engine, monkeypatch)
+    yield logged_in_supplier(db, store)
     monkeypatch.undo()
     get_settings.cache_clear()
 
@@ -205,6 +220,21 @@ def test_a_document_is_streamed_from_the_store_after_the_policy(db, store, reade
     storage.delete(row.storage_key, storage_dir=store)
     missing = _get(f"/documents/{row.id}", cookies)
     assert (missing.status_code, missing.text) == (404, "Document introuvable.")
+
+
+def test_a_download_while_the_store_is_unreachable_is_a_503(db, engine, s3_server, link,
+                                                             monkeypatch):
+    store = outage_store(s3_server, link)
+    point_the_app_at(store, engine, monkeypatch)
+    summary, cookies = logged_in_supplier(db, store)
+    news_pdf = db.exec(select(Attachment).where(Attachment.news_id.is_not(None))).one()
+    assert _get(f"/documents/{news_pdf.id}", cookies).status_code == 200
+    with link.unreachable():
+        response = _get(f"/documents/{news_pdf.id}", cookies)
+    assert response.status_code == 503 and response.headers["retry-after"] == "60"
+    assert response.text == documents_api.MSG_UNAVAILABLE
+    assert _get(f"/documents/{news_pdf.id}", cookies).status_code == 200
+    get_settings.cache_clear()
 
 
 # --------------------------------------------------------------------------

@@ -49,13 +49,14 @@ def _load(who: Principal, attachment_id: int) -> _Found | None:
             session, user=access.user_of(session, who), attachment=attachment
         ):
             return None
-        try:
-            body = storage.open_document(attachment.storage_key,
-                                         storage_dir=storage.store_from_settings())
-        except FileNotFoundError:
-            return None
-        return _Found(body=body, mime_type=attachment.mime_type,
-                      original_name=attachment.original_name, size_bytes=attachment.size_bytes)
+        key, meta = attachment.storage_key, dict(
+            mime_type=attachment.mime_type, original_name=attachment.original_name,
+            size_bytes=attachment.size_bytes)
+    try:  # the database connection is back in its pool while the store answers
+        body = storage.open_document(key, storage_dir=storage.store_from_settings())
+    except FileNotFoundError:
+        return None
+    return _Found(body=body, **meta)
 
 
 def _chunks(body: BinaryIO) -> Iterator[bytes]:

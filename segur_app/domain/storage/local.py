@@ -13,6 +13,7 @@ import contextlib
 import errno
 import os
 import shutil
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -112,7 +113,7 @@ class LocalStore:
                     st = os.lstat(os.path.join(directory, filename))
                 except FileNotFoundError:
                     continue
-                if os.path.stat.S_ISREG(st.st_mode):  # never a symlink
+                if stat.S_ISREG(st.st_mode):  # never a symlink
                     yield Entry(name=name, size_bytes=st.st_size, mtime=st.st_mtime)
 
     def copy(self, source: str, target: str) -> None:
