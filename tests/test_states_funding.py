@@ -8,6 +8,9 @@ screen. Guards are in tests/test_authorisation_matrix.py.
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 from sqlmodel import select
 
@@ -283,7 +286,11 @@ async def test_the_object_store_unreachable_at_deposit_time_refuses_it_with_a_cl
     form = await tab.state(AdvanceState)
     for kind in ADVANCE_PIECES:
         await _stage(tab, kind)
-    assert len(staged_names(object_store)) == len(ADVANCE_PIECES)  # in the bucket
+    await _stage(tab, ADVANCE_PIECES[0], name="remplacée.pdf")  # the first one discarded
+    deadline = time.monotonic() + 30  # by a worker thread: never on the event loop
+    while len(staged_names(object_store)) != len(ADVANCE_PIECES):  # in the bucket
+        assert time.monotonic() < deadline, staged_names(object_store)
+        await asyncio.sleep(0.05)
 
     with link.unreachable():
         await tab.run(AdvanceState.submit)
