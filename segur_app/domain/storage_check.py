@@ -9,7 +9,9 @@ periodic sweep (``segur_app/tasks.py``). It finds
 - **abandoned staged files**: files chosen in a form and never deposited,
   older than the staging lifetime;
 - **missing / altered files**: rows whose file does not exist or whose
-  sha256 differs from the one recorded. These are only ever reported.
+  sha256 differs from the one recorded (the hourly sweep of an object store
+  compares sizes: it does not download every document every hour). These are
+  only ever reported.
 
 Safe with several workers running it at once: files are listed *before* the
 rows are read (so a file published and committed meanwhile is young, hence
@@ -113,9 +115,13 @@ def scan(storage_dir: storage.Storage) -> list[StoredEntry]:
             if (entry := _entry(item)) is not None]
 
 
-def _rows(session: Session, ids: list[int] | None = None) -> list[tuple[int, str, str, str]]:
+Row = tuple[int, str, str, str, int]  # id, kind, storage key, sha256, size
+
+
+def _rows(session: Session, ids: list[int] | None = None) -> list[Row]:
     table = Attachment.__table__
-    query = sa.select(table.c.id, table.c.kind, table.c.storage_key, table.c.sha256)
+    query = sa.select(table.c.id, table.c.kind, table.c.storage_key, table.c.sha256,
+                      table.c.size_bytes)
     if ids is not None:
         query = query.where(table.c.id.in_(ids))
     rows = [tuple(r) for r in session.execute(query.order_by(table.c.id)).all()]
@@ -123,12 +129,25 @@ def _rows(session: Session, ids: list[int] | None = None) -> list[tuple[int, str
     return rows
 
 
-def _verify(row: tuple[int, str, str, str], store: storage.Store) -> str | None:
-    """None when the row's file is intact, else "missing" or "altered"."""
-    _, _, key, sha256 = row
+def _verify(row: Row, store: storage.Store, sizes: dict[str, int] | None) -> str | None:
+    """None when the row's file is intact, else "missing" or "altered".
+
+    ``sizes`` (name → size, from the listing): a shallow check, existence and
+    size only (an object store's sweep must not download every document every
+    hour); None: the content's sha256 is verified.
+    """
+    _, _, key, sha256, size_bytes = row
     try:
-        return None if storage.sha256_of(
-            store, storage.object_name(key)) == sha256 else "altered"
+        name = storage.object_name(key)
+        if sizes is None:
+            return None if storage.sha256_of(store, name) == sha256 else "altered"
+        size = sizes.get(name)
+        if size is None:  # not listed: it may have been published since
+            entry = store.stat(name)
+            if entry is None:
+                return "missing"
+            size = entry.size_bytes
+        return None if size == size_bytes else "altered"
     except (FileNotFoundError, ValueError):
         return "missing"
 
@@ -146,10 +165,12 @@ def check(
     now: float,
     repair: bool = False,
     refuse_mass_removal: bool = False,
+    verify_content: bool = True,
 ) -> StorageReport:
     """Compare the storage with the rows; with ``repair``, remove the stale files.
 
-    Missing or altered files are never "repaired": they are reported.
+    Missing or altered files are never "repaired": they are reported. Without
+    ``verify_content`` a row's file is only checked to exist with its size.
     """
     store = storage.resolve(storage_dir)
     entries = scan(store)  # first: see the module docstring
@@ -164,14 +185,16 @@ def check(
         elif entry.key not in keys and age > grace_seconds:
             report.unreferenced.append(entry)
 
+    sizes = None if verify_content else {e.name: e.size_bytes for e in entries if not e.staged}
     suspects = {row[0]: (row, problem) for row in rows
-                if (problem := _verify(row, store)) is not None}
+                if (problem := _verify(row, store, sizes)) is not None}
     if suspects:
         for row in _rows(session, list(suspects)):
             original, problem = suspects[row[0]]
             if row[2] != original[2]:
                 continue  # the row now points elsewhere: not this run's business
-            problem = _verify(row, store)  # the first look may predate a commit
+            recheck = None if sizes is None else {}  # the object itself, not the listing
+            problem = _verify(row, store, recheck)  # the first look may predate a commit
             if problem is not None:
                 target = report.missing if problem == "missing" else report.altered
                 target.append(RowProblem(attachment_id=row[0], kind=row[1], key=row[2]))
@@ -227,10 +250,15 @@ def report_lines(report: StorageReport, *, storage_dir: storage.Storage, grace_s
 
 def sweep(session: Session, *, storage_dir: storage.Storage, grace_seconds: float,
           staging_max_age_seconds: float, now: float) -> StorageReport:
-    """The periodic clean-up: :func:`check` with repair and the mass-removal guard."""
-    report = check(session, storage_dir=storage_dir, grace_seconds=grace_seconds,
+    """The periodic clean-up: :func:`check` with repair and the mass-removal guard.
+
+    It hashes every document of a local directory; in an object store it checks
+    that each exists with its size (``storage-check`` hashes them all)."""
+    store = storage.resolve(storage_dir)
+    report = check(session, storage_dir=store, grace_seconds=grace_seconds,
                    staging_max_age_seconds=staging_max_age_seconds, now=now,
-                   repair=True, refuse_mass_removal=True)
+                   repair=True, refuse_mass_removal=True,
+                   verify_content=isinstance(store, storage.LocalStore))
     if not report.intact or report.removal_refused:
         log.error(report.summary())
     elif report.removed:
