@@ -153,7 +153,12 @@ def _verify(row: Row, store: storage.Store, sizes: dict[str, int] | None) -> str
 
 
 def _remove(store: storage.Store, entry: StoredEntry) -> bool:
-    return store.delete(entry.name)  # False: another worker was faster
+    """False when another worker was faster (S3 does not say whether a DELETE
+    removed anything: concurrent sweeps may both count an object)."""
+    if store.stat(entry.name) is None:
+        return False
+    store.delete(entry.name)
+    return True
 
 
 def check(

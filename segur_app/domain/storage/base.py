@@ -69,8 +69,8 @@ class Store(Protocol):
 
     def stat(self, name: str) -> Entry | None: ...
 
-    def delete(self, name: str) -> bool:
-        """Remove ``name``; False when it was already gone (not an error)."""
+    def delete(self, name: str) -> None:
+        """Remove ``name``; already gone is not an error."""
 
     def list(self, prefix: str = "") -> Iterator[Entry]:
         """Every object whose name starts with ``prefix``."""

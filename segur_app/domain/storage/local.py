@@ -94,12 +94,8 @@ class LocalStore:
             return None
         return Entry(name=name, size_bytes=st.st_size, mtime=st.st_mtime)
 
-    def delete(self, name: str) -> bool:
-        try:
-            self.path(name).unlink()
-        except FileNotFoundError:  # another worker was faster
-            return False
-        return True
+    def delete(self, name: str) -> None:
+        self.path(name).unlink(missing_ok=True)
 
     def list(self, prefix: str = "") -> Iterator[Entry]:
         for directory, subdirs, files in os.walk(self.root):

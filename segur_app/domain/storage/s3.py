@@ -187,14 +187,9 @@ class S3Store:
     def exists(self, name: str) -> bool:
         return self.stat(name) is not None
 
-    def delete(self, name: str) -> bool:
-        # S3 answers a DELETE of a missing object like any other: ask first
-        # (another worker may still remove it in between; then both say True).
-        if not self.exists(name):
-            return False
-        with _answered("delete", name):
+    def delete(self, name: str) -> None:
+        with _answered("delete", name):  # a missing object answers 204 too
             self.client.delete_object(Bucket=self.bucket, Key=self._key(name))
-        return True
 
     def list(self, prefix: str = "") -> Iterator[Entry]:
         paginator = self.client.get_paginator("list_objects_v2")
