@@ -12,7 +12,8 @@ from sqlmodel import select
 
 from segur_app import routes
 from segur_app.core.config import get_settings
-from segur_app.domain import accounts, assistance, enrolment
+from segur_app.domain import accounts, anti_abuse, assistance
+from segur_app.domain.anti_abuse import HONEYPOT_NAME
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
     AssistanceTicket,
@@ -22,7 +23,6 @@ from segur_app.domain.models import (
     TicketStatus,
     UserAccount,
 )
-from segur_app.domain.enrolment import HONEYPOT_NAME
 from segur_app.state.assistance import (
     MSG_FIX_ERRORS,
     MSG_SESSION_LOST,
@@ -98,7 +98,7 @@ async def test_a_public_request_gets_its_number_and_an_acknowledgement(db, peopl
     assert form.form_key > key
     [ticket] = _tickets(db)
     assert (ticket.number, ticket.category, ticket.contact_email, ticket.user_id,
-            ticket.status) == (number, "connexion", "jeanne@exemple.fr", None, "open")
+            ticket.status) == (number, "connexion", "jeanne@exemple.fr", None, "en_attente")
     piece = db.exec(select(Attachment).where(Attachment.ticket_id == ticket.id)).one()
     assert piece.original_name == "capture.png"
     assert [m.to_address for m in _mails(db, TemplateName.ASSISTANCE_ACKNOWLEDGEMENT)] == [
@@ -124,7 +124,7 @@ async def test_robots_are_refused_and_nothing_is_stored(db, people):
     assert form.form_errors == [assistance.MSG_SENDING_FAILED] and form.submitted_number == ""
     assert _tickets(db) == []
     reasons = [json.loads(e.details)["reason"] for e in db.exec(select(AuditEvent).where(
-        AuditEvent.action == enrolment.AUDIT_BOT_SUSPECTED).order_by(AuditEvent.id))]
+        AuditEvent.action == anti_abuse.AUDIT_BOT_SUSPECTED).order_by(AuditEvent.id))]
     assert reasons == ["assistance_too_fast", "assistance_honeypot"]
 
 
@@ -145,7 +145,7 @@ async def test_a_logged_in_supplier_writes_with_the_accounts_address(db, people)
     tab.navigate(routes.MY_TICKETS)
     await tab.run(MyTicketsState.load)
     mine = await tab.state(MyTicketsState)
-    assert [(t.number, t.status) for t in mine.tickets] == [(ticket.number, "open")]
+    assert [(t.number, t.status) for t in mine.tickets] == [(ticket.number, "en_attente")]
 
 
 @scenario

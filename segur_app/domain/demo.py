@@ -46,7 +46,7 @@ class DemoDataRefused(RuntimeError):
 class DemoSummary:
     supplier_id: int
     supplier_user_id: int
-    staff_user_id: int
+    staff_id: int
     news_id: int
 
 
@@ -131,7 +131,7 @@ def load_demo_data(
         # Drawn from the series, so later enrolments never collide with it.
         number=next_number(session, ENROLMENT_SERIES),
         supplier_id=supplier.id,
-        status=EnrolmentStatus.APPROVED.value,
+        status=EnrolmentStatus.VALIDATED.value,
         submitted_at=datetime(2023, 2, 1, 9, 0, tzinfo=timezone.utc),
         status_changed_at=datetime(2023, 2, 6, 14, 0, tzinfo=timezone.utc),
         legal_rep_civility="M.",
@@ -169,6 +169,6 @@ def load_demo_data(
     return DemoSummary(
         supplier_id=supplier.id,
         supplier_user_id=supplier_user.id,
-        staff_user_id=staff_user.id,
+        staff_id=staff_user.id,
         news_id=news.id,
     )
