@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     # (domain/storage/s3.py). Unset: the directory above.
     storage_url: str | None = None
     # How to reach it; unset credentials/region = boto3's standard chain
-    # (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, profiles, roles).
+    # (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION, profiles, roles).
     s3_endpoint_url: str | None = None
     s3_region: str | None = None
     s3_access_key_id: str | None = None

@@ -46,7 +46,7 @@ _TRANSFER = TransferConfig(multipart_threshold=64 * 1024 * 1024,
 @dataclass(frozen=True)
 class S3Settings:
     """How to reach the store (``SEGUR_S3_*``; None = boto3's standard chain:
-    ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, ``AWS_REGION``, profiles, roles)."""
+    ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, ``AWS_DEFAULT_REGION``, profiles, roles)."""
 
     endpoint_url: str | None = None
     region: str | None = None
