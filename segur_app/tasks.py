@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from segur_app.core.config import Settings, get_settings
 from segur_app.core.db import session_scope
-from segur_app.domain import storage_check, throttling
+from segur_app.domain import storage, storage_check, throttling
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def sweep_storage(*, settings: Settings | None = None, engine: Engine | None = N
     settings = settings or get_settings()
     with session_scope(engine) as session:
         return storage_check.sweep(
-            session, storage_dir=settings.storage_dir,
+            session, storage_dir=storage.store_from_settings(settings),
             grace_seconds=settings.storage_grace_seconds,
             staging_max_age_seconds=settings.staging_max_age_seconds,
             now=time.time() if now is None else now,

@@ -6,7 +6,7 @@ no rollback, no clean-up) at an injected point — after a file is published,
 just before the commit, just after the commit (before the staged copy or a
 replaced file is removed). The parent then checks the invariant at once, runs
 the sweep past every grace period and checks that files and rows match
-exactly. SQLite and PostgreSQL.
+exactly. SQLite and PostgreSQL; a local directory and an S3-compatible store.
 """
 
 from __future__ import annotations
@@ -144,9 +144,9 @@ CASES = [
     ids=[f"{c.__name__}-{i}" for i, (c, _, _) in enumerate(CASES)],
 )
 def test_a_crash_leaves_no_row_without_its_file_and_the_sweep_removes_the_rest(
-    db, tmp_path, case, inject, committed
+    db, store, case, inject, committed
 ):
-    storage_dir = tmp_path / "storage"
+    storage_dir = store
     work, has_committed = case(db, storage_dir)
 
     assert run_until_death(db, work, inject) == CRASHED
@@ -163,8 +163,8 @@ def test_a_crash_leaves_no_row_without_its_file_and_the_sweep_removes_the_rest(
     assert staged_names(storage_dir) == set()
 
 
-def test_without_a_crash_nothing_is_left_for_the_sweep(db, tmp_path):
-    storage_dir = tmp_path / "storage"
+def test_without_a_crash_nothing_is_left_for_the_sweep(db, store):
+    storage_dir = store
     work, has_committed = funding_case(db, storage_dir)
     work(db)
     assert has_committed(db)

@@ -24,8 +24,8 @@ from tests.test_funding import DEMO_FILES, deposit, stage_all
 
 
 @pytest.fixture
-def storage_dir(tmp_path):
-    return tmp_path / "storage"
+def storage_dir(store):
+    return store
 
 
 @pytest.fixture
@@ -47,6 +47,7 @@ def test_the_row_points_to_a_new_key_and_the_staged_copy_goes_after_the_commit(
     assert_storage_matches_rows(db, storage_dir)
 
 
+@pytest.mark.parametrize("store", ["local"], indirect=True)  # hard links: a directory's
 def test_a_copy_is_made_where_hard_links_are_not_supported(db, supplier, storage_dir, monkeypatch):
     def no_links(*_args, **_kwargs):
         raise OSError(errno.EXDEV, "cross-device link")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -70,6 +70,19 @@ class Settings(BaseSettings):
     )
     # Private documents (attachments): never under assets/ or uploaded_files/.
     storage_dir: Path = VAR_DIR / "storage"
+    # An S3-compatible object store instead of storage_dir: "s3://bucket/prefix"
+    # (domain/storage/s3.py). Unset: the directory above.
+    storage_url: str | None = None
+    # How to reach it; unset credentials/region = boto3's standard chain
+    # (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION, profiles, roles).
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    # Connection and read timeout of each request, and attempts per operation:
+    # an unreachable store refuses a deposit within about attempts × timeout.
+    s3_timeout_seconds: float = Field(default=5.0, gt=0)
+    s3_max_attempts: int = Field(default=3, ge=1)
     # Files no row references are removed once older than this (storage-check
     # and the hourly sweep); it must exceed the longest deposit transaction.
     storage_grace_seconds: float = Field(default=3600.0, ge=0)
@@ -105,6 +118,17 @@ class Settings(BaseSettings):
     # SEGUR_TRUSTED_PROXIES="127.0.0.1, 10.0.0.0/8, ::1". Empty: the TCP peer is
     # the client, whatever the headers say.
     trusted_proxies: Annotated[Networks, NoDecode] = ()
+
+    @field_validator("storage_url")
+    @classmethod
+    def _check_storage_url(cls, value):
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme != "s3" or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError(f"SEGUR_STORAGE_URL: {value!r} is not s3://bucket or "
+                             "s3://bucket/prefix")
+        return value
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

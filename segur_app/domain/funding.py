@@ -17,13 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from segur_app.core.config import get_settings
-from segur_app.domain import mail, mail_templates, uploads
+from segur_app.domain import mail, mail_templates, storage, uploads
 from segur_app.domain.dates import fr_amount, fr_date, fr_datetime
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.numbering import DOSSIER_SERIES, next_number
@@ -196,7 +195,7 @@ class DepositResult:
 
 
 def _publish(session: Session, document: uploads.StagedDocument, piece: AttachmentKind,
-             storage_dir: Path) -> str:
+             storage_dir: storage.Storage) -> str:
     """Publish a staged piece (its sha256 verified: the file is not checked again)."""
     try:
         return uploads.publish(session, document, policy=piece_upload(piece),
@@ -205,6 +204,8 @@ def _publish(session: Session, document: uploads.StagedDocument, piece: Attachme
         raise DepositRefused(
             MSG_DOCUMENT_REQUIRED, field_errors={piece.value: MSG_DOCUMENT_REQUIRED}
         ) from None
+    except storage.StorageUnavailable:
+        raise DepositRefused(storage.MSG_UNAVAILABLE) from None
     except uploads.StagedFileAltered as altered:
         if altered.rejection is None:
             raise DepositRefused(MSG_DEPOSIT_FAILED) from None
@@ -220,7 +221,7 @@ def deposit_request(
     user_id: int,
     recipient: str,
     documents: dict[str, uploads.StagedDocument],
-    storage_dir: Path,
+    storage_dir: storage.Storage,
     amount: int,
     assistance_url: str,
     now: datetime | None = None,

@@ -447,7 +447,7 @@ class FundingRequest(SQLModel, table=True):
 
 
 class Attachment(SQLModel, table=True):
-    """Metadata of a stored private document; the bytes live in ``storage_dir``."""
+    """Metadata of a stored private document; the bytes live in the document store."""
 
     __tablename__ = "attachment"
     __table_args__ = (

@@ -12,7 +12,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from segur_app.domain import paging, uploads
+from segur_app.domain import paging, storage, uploads
 from segur_app.domain.accounts import audit
 from segur_app.domain.models import (
     Attachment,
@@ -215,6 +215,9 @@ def save_news(
         audit(session, "news_saved", actor_user_id=staff_id, title=item.title, news_id=item.id)
         session.flush()
         session.commit()  # then the staged copy and the replaced file are removed
+    except storage.StorageUnavailable:
+        session.rollback()
+        raise NewsRefused({"form": storage.MSG_UNAVAILABLE}) from None
     except BaseException:
         session.rollback()  # the published attachment is removed, the old one kept
         raise

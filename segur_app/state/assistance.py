@@ -17,10 +17,9 @@ import time
 import reflex as rx
 
 from segur_app import routes
-from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
 from segur_app.links import absolute_url
-from segur_app.domain import accounts, assistance, uploads
+from segur_app.domain import accounts, assistance, storage, uploads
 from segur_app.domain.assistance import TicketInput, TicketRefused, TicketView
 from segur_app.domain.anti_abuse import HONEYPOT_NAME
 from segur_app.domain.models import AssistanceTicket, TicketCategory, TicketStatus
@@ -222,11 +221,11 @@ class AssistanceFormState(StagedUploadsMixin, SessionState):
 
 
 def _create(data: TicketInput, user_id: int | None, attachment, address: str | None):
-    settings = get_settings()
     with session_scope() as session:
         return assistance.create_ticket(
             session, data=data, user_id=user_id, attachment=attachment,
-            storage_dir=settings.storage_dir, assistance_url=absolute_url(routes.ASSISTANCE),
+            storage_dir=storage.store_from_settings(),
+            assistance_url=absolute_url(routes.ASSISTANCE),
             client_address=address,
         )
 

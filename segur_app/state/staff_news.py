@@ -12,8 +12,7 @@ from datetime import date
 import reflex as rx
 
 from segur_app import routes
-from segur_app.core.config import get_settings
-from segur_app.domain import news, uploads
+from segur_app.domain import news, storage, uploads
 from segur_app.domain.access import Audience
 from segur_app.domain.models import NewsCategory, NewsState
 from segur_app.domain.news import NewsInput, StaffNewsRow
@@ -128,7 +127,7 @@ class StaffNewsState(StaffListMixin, StagedUploadsMixin, SessionState):
         try:
             await in_transaction(lambda s: news.save_news(
                 s, news_id=news_id, data=data, staff_id=user.id, attachment=staged,
-                storage_dir=get_settings().storage_dir,
+                storage_dir=storage.store_from_settings(),
             ))
         except news.NewsRefused as exc:
             self.errors = exc.problems

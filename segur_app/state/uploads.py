@@ -6,7 +6,9 @@ enrolment's RIB, the assistance attachment, the staff's news attachment) mixes
 each named slot in a backend-only var (storage keys never reach the browser)
 and does the work of the slot's handlers: stage (``uploads.stage`` in a worker
 thread, the previous file of the slot discarded), remove, the browser's own
-refusals (too large, several files), discard on cancel. The handlers
+refusals (too large, several files), discard on cancel. A discarded file is
+removed at once from a local directory, by a worker thread from an object
+store (never on the event loop; one left behind is swept once abandoned). The handlers
 themselves stay in each state, each with its declared audience
 (``@guarded(Audience...)`` / ``@public``), because who may upload differs from
 form to form.
@@ -19,11 +21,14 @@ A state says what each slot accepts (:meth:`_upload_policy`, an
 from __future__ import annotations
 
 import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import reflex as rx
 
-from segur_app.core.config import get_settings
 from segur_app.domain import storage, uploads
+
+log = logging.getLogger(__name__)
 
 
 class StagedUploadsMixin(rx.State, mixin=True):
@@ -45,8 +50,8 @@ class StagedUploadsMixin(rx.State, mixin=True):
 
     # -- the capability ---------------------------------------------------------
 
-    def _upload_storage(self):
-        return get_settings().storage_dir
+    def _upload_storage(self) -> storage.Store:
+        return storage.store_from_settings()
 
     def _staged_upload(self, slot: str) -> uploads.StagedDocument | None:
         return self._staged.get(slot)
@@ -82,7 +87,11 @@ class StagedUploadsMixin(rx.State, mixin=True):
         """Forget ``slot``'s file and remove it from staging (its message stays)."""
         previous = self._staged.get(slot)
         if previous is not None:
-            storage.discard_staged(previous.key, storage_dir=self._upload_storage())
+            store = self._upload_storage()
+            if isinstance(store, storage.LocalStore):
+                _discard(store, previous.key)  # an unlink: instant
+            else:  # network I/O never blocks the event loop (nor waits for an outage)
+                _DISCARDS.submit(_discard, store, previous.key)
             self._staged = {k: v for k, v in self._staged.items() if k != slot}
         self._show_upload(slot, name="", size="")
 
@@ -94,6 +103,17 @@ class StagedUploadsMixin(rx.State, mixin=True):
     def _forget_uploads(self) -> None:
         """The deposit published the staged files: they are no longer ours to discard."""
         self._staged = {}
+
+
+_DISCARDS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="staging-discard")
+
+
+def _discard(store: storage.Store, key: str) -> None:
+    """Best effort: a staged file left behind is removed by the sweep once abandoned."""
+    try:
+        storage.discard_staged(key, storage_dir=store)
+    except OSError:
+        log.warning("staged file %s not discarded (left to the sweep)", key, exc_info=True)
 
 
 async def read_upload(files: list[rx.UploadFile], policy: uploads.UploadPolicy

@@ -24,12 +24,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from segur_app.domain import mail, mail_templates, uploads, validators
+from segur_app.domain import mail, mail_templates, storage, uploads, validators
 from segur_app.domain.accounts import audit
 from segur_app.domain.anti_abuse import (  # shared by the public forms
     ABUSE_WINDOW,
@@ -214,7 +213,7 @@ ATTACHMENT_UPLOAD = uploads.UploadPolicy.for_kind(AttachmentKind.ASSISTANCE,
 
 
 def _publish_attachment(session: Session, document: uploads.StagedDocument,
-                        storage_dir: Path) -> str:
+                        storage_dir: storage.Storage) -> str:
     """Publish the staged attachment: still there, still the file that was checked."""
     try:
         return uploads.publish(session, document, policy=ATTACHMENT_UPLOAD,
@@ -222,6 +221,8 @@ def _publish_attachment(session: Session, document: uploads.StagedDocument,
     except uploads.StagedFileMissing:
         raise TicketRefused(MSG_ATTACHMENT_LOST,
                             field_errors={"attachment": MSG_ATTACHMENT_LOST}) from None
+    except storage.StorageUnavailable:
+        raise TicketRefused(storage.MSG_UNAVAILABLE) from None
     except uploads.StagedFileAltered as altered:
         if altered.rejection is None:
             raise TicketRefused(MSG_SENDING_FAILED) from None
@@ -235,7 +236,7 @@ def create_ticket(
     data: TicketInput,
     user_id: int | None,
     attachment: uploads.StagedDocument | None,
-    storage_dir: Path,
+    storage_dir: storage.Storage,
     assistance_url: str,
     client_address: str | None = None,
     now: datetime | None = None,

@@ -24,13 +24,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from segur_app.domain import mail, mail_templates, uploads
+from segur_app.domain import mail, mail_templates, storage, uploads
 from segur_app.domain.accounts import audit, count_within_limit
 from segur_app.domain.anti_abuse import ABUSE_WINDOW
 from segur_app.domain.enrolment.form import MSG_CGU_REQUIRED, MSG_RIB_REQUIRED, EnrolmentData
@@ -158,12 +157,15 @@ RIB_UPLOAD = uploads.UploadPolicy.for_kind(AttachmentKind.RIB)
 """What the RIB field accepts (PDF, PNG, JPEG of 4 Mo at most)."""
 
 
-def _publish_rib(session: Session, rib: uploads.StagedDocument, storage_dir: Path) -> str:
+def _publish_rib(session: Session, rib: uploads.StagedDocument,
+                 storage_dir: storage.Storage) -> str:
     """Publish the staged RIB: it must still be there and still be the file that was checked."""
     try:
         return uploads.publish(session, rib, policy=RIB_UPLOAD, storage_dir=storage_dir)
     except uploads.StagedFileMissing:
         raise EnrolmentRefused(MSG_RIB_REQUIRED, field_errors={"rib": MSG_RIB_REQUIRED}) from None
+    except storage.StorageUnavailable:
+        raise EnrolmentRefused(storage.MSG_UNAVAILABLE) from None
     except uploads.StagedFileAltered as altered:
         if altered.rejection is None:
             raise EnrolmentRefused(MSG_SUBMISSION_FAILED) from None
@@ -213,7 +215,7 @@ def submit(
     data: EnrolmentData,
     rib: uploads.StagedDocument | None,
     cgu_accepted: bool,
-    storage_dir: Path,
+    storage_dir: storage.Storage,
     assistance_url: str,
     client_address: str | None = None,
     now: datetime | None = None,
