@@ -31,6 +31,6 @@ def issued_documents(documents, *, title: str = "Documents de la demande") -> rx
         rx.el.section(
             rx.el.h3(title, class_name="fr-h6"),
             rx.foreach(documents, _download),
-            class_name="fr-mb-4w segur-issued-documents",
+            class_name="fr-mt-3w segur-issued-documents",
         ),
     )
