@@ -69,7 +69,7 @@ def decision_case(db, storage_dir):
 
     def work(s):
         instruction.decide(s, request_id=request_id, validate=False, reason="Pièce illisible",
-                           staff_id=summary.staff_user_id, expected_version=version,
+                           staff_id=summary.staff_id, expected_version=version,
                            assistance_url="http://localhost:3000/contacter-assistance",
                            storage_dir=storage_dir)
 

@@ -43,7 +43,7 @@ from segur_app.domain.models import (
     GeneratedDocumentKind,
     UserAccount,
 )
-from segur_app.state.enrolment import EnrolmentTrackingState
+from segur_app.state.enrolment_review import EnrolmentTrackingState
 from segur_app.state.funding import TrackingState
 from segur_app.state.instruction import DossierState
 from tests.state_harness import Tab, fresh, point_app_at, scenario, seed_people
