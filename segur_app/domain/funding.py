@@ -6,9 +6,9 @@ kind per supplier, so a double click, a second tab or a replayed event can
 never create a second dossier.
 
 The deposit is one unit of work: dossier row, attachment rows, status
-history, the PDF « Accusé de dépôt » (:mod:`segur_app.domain.receipts`),
-confirmation email (outbox, linking to the receipt) and the files themselves. Files were
-checked and staged when chosen (``uploads.stage``); the deposit publishes them
+history, the PDF « Accusé de dépôt » (:mod:`segur_app.domain.receipts`), the
+confirmation email (outbox, linking to the receipt) and the files themselves.
+Files were checked and staged when chosen (``uploads.stage``); the deposit publishes them
 under their final keys — the sha256 of what was checked is verified there, the
 files are not checked again — and commits. On any failure the database is
 rolled back and the files stay in staging, so nothing half-done remains.
