@@ -17,7 +17,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-from segur_app.domain import demo, news, storage, uploads
+from segur_app.domain import demo, instruction, news, storage, uploads
 from segur_app.domain.models import (
     AssistanceTicket,
     Attachment,
@@ -58,6 +58,25 @@ def funding_case(db, storage_dir):
 def enrolment_case(db, storage_dir):
     rib = stage_rib(storage_dir)
     return lambda s: submit(s, storage_dir, rib=rib), exists(Enrolment)
+
+
+def decision_case(db, storage_dir):
+    """Reject a deposited request: its decision letter (PDF) is written before the commit."""
+    summary = demo.load_demo_data(db, storage_dir=storage_dir, env="test")
+    db.commit()
+    request_id = deposit(db, summary, storage_dir).funding_request_id
+    version = db.get(FundingRequest, request_id).version
+
+    def work(s):
+        instruction.decide(s, request_id=request_id, validate=False, reason="Pièce illisible",
+                           staff_id=summary.staff_id, expected_version=version,
+                           assistance_url="http://localhost:3000/contacter-assistance",
+                           storage_dir=storage_dir)
+
+    def committed(db):
+        return db.exec(select(FundingRequest.status)).one() == "rejetee"
+
+    return work, committed
 
 
 def assistance_case(db, storage_dir):
@@ -123,9 +142,12 @@ CASES = [
     (funding_case, after_publishing(2), False),
     (funding_case, before_commit, False),
     (funding_case, after_commit(), True),
+    (funding_case, after_publishing(1, "store_bytes"), False),  # the receipt's PDF
     (enrolment_case, after_publishing(), False),
     (enrolment_case, before_commit, False),
     (enrolment_case, after_commit(), True),
+    (decision_case, after_publishing(1, "store_bytes"), False),  # the letter's PDF
+    (decision_case, before_commit, False),
     (assistance_case, after_publishing(), False),
     (assistance_case, before_commit, False),
     (assistance_case, after_commit(), True),

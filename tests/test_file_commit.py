@@ -20,7 +20,7 @@ from tests.storage_helpers import (
     staged_names,
     sweep,
 )
-from tests.test_funding import DEMO_FILES, deposit, stage_all
+from tests.test_funding import DEMO_FILES, FILES_PER_DEPOSIT, deposit, stage_all
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def test_a_copy_is_made_where_hard_links_are_not_supported(db, supplier, storage
     monkeypatch.setattr(os, "link", no_links)
     deposit(db, supplier, storage_dir)
     assert_storage_matches_rows(db, storage_dir)
-    assert len(final_keys(storage_dir)) == 3 + DEMO_FILES
+    assert len(final_keys(storage_dir)) == FILES_PER_DEPOSIT + DEMO_FILES
 
 
 def test_a_rollback_before_the_commit_removes_what_was_published(db, supplier, storage_dir):
@@ -92,10 +92,11 @@ def test_when_the_commit_itself_fails_the_files_are_left_to_the_sweep(
     finally:
         event.remove(connection_engine, "commit", connection_lost)
     assert db.exec(select(FundingRequest)).all() == []  # it did not, this time
-    assert len(final_keys(storage_dir)) == 3 + DEMO_FILES
+    assert len(final_keys(storage_dir)) == FILES_PER_DEPOSIT + DEMO_FILES
     assert len(staged_names(storage_dir)) == 3
     assert sweep(db, storage_dir).removed == []  # within the grace period
-    assert len(sweep(db, storage_dir, now=after_every_grace_period()).removed) == 6
+    # 3 published pieces, the receipt and 3 staged copies
+    assert len(sweep(db, storage_dir, now=after_every_grace_period()).removed) == 7
     assert_storage_matches_rows(db, storage_dir)
 
 

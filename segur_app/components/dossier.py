@@ -17,11 +17,13 @@ from segur_app.components.funding import (
     labelled_value,
     recap_list,
 )
+from segur_app.components.generated_documents import issued_documents
 from segur_app.components.links import anchor
 
 
 def recap_section(summary, view) -> rx.Component:
-    """« 1 - Ma demande récapitulatif »: supplier, dossier number, dates, status."""
+    """« 1 - Ma demande récapitulatif »: supplier, dossier number, dates, status, and
+    the PDFs issued for the dossier (deposit receipt, decision letter)."""
     return rx.el.section(
         rx.el.h2("1 - Ma demande récapitulatif"),
         recap_list(summary),
@@ -33,6 +35,7 @@ def recap_section(summary, view) -> rx.Component:
             labelled_value("Date de changement de statut", view.status_changed_on),
             class_name="segur-recap",
         ),
+        issued_documents(view.issued),
         class_name="fr-mb-4w",
     )
 

@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     # Pieces required for the balance request (AttachmentKind values), e.g.
     # SEGUR_BALANCE_DOCUMENTS='["facture","pv_verification"]'.
     balance_documents: list[str] = ["facture", "pv_verification"]
+    # TrueType fonts of the generated PDF documents (receipts, decision letters):
+    # DejaVuSans.ttf, DejaVuSans-Bold.ttf, DejaVuSansMono.ttf (Debian fonts-dejavu-core).
+    pdf_font_dir: Path = Path("/usr/share/fonts/truetype/dejavu")
     # Reverse proxies whose X-Forwarded-For is believed (core/client_address.py):
     # SEGUR_TRUSTED_PROXIES="127.0.0.1, 10.0.0.0/8, ::1". Empty: the TCP peer is
     # the client, whatever the headers say.

@@ -6,8 +6,9 @@ kind per supplier, so a double click, a second tab or a replayed event can
 never create a second dossier.
 
 The deposit is one unit of work: dossier row, attachment rows, status
-history, confirmation email (outbox) and the files themselves. Files were
-checked and staged when chosen (``uploads.stage``); the deposit publishes them
+history, the PDF « Accusé de dépôt » (:mod:`segur_app.domain.receipts`), the
+confirmation email (outbox, linking to the receipt) and the files themselves.
+Files were checked and staged when chosen (``uploads.stage``); the deposit publishes them
 under their final keys — the sha256 of what was checked is verified there, the
 files are not checked again — and commits. On any failure the database is
 rolled back and the files stay in staging, so nothing half-done remains.
@@ -15,14 +16,14 @@ rolled back and the files stay in staging, so nothing half-done remains.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from segur_app.core.config import get_settings
-from segur_app.domain import mail, mail_templates, storage, uploads
+from segur_app.domain import generated_documents, mail, mail_templates, receipts, storage, uploads
 from segur_app.domain.dates import fr_amount, fr_date, fr_datetime
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.numbering import DOSSIER_SERIES, next_number
@@ -292,7 +293,11 @@ def deposit_request(
             else (mail_templates.balance_deposit_confirmation,
                   TemplateName.BALANCE_DEPOSIT_CONFIRMATION)
         )
-        content = confirmation(number, now, assistance_url=assistance_url)
+        receipt = receipts.issue_funding_receipt(
+            session, request=request, storage_dir=storage_dir, now=now
+        )
+        content = confirmation(number, now, assistance_url=assistance_url,
+                               receipt_url=generated_documents.download_url(receipt.id))
         mail.queue_email(
             session,
             template=template,
@@ -364,6 +369,8 @@ class FundingView:
     documents_badge: str
     documents: list[DocumentView]
     emails: list[EmailView]
+    # The PDFs the portal issued for the dossier (receipt, decision letter).
+    issued: list[generated_documents.GeneratedDocumentView] = field(default_factory=list)
 
 
 def group_iban(iban: str) -> str:
@@ -433,4 +440,5 @@ def funding_view(session: Session, *, supplier_id: int, kind: FundingKind) -> Fu
             )
             for e in emails
         ],
+        issued=generated_documents.for_funding_request(session, funding_request_id=request.id),
     )

@@ -19,7 +19,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from segur_app.domain import mail, mail_templates
+from segur_app.domain import generated_documents, letters, mail, mail_templates, storage
 from segur_app.domain.funding import FundingView, funding_view
 from segur_app.domain.dates import fr_datetime
 from segur_app.domain.mail_templates import TemplateName
@@ -391,6 +391,16 @@ def add_note(
     session.commit()
 
 
+def _decision_letter(session: Session, request: FundingRequest,
+                     storage_dir: storage.Storage | None,
+                     now: datetime):
+    """The « Décision » PDF of the decision being recorded (same transaction)."""
+    session.flush()
+    return letters.issue_decision_letter(
+        session, request=request, storage_dir=storage_dir or storage.store_from_settings(), now=now
+    )
+
+
 def decide(
     session: Session,
     *,
@@ -400,9 +410,11 @@ def decide(
     staff_id: int,
     expected_version: int,
     assistance_url: str,
+    storage_dir: storage.Storage | None = None,
     now: datetime | None = None,
 ) -> int:
-    """« Valider » or « Rejeter »: status, change date, history and email together."""
+    """« Valider » or « Rejeter »: status, change date, history, the PDF decision
+    letter (``letters``, in ``storage_dir``, default the settings') and email together."""
     now = now or utcnow()
     reason = reason.strip()
     if not validate and not reason:
@@ -424,9 +436,11 @@ def decide(
     _event(session, "funding_validated" if validate else "funding_rejected", request=request,
            staff_id=staff_id, now=now, old=old, new=request.status, reason=reason)
     recipient = session.get(UserAccount, request.deposited_by_id) if request.deposited_by_id else None
+    letter = _decision_letter(session, request, storage_dir, now)
     if recipient is not None:
         content = mail_templates.funding_decision(
-            request.dossier_number, validate, reason or None, assistance_url=assistance_url
+            request.dossier_number, validate, reason or None, assistance_url=assistance_url,
+            letter_url=generated_documents.download_url(letter.id),
         )
         mail.queue_email(
             session, template=TemplateName.FUNDING_DECISION, to=recipient.email,

@@ -145,8 +145,17 @@ def _render(subject: str, body: Sequence[str], *, links: Iterable[str] = ()) -> 
 # --------------------------------------------------------------------------
 
 
+def _document_paragraph(label: str, url: str) -> str:
+    """The link to a generated PDF (served after login, to its owner and to staff)."""
+    return (
+        f"{label} est disponible au format PDF dans votre espace personnel : {url} "
+        "(connexion requise)."
+    )
+
+
 def _deposit_confirmation(
-    dossier_number: str, deposit_date: date | datetime | str, assistance_url: str | None
+    dossier_number: str, deposit_date: date | datetime | str, assistance_url: str | None,
+    receipt_url: str | None = None,
 ) -> MailContent:
     url = _assistance(assistance_url)
     body = [
@@ -158,12 +167,13 @@ def _deposit_confirmation(
         "consulter régulièrement les messages reçus y compris dans les courriers "
         "indésirables (ou spams) sur l'adresse électronique que vous nous avez "
         "communiquée.",
+        *([_document_paragraph("L'accusé de dépôt", receipt_url)] if receipt_url else []),
         _assistance_paragraph(url),
     ]
     return _render(
         f"Accusé de réception de votre demande de financement {dossier_number}",
         body,
-        links=[url],
+        links=[url, receipt_url or ""],
     )
 
 
@@ -172,9 +182,10 @@ def advance_deposit_confirmation(
     deposit_date: date | datetime | str,
     *,
     assistance_url: str | None = None,
+    receipt_url: str | None = None,
 ) -> MailContent:
     """Acknowledgement of a "demande d'avance" (text of the user guide)."""
-    return _deposit_confirmation(dossier_number, deposit_date, assistance_url)
+    return _deposit_confirmation(dossier_number, deposit_date, assistance_url, receipt_url)
 
 
 def balance_deposit_confirmation(
@@ -182,9 +193,10 @@ def balance_deposit_confirmation(
     deposit_date: date | datetime | str,
     *,
     assistance_url: str | None = None,
+    receipt_url: str | None = None,
 ) -> MailContent:
     """Acknowledgement of a "demande de solde" (same wording as the advance)."""
-    return _deposit_confirmation(dossier_number, deposit_date, assistance_url)
+    return _deposit_confirmation(dossier_number, deposit_date, assistance_url, receipt_url)
 
 
 def funding_decision(
@@ -193,6 +205,7 @@ def funding_decision(
     reason: str | None = None,
     *,
     assistance_url: str | None = None,
+    letter_url: str | None = None,
 ) -> MailContent:
     """Result of the instruction of a funding request (validée / rejetée)."""
     url = _assistance(assistance_url)
@@ -216,8 +229,10 @@ def funding_decision(
     body.append(
         "Vous pouvez consulter le détail de votre dossier sur le portail Ségur Numérique."
     )
+    if letter_url:
+        body.append(_document_paragraph("Le courrier de décision", letter_url))
     body.append(_assistance_paragraph(url))
-    return _render(subject, body, links=[url])
+    return _render(subject, body, links=[url, letter_url or ""])
 
 
 # --------------------------------------------------------------------------
@@ -226,7 +241,7 @@ def funding_decision(
 
 
 def enrolment_acknowledgement(
-    number: str, *, assistance_url: str | None = None
+    number: str, *, assistance_url: str | None = None, receipt_url: str | None = None
 ) -> MailContent:
     """Acknowledgement of a "demande d'enrôlement"."""
     url = _assistance(assistance_url)
@@ -235,10 +250,17 @@ def enrolment_acknowledgement(
         "été réceptionnée par l'Agence. Elle est en cours de traitement.",
         "Dès que votre demande sera examinée, vous recevrez un autre courriel pour "
         "vous informer du résultat de l'instruction.",
-        _assistance_paragraph(url),
     ]
+    if receipt_url:
+        body.append(
+            f"L'accusé de dépôt est disponible au format PDF à l'adresse {receipt_url} : "
+            "il s'ouvre après connexion au portail, une fois votre demande validée et vos "
+            "identifiants reçus ; il figure aussi dans « Suivi des demandes d'enrôlement »."
+        )
+    body.append(_assistance_paragraph(url))
     return _render(
-        f"Accusé de réception de votre demande d'enrôlement {number}", body, links=[url]
+        f"Accusé de réception de votre demande d'enrôlement {number}", body,
+        links=[url, receipt_url or ""],
     )
 
 

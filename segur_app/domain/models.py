@@ -480,6 +480,41 @@ class Attachment(SQLModel, table=True):
     review_comment: str | None = Field(default=None, sa_type=sa.Text)
 
 
+class GeneratedDocumentKind(LabelledEnum):
+    """A PDF the portal issues itself (``domain/receipts.py``, ``domain/letters.py``)."""
+
+    DEPOSIT_RECEIPT = ("accuse_depot", "Accusé de dépôt")
+    DECISION_LETTER = ("decision", "Courrier de décision")
+
+
+class GeneratedDocument(SQLModel, table=True):
+    """A document the portal generated for a dossier (deposit receipt, decision letter).
+
+    Its file is an ``attachment`` row like every stored document (kind « autre »,
+    no owner column set: it is not one of the dossier's pieces); the dossier it
+    belongs to is recorded here, and ``documents.can_read`` reads it. One
+    document of each kind per dossier.
+    """
+
+    __tablename__ = "generated_document"
+    __table_args__ = (
+        sa.UniqueConstraint("attachment_id"),
+        sa.UniqueConstraint("funding_request_id", "kind"),
+        sa.UniqueConstraint("enrolment_id", "kind"),
+        GeneratedDocumentKind.check("kind"),
+        sa.CheckConstraint("(funding_request_id IS NULL) <> (enrolment_id IS NULL)",
+                           name="one_dossier"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    attachment_id: int = Field(foreign_key="attachment.id")
+    # The unique constraints above index these columns (lookups by dossier).
+    funding_request_id: int | None = Field(default=None, foreign_key="funding_request.id")
+    enrolment_id: int | None = Field(default=None, foreign_key="enrolment.id")
+    generated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
 class AssistanceTicket(SQLModel, table=True):
     """« Contacter l'assistance »: a question to the ASP support (ASSSAS number)."""
 

@@ -12,7 +12,7 @@ import reflex as rx
 
 from segur_app import routes
 from segur_app.links import absolute_url
-from segur_app.domain import funding, instruction
+from segur_app.domain import funding, instruction, storage
 from segur_app.domain.funding import FundingView, SupplierSummary
 from segur_app.domain.instruction import (
     Counter,
@@ -227,10 +227,12 @@ class DossierState(SessionState):
     async def _decide(self, validate: bool, reason: str):
         version, request_id = self._version, self._request_id
         assistance = absolute_url(routes.ASSISTANCE)
+        storage_dir = storage.store_from_settings()  # the decision letter's PDF
         return await self._apply(
             lambda s, staff_id: instruction.decide(
                 s, request_id=request_id, validate=validate, reason=reason,
                 staff_id=staff_id, expected_version=version, assistance_url=assistance,
+                storage_dir=storage_dir,
             ),
             "La demande a été validée. Le fournisseur est informé par courriel."
             if validate else "La demande a été rejetée. Le fournisseur est informé par courriel.",

@@ -4,9 +4,10 @@
 supplier row (created, or reused after a rejection), its bank details, the
 enrolment (``ENRSAS`` number, status « A instruire »), the RIB published from
 staging to private storage (``uploads.publish``: the sha256 of the file checked
-when it was chosen is verified, the file is not checked again), the history and
-the acknowledgement email (outbox) — and commits; on any failure nothing remains
-and the staged RIB is kept for a new attempt.
+when it was chosen is verified, the file is not checked again), the history, the
+« Accusé de dépôt » PDF (``receipts``) and the acknowledgement email (outbox,
+linking to it) — and commits; on any failure nothing remains and the staged RIB
+is kept for a new attempt.
 
 One enrolment per supplier
     Enforced by the database: unique SIRET and unique ANS number on
@@ -29,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from segur_app.domain import mail, mail_templates, storage, uploads
+from segur_app.domain import generated_documents, mail, mail_templates, receipts, storage, uploads
 from segur_app.domain.accounts import audit, count_within_limit
 from segur_app.domain.anti_abuse import ABUSE_WINDOW
 from segur_app.domain.enrolment.form import MSG_CGU_REQUIRED, MSG_RIB_REQUIRED, EnrolmentData
@@ -242,8 +243,12 @@ def submit(
                  client_address=client_address, now=now, cgu_accepted=True,
                  cgu_accepted_at=now.isoformat(), contact_email=data.contact_email,
                  siret=data.siret, ans_number=data.ans_number)
+        receipt = receipts.issue_enrolment_receipt(
+            session, enrolment=enrolment, storage_dir=storage_dir, now=now
+        )
         content = mail_templates.enrolment_acknowledgement(
-            enrolment.number, assistance_url=assistance_url
+            enrolment.number, assistance_url=assistance_url,
+            receipt_url=generated_documents.download_url(receipt.id),
         )
         mail.queue_email(
             session, template=TemplateName.ENROLMENT_ACKNOWLEDGEMENT, to=data.contact_email,
