@@ -269,6 +269,7 @@ def deposit_request(
                     size_bytes=document.size_bytes,
                     sha256=document.sha256,
                     mime_type=document.mime_type,
+                    scan_result=document.scan_result,
                     storage_key=_publish(session, document, piece, storage_dir),
                     uploaded_at=now,
                     uploaded_by_id=user_id,

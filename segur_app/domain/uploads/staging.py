@@ -3,8 +3,10 @@
 :func:`stage` is the one way a form's file enters the storage. It checks the
 size and the name first (nothing read yet), then copies the upload to
 ``storage/staging`` in 1 MiB pieces, hashing each piece as it is written, then
-checks the written file in place (mapped: libmagic, structure, active content)
-and only then gives it its key. The whole file is never held in memory: the
+has the written file scanned by the antivirus (:mod:`.antivirus`: an
+infected file is refused, as is any file while clamd is unavailable when the
+scan is required), checks it in place (mapped: libmagic, structure, active
+content) and only then gives it its key. The whole file is never held in memory: the
 upload stays in Reflex's spooled temporary file, the staged copy is read
 through the page cache. A refused file leaves nothing behind.
 
@@ -28,6 +30,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from segur_app.domain import file_commit, storage
+from segur_app.domain.models import ScanResult
+from segur_app.domain.uploads.antivirus import Scanner
 from segur_app.domain.uploads.content import check_content, check_name, check_size, check_with_policy
 from segur_app.domain.uploads.names import safe_display_name
 from segur_app.domain.uploads.policy import DocumentRejected, UploadPolicy
@@ -45,6 +49,8 @@ class StagedDocument:
     size_bytes: int
     sha256: str
     mime_type: str
+    scan_result: str = ScanResult.NOT_SCANNED.value
+    """The antivirus verdict (``ScanResult`` value), recorded on the attachment row."""
 
 
 class StagedFileMissing(Exception):
@@ -77,14 +83,17 @@ def _known_size(source: BinaryIO) -> int | None:
 
 
 def stage(
-    source: bytes | BinaryIO, filename: str, *, policy: UploadPolicy, storage_dir: Path
+    source: bytes | BinaryIO, filename: str, *, policy: UploadPolicy, storage_dir: Path,
+    scanner: Scanner | None = None,
 ) -> StagedDocument:
     """Check an uploaded file and stage it; raise :class:`DocumentRejected` if refused.
 
     ``source``: the bytes, or a binary file positioned at the start of the
     upload (``rx.UploadFile.file``). ``policy`` says what the field accepts
     (PDF, PNG, JPEG documents only) and how it is named in messages.
+    ``scanner``: the antivirus (default: the one the settings configure).
     """
+    scanner = scanner or Scanner.from_settings()
     if not policy.is_document:
         raise ValueError(f"{policy.label}: only PDF, PNG and JPEG documents are staged")
     if isinstance(source, bytes | bytearray | memoryview):
@@ -104,6 +113,7 @@ def stage(
             staged.file.write(chunk)
         check_size(written, policy)  # a size unknown beforehand, or one that lied
         staged.file.flush()
+        scan_result = scanner.check(staged.file, policy)
         mime_type = _check_written(staged.file, extension, policy)
     return StagedDocument(
         kind=policy.kind,
@@ -112,6 +122,7 @@ def stage(
         size_bytes=written,
         sha256=digest.hexdigest(),
         mime_type=mime_type,
+        scan_result=scan_result.value,
     )
 
 
