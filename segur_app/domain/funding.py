@@ -40,6 +40,7 @@ from segur_app.domain.models import (
     FundingKind,
     FundingRequest,
     FundingStatus,
+    ScanResult,
     ReviewStatus,
     Supplier,
     utcnow,
@@ -334,6 +335,8 @@ class DocumentView:
     size: str
     deposited_on: str
     review_label: str
+    scan_label: str = ""
+    """The antivirus verdict (``ScanResult`` label), shown to the staff."""
 
 
 @dataclass(frozen=True)
@@ -420,6 +423,7 @@ def funding_view(session: Session, *, supplier_id: int, kind: FundingKind) -> Fu
                 size=uploads.format_size(a.size_bytes),
                 deposited_on=fr_date(a.uploaded_at),
                 review_label=ReviewStatus(a.review_status).label,
+                scan_label=ScanResult(a.scan_result).label,
             )
             for a in attachments
         ],
