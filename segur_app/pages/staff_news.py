@@ -12,7 +12,7 @@ from segur_app.components.private import private_page
 from segur_app.domain.access import Audience
 from segur_app.components.staff import select
 from segur_app.domain import news
-from segur_app.state.staff_news import StaffNewsState
+from segur_app.state.staff_news import ATTACHMENT, StaffNewsState
 
 UPLOAD_ID = "piece-actualite"
 
@@ -54,7 +54,7 @@ def _form() -> rx.Component:
                 news.ATTACHMENT_UPLOAD,
                 label="Pièce jointe (facultative)",
                 upload_id=UPLOAD_ID,
-                on_drop=StaffNewsState.stage_file(rx.upload_files(upload_id=UPLOAD_ID)),
+                on_drop=StaffNewsState.stage_file, staged_by=StaffNewsState, slot=ATTACHMENT,
                 file_name=StaffNewsState.file_name,
                 error=StaffNewsState.file_error,
                 no_file="Aucun nouveau fichier sélectionné.",
