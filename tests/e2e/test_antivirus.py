@@ -18,8 +18,13 @@ from segur_app import routes
 from segur_app.domain.uploads import antivirus
 from tests.clamd_helpers import eicar_pdf
 from tests.document_samples import pdf_of_size, valid_jpeg, valid_png
-from tests.e2e.conftest import assert_accessible, create_account, enrolled_supplier, h1, log_in
-from tests.e2e.test_advance_request import ATTESTATION, JUSTIFICATIF, PV
+from tests.e2e.conftest import ARTIFACTS, assert_accessible, create_account, enrolled_supplier, h1, log_in
+from tests.e2e.test_advance_request import (
+    ATTESTATION,
+    JUSTIFICATIF,
+    PV,
+    choose_file_like_a_person,
+)
 from tests.e2e.test_staff_instruction import new_page, open_all_blocks, open_dossier
 
 PV_PROGRESS = "#piece-pv_mise_en_service-envoi"
@@ -92,6 +97,8 @@ def test_eicar_refused_progress_shown_and_pieces_sain_for_staff(portal, page: Pa
     page.get_by_label(JUSTIFICATIF).set_input_files(files["justificatif.jpg"])
     expect(main.get_by_text("justificatif.jpg")).to_be_visible()
     expect(main.get_by_role("progressbar")).to_have_count(3)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "antivirus-progress-form.png"), full_page=True)
     page.get_by_role("button", name="Valider").click()
     confirmation = page.get_by_role("status").filter(has_text="bien été déposée")
     expect(confirmation).to_be_visible()
@@ -100,7 +107,8 @@ def test_eicar_refused_progress_shown_and_pieces_sain_for_staff(portal, page: Pa
     # Staff see each piece's verdict; the scan is on, so no « désactivée » notice.
     staff = new_page(browser)
     create_account(portal, identifiant="agent.antivirus", password="Agent-Antivirus-47",
-                   email="agent.antivirus@asp.example", role="staff")
+                   email="agent.antivirus@asp.example", role="staff",
+                   secret_question="Q ?", secret_answer="reponse")
     log_in(staff, portal, "agent.antivirus", "Agent-Antivirus-47")
     expect(h1(staff)).to_have_text("Tableau de bord de l'instruction")
     expect(staff.get_by_text("Analyse antivirus désactivée")).to_have_count(0)
@@ -110,6 +118,8 @@ def test_eicar_refused_progress_shown_and_pieces_sain_for_staff(portal, page: Pa
     table = staff.get_by_role("table", name="Pièces jointes transmises")
     expect(table.get_by_role("columnheader", name="Antivirus")).to_be_visible()
     expect(table.get_by_text("Sain", exact=True)).to_have_count(3)
+    table.scroll_into_view_if_needed()
+    staff.screenshot(path=str(ARTIFACTS / "antivirus-staff-pieces.png"), full_page=True)
     assert_accessible(staff)
     staff.context.close()
 
@@ -132,9 +142,9 @@ def test_a_dropped_upload_connection_is_told(portal, page: Page, tmp_path):
     expect(message).to_be_visible(timeout=45_000)
     expect(main.get_by_role("progressbar")).to_have_count(0)
 
-    # The connection is back: choosing the file again works.
+    # The connection is back: choosing the same file again (« Parcourir... ») works.
     page.unroute("**/_upload")
-    page.get_by_label(ATTESTATION).set_input_files(files["attestation.png"])
+    choose_file_like_a_person(page, ATTESTATION, files["attestation.png"])
     expect(main.get_by_text("attestation.png")).to_be_visible()
     expect(message).to_have_count(0)
     expect(main.get_by_role("progressbar", name="Fichier envoyé : 100 %")).to_be_visible()
