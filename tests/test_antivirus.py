@@ -180,6 +180,9 @@ def test_the_verdict_is_carried_to_each_attachment_row(db, clamd, stopped_clamd,
     by_kind = {row.kind: row.scan_result for row in rows}
     assert by_kind == {kind.value: ("erreur" if index == 0 else "sain")
                        for index, kind in enumerate(ADVANCE_DOCUMENTS)}
+    view = funding.funding_view(db, supplier_id=summary.supplier_id,
+                                kind=funding.FundingKind.ADVANCE)
+    assert sorted(d.scan_label for d in view.documents) == ["Erreur d'analyse", "Sain", "Sain"]
 
     staff = db.exec(select(UserAccount).where(UserAccount.role == "staff")).first()
     note = uploads.stage(simple_pdf(["note"]), "note.pdf", policy=news.ATTACHMENT_UPLOAD,
@@ -197,3 +200,16 @@ def test_the_verdict_is_carried_to_each_attachment_row(db, clamd, stopped_clamd,
     news_row = db.exec(select(Attachment).where(Attachment.news_id == news_id)).one()
     ticket_row = db.exec(select(Attachment).where(Attachment.kind == "assistance")).one()
     assert (news_row.scan_result, ticket_row.scan_result) == ("sain", "sain")
+
+
+def test_staff_views_carry_the_verdict(db, clamd, stopped_clamd, storage_dir):
+    from segur_app.domain import enrolment_views
+    from tests.test_enrolment import submit
+
+    rib = uploads.stage(simple_pdf(["RIB"]), "rib.pdf", policy=enrolment.RIB_UPLOAD,
+                        storage_dir=storage_dir,
+                        scanner=Scanner(mode="optional", address=stopped_clamd, timeout=2))
+    submit(db, storage_dir, rib=rib)
+    [item] = enrolment_views.list_enrolments(
+        db, filters=enrolment_views.EnrolmentFilters(), page=1, page_size=10).items
+    assert item.rib_scan_label == ScanResult.ERROR.label == "Erreur d'analyse"

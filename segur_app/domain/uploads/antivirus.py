@@ -141,5 +141,5 @@ def _log_unavailable(mode: str, detail: str) -> None:
         if now - _last_unavailable_log[0] < _UNAVAILABLE_LOG_SECONDS:
             return
         _last_unavailable_log[0] = now
-    outcome = "uploads refused" if mode == "required" else "uploads accepted unscanned"
+    outcome = "uploads refused" if mode == "required" else "uploads accepted with the result 'erreur'"
     log.error("antivirus: clamd unavailable (%s), %s: %s", mode, outcome, detail[:200])
