@@ -3,10 +3,10 @@
 :func:`stage` is the one way a form's file enters the storage. It checks the
 size and the name first (nothing read yet), then copies the upload to
 ``storage/staging`` in 1 MiB pieces, hashing each piece as it is written, then
-has the written file scanned by the antivirus (:mod:`.antivirus`: an
-infected file is refused, as is any file while clamd is unavailable when the
-scan is required), checks it in place (mapped: libmagic, structure, active
-content) and only then gives it its key. The whole file is never held in memory: the
+checks the written file in place (mapped: libmagic, structure, active
+content) while the antivirus scans it (:mod:`.antivirus`: an infected file is
+refused, as is any file while clamd is unavailable when the scan is required)
+and only then gives it its key. The whole file is never held in memory: the
 upload stays in Reflex's spooled temporary file, the staged copy is read
 through the page cache. A refused file leaves nothing behind.
 
@@ -25,6 +25,7 @@ import hashlib
 import io
 import mmap
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -113,8 +114,7 @@ def stage(
             staged.file.write(chunk)
         check_size(written, policy)  # a size unknown beforehand, or one that lied
         staged.file.flush()
-        scan_result = scanner.check(staged.file, policy)
-        mime_type = _check_written(staged.file, extension, policy)
+        mime_type, scan_result = _check_and_scan(staged.file, extension, policy, scanner)
     return StagedDocument(
         kind=policy.kind,
         key=staged.key,
@@ -124,6 +124,30 @@ def stage(
         mime_type=mime_type,
         scan_result=scan_result.value,
     )
+
+
+def _check_and_scan(file: BinaryIO, extension: str, policy: UploadPolicy,
+                    scanner: Scanner) -> tuple[str, ScanResult]:
+    """The content checks and the antivirus scan of the file just written, side by
+    side (clamd works in its own process while the checks run here; the scan
+    reads through ``file``, the checks through a mapping of its descriptor).
+
+    An infected file is refused as such whatever the checks say; otherwise a
+    content problem is reported before an unavailable antivirus."""
+    if not scanner.enabled:
+        return _check_written(file, extension, policy), ScanResult.NOT_SCANNED
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clamd") as pool:
+        scan = pool.submit(scanner.check, file, policy)
+        try:
+            mime_type = _check_written(file, extension, policy)
+        except DocumentRejected as content_problem:
+            try:
+                scan.result()
+            except DocumentRejected as scan_problem:
+                if scan_problem.reason == "infected":
+                    raise scan_problem from None
+            raise content_problem
+        return mime_type, scan.result()
 
 
 def _check_written(file: BinaryIO, extension: str, policy: UploadPolicy) -> str:
