@@ -75,8 +75,13 @@ async def test_an_upload_that_stops_says_the_connection_dropped(db, people, stor
     tab, form = await _form(people.owner)
     await tab.run(AdvanceState.upload_begun, PIECE)
     await tab.run(AdvanceState.upload_progressed, PIECE, {"progress": 0.4})
+    form._upload_watched = [PIECE]  # a watch is running: a replayed one returns at once
+    await tab.run(AdvanceState.watch_upload, PIECE)
+    assert _slot(form).error == "" and form.upload_progress == {PIECE: 40}
+    form._upload_watched = []
     form._upload_stall_seconds = 0.0
     await tab.run(AdvanceState.watch_upload, PIECE)  # returns once it has decided
+    assert form._upload_watched == []
     policy = funding.piece_upload(AttachmentKind(PIECE))
     assert _slot(form).error == policy.interrupted()
     assert "la connexion a été interrompue pendant l'envoi du fichier" in _slot(form).error

@@ -53,6 +53,8 @@ class StagedUploadsMixin(rx.State, mixin=True):
     upload_progress: dict[str, int] = {}
     # Backend only: slot → monotonic time of the last sign of its upload in flight.
     _upload_seen: dict[str, float] = {}
+    # Backend only: the slots a watch_upload task is watching (one task per slot at most).
+    _upload_watched: list[str] = []
     _upload_stall_seconds: float = UPLOAD_STALL_SECONDS
 
     # -- what each form says ----------------------------------------------------
@@ -112,20 +114,34 @@ class StagedUploadsMixin(rx.State, mixin=True):
 
     @public_background
     async def watch_upload(self, slot: str):
-        """Say so when ``slot``'s upload stops before the end (connection dropped)."""
-        while True:
+        """Say so when ``slot``'s upload stops before the end (connection dropped).
+
+        One task per slot: a second one (a replayed event) returns at once."""
+        async with self:
+            if slot in self._upload_watched or slot not in self._upload_seen:
+                return
+            self._upload_watched = [*self._upload_watched, slot]
+        try:
+            while not await self._upload_stalled(slot):
+                await asyncio.sleep(UPLOAD_WATCH_SECONDS)
+        finally:
             async with self:
-                seen = self._upload_seen.get(slot)
-                if seen is None:
-                    return
-                if time.monotonic() - seen >= self._upload_stall_seconds:
-                    self._upload_arrived(slot)
-                    self._set_progress(slot, None)
-                    policy = self._upload_policy(slot)
-                    if policy is not None:
-                        self._show_upload(slot, error=policy.interrupted())
-                    return
-            await asyncio.sleep(UPLOAD_WATCH_SECONDS)
+                self._upload_watched = [s for s in self._upload_watched if s != slot]
+
+    async def _upload_stalled(self, slot: str) -> bool:
+        """True once the watch of ``slot`` is over (arrived, or told as interrupted)."""
+        async with self:
+            seen = self._upload_seen.get(slot)
+            if seen is None:
+                return True
+            if time.monotonic() - seen < self._upload_stall_seconds:
+                return False
+            self._upload_arrived(slot)
+            self._set_progress(slot, None)
+            policy = self._upload_policy(slot)
+            if policy is not None:
+                self._show_upload(slot, error=policy.interrupted())
+            return True
 
     # -- staging -------------------------------------------------------------------
 
