@@ -54,6 +54,17 @@ def create_empty_database(backend: str, tmp_dir: Path) -> tuple[str, callable]:
     return postgres_schema_url(POSTGRES_URL, schema), cleanup
 
 
+@pytest.fixture(scope="session")
+def clamd(tmp_path_factory):
+    """A real clamd (local EICAR signature), for the whole test session."""
+    from tests.clamd_helpers import ClamdServer
+    from tests.mail_helpers import free_port
+
+    server = ClamdServer(tmp_path_factory.mktemp("clamd"), tcp_port=free_port()).start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session", params=DB_BACKENDS)
 def engine(request, tmp_path_factory) -> Iterator[Engine]:
     """One schema per backend per test session, created from the models."""

@@ -138,6 +138,18 @@ class Settings(BaseSettings):
     def _parse_trusted_proxies(cls, value):
         return parse_networks(value)
 
+    # --- antivirus (domain/antivirus.py) ----------------------------------
+    # ``required``: a file is accepted only once clamd has found it clean (clamd
+    # unavailable → refused); ``optional``: clamd unavailable → accepted with the
+    # result « erreur »; ``off``: not scanned. Unset: ``required`` in
+    # production, ``off`` otherwise (the embedded ``make run``).
+    antivirus: Literal["required", "optional", "off"] | None = None
+    # clamd's socket: a unix socket path (``/run/clamav/clamd.ctl``,
+    # ``unix:///…``) or ``host:port`` (TCP).
+    clamd_socket: str = "/var/run/clamav/clamd.ctl"
+    # Seconds to wait for clamd (connection and verdict) before « erreur ».
+    clamd_timeout: float = Field(default=30.0, gt=0)
+
     # --- hostile input -----------------------------------------------------
     # Websocket events per connection: a token bucket refilled at
     # ``ws_event_rate`` events/s holding at most ``ws_event_burst``; a client
@@ -157,6 +169,13 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def antivirus_mode(self) -> str:
+        """``required``, ``optional`` or ``off`` (see ``antivirus``)."""
+        if self.antivirus is not None:
+            return self.antivirus
+        return "required" if self.is_production else "off"
 
     @property
     def is_https(self) -> bool:

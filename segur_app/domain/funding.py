@@ -40,6 +40,7 @@ from segur_app.domain.models import (
     FundingKind,
     FundingRequest,
     FundingStatus,
+    ScanResult,
     ReviewStatus,
     Supplier,
     utcnow,
@@ -271,6 +272,7 @@ def deposit_request(
                     size_bytes=document.size_bytes,
                     sha256=document.sha256,
                     mime_type=document.mime_type,
+                    scan_result=document.scan_result,
                     storage_key=_publish(session, document, piece, storage_dir),
                     uploaded_at=now,
                     uploaded_by_id=user_id,
@@ -339,6 +341,8 @@ class DocumentView:
     size: str
     deposited_on: str
     review_label: str
+    scan_label: str = ""
+    """The antivirus verdict (``ScanResult`` label), shown to the staff."""
 
 
 @dataclass(frozen=True)
@@ -427,6 +431,7 @@ def funding_view(session: Session, *, supplier_id: int, kind: FundingKind) -> Fu
                 size=uploads.format_size(a.size_bytes),
                 deposited_on=fr_date(a.uploaded_at),
                 review_label=ReviewStatus(a.review_status).label,
+                scan_label=ScanResult(a.scan_result).label,
             )
             for a in attachments
         ],

@@ -115,6 +115,15 @@ class ReviewStatus(LabelledEnum):
     NON_COMPLIANT = ("non_conforme", "Non conforme")
 
 
+class ScanResult(LabelledEnum):
+    """What the antivirus (clamd) said of an uploaded file (``domain/antivirus.py``)."""
+
+    CLEAN = ("sain", "Sain")
+    INFECTED = ("infecte", "Infecté")  # refused at once: never stored on a row
+    ERROR = ("erreur", "Erreur d'analyse")  # clamd unavailable, SEGUR_ANTIVIRUS=optional
+    NOT_SCANNED = ("non_analyse", "Non analysé")  # SEGUR_ANTIVIRUS=off, or before 0010
+
+
 class AttachmentKind(LabelledEnum):
     PV_MISE_EN_SERVICE = ("pv_mise_en_service", "Procès-verbal de mise en service")
     ATTESTATION_HONNEUR = (
@@ -455,6 +464,7 @@ class Attachment(SQLModel, table=True):
         sa.UniqueConstraint("funding_request_id", "kind"),
         AttachmentKind.check("kind"),
         ReviewStatus.check("review_status"),
+        ScanResult.check("scan_result"),
         sa.CheckConstraint("size_bytes > 0", name="size_positive"),
     )
 
@@ -478,6 +488,9 @@ class Attachment(SQLModel, table=True):
 
     review_status: str = Field(default=ReviewStatus.PENDING.value, max_length=16)
     review_comment: str | None = Field(default=None, sa_type=sa.Text)
+    # The antivirus verdict when the file was staged (ScanResult value).
+    scan_result: str = Field(default=ScanResult.NOT_SCANNED.value, sa_column=sa.Column(
+        sa.String(16), nullable=False, server_default=ScanResult.NOT_SCANNED.value))
 
 
 class GeneratedDocumentKind(LabelledEnum):

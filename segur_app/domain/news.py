@@ -208,7 +208,7 @@ def save_news(
             session.add(Attachment(
                 kind=AttachmentKind.NEWS.value, original_name=attachment.original_name,
                 size_bytes=attachment.size_bytes, sha256=attachment.sha256,
-                mime_type=attachment.mime_type,
+                mime_type=attachment.mime_type, scan_result=attachment.scan_result,
                 storage_key=file_commit.publish(session, attachment, storage_dir=storage_dir),
                 uploaded_by_id=staff_id, news_id=item.id,
             ))

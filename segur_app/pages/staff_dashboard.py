@@ -7,11 +7,19 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from segur_app import routes
+from segur_app.components.forms import alert
 from segur_app.components.links import button_link, internal_link
 from segur_app.components.private import private_page
 from segur_app.domain.access import Audience
 from segur_app.domain.models import FundingKind, FundingStatus
+from segur_app.state.antivirus import AntivirusNoticeState
 from segur_app.state.instruction import DashboardState
+
+ANTIVIRUS_OFF_TITLE = "Analyse antivirus désactivée"
+ANTIVIRUS_OFF_TEXT = (
+    "Les pièces déposées sur ce portail ne sont pas analysées par l'antivirus "
+    "(SEGUR_ANTIVIRUS=off). Ce réglage est réservé à l'installation de démonstration."
+)
 
 
 def _list_link(text, kind: FundingKind, status: FundingStatus) -> rx.Component:
@@ -35,6 +43,8 @@ def _counter_row(counter) -> rx.Component:
               audience=Audience.STAFF, on_load=DashboardState.load)
 def staff_dashboard() -> rx.Component:
     return rx.fragment(
+        rx.cond(AntivirusNoticeState.antivirus_disabled,
+                alert(ANTIVIRUS_OFF_TEXT, kind="warning", title=ANTIVIRUS_OFF_TITLE)),
         rx.el.section(
             rx.el.h2("Demandes de financement"),
             rx.el.div(

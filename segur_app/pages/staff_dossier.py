@@ -171,7 +171,7 @@ def staff_dossier() -> rx.Component:
                 rx.el.p(rx.el.strong(DossierState.detail.dossier_number), " — ",
                         DossierState.detail.company_name, class_name="fr-text--lead"),
                 recap_section(DossierState.summary, DossierState.view),
-                blocks_section(DossierState.view, tools=_tools()),
+                blocks_section(DossierState.view, tools=_tools(), staff=True),
                 _decision(),
                 _notes_and_history(),
             ),

@@ -15,6 +15,7 @@ from segur_app.components.staff_list import filter_form, link_pagination
 from segur_app.domain import news
 from segur_app.domain.models import NewsCategory
 from segur_app.state.staff_news import (
+    ATTACHMENT,
     CATEGORY_OPTIONS,
     SORT_OPTIONS,
     STATUS_OPTIONS,
@@ -63,7 +64,7 @@ def _form() -> rx.Component:
                 news.ATTACHMENT_UPLOAD,
                 label="Pièce jointe (facultative)",
                 upload_id=UPLOAD_ID,
-                on_drop=StaffNewsState.stage_file(rx.upload_files(upload_id=UPLOAD_ID)),
+                on_drop=StaffNewsState.stage_file, staged_by=StaffNewsState, slot=ATTACHMENT,
                 file_name=StaffNewsState.file_name,
                 error=StaffNewsState.file_error,
                 no_file="Aucun nouveau fichier sélectionné.",

@@ -82,6 +82,13 @@ def public(fn: Callable) -> Callable:
     return _declare(fn, Audience.PUBLIC)
 
 
+def public_background(fn: Callable) -> Callable:
+    """A background task anyone may start (``async with self`` to change the
+    state; it must not touch private data)."""
+    setattr(fn, AUDIENCE_ATTRIBUTE, Audience.PUBLIC)
+    return rx.event(fn, background=True)
+
+
 def guarded(audience: Audience) -> Callable[[Callable], Callable]:
     """A handler that runs only once the access policy allows ``audience``."""
 

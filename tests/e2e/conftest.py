@@ -87,9 +87,11 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def portal(tmp_path_factory) -> Iterator[Portal]:
-    """The compiled portal; ``SEGUR_E2E_STORAGE=s3``: its documents in the S3
-    test server (``tests/s3_server.py``) instead of a directory."""
+def portal(tmp_path_factory, clamd) -> Iterator[Portal]:
+    """The compiled portal. It scans every upload with the test session's real clamd
+    (``SEGUR_ANTIVIRUS=required``, tests/clamd_helpers.py), as in production;
+    ``SEGUR_E2E_STORAGE=s3``: its documents in the S3 test server
+    (``tests/s3_server.py``) instead of a directory."""
     data_dir = tmp_path_factory.mktemp("portal")
     venv_bin = str(Path(sys.executable).parent)
     env = {
@@ -103,6 +105,8 @@ def portal(tmp_path_factory) -> Iterator[Portal]:
         "SEGUR_OUTBOX_DIR": str(data_dir / "outbox"),
         "SEGUR_PUBLIC_URL": f"http://localhost:{PORT}",
         "SEGUR_MAIL_POLL_SECONDS": "1",
+        "SEGUR_ANTIVIRUS": "required",
+        "SEGUR_CLAMD_SOCKET": clamd.address,
     }
     env.pop("SEGUR_SMTP_HOST", None)
     s3_server = None

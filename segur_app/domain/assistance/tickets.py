@@ -273,7 +273,7 @@ def create_ticket(
             session.add(Attachment(
                 kind=AttachmentKind.ASSISTANCE.value, original_name=attachment.original_name,
                 size_bytes=attachment.size_bytes, sha256=attachment.sha256,
-                mime_type=attachment.mime_type,
+                mime_type=attachment.mime_type, scan_result=attachment.scan_result,
                 storage_key=_publish_attachment(session, attachment, storage_dir),
                 uploaded_at=now, uploaded_by_id=ticket.user_id, ticket_id=ticket.id,
             ))

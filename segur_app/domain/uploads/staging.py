@@ -3,12 +3,14 @@
 :func:`stage` is the one way a form's file enters the storage. It checks the
 size and the name first (nothing read yet), then copies the upload to a
 local file in 1 MiB pieces, hashing each piece as it is written, then checks
-the written file in place (mapped: libmagic, structure, active content) and
-only then gives it its key in ``staging/`` of the store (locally the file is
-renamed; with an object store it is uploaded from that temporary file). The
-whole file is never held in memory: the upload stays in Reflex's spooled
-temporary file, the staged copy is read through the page cache. A refused
-file leaves nothing behind.
+the written file in place (mapped: libmagic, structure, active content) while
+the antivirus scans it (:mod:`.antivirus`: an infected file is refused, as is
+any file while clamd is unavailable when the scan is required), and only then
+gives it its key in ``staging/`` of the store (locally the file is renamed;
+with an object store it is uploaded from that temporary file). The whole file
+is never held in memory: the upload stays in Reflex's spooled temporary file,
+the staged copy is read through the page cache. A refused file leaves nothing
+behind.
 
 The deposit (funding request, enrolment, assistance ticket) trusts what was
 checked: :func:`publish` publishes the staged file under its final key, and
@@ -25,10 +27,13 @@ import hashlib
 import io
 import mmap
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from segur_app.domain import file_commit, storage
+from segur_app.domain.models import ScanResult
+from segur_app.domain.uploads.antivirus import Scanner
 from segur_app.domain.uploads.content import check_content, check_name, check_size, check_with_policy
 from segur_app.domain.uploads.names import safe_display_name
 from segur_app.domain.uploads.policy import DocumentRejected, UploadPolicy
@@ -50,6 +55,8 @@ class StagedDocument:
     size_bytes: int
     sha256: str
     mime_type: str
+    scan_result: str = ScanResult.NOT_SCANNED.value
+    """The antivirus verdict (``ScanResult`` value), recorded on the attachment row."""
 
 
 class StagedFileMissing(Exception):
@@ -82,14 +89,17 @@ def _known_size(source: BinaryIO) -> int | None:
 
 
 def stage(
-    source: bytes | BinaryIO, filename: str, *, policy: UploadPolicy, storage_dir: storage.Storage
+    source: bytes | BinaryIO, filename: str, *, policy: UploadPolicy,
+    storage_dir: storage.Storage, scanner: Scanner | None = None,
 ) -> StagedDocument:
     """Check an uploaded file and stage it; raise :class:`DocumentRejected` if refused.
 
     ``source``: the bytes, or a binary file positioned at the start of the
     upload (``rx.UploadFile.file``). ``policy`` says what the field accepts
     (PDF, PNG, JPEG documents only) and how it is named in messages.
+    ``scanner``: the antivirus (default: the one the settings configure).
     """
+    scanner = scanner or Scanner.from_settings()
     if not policy.is_document:
         raise ValueError(f"{policy.label}: only PDF, PNG and JPEG documents are staged")
     if isinstance(source, bytes | bytearray | memoryview):
@@ -110,7 +120,7 @@ def stage(
                 staged.file.write(chunk)
             check_size(written, policy)  # a size unknown beforehand, or one that lied
             staged.file.flush()
-            mime_type = _check_written(staged.file, extension, policy)
+            mime_type, scan_result = _check_and_scan(staged.file, extension, policy, scanner)
     except storage.StorageUnavailable as exc:  # the object store: nothing was staged
         raise policy.rejected(MSG_STORAGE_UNAVAILABLE, "storage_unavailable", str(exc)) from None
     return StagedDocument(
@@ -120,7 +130,32 @@ def stage(
         size_bytes=written,
         sha256=digest.hexdigest(),
         mime_type=mime_type,
+        scan_result=scan_result.value,
     )
+
+
+def _check_and_scan(file: BinaryIO, extension: str, policy: UploadPolicy,
+                    scanner: Scanner) -> tuple[str, ScanResult]:
+    """The content checks and the antivirus scan of the file just written, side by
+    side (clamd works in its own process while the checks run here; the scan
+    reads through ``file``, the checks through a mapping of its descriptor).
+
+    An infected file is refused as such whatever the checks say; otherwise a
+    content problem is reported before an unavailable antivirus."""
+    if not scanner.enabled:
+        return _check_written(file, extension, policy), ScanResult.NOT_SCANNED
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clamd") as pool:
+        scan = pool.submit(scanner.check, file, policy)
+        try:
+            mime_type = _check_written(file, extension, policy)
+        except DocumentRejected as content_problem:
+            try:
+                scan.result()
+            except DocumentRejected as scan_problem:
+                if scan_problem.reason == "infected":
+                    raise scan_problem from None
+            raise content_problem
+        return mime_type, scan.result()
 
 
 def _check_written(file: BinaryIO, extension: str, policy: UploadPolicy) -> str:
