@@ -11,6 +11,7 @@ import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
 from segur_app.core.config import get_settings
+from segur_app.core.workers import respawn_failed_workers
 from segur_app.frontend.dsfr_bundle import DsfrBundlePlugin
 
 os.environ.setdefault("REFLEX_USE_NPM", "1")
@@ -22,6 +23,8 @@ settings = get_settings()
 # (its own default with Redis is 2 × cores + 1). SEGUR_WORKERS, default one per
 # core; always 1 without Redis. An explicit GRANIAN_WORKERS wins.
 os.environ.setdefault("GRANIAN_WORKERS", str(settings.backend_workers))
+# …and a worker that dies is replaced (core/workers.py).
+respawn_failed_workers()
 
 # Redis state lock (ms): an event holds its tab's lock while it runs. Long work
 # (deposit, exports) runs outside it (background events, HTTP routes), so 20 s is
