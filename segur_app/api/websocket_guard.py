@@ -44,6 +44,7 @@ from reflex_base.event import EventSpec
 from reflex_base.event.context import EventContext
 from reflex_base.registry import RegistrationContext
 
+from segur_app.api import worker_liveness
 from segur_app.api.redis_health import REDIS, UNAVAILABLE_MESSAGE, is_redis_error
 from segur_app.api.handler_args import (
     HandlerSignature,
@@ -348,6 +349,8 @@ def install_event_guard(app: rx.App, limits: EventLimits | None = None) -> Guard
     if current is None or app.sio is None:
         raise RuntimeError("the app has no websocket event namespace (state disabled?)")
     guarded = GuardedEventNamespace(current.namespace, app, limits)
+    # With Redis: a tab whose worker died keeps its state (api/worker_liveness.py).
+    worker_liveness.install(guarded)
     app.sio.register_namespace(guarded)
     app._event_namespace = guarded
     return guarded
