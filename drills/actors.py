@@ -35,7 +35,7 @@ from tests.document_samples import valid_jpeg, valid_png  # noqa: E402
 ADVANCE_PAGE = "/demande-financement/avance"
 DOSSIER_PAGE = "/instruction/demandes-financement/dossier"
 DOSSIER_STATE = f"{h.SESSION_STATE}.segur_app___state___instruction____dossier_state"
-UNAVAILABLE = "momentanément indisponible"
+UNAVAILABLE = "Le portail est momentan"  # the toast carries "momentan\\u00e9ment" (JS source)
 INCIDENT = "incident technique"
 ALREADY = "déjà"
 RETRYABLE = (h.ReflexError, httpx.HTTPError, OSError, TimeoutError, asyncio.TimeoutError,

@@ -229,23 +229,27 @@ async def _reconnect_and_read(s: Supplier) -> dict:
     s.tab.client = client
     await client.connect(timeout=20)
     seen: dict = {}
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + 45
+    updates = 0
+    # The hydrate (whole state), then the page's on_load (AdvanceState.load).
+    while time.monotonic() < deadline and not seen.get("loaded"):
         try:
-            update = await client.wait_for_any(timeout=2)
+            update = await client.wait_for_any(timeout=max(0.1, deadline - time.monotonic()))
         except (TimeoutError, asyncio.TimeoutError):
-            if seen.get("hydrated"):
-                break
-            continue
+            break
+        updates += 1
         delta = update.get("delta") or {}
         if delta.get(h.ROOT_STATE, {}).get("is_hydrated_rx_state_") is True:
             seen["hydrated"] = True
         for name, value in delta.get(h.SESSION_STATE, {}).items():
-            if name.startswith("user_identifiant"):
+            if name.startswith("user_identifiant") and value:
                 seen["identifiant"] = value
         for name, value in delta.get(h.ADVANCE_STATE, {}).items():
             if name.startswith("slots"):
                 seen["files"] = sum(1 for slot in value if slot.get("file_name"))
+        if updates > 1 and h.ADVANCE_STATE in delta:
+            seen["loaded"] = True
+    await client.quiet(0.3)
     return seen
 
 
@@ -261,7 +265,10 @@ async def drill_worker_kill(p: Profile):
     for s in suppliers:
         cut += s.tab.client.closed
         seen = await _reconnect_and_read(s)
-        kept += seen.get("files") == 3 and seen.get("identifiant") == s.outcome.identifiant
+        if seen.get("files") == 3 and seen.get("identifiant") == s.outcome.identifiant:
+            kept += 1
+        else:
+            sv.log(f"[worker killed] {s.outcome.identifiant}: tab shows {seen}")
     deadline = time.monotonic() + 180
     outcomes = []
     for s in suppliers:  # « Valider » without choosing the files again
@@ -309,13 +316,16 @@ async def drill_redis(p: Profile):
             own += 1
         elif seen.get("identifiant"):
             foreign += 1
+        else:
+            sv.log(f"[redis restarted] {s.outcome.identifiant}: tab shows {seen}")
     deadline = time.monotonic() + 180
     outcomes = await deposit_all(suppliers, 6, deadline)
     extra = {"told « momentanément indisponible »": f"{told} / {len(suppliers)}",
              "tabs back with their own session": f"{own} / {len(suppliers)}",
              "tabs showing someone else": foreign}
-    return outcomes, [], ids, extra, (foreign == 0 and told == len(suppliers),
-                                      "a tab showed another user, or no message while down")
+    return outcomes, [], ids, extra, (
+        foreign == 0 and told == len(suppliers) and own == len(suppliers),
+        "a tab showed another user or no user, or no message while Redis was down")
 
 
 async def drill_object_store(p: Profile):
