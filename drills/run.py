@@ -222,8 +222,19 @@ async def _staged_tab(s: Supplier) -> None:
                 raise h.ReflexError(f"{name} refused")
 
 
-async def _reconnect_and_read(s: Supplier) -> dict:
-    """Reload the tab (same tab token): what the hydrate shows of the form and session."""
+async def _reconnect_and_read(s: Supplier, reloads: int = 3) -> dict:
+    """Reload the tab (same tab token): what the hydrate shows of the form and
+    session. A tab told « momentanément indisponible » (the first command on a
+    connection Redis dropped) is reloaded again, as the message asks."""
+    for _attempt in range(reloads):
+        seen = await _read_reloaded(s)
+        if seen.get("loaded"):
+            return seen
+        s.outcome.errors.append(f"reload showed {seen}")
+    return seen
+
+
+async def _read_reloaded(s: Supplier) -> dict:
     await s.tab.close()
     client = h.ReflexClient(s.tab.portal, cookie=s.tab.cookie, page=s.tab.page, token=s.tab.token)
     s.tab.client = client
@@ -238,6 +249,9 @@ async def _reconnect_and_read(s: Supplier) -> dict:
         except (TimeoutError, asyncio.TimeoutError):
             break
         updates += 1
+        if actors.UNAVAILABLE in str(update):
+            seen["told to reload"] = True
+            break
         delta = update.get("delta") or {}
         if delta.get(h.ROOT_STATE, {}).get("is_hydrated_rx_state_") is True:
             seen["hydrated"] = True

@@ -240,12 +240,21 @@ def test_a_tab_of_a_dead_worker_keeps_its_token(redis_server):
             assert await alive.link_token_to_sid("tab-2", "sid-b") is None
             # The same tab opened twice while its worker lives: a new token.
             assert await other.link_token_to_sid("tab-2", "sid-c") not in (None, "tab-2")
-            # The first worker is SIGKILLed: no more heartbeat, its records stay.
+            # The first worker is SIGKILLed: its records stay, its heartbeat still
+            # names it for a few seconds — a process of this machine that is gone.
             dead._heartbeat.cancel()
-            await clients[0].delete(worker_liveness.alive_key(dead.instance_id))
+            gone = subprocess.Popen(["true"])
+            gone.wait()
+            await clients[0].set(worker_liveness.alive_key(dead.instance_id),
+                                 f"{worker_liveness.HOST}:{gone.pid}")
             assert await clients[1].exists(dead._get_redis_key("tab-1"))
-            # Its tab reconnects to another worker: same token, same state.
+            # Its tab reconnects to another worker at once: same token, same state.
             assert await other.link_token_to_sid("tab-1", "sid-d") is None
+            # A worker of another machine is known dead when its heartbeat expired.
+            await alive.link_token_to_sid("tab-3", "sid-e")
+            alive._heartbeat.cancel()
+            await clients[1].delete(worker_liveness.alive_key(alive.instance_id))
+            assert await other.link_token_to_sid("tab-3", "sid-f") is None
         finally:
             for manager in (dead, alive, other):
                 if manager._heartbeat is not None:

@@ -252,9 +252,9 @@ class GuardedEventNamespace(EventNamespace):
     async def _tell(self, sid: str, spec: EventSpec) -> None:
         """Send one event (a message) to this connection without touching its state."""
         from reflex.state import StateUpdate
-        from reflex_base.event import fix_events
+        from reflex_base.event import Event
 
-        update = StateUpdate(events=fix_events([spec], self.sid_to_token.get(sid)))
+        update = StateUpdate(events=Event.from_event_type([spec]))
         await self.emit("event", update, to=sid)
 
     async def _refuse(self, sid: str, problem: str) -> None:

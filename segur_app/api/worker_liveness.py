@@ -11,29 +11,53 @@ worker starts from an empty state: the form being filled is lost.
 
 :class:`LivenessTokenManager` keeps Reflex's behaviour for live workers and
 forgets records of dead ones: every worker writes a heartbeat key
-(``segur_worker_alive_<instance id>``, expiring after
-:data:`HEARTBEAT_TTL_SECONDS`) every second; before linking a tab, a record
-whose owner has no heartbeat is removed, so the tab keeps its token and its
-state (in Redis) on the worker it reached. A tab really open twice (the
-owner alive) still gets a new token.
+(``segur_worker_alive_<instance id>`` = ``<host>:<pid>``, expiring after
+:data:`HEARTBEAT_TTL_SECONDS`) every :data:`HEARTBEAT_SECONDS`; before linking
+a tab, a record whose owner has no heartbeat — or whose heartbeat names a
+process of this machine that no longer exists, which is known at once — is
+removed, so the tab keeps its token and its state (in Redis) on the worker it
+reached. A tab really open twice (the owner alive) still gets a new token.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import pickle
+import socket
 
 from reflex.utils.token_manager import RedisTokenManager
 
 log = logging.getLogger("segur_app.websocket")
 
-HEARTBEAT_SECONDS = 1.0
-HEARTBEAT_TTL_SECONDS = 5
+HEARTBEAT_SECONDS = 0.5
+HEARTBEAT_TTL_SECONDS = 3
+HOST = socket.gethostname()
 
 
 def alive_key(instance_id: str) -> str:
     return f"segur_worker_alive_{instance_id}"
+
+
+def _process_gone(beat: str) -> bool:
+    """The heartbeat names a process of this machine that does not exist any more."""
+    host, _, pid = beat.rpartition(":")
+    if host != HOST or not pid.isdigit():
+        return False
+    try:
+        stat = open(f"/proc/{int(pid)}/stat", encoding="ascii", errors="replace").read()
+    except FileNotFoundError:
+        return True
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+    return stat.rsplit(")", 1)[-1].split()[:1] == ["Z"]  # killed, not yet reaped
 
 
 class LivenessTokenManager(RedisTokenManager):
@@ -44,7 +68,8 @@ class LivenessTokenManager(RedisTokenManager):
         self._heartbeat: asyncio.Task | None = None
 
     async def _beat_once(self) -> None:
-        await self.redis.set(alive_key(self.instance_id), b"1", ex=HEARTBEAT_TTL_SECONDS)
+        await self.redis.set(alive_key(self.instance_id), f"{HOST}:{os.getpid()}".encode(),
+                             ex=HEARTBEAT_TTL_SECONDS)
 
     async def _beat(self) -> None:
         while True:
@@ -64,7 +89,10 @@ class LivenessTokenManager(RedisTokenManager):
         if not record:
             return
         owner = pickle.loads(record).instance_id
-        if owner != self.instance_id and not await self.redis.exists(alive_key(owner)):
+        if owner == self.instance_id:
+            return
+        beat = await self.redis.get(alive_key(owner))
+        if beat is None or _process_gone(beat.decode(errors="replace")):
             await self.redis.delete(key)
             log.info("tab reconnected from a worker that is gone: its state is kept")
 
