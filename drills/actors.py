@@ -38,8 +38,8 @@ DOSSIER_STATE = f"{h.SESSION_STATE}.segur_app___state___instruction____dossier_s
 UNAVAILABLE = "Le portail est momentan"  # the toast carries "momentan\\u00e9ment" (JS source)
 INCIDENT = "incident technique"
 ALREADY = "déjà"
-RETRYABLE = (h.ReflexError, httpx.HTTPError, OSError, TimeoutError, asyncio.TimeoutError,
-             KeyError, ValueError)
+RETRYABLE = (RuntimeError, httpx.HTTPError, OSError, TimeoutError, asyncio.TimeoutError,
+             KeyError, ValueError)  # h.ReflexError and h.login's refusals are RuntimeErrors
 
 
 def sample_files(tag: str, n: int) -> list[tuple[str, str, bytes, str]]:

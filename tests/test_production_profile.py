@@ -263,3 +263,19 @@ def test_a_tab_of_a_dead_worker_keeps_its_token(redis_server):
                 await client.aclose()
 
     asyncio.run(scenario())
+
+
+def test_the_database_unreachable_gives_a_french_503_not_a_500():
+    from sqlalchemy.exc import OperationalError
+    from starlette.testclient import TestClient
+
+    from segur_app.api import asgi
+
+    async def reflex_app(scope, receive, send):
+        raise OperationalError("SELECT 1", {}, Exception("the database system is shutting down"))
+
+    client = TestClient(asgi.transform(reflex_app), raise_server_exceptions=False)
+    page = client.get("/demande-financement/avance")
+    assert page.status_code == 503 and "momentanément indisponible" in page.text
+    upload = client.post("/_upload", content=b"")
+    assert upload.status_code in (400, 503)  # refused by the upload checks first, or 503
