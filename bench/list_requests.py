@@ -29,8 +29,9 @@ from sqlmodel import Session  # noqa: E402
 
 from segur_app.core.db import make_engine  # noqa: E402
 from segur_app.core.migrations import upgrade_to_head  # noqa: E402
-from segur_app.domain import enrolment_views, instruction  # noqa: E402
-from segur_app.domain.enrolment_views import EnrolmentFilters  # noqa: E402
+from segur_app.domain import instruction  # noqa: E402
+from segur_app.domain.enrolment import staff_list
+from segur_app.domain.enrolment.views import EnrolmentFilters  # noqa: E402
 from segur_app.domain.instruction import RequestFilters  # noqa: E402
 from segur_app.domain.paging import Window  # noqa: E402
 from segur_app.domain.models import (  # noqa: E402
@@ -225,25 +226,25 @@ def main() -> None:
             "sort by company name": EnrolmentFilters(status="", sort="denomination"),
         }
         for label, filters in enrolment_cases.items():
-            timed(engine, label, lambda s, f=filters: enrolment_views.list_enrolments(
+            timed(engine, label, lambda s, f=filters: staff_list.list_enrolments(
                 s, filters=f, page=1, page_size=10))
         deep = N // 2 // 10
         for label, filters in (("every status", EnrolmentFilters(status="")),
                                ("pending, sort by company name",
                                 EnrolmentFilters(sort="denomination"))):
             with Session(engine) as s:
-                middle = enrolment_views.list_enrolments(
+                middle = staff_list.list_enrolments(
                     s, filters=filters, page=1, page_size=10).pages // 2
-                shown = enrolment_views.list_enrolments(s, filters=filters, page=middle,
+                shown = staff_list.list_enrolments(s, filters=filters, page=middle,
                                                         page_size=10)
             after = shown.items[-1].id
             timed(engine, f"page {middle + 1} (« suivante », keyset), {label}",
-                  lambda s, f=filters, a=after, m=middle: enrolment_views.list_enrolments(
+                  lambda s, f=filters, a=after, m=middle: staff_list.list_enrolments(
                       s, filters=f, page=m + 1, page_size=10, after=a))
         timed(engine, f"page {deep} (middle) by its number alone, every status",
-              lambda s: enrolment_views.list_enrolments(
+              lambda s: staff_list.list_enrolments(
                   s, filters=EnrolmentFilters(status=""), page=deep, page_size=10))
-        timed(engine, "CSV export, pending, 1 month", lambda s: enrolment_views.export_enrolments_csv(
+        timed(engine, "CSV export, pending, 1 month", lambda s: staff_list.export_enrolments_csv(
             s, filters=EnrolmentFilters(submitted_from=date(2023, 3, 1),
                                         submitted_to=date(2023, 3, 31))))
     finally:

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from segur_app import routes
 from segur_app.domain import instruction
-from segur_app.domain.enrolment_views import PENDING_FILTER, EnrolmentFilters
+from segur_app.domain.enrolment.staff_list import PENDING_FILTER, EnrolmentFilters
 from segur_app.domain.instruction import RequestFilters
 from segur_app.domain.paging import Window
 

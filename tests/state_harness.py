@@ -188,7 +188,7 @@ def seed_people(db, storage_dir: Path, *, deposit: bool = True) -> People:
     from tests.test_funding import stage_all
 
     summary = demo.load_demo_data(db, storage_dir=storage_dir, env="test")
-    staff = db.get(UserAccount, summary.staff_user_id)
+    staff = db.get(UserAccount, summary.staff_id)
     owner = db.get(UserAccount, summary.supplier_user_id)
     for user in (staff, owner):
         _finish_first_login(db, user)

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from segur_app.domain import accounts, enrolment, enrolment_views, mail, storage, uploads
+from segur_app.domain import accounts, anti_abuse, mail, storage, uploads
+from segur_app.domain.enrolment import decision, rules, staff_list, submission, views
 from segur_app.domain.credentials import base_identifiant, temporary_password, unique_identifiant
-from segur_app.domain.enrolment import DecisionRefused, EnrolmentRefused
-from segur_app.domain.enrolment_form import (
+from segur_app.domain.enrolment.rules import DecisionRefused, EnrolmentRefused
+from segur_app.domain.enrolment.form import (
     FIELDS,
     Step,
     empty_values,
@@ -70,12 +71,12 @@ def storage_dir(tmp_path) -> Path:
 
 
 def stage_rib(storage_dir: Path) -> uploads.StagedDocument:
-    return uploads.stage(simple_pdf(["RIB"]), "rib.pdf", policy=enrolment.RIB_UPLOAD,
+    return uploads.stage(simple_pdf(["RIB"]), "rib.pdf", policy=submission.RIB_UPLOAD,
                          storage_dir=storage_dir)
 
 
 def submit(session, storage_dir, *, rib=None, **overrides):
-    return enrolment.submit_enrolment(
+    return submission.submit(
         session, data=data(**overrides), rib=rib or stage_rib(storage_dir), cgu_accepted=True,
         storage_dir=storage_dir, assistance_url=ASSISTANCE, client_address="203.0.113.7",
         now=SUBMITTED_AT,
@@ -92,21 +93,22 @@ def staff(db) -> UserAccount:
 
 
 def approve(db, agent, enrolment_id, *, version=1):
-    result = enrolment.approve_enrolment(
-        db, enrolment_id=enrolment_id, expected_version=version, staff_user_id=agent.id,
-        login_url=LOGIN, assistance_url=ASSISTANCE, now=SUBMITTED_AT + timedelta(days=1),
+    result = decision.decide(
+        db, enrolment_id=enrolment_id, validate=True, expected_version=version,
+        staff_id=agent.id, login_url=LOGIN, assistance_url=ASSISTANCE, now=SUBMITTED_AT + timedelta(days=1),
     )
     db.commit()
     return result
 
 
 def reject(db, agent, enrolment_id, *, version=1, reason="RIB illisible"):
-    number = enrolment.reject_enrolment(
-        db, enrolment_id=enrolment_id, expected_version=version, staff_user_id=agent.id,
-        reason=reason, assistance_url=ASSISTANCE, now=SUBMITTED_AT + timedelta(days=1),
+    result = decision.decide(
+        db, enrolment_id=enrolment_id, validate=False, expected_version=version,
+        staff_id=agent.id, reason=reason, login_url=LOGIN, assistance_url=ASSISTANCE,
+        now=SUBMITTED_AT + timedelta(days=1),
     )
     db.commit()
-    return number
+    return result.number
 
 
 def final_files(storage_dir: Path) -> list[Path]:
@@ -192,13 +194,13 @@ def test_submission_stores_everything_together(db, storage_dir):
 
 def test_rib_and_cgu_are_required(db, storage_dir):
     with pytest.raises(EnrolmentRefused) as refused:
-        enrolment.submit_enrolment(
+        submission.submit(
             db, data=data(), rib=stage_rib(storage_dir), cgu_accepted=False,
             storage_dir=storage_dir, assistance_url=ASSISTANCE,
         )
     assert set(refused.value.field_errors) == {"cgu"}
     with pytest.raises(EnrolmentRefused) as refused:
-        enrolment.submit_enrolment(
+        submission.submit(
             db, data=data(), rib=None, cgu_accepted=True, storage_dir=storage_dir,
             assistance_url=ASSISTANCE,
         )
@@ -240,13 +242,13 @@ def test_a_second_request_for_the_same_siret_or_ans_number_is_refused(db, storag
     submit(db, storage_dir)
     with pytest.raises(EnrolmentRefused) as same_siret:
         submit(db, storage_dir, ans_number="zzzSAS0999")
-    assert same_siret.value.message == enrolment.MSG_ONE_ENROLMENT
-    assert same_siret.value.field_errors == {"siret": enrolment.MSG_SIRET_TAKEN}
+    assert same_siret.value.message == rules.MSG_ONE_ENROLMENT
+    assert same_siret.value.field_errors == {"siret": rules.MSG_SIRET_TAKEN}
     with pytest.raises(EnrolmentRefused) as same_ans:
         submit(db, storage_dir, siret="90123456700013")
-    assert same_ans.value.field_errors == {"ans_number": enrolment.MSG_ANS_TAKEN}
-    assert enrolment.duplicate_errors(db, siret=SIRET, ans_number="x") == {
-        "siret": enrolment.MSG_SIRET_TAKEN
+    assert same_ans.value.field_errors == {"ans_number": rules.MSG_ANS_TAKEN}
+    assert submission.duplicate_errors(db, siret=SIRET, ans_number="x") == {
+        "siret": rules.MSG_SIRET_TAKEN
     }
     assert len(db.exec(select(Enrolment)).all()) == 1
     assert len(final_files(storage_dir)) == 1
@@ -281,25 +283,25 @@ def test_an_ans_number_of_another_siret_is_refused(db, storage_dir):
     submit(db, storage_dir, siret="90123456700013", ans_number="defSAS0202")
     with pytest.raises(EnrolmentRefused) as refused:
         submit(db, storage_dir, ans_number="defSAS0202")
-    assert refused.value.message == enrolment.MSG_ONE_ENROLMENT
+    assert refused.value.message == rules.MSG_ONE_ENROLMENT
 
 
 def test_the_database_constraints_catch_what_the_pre_check_misses(db, storage_dir, monkeypatch):
     """The race window between the check and the insert: the constraints decide."""
     agent = staff(db)
     submit(db, storage_dir)
-    real_check = enrolment.duplicate_errors
+    real_check = submission.duplicate_errors
     calls = {"n": 0}
 
     def blind_first_check(*args, **kwargs):
         calls["n"] += 1
         return {} if calls["n"] == 1 else real_check(*args, **kwargs)
 
-    monkeypatch.setattr(enrolment, "duplicate_errors", blind_first_check)
+    monkeypatch.setattr(submission, "duplicate_errors", blind_first_check)
     with pytest.raises(EnrolmentRefused) as refused:  # unique SIRET on supplier
         submit(db, storage_dir, ans_number="zzzSAS0001")
-    assert refused.value.message == enrolment.MSG_ONE_ENROLMENT
-    assert refused.value.field_errors == {"siret": enrolment.MSG_SIRET_TAKEN}
+    assert refused.value.message == rules.MSG_ONE_ENROLMENT
+    assert refused.value.field_errors == {"siret": rules.MSG_SIRET_TAKEN}
 
     # Same supplier row reused: the partial unique index on enrolment answers.
     rejected = submit(db, storage_dir, siret="90123456700013", ans_number="defSAS0202")
@@ -308,7 +310,7 @@ def test_the_database_constraints_catch_what_the_pre_check_misses(db, storage_di
     calls["n"] = 0
     with pytest.raises(EnrolmentRefused) as refused:
         submit(db, storage_dir, siret="90123456700013", ans_number="defSAS0202")
-    assert refused.value.message == enrolment.MSG_ONE_ENROLMENT
+    assert refused.value.message == rules.MSG_ONE_ENROLMENT
     assert len(db.exec(select(Enrolment)).all()) == 3
     assert len(final_files(storage_dir)) == 3 and len(staged_files(storage_dir)) == 2
 
@@ -337,7 +339,7 @@ def test_concurrent_submissions_create_exactly_one_enrolment(engine, db, storage
     for thread in threads:
         thread.join()
     assert outcomes.count("ok") == 1, outcomes
-    assert all(o in ("ok", enrolment.MSG_ONE_ENROLMENT) for o in outcomes), outcomes
+    assert all(o in ("ok", rules.MSG_ONE_ENROLMENT) for o in outcomes), outcomes
     db.expire_all()
     assert len(db.exec(select(Enrolment)).all()) == 1
     assert len(db.exec(select(Supplier)).all()) == 1
@@ -351,22 +353,22 @@ def test_concurrent_submissions_create_exactly_one_enrolment(engine, db, storage
 
 
 def test_anti_bot_rules():
-    assert enrolment.looks_automated(honeypot="http://spam.example", elapsed_seconds=60)
-    assert enrolment.looks_automated(honeypot="", elapsed_seconds=1.5)
-    assert enrolment.looks_automated(honeypot="", elapsed_seconds=None)
-    assert not enrolment.looks_automated(honeypot=" ", elapsed_seconds=45)
+    assert anti_abuse.looks_automated(honeypot="http://spam.example", elapsed_seconds=60)
+    assert anti_abuse.looks_automated(honeypot="", elapsed_seconds=1.5)
+    assert anti_abuse.looks_automated(honeypot="", elapsed_seconds=None)
+    assert not anti_abuse.looks_automated(honeypot=" ", elapsed_seconds=45)
 
 
 def test_submissions_are_limited_per_address(db):
     now = SUBMITTED_AT
-    for _ in range(enrolment.SUBMISSIONS_PER_ADDRESS):
-        assert enrolment.register_submission_attempt(db, client_address="198.51.100.1", now=now)
-    assert not enrolment.register_submission_attempt(db, client_address="198.51.100.1", now=now)
-    assert enrolment.register_submission_attempt(db, client_address="198.51.100.2", now=now)
-    later = now + enrolment.ABUSE_WINDOW + timedelta(minutes=1)
-    assert enrolment.register_submission_attempt(db, client_address="198.51.100.1", now=later)
+    for _ in range(rules.SUBMISSIONS_PER_ADDRESS):
+        assert submission.register_submission_attempt(db, client_address="198.51.100.1", now=now)
+    assert not submission.register_submission_attempt(db, client_address="198.51.100.1", now=now)
+    assert submission.register_submission_attempt(db, client_address="198.51.100.2", now=now)
+    later = now + anti_abuse.ABUSE_WINDOW + timedelta(minutes=1)
+    assert submission.register_submission_attempt(db, client_address="198.51.100.1", now=later)
     throttled = db.exec(select(AuditEvent).where(
-        AuditEvent.action == enrolment.AUDIT_SUBMISSION_THROTTLED)).all()
+        AuditEvent.action == rules.AUDIT_SUBMISSION_THROTTLED)).all()
     assert len(throttled) == 1
 
 
@@ -416,7 +418,7 @@ def test_approval_opens_a_working_account(db, storage_dir):
     assert created.subject_user_id == account.id and created.actor_user_id == agent.id
 
     # Supplier-side tracking: the password never shows, whatever the email's status.
-    view = enrolment_views.enrolment_tracking(db, supplier_id=row.supplier_id)
+    view = views.enrolment_tracking(db, supplier_id=row.supplier_id)
     assert (view.number, view.status_label, view.submitted_on, view.status_changed_on) == (
         "ENRSAS000001", "Validée", "04/03/2024", "05/03/2024",
     )
@@ -443,7 +445,7 @@ def test_rejection_needs_a_reason_and_emails_it(db, storage_dir):
     submitted = submit(db, storage_dir)
     with pytest.raises(DecisionRefused) as refused:
         reject(db, agent, submitted.enrolment_id, reason="   ")
-    assert refused.value.message == enrolment.MSG_REASON_REQUIRED
+    assert refused.value.message == rules.MSG_REASON_REQUIRED
     reject(db, agent, submitted.enrolment_id, reason="Le RIB ne correspond pas au titulaire.")
     row = db.get(Enrolment, submitted.enrolment_id)
     assert (row.status, row.decision_reason) == ("rejected", "Le RIB ne correspond pas au titulaire.")
@@ -460,14 +462,14 @@ def test_a_stale_decision_is_refused(db, storage_dir):
     approve(db, agent, submitted.enrolment_id, version=1)
     with pytest.raises(DecisionRefused) as refused:
         reject(db, agent, submitted.enrolment_id, version=1)
-    assert refused.value.message == enrolment.MSG_DECISION_CONFLICT
+    assert refused.value.message == rules.MSG_DECISION_CONFLICT
     db.rollback()
     with pytest.raises(DecisionRefused):  # right version, but no longer pending
         approve(db, agent, submitted.enrolment_id, version=2)
     db.rollback()
     with pytest.raises(DecisionRefused) as missing:
         approve(db, agent, 9999)
-    assert missing.value.message == enrolment.MSG_NOT_FOUND
+    assert missing.value.message == rules.MSG_NOT_FOUND
 
 
 def test_concurrent_decisions_apply_once(engine, db, storage_dir):
@@ -502,8 +504,8 @@ def test_concurrent_decisions_apply_once(engine, db, storage_dir):
 
 def test_pending_list_is_paginated(db, storage_dir):
     def pending(db, *, page):  # the default filters: the requests to decide, oldest first
-        return enrolment_views.list_enrolments(
-            db, filters=enrolment_views.EnrolmentFilters(), page=page, page_size=3)
+        return staff_list.list_enrolments(
+            db, filters=staff_list.EnrolmentFilters(), page=page, page_size=3)
 
     sirets = ["81234567600017", "90123456700013", "75100001900016", "65432109000015",
               "50123456100014"]
@@ -527,7 +529,7 @@ def test_staff_list_filters_search_and_csv(db, storage_dir):
     import csv
     import io
 
-    from segur_app.domain.enrolment_views import EnrolmentFilters
+    from segur_app.domain.enrolment.staff_list import EnrolmentFilters
 
     sirets = ["81234567600017", "90123456700013", "75100001900016"]
     for index, siret in enumerate(sirets):
@@ -538,7 +540,7 @@ def test_staff_list_filters_search_and_csv(db, storage_dir):
     reject(db, agent, first.id)
 
     def listed(**filters):
-        page = enrolment_views.list_enrolments(db, filters=EnrolmentFilters(**filters),
+        page = staff_list.list_enrolments(db, filters=EnrolmentFilters(**filters),
                                                page=1, page_size=10)
         return [item.siret for item in page.items]
 
@@ -551,10 +553,10 @@ def test_staff_list_filters_search_and_csv(db, storage_dir):
     assert listed(status="", sort="depot_desc") == sirets[::-1]
     assert listed(status="", submitted_from=date(2030, 1, 1)) == []
 
-    data = enrolment_views.export_enrolments_csv(db, filters=EnrolmentFilters(status=""))
+    data = staff_list.export_enrolments_csv(db, filters=EnrolmentFilters(status=""))
     assert data.startswith("\ufeff".encode())
     lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
-    assert lines[0] == enrolment_views.ENROLMENT_CSV_HEADER
+    assert lines[0] == staff_list.ENROLMENT_CSV_HEADER
     assert [line[4] for line in lines[1:]] == sirets
     assert lines[1][2] == "Rejetée"
 
@@ -566,15 +568,15 @@ def test_taking_a_request_in_charge_then_deciding(db, storage_dir):
     db.commit()
     agent = staff(db)
     row = db.exec(select(Enrolment).where(Enrolment.number == result.number)).one()
-    message = enrolment.take_in_charge(db, enrolment_id=row.id, expected_version=row.version,
-                                       staff_user_id=agent.id)
+    message = decision.take_in_charge(db, enrolment_id=row.id, expected_version=row.version,
+                                       staff_id=agent.id)
     db.commit()
     db.refresh(row)
     assert row.status == "in_review" and result.number in message
     assert instruction.enrolment_counters(db).in_progress == 1
-    with pytest.raises(enrolment.DecisionRefused):  # already taken (and stale version)
-        enrolment.take_in_charge(db, enrolment_id=row.id, expected_version=row.version,
-                                 staff_user_id=agent.id)
+    with pytest.raises(rules.DecisionRefused):  # already taken (and stale version)
+        decision.take_in_charge(db, enrolment_id=row.id, expected_version=row.version,
+                                 staff_id=agent.id)
     db.rollback()
     approve(db, agent, row.id, version=row.version)
     db.refresh(row)
@@ -637,7 +639,7 @@ def test_acknowledgement_credentials_and_rejection_emails_over_smtp(db, engine, 
 
 
 def test_staff_see_verification_results_and_history():
-    from segur_app.domain.enrolment_views import verification_checks
+    from segur_app.domain.enrolment.views import verification_checks
     from segur_app.domain.models import BankDetails, Supplier
 
     good = Supplier(ans_number="tndSAS0032", siret="39431067600017", company_name="LE SELECT",

@@ -110,7 +110,7 @@ def approve_everything(db, dossier, staff_id) -> int:
 
 
 def test_validation_requires_every_control_then_emails_the_supplier(db, dossier, supplier):  # noqa: F811
-    staff_id = supplier.staff_user_id
+    staff_id = supplier.staff_id
     with pytest.raises(InstructionError, match="tous les contrôles"):
         instruction.decide(db, request_id=dossier.id, validate=True, staff_id=staff_id,
                            expected_version=dossier.version, assistance_url=ASSISTANCE)
@@ -145,7 +145,7 @@ def test_validation_requires_every_control_then_emails_the_supplier(db, dossier,
 
 
 def test_rejection_needs_a_reason_which_is_emailed(db, dossier, supplier):  # noqa: F811
-    staff_id = supplier.staff_user_id
+    staff_id = supplier.staff_id
     with pytest.raises(InstructionError, match="motif"):
         instruction.decide(db, request_id=dossier.id, validate=False, reason="  ",
                            staff_id=staff_id, expected_version=dossier.version,
@@ -160,7 +160,7 @@ def test_rejection_needs_a_reason_which_is_emailed(db, dossier, supplier):  # no
 
 
 def test_stale_version_is_a_conflict_not_an_overwrite(db, dossier, supplier):  # noqa: F811
-    staff_id = supplier.staff_user_id
+    staff_id = supplier.staff_id
     shown = dossier.version
     instruction.set_block_control(db, request_id=dossier.id, block="info", decision="ok",
                                   staff_id=staff_id, expected_version=shown)
@@ -172,7 +172,7 @@ def test_stale_version_is_a_conflict_not_an_overwrite(db, dossier, supplier):  #
 
 
 def test_two_agents_deciding_at_once_give_one_decision(engine, db, dossier, supplier):  # noqa: F811
-    staff_id = supplier.staff_user_id
+    staff_id = supplier.staff_id
     version = approve_everything(db, dossier, staff_id)
     outcomes: list[str] = []
     barrier = threading.Barrier(2)
@@ -202,7 +202,7 @@ def test_two_agents_deciding_at_once_give_one_decision(engine, db, dossier, supp
 
 
 def test_notes_and_history(db, dossier, supplier):  # noqa: F811
-    staff_id = supplier.staff_user_id
+    staff_id = supplier.staff_id
     with pytest.raises(InstructionError):
         instruction.add_note(db, request_id=dossier.id, text="   ", staff_id=staff_id)
     instruction.add_note(db, request_id=dossier.id, text="Appeler le fournisseur", staff_id=staff_id)
@@ -259,7 +259,7 @@ def shown(db) -> list[tuple[int, int]]:
 
 
 def test_counters_follow_controls_and_pieces_both_ways(db, dossier, supplier):  # noqa: F811
-    staff_id = supplier.staff_user_id
+    staff_id = supplier.staff_id
     piece = db.exec(select(Attachment).where(Attachment.funding_request_id == dossier.id)).first()
     assert shown(db)[0] == (1, 0)
     steps = [
@@ -284,7 +284,7 @@ def test_counters_stay_exact_when_agents_work_at_once(engine, db, dossier, suppl
     real concurrency); whatever wins, the counters equal a recount."""
     import random
 
-    staff_id = supplier.staff_user_id
+    staff_id = supplier.staff_id
     add_dossiers(db, 5, start=datetime(2024, 1, 1, tzinfo=timezone.utc))
     targets = [(r.id, None) for r in db.exec(select(FundingRequest))] + [
         (dossier.id, a.id)

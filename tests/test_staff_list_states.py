@@ -10,11 +10,12 @@ import pytest
 
 from segur_app import routes
 from segur_app.core import db as core_db
-from segur_app.domain import enrolment_list, staff_lists
-from segur_app.domain.enrolment_views import EnrolmentFilters
+from segur_app.domain import staff_lists
+from segur_app.domain.enrolment import staff_list
+from segur_app.domain.enrolment.staff_list import EnrolmentFilters
 from segur_app.domain.models import Enrolment, Supplier
 from segur_app.domain.staff_lists import RequestFilters
-from segur_app.state.enrolment import STAFF_PAGE_SIZE, StaffEnrolmentsState
+from segur_app.state.enrolment_review import STAFF_PAGE_SIZE, StaffEnrolmentsState
 from segur_app.state.instruction import StaffListState
 from tests.state_harness import Tab, seed_people
 from tests.test_instruction import add_dossiers
@@ -74,7 +75,7 @@ def test_enrolment_list_pages_forward_and_back_and_keeps_its_page(db, people):
                          submitted_at=datetime(2024, 1, 1, tzinfo=timezone.utc) + timedelta(hours=n)))
     db.commit()
     filters = EnrolmentFilters(search="enrole")
-    numbered = [[i.number for i in enrolment_list.list_enrolments(
+    numbered = [[i.number for i in staff_list.list_enrolments(
         db, filters=filters, page=n, page_size=STAFF_PAGE_SIZE).items] for n in (1, 2, 3)]
 
     async def scenario():

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
 from segur_app.core.db import make_engine
-from segur_app.domain import enrolment_list, search, staff_lists
-from segur_app.domain.enrolment_views import EnrolmentFilters
+from segur_app.domain import search, staff_lists
+from segur_app.domain.enrolment import staff_list
+from segur_app.domain.enrolment.staff_list import EnrolmentFilters
 from segur_app.domain.models import Enrolment, FundingRequest, Supplier
 from segur_app.domain.paging import Window
 from segur_app.domain.staff_lists import RequestFilters
@@ -57,7 +58,7 @@ def found(session: Session, term: str) -> tuple[list[str], list[str]]:
     """Dossier numbers (funding list) and enrolment numbers found for ``term``."""
     rows, _ = staff_lists.list_requests(session, filters=RequestFilters(search=term, sort="numero"),
                                         page_size=100)
-    enrolments = enrolment_list.list_enrolments(
+    enrolments = staff_list.list_enrolments(
         session, filters=EnrolmentFilters(status="", search=term, sort="numero"), page=1,
         page_size=100)
     return [r.dossier_number for r in rows], [e.number for e in enrolments.items]
@@ -236,7 +237,7 @@ def test_enrolment_keyset_pages(db):
     for filters in (EnrolmentFilters(), EnrolmentFilters(status="", sort="denomination"),
                     EnrolmentFilters(status="", sort="depot_desc", search="editeur")):
         def page(number, **cursor):
-            result = enrolment_list.list_enrolments(db, filters=filters, page=number,
+            result = staff_list.list_enrolments(db, filters=filters, page=number,
                                                     page_size=4, **cursor)
             return result, [i.id for i in result.items]
 
@@ -254,7 +255,7 @@ def test_enrolment_keyset_pages(db):
 def test_the_pending_filter_is_the_partial_index_predicate():
     """The default enrolment filter is written as the partial index says it (SQLite only
     uses a partial index for a WHERE term identical to the index's)."""
-    from segur_app.domain.enrolment import PENDING_STATUSES
+    from segur_app.domain.enrolment.rules import PENDING_STATUSES
     from segur_app.domain.models import ENROLMENT_PENDING
 
     assert ENROLMENT_PENDING == "status IN (" + ", ".join(f"'{s}'" for s in PENDING_STATUSES) + ")"
@@ -283,7 +284,7 @@ def test_walking_the_name_index_gives_the_same_pages(db, monkeypatch):
         around = [staff_lists.neighbours(db, filters=RequestFilters(sort="denomination",
                                                                     kind="avance"), request_id=i)
                   for i in ids]
-        enrolments = [[i.id for i in enrolment_list.list_enrolments(
+        enrolments = [[i.id for i in staff_list.list_enrolments(
             db, filters=EnrolmentFilters(status=status, sort="denomination"), page=n,
             page_size=3).items] for status in ("en_attente", "approved") for n in (1, 2)]
         return requests, around, enrolments

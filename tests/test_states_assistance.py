@@ -12,7 +12,8 @@ from sqlmodel import select
 
 from segur_app import routes
 from segur_app.core.config import get_settings
-from segur_app.domain import accounts, assistance, enrolment
+from segur_app.domain import accounts, anti_abuse, assistance
+from segur_app.domain.anti_abuse import HONEYPOT_NAME
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
     AssistanceTicket,
@@ -22,7 +23,6 @@ from segur_app.domain.models import (
     TicketStatus,
     UserAccount,
 )
-from segur_app.domain.enrolment import HONEYPOT_NAME
 from segur_app.state.assistance import (
     MSG_FIX_ERRORS,
     MSG_SESSION_LOST,
@@ -124,7 +124,7 @@ async def test_robots_are_refused_and_nothing_is_stored(db, people):
     assert form.form_errors == [assistance.MSG_SENDING_FAILED] and form.submitted_number == ""
     assert _tickets(db) == []
     reasons = [json.loads(e.details)["reason"] for e in db.exec(select(AuditEvent).where(
-        AuditEvent.action == enrolment.AUDIT_BOT_SUSPECTED).order_by(AuditEvent.id))]
+        AuditEvent.action == anti_abuse.AUDIT_BOT_SUSPECTED).order_by(AuditEvent.id))]
     assert reasons == ["assistance_too_fast", "assistance_honeypot"]
 
 

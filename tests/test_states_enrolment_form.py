@@ -14,12 +14,13 @@ from sqlmodel import select
 
 from segur_app import routes
 from segur_app.core.config import get_settings
-from segur_app.domain import enrolment, referencing
-from segur_app.domain.enrolment_form import FIELDS, MSG_CGU_REQUIRED, MSG_RIB_REQUIRED, Step
-from segur_app.domain.enrolment import HONEYPOT_NAME
+from segur_app.domain import anti_abuse, referencing
+from segur_app.domain.enrolment import rules
+from segur_app.domain.enrolment.form import FIELDS, MSG_CGU_REQUIRED, MSG_RIB_REQUIRED, Step
+from segur_app.domain.anti_abuse import HONEYPOT_NAME
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import Attachment, AuditEvent, EmailMessage, Enrolment, Supplier
-from segur_app.state.enrolment import (
+from segur_app.state.enrolment_form import (
     MSG_IMPORTED,
     EnrolmentFormState,
     JsonSimulationState,
@@ -129,8 +130,8 @@ async def test_an_already_enrolled_company_is_told_at_the_first_step(db, storage
     await tab.run(EnrolmentFormState.save_step,
                   _step_form(Step.COMPANY, siret="39431067600017", ans_number="tndSAS0032"))
     assert form.step == Step.COMPANY
-    assert form.refusal == enrolment.MSG_ONE_ENROLMENT
-    assert form.errors["siret"] == enrolment.MSG_SIRET_TAKEN
+    assert form.refusal == rules.MSG_ONE_ENROLMENT
+    assert form.errors["siret"] == rules.MSG_SIRET_TAKEN
 
 
 @scenario
@@ -178,13 +179,13 @@ async def test_robots_are_refused_and_nothing_is_stored(db, storage):
     tab, form = await _open()
     await _to_summary(tab, form)
     await tab.run(EnrolmentFormState.send, {"cgu": "on"})  # sent within a second
-    assert form.form_errors == [enrolment.MSG_AUTOMATED] and form.submitted_number == ""
+    assert form.form_errors == [rules.MSG_AUTOMATED] and form.submitted_number == ""
     form._started_at -= 60  # the form was shown a minute ago
     await tab.run(EnrolmentFormState.send, {"cgu": "on", HONEYPOT_NAME: "https://spam"})
-    assert form.form_errors == [enrolment.MSG_AUTOMATED]
+    assert form.form_errors == [rules.MSG_AUTOMATED]
     fresh(db)
     reasons = [json.loads(e.details)["reason"] for e in db.exec(select(AuditEvent).where(
-        AuditEvent.action == enrolment.AUDIT_BOT_SUSPECTED).order_by(AuditEvent.id))]
+        AuditEvent.action == anti_abuse.AUDIT_BOT_SUSPECTED).order_by(AuditEvent.id))]
     assert reasons == ["too_fast", "honeypot"]
     assert _enrolments(db) == []
 
@@ -227,7 +228,7 @@ async def test_sending_gives_the_enrsas_number_and_emails_the_contact(db, storag
     twin_form._started_at -= 60
     await twin.run(EnrolmentFormState.send, {"cgu": "on"})
     assert twin_form.submitted_number == "" and twin_form.submitting is False
-    assert twin_form.refusal == enrolment.MSG_ONE_ENROLMENT
+    assert twin_form.refusal == rules.MSG_ONE_ENROLMENT
     assert len(_enrolments(db)) == 1
 
 

@@ -13,10 +13,10 @@ from sqlmodel import select
 
 from segur_app import routes
 from segur_app.core.config import get_settings
-from segur_app.domain import enrolment
+from segur_app.domain.enrolment import rules
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import EmailMessage, Enrolment, EnrolmentStatus, Role, UserAccount
-from segur_app.state.enrolment import StaffEnrolmentsState
+from segur_app.state.enrolment_review import StaffEnrolmentsState
 from tests.state_harness import Tab, fresh, point_app_at, redirect_target, scenario, seed_people
 from tests.test_enrolment import submit
 
@@ -64,7 +64,7 @@ async def test_taking_in_charge_marks_the_request_en_cours(db, world):
     assert (shown.status_label, shown.version, shown.can_take) == ("En cours", 2, False)
 
     await tab.run(StaffEnrolmentsState.take, item.id, 2)  # already taken
-    assert page.error == enrolment.MSG_DECISION_CONFLICT and page.message == ""
+    assert page.error == rules.MSG_DECISION_CONFLICT and page.message == ""
     assert _row(db, item.id).version == 2
 
 
@@ -78,7 +78,7 @@ async def test_approval_opens_the_account_and_sends_the_credentials(db, world):
 
     # This page still shows version 1: refused, nothing opened.
     await tab.run(StaffEnrolmentsState.approve, item.id, item.version)
-    assert page.error == enrolment.MSG_DECISION_CONFLICT and page.message == ""
+    assert page.error == rules.MSG_DECISION_CONFLICT and page.message == ""
     assert _row(db, item.id).status == EnrolmentStatus.IN_REVIEW.value
     assert _mails(db, TemplateName.ACCOUNT_CREDENTIALS) == []
     assert page.items[0].version == 2  # the list was reloaded
@@ -107,13 +107,13 @@ async def test_rejection_requires_a_reason_which_is_emailed(db, world):
 
     out = await tab.run(StaffEnrolmentsState.reject, item.id, item.version)
     assert out  # the focus goes to the reason field
-    assert (page.reason_error_id, page.reason_error) == (item.id, enrolment.MSG_REASON_REQUIRED)
+    assert (page.reason_error_id, page.reason_error) == (item.id, rules.MSG_REASON_REQUIRED)
     assert _row(db, item.id).status == EnrolmentStatus.SUBMITTED.value
 
-    too_long = "x" * (enrolment.MAX_REASON_LENGTH + 5)
+    too_long = "x" * (rules.MAX_REASON_LENGTH + 5)
     await tab.run(StaffEnrolmentsState.set_reason, item.id, too_long)
     await tab.run(StaffEnrolmentsState.reject, item.id, item.version)
-    assert page.error == enrolment.MSG_REASON_TOO_LONG and page.reason_error == ""
+    assert page.error == rules.MSG_REASON_TOO_LONG and page.reason_error == ""
     assert _row(db, item.id).status == EnrolmentStatus.SUBMITTED.value
 
     await tab.run(StaffEnrolmentsState.set_reason, item.id, "  RIB illisible  ")
@@ -129,7 +129,7 @@ async def test_rejection_requires_a_reason_which_is_emailed(db, world):
 
     # The reason typed is forgotten once used: a new « Rejeter » asks for one again.
     await tab.run(StaffEnrolmentsState.reject, item.id, row.version)
-    assert page.reason_error == enrolment.MSG_REASON_REQUIRED
+    assert page.reason_error == rules.MSG_REASON_REQUIRED
 
 
 @scenario

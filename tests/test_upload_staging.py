@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from segur_app.domain import assistance, enrolment, funding, storage, uploads
+from segur_app.domain import assistance, funding, storage, uploads
+from segur_app.domain.enrolment import rules
 from segur_app.domain.funding import ADVANCE_DOCUMENTS, DepositRefused
 from segur_app.domain.models import Attachment, AssistanceTicket, Enrolment, FundingRequest
 from segur_app.domain.uploads import images, pdf
@@ -415,9 +416,9 @@ def test_a_staged_piece_gone_before_the_deposit_is_required_again(db, supplier, 
 def test_an_altered_rib_or_attachment_is_refused(db, storage_dir):
     rib = stage_rib(storage_dir)
     alter(rib, storage_dir, still_valid=True)
-    with pytest.raises(enrolment.EnrolmentRefused) as refused:
+    with pytest.raises(rules.EnrolmentRefused) as refused:
         submit(db, storage_dir, rib=rib)
-    assert refused.value.message == enrolment.MSG_SUBMISSION_FAILED
+    assert refused.value.message == rules.MSG_SUBMISSION_FAILED
     assert db.exec(select(Enrolment)).all() == []
 
     attachment = stage_ticket_attachment(storage_dir)

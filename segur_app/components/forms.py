@@ -208,8 +208,8 @@ def one_field_request(state, *, done_message: str, input_field: rx.Component, la
 def anti_robot_field(field_id: str) -> rx.Component:
     """The public forms' anti-robot field: hidden visually (segur.css), from
     assistive technologies (aria-hidden) and from the tab order; a person
-    never fills it (``domain.enrolment.looks_automated``)."""
-    from segur_app.domain.enrolment import HONEYPOT_NAME
+    never fills it (``domain.anti_abuse.looks_automated``)."""
+    from segur_app.domain.anti_abuse import HONEYPOT_NAME
 
     return rx.el.div(
         rx.el.label("Ne pas remplir ce champ", html_for=field_id),

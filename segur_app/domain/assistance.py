@@ -11,7 +11,7 @@ Sending (public or logged in)
 
 Abuse resistance of the public form
     The enrolment form's helpers are reused: honeypot and minimum fill time
-    (:func:`segur_app.domain.enrolment.looks_automated`), per-address limits
+    (:func:`segur_app.domain.anti_abuse.looks_automated`), per-address limits
     counted from the audit trail.
 
 Answers (staff)
@@ -32,7 +32,7 @@ from sqlmodel import Session, select
 from segur_app.domain import mail, mail_templates, uploads, validators
 from segur_app.domain.accounts import audit, count_within_limit
 from segur_app.domain.dates import fr_datetime
-from segur_app.domain.enrolment import (  # shared anti-abuse helpers of the public forms
+from segur_app.domain.anti_abuse import (  # shared by the public forms
     ABUSE_WINDOW,
     looks_automated,
     record_automated_attempt,

@@ -47,7 +47,7 @@ class DemoDataRefused(RuntimeError):
 class DemoSummary:
     supplier_id: int
     supplier_user_id: int
-    staff_user_id: int
+    staff_id: int
     news_id: int
 
 
@@ -170,6 +170,6 @@ def load_demo_data(
     return DemoSummary(
         supplier_id=supplier.id,
         supplier_user_id=supplier_user.id,
-        staff_user_id=staff_user.id,
+        staff_id=staff_user.id,
         news_id=news.id,
     )

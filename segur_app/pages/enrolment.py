@@ -17,12 +17,12 @@ from segur_app.components.links import arrow_link, button_link, external_link, i
 from segur_app.components.referencing import problems_table
 from segur_app.components.stepper import stepper
 from segur_app.components.template import SitemapSection, template
-from segur_app.domain.enrolment import RIB_UPLOAD
-from segur_app.domain.enrolment_form import FormField, Step, step_fields
+from segur_app.domain.enrolment.submission import RIB_UPLOAD
+from segur_app.domain.enrolment.form import FormField, Step, step_fields
 from segur_app.domain.models import AttachmentKind
 from segur_app.domain.referencing import JSON_UPLOAD
 from segur_app.domain.validators import CIVILITIES
-from segur_app.state.enrolment import (
+from segur_app.state.enrolment_form import (
     CONFIRMATION_ID,
     ERROR_SUMMARY_ID,
     REFUSAL_ID,

@@ -14,7 +14,7 @@ from segur_app.components.funding import (
 )
 from segur_app.components.links import anchor, internal_link
 from segur_app.components.private import private_page
-from segur_app.state.enrolment import EnrolmentTrackingState
+from segur_app.state.enrolment_review import EnrolmentTrackingState
 
 S = EnrolmentTrackingState
 

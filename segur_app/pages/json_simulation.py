@@ -13,7 +13,7 @@ from segur_app.components.links import button_link
 from segur_app.components.referencing import problems_table
 from segur_app.components.template import SitemapSection, template
 from segur_app.domain import referencing
-from segur_app.state.enrolment import JsonSimulationState
+from segur_app.state.enrolment_form import JsonSimulationState
 
 S = JsonSimulationState
 UPLOAD_ID = "fichier-json"

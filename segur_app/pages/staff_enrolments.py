@@ -13,15 +13,15 @@ import reflex as rx
 from segur_app import routes
 from segur_app.components.forms import alert_if, buttons, field, submit_button
 from segur_app.components.staff import select
-from segur_app.domain.enrolment_views import PENDING_FILTER
+from segur_app.domain.enrolment.staff_list import PENDING_FILTER
 from segur_app.domain.models import EnrolmentStatus
 from segur_app.components.funding import badge, labelled_value
 from segur_app.components.links import anchor, internal_link
 from segur_app.components.pagination import button_pagination
 from segur_app.components.private import private_page
 from segur_app.domain.access import Audience
-from segur_app.domain.enrolment import MAX_REASON_LENGTH
-from segur_app.state.enrolment import StaffEnrolmentsState
+from segur_app.domain.enrolment.rules import MAX_REASON_LENGTH
+from segur_app.state.enrolment_review import StaffEnrolmentsState
 
 S = StaffEnrolmentsState
 

@@ -23,7 +23,7 @@ from segur_app.core.db import session_scope
 from segur_app.links import absolute_url
 from segur_app.domain import assistance, uploads
 from segur_app.domain.assistance import TicketInput, TicketRefused, TicketView
-from segur_app.domain.enrolment import HONEYPOT_NAME
+from segur_app.domain.anti_abuse import HONEYPOT_NAME
 from segur_app.domain.models import AssistanceTicket
 from segur_app.domain.access import Audience
 from segur_app.state.base import (

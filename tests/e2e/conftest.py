@@ -184,7 +184,7 @@ def wait_out_minimum_fill_time(displayed_at: float) -> None:
     shown for a robot's: let that much time pass since ``displayed_at``
     (``time.monotonic()`` once the form was on screen). This waits for the
     anti-robot rule's own condition, the time elapsed, not for the server."""
-    from segur_app.domain.enrolment import MIN_FILL_SECONDS
+    from segur_app.domain.anti_abuse import MIN_FILL_SECONDS
 
     remaining = MIN_FILL_SECONDS + 0.5 - (time.monotonic() - displayed_at)
     if remaining > 0:

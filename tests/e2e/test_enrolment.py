@@ -361,8 +361,9 @@ def test_staff_must_give_a_reason_to_reject(portal, page: Page):
 def _insert_pending_request(portal) -> None:
     """A pending request submitted through the domain service (as the form would)."""
     from segur_app.core.db import make_engine
-    from segur_app.domain import enrolment, uploads
-    from segur_app.domain.enrolment_form import validate_all
+    from segur_app.domain import uploads
+    from segur_app.domain.enrolment import submission
+    from segur_app.domain.enrolment.form import validate_all
     from sqlmodel import Session
 
     values = {
@@ -376,12 +377,12 @@ def _insert_pending_request(portal) -> None:
         "bic": "AGRIFRPPXXX", "holder": "A REJETER", "domiciliation": "PARIS",
     }
     storage_dir = Path(portal.env["SEGUR_STORAGE_DIR"])
-    rib = uploads.stage(valid_pdf(), "rib.pdf", policy=enrolment.RIB_UPLOAD,
+    rib = uploads.stage(valid_pdf(), "rib.pdf", policy=submission.RIB_UPLOAD,
                         storage_dir=storage_dir)
     engine = make_engine(portal.env["REFLEX_DB_URL"])
     try:
         with Session(engine) as session:
-            enrolment.submit_enrolment(
+            submission.submit(
                 session, data=validate_all(values).data, rib=rib, cgu_accepted=True,
                 storage_dir=storage_dir, assistance_url=portal.url(routes.ASSISTANCE),
             )

@@ -1,5 +1,5 @@
-"""Enrolment screens: the public request form, « Simuler mon fichier json »,
-the supplier's tracking and the staff's pending list.
+"""The public enrolment screens: the request form (« Effectuer ma demande
+d'enrôlement ») and « Simuler mon fichier json ».
 
 Thin states: every rule lives in ``segur_app.domain`` (enrolment_form,
 enrolment, referencing). The form keeps the values typed so far in state
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from urllib.parse import urlencode
 
 import reflex as rx
 
@@ -21,10 +20,10 @@ from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
 from segur_app.links import absolute_url
 from segur_app.domain.dates import fr_amount
-from segur_app.domain import enrolment, enrolment_views, referencing, uploads
-from segur_app.domain.enrolment import DecisionRefused, EnrolmentRefused
-from segur_app.domain.enrolment_views import EnrolmentTrackingView, PendingEnrolmentView
-from segur_app.domain.enrolment_form import (
+from segur_app.domain import anti_abuse, referencing, uploads
+from segur_app.domain.enrolment import rules, submission
+from segur_app.domain.enrolment.rules import EnrolmentRefused
+from segur_app.domain.enrolment.form import (
     COMPANY_FIELDS,
     FIELDS,
     FIELDS_BY_NAME,
@@ -38,17 +37,14 @@ from segur_app.domain.enrolment_form import (
     validate_step,
 )
 from segur_app.domain.referencing import Problem, ReadResult, ReferencingFile
-from segur_app.domain.access import Audience
-from segur_app.state.base import SessionState, guarded, in_transaction, principal, public
+from segur_app.state.base import SessionState, in_transaction, public
 from segur_app.state.focus import focus
 from segur_app.state.uploads import StagedUploadsMixin, read_upload
-from segur_app.list_query import enrolment_filters_from
 
 STEP_TITLE_ID = "etape-titre"
 CONFIRMATION_ID = "confirmation-envoi"
 REFUSAL_ID = "refus-enrolement"
 ERROR_SUMMARY_ID = "resume-erreurs"
-STAFF_PAGE_SIZE = 10
 MAX_IMPORT_PROBLEMS = 20
 EXTRA_ERROR_KEYS = ("rib", "cgu")
 
@@ -96,7 +92,7 @@ class EnrolmentFormState(StagedUploadsMixin, SessionState):
     # -- helpers ----------------------------------------------------------------
 
     def _upload_policy(self, slot: str) -> uploads.UploadPolicy | None:
-        return enrolment.RIB_UPLOAD if slot == RIB else None
+        return submission.RIB_UPLOAD if slot == RIB else None
 
     def _show_upload(self, slot: str, **shown: str) -> None:
         if "name" in shown:
@@ -192,11 +188,11 @@ class EnrolmentFormState(StagedUploadsMixin, SessionState):
         self.refusal = ""
         if step == Step.COMPANY and not errors:
             # Said at once rather than after four steps (the database decides at sending).
-            duplicates = await in_transaction(lambda s: enrolment.duplicate_errors(
+            duplicates = await in_transaction(lambda s: submission.duplicate_errors(
                 s, siret=result.cleaned["siret"], ans_number=result.cleaned["ans_number"]))
             if duplicates:
                 return self._refused(
-                    EnrolmentRefused(enrolment.MSG_ONE_ENROLMENT, field_errors=duplicates))
+                    EnrolmentRefused(rules.MSG_ONE_ENROLMENT, field_errors=duplicates))
         moved = self._show_errors(errors)
         if errors:
             return moved
@@ -212,7 +208,7 @@ class EnrolmentFormState(StagedUploadsMixin, SessionState):
             return
         address = self._client()["client_address"]
         if not await in_transaction(
-            lambda s: enrolment.register_rib_upload(s, client_address=address)
+            lambda s: submission.register_rib_upload(s, client_address=address)
         ):
             self.errors = {**self.errors, RIB: MSG_UPLOAD_THROTTLED}
             return
@@ -260,13 +256,13 @@ class EnrolmentFormState(StagedUploadsMixin, SessionState):
         if self.submitting or self.submitted_number or self.step != Step.SUMMARY:
             return
         address = self._client()["client_address"]
-        honeypot = str(form.get(enrolment.HONEYPOT_NAME) or "")
+        honeypot = str(form.get(anti_abuse.HONEYPOT_NAME) or "")
         elapsed = time.time() - self._started_at if self._started_at else None
-        if enrolment.looks_automated(honeypot=honeypot, elapsed_seconds=elapsed):
+        if anti_abuse.looks_automated(honeypot=honeypot, elapsed_seconds=elapsed):
             reason = "honeypot" if honeypot.strip() else "too_fast"
-            await in_transaction(lambda s: enrolment.record_automated_attempt(
+            await in_transaction(lambda s: anti_abuse.record_automated_attempt(
                 s, client_address=address, reason=reason))
-            self.form_errors = [enrolment.MSG_AUTOMATED]
+            self.form_errors = [rules.MSG_AUTOMATED]
             yield focus(f"#{ERROR_SUMMARY_ID}")
             return
         if form.get("cgu") not in ("on", True, "true"):
@@ -278,9 +274,9 @@ class EnrolmentFormState(StagedUploadsMixin, SessionState):
             yield self._show_errors(full.errors)
             return
         if not await in_transaction(
-            lambda s: enrolment.register_submission_attempt(s, client_address=address)
+            lambda s: submission.register_submission_attempt(s, client_address=address)
         ):
-            self.form_errors = [enrolment.MSG_THROTTLED]
+            self.form_errors = [rules.MSG_THROTTLED]
             yield focus(f"#{ERROR_SUMMARY_ID}")
             return
         self.submitting = True
@@ -301,7 +297,7 @@ class EnrolmentFormState(StagedUploadsMixin, SessionState):
 
     def _refused(self, exc: EnrolmentRefused):
         """The domain refused the request: say why, where it can be fixed."""
-        if exc.message == enrolment.MSG_ONE_ENROLMENT:
+        if exc.message == rules.MSG_ONE_ENROLMENT:
             self.refusal = exc.message
             self._show_errors(exc.field_errors)
             self.form_errors = []
@@ -318,7 +314,7 @@ class EnrolmentFormState(StagedUploadsMixin, SessionState):
 def _submit(data, rib: uploads.StagedDocument | None, address: str | None):
     settings = get_settings()
     with session_scope() as session:
-        return enrolment.submit_enrolment(
+        return submission.submit(
             session, data=data, rib=rib, cgu_accepted=True,
             storage_dir=settings.storage_dir,
             assistance_url=absolute_url(routes.ASSISTANCE),
@@ -376,162 +372,3 @@ class JsonSimulationState(SessionState):
         text = str(form.get("json_text") or "")
         result = await asyncio.to_thread(referencing.read_json_text, text)
         self._show(result, "Texte collé")
-
-
-# ---------------------------------------------------------------------------
-# « Suivi des demandes d'enrôlement » (supplier)
-# ---------------------------------------------------------------------------
-
-
-class EnrolmentTrackingState(SessionState):
-    view: EnrolmentTrackingView | None = None
-    has_enrolment: bool = False
-
-    @guarded(Audience.SUPPLIER)
-    async def load(self):
-        user = principal()
-        self.view = await in_transaction(
-            lambda s: enrolment_views.enrolment_tracking(s, supplier_id=user.supplier_id)
-        )
-        self.has_enrolment = self.view is not None
-        return None
-
-
-# ---------------------------------------------------------------------------
-# « Demandes d'enrôlement à instruire » (staff)
-# ---------------------------------------------------------------------------
-
-
-class StaffEnrolmentsState(SessionState):
-    items: list[PendingEnrolmentView] = []
-    page: int = 1
-    pages: int = 1
-    total: int = 0
-    message: str = ""
-    error: str = ""
-    reason_error_id: int = 0
-    reason_error: str = ""
-
-    # Current filters (from the URL), echoed in the form and the export link.
-    status: str = enrolment_views.PENDING_FILTER
-    search: str = ""
-    date_from: str = ""
-    date_to: str = ""
-    sort: str = "depot_asc"
-    query: str = ""
-
-    # Backend only: the reasons typed, by enrolment id.
-    _reasons: dict[int, str] = {}
-    # Keyset pages: the cursor that gave the current page, its first and last rows.
-    _after: int | None = None
-    _before: int | None = None
-    _first_id: int | None = None
-    _last_id: int | None = None
-
-    def _filters(self) -> enrolment_views.EnrolmentFilters:
-        return enrolment_filters_from(dict(self.router.url.query_parameters))
-
-    async def _refresh(self, page: int, *, after: int | None = None,
-                       before: int | None = None):
-        filters = self._filters()
-        self.status, self.search, self.sort = filters.status, filters.search, filters.sort
-        self.date_from = filters.submitted_from.isoformat() if filters.submitted_from else ""
-        self.date_to = filters.submitted_to.isoformat() if filters.submitted_to else ""
-        self.query = urlencode({k: v for k, v in (
-            (routes.PARAM_STATUS, filters.status), (routes.PARAM_SEARCH, filters.search),
-            (routes.PARAM_FROM, self.date_from), (routes.PARAM_TO, self.date_to),
-            (routes.PARAM_SORT, filters.sort)) if v})
-        result = await in_transaction(
-            lambda s: enrolment_views.list_enrolments(
-                s, filters=filters, page=page, page_size=STAFF_PAGE_SIZE,
-                after=after, before=before)
-        )
-        self.items, self.total = result.items, result.total
-        self.page, self.pages = result.page, result.pages
-        self._after, self._before = after, before
-        self._first_id = result.items[0].id if result.items else None
-        self._last_id = result.items[-1].id if result.items else None
-
-    @guarded(Audience.STAFF)
-    async def load(self):
-        self.message = self.error = self.reason_error = ""
-        self.reason_error_id = 0
-        await self._refresh(1)
-
-    @guarded(Audience.STAFF)
-    async def apply_filters(self, form: dict):
-        names = (routes.PARAM_STATUS, routes.PARAM_SEARCH, routes.PARAM_FROM, routes.PARAM_TO,
-                 routes.PARAM_SORT)
-        query = urlencode({k: str(form.get(k, "")).strip() for k in names
-                           if str(form.get(k, "")).strip() or k == routes.PARAM_STATUS})
-        return rx.redirect(f"{routes.STAFF_ENROLMENTS}?{query}")
-
-    @guarded(Audience.STAFF)
-    async def next_page(self):
-        await self._refresh(self.page + 1, after=self._last_id)
-
-    @guarded(Audience.STAFF)
-    async def previous_page(self):
-        await self._refresh(self.page - 1, before=self._first_id)
-
-    async def _decide(self, work):
-        """Run a decision for the logged-in agent, then reload the list."""
-        user = principal()
-        settings = get_settings()
-        address = self._client()["client_address"]
-        self.message = self.error = self.reason_error = ""
-        self.reason_error_id = 0
-        try:
-            self.message = await in_transaction(lambda s: work(s, user.id, settings, address))
-        except DecisionRefused as exc:
-            self.error = exc.message
-        await self._refresh(self.page, after=self._after, before=self._before)
-
-    @guarded(Audience.STAFF)
-    async def approve(self, enrolment_id: int, version: int):
-        def work(session, staff_id, settings, address):
-            result = enrolment.approve_enrolment(
-                session, enrolment_id=enrolment_id, expected_version=version,
-                staff_user_id=staff_id, login_url=absolute_url(routes.LOGIN),
-                assistance_url=absolute_url(routes.ASSISTANCE), client_address=address,
-            )
-            return (f"La demande {result.number} a été validée : le compte « "
-                    f"{result.identifiant} » a été créé et ses identifiants envoyés à "
-                    f"{result.email}.")
-
-        await self._decide(work)
-
-    @guarded(Audience.STAFF)
-    async def take(self, enrolment_id: int, version: int):
-        """« Prendre en charge »: the request becomes « En cours »."""
-        await self._decide(lambda session, staff_id, settings, address:
-                                  enrolment.take_in_charge(
-                                      session, enrolment_id=enrolment_id,
-                                      expected_version=version, staff_user_id=staff_id,
-                                      client_address=address))
-
-    @guarded(Audience.STAFF)
-    async def set_reason(self, enrolment_id: int, value: str):
-        """The reason field of a request lost the focus: keep its text."""
-        self._reasons = {**self._reasons,
-                         int(enrolment_id): str(value or "")[: enrolment.MAX_REASON_LENGTH + 1]}
-
-    @guarded(Audience.STAFF)
-    async def reject(self, enrolment_id: int, version: int):
-        reason = self._reasons.get(int(enrolment_id), "")
-        if not reason.strip():
-            self.message = self.error = ""
-            self.reason_error_id, self.reason_error = enrolment_id, enrolment.MSG_REASON_REQUIRED
-            return focus(f'[data-motif="{int(enrolment_id)}"]')
-
-        def work(session, staff_id, settings, address):
-            number = enrolment.reject_enrolment(
-                session, enrolment_id=enrolment_id, expected_version=version,
-                staff_user_id=staff_id, reason=reason,
-                assistance_url=absolute_url(routes.ASSISTANCE), client_address=address,
-            )
-            return f"La demande {number} a été rejetée ; le motif a été envoyé par courriel."
-
-        await self._decide(work)
-        if not self.error:
-            self._reasons = {k: v for k, v in self._reasons.items() if k != int(enrolment_id)}

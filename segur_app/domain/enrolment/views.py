@@ -6,13 +6,12 @@ values (dates in Paris time, IBAN masked for the supplier).
 
 from __future__ import annotations
 
-from datetime import date
 from dataclasses import asdict, dataclass, field
 
 from sqlmodel import Session, select
 
 from segur_app.domain import mail, uploads, validators
-from segur_app.domain.enrolment import PENDING_STATUSES, SUPPLIER_STATUS_LABELS
+from segur_app.domain.enrolment.rules import PENDING_STATUSES, SUPPLIER_STATUS_LABELS
 from segur_app.domain.dates import fr_date, fr_datetime
 from segur_app.domain.funding import DocumentView, EmailView, group_iban
 from segur_app.domain.mail_templates import SENSITIVE_TEMPLATES
@@ -150,7 +149,7 @@ class PendingPage:
     pages: int
 
 
-def _ribs(session: Session, enrolment_ids: list[int]) -> dict[int, Attachment]:
+def ribs_by_enrolment(session: Session, enrolment_ids: list[int]) -> dict[int, Attachment]:
     if not enrolment_ids:
         return {}
     rows = session.exec(
@@ -162,44 +161,7 @@ def _ribs(session: Session, enrolment_ids: list[int]) -> dict[int, Attachment]:
     return {a.enrolment_id: a for a in rows}
 
 
-@dataclass(frozen=True)
-class EnrolmentFilters:
-    """Staff list filters; the default shows the requests waiting for a decision."""
-
-    status: str = "en_attente"
-    search: str = ""
-    submitted_from: date | None = None
-    submitted_to: date | None = None
-    sort: str = "depot_asc"
-
-
-PENDING_FILTER = "en_attente"  # submitted or in review (models.ENROLMENT_PENDING)
-ENROLMENT_CSV_HEADER = [
-    "Numéro", "Date de dépôt", "Statut", "Dénomination sociale", "SIRET", "N° ANS",
-    "Contact", "Adresse électronique", "Téléphone",
-]
-
-
-# The staff list's queries live in enrolment_list.py (which imports this module).
-def list_enrolments(session: Session, *, filters: EnrolmentFilters, page: int, page_size: int,
-                    after: int | None = None, before: int | None = None) -> PendingPage:
-    """One page of the filtered staff list (pending requests by default)."""
-    from segur_app.domain import enrolment_list
-
-    return enrolment_list.list_enrolments(session, filters=filters, page=page,
-                                          page_size=page_size, after=after, before=before)
-
-
-
-
-def export_enrolments_csv(session: Session, *, filters: EnrolmentFilters) -> bytes:
-    """The filtered list for French spreadsheets (UTF-8 with BOM, ';')."""
-    from segur_app.domain import enrolment_list
-
-    return enrolment_list.export_enrolments_csv(session, filters=filters)
-
-
-def _pending_view(enrolment: Enrolment, supplier: Supplier, bank: BankDetails | None,
+def pending_view(enrolment: Enrolment, supplier: Supplier, bank: BankDetails | None,
                   rib: Attachment | None, history: list[HistoryView]) -> PendingEnrolmentView:
     return PendingEnrolmentView(
         id=enrolment.id,

@@ -10,22 +10,20 @@ are read in full (with their bank details, RIB and history).
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from segur_app.domain import paging, search
 from segur_app.domain.dates import day_start_utc, fr_date
-from segur_app.domain.enrolment import PENDING_STATUSES
-from segur_app.domain.enrolment_views import (
-    ENROLMENT_CSV_HEADER,
-    PENDING_FILTER,
-    EnrolmentFilters,
+from segur_app.domain.enrolment.rules import PENDING_STATUSES
+from segur_app.domain.enrolment.views import (
     PendingPage,
-    _pending_view,
-    _ribs,
     enrolment_history,
+    pending_view,
+    ribs_by_enrolment,
 )
 from segur_app.domain.models import (
     ENROLMENT_PENDING,
@@ -36,6 +34,24 @@ from segur_app.domain.models import (
 )
 from segur_app.domain.paging import Key, Window
 from segur_app.domain.staff_lists import counted_total, csv_bytes
+
+@dataclass(frozen=True)
+class EnrolmentFilters:
+    """Staff list filters; the default shows the requests waiting for a decision."""
+
+    status: str = "en_attente"
+    search: str = ""
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    sort: str = "depot_asc"
+
+
+PENDING_FILTER = "en_attente"  # submitted or in review (models.ENROLMENT_PENDING)
+ENROLMENT_CSV_HEADER = [
+    "Numéro", "Date de dépôt", "Statut", "Dénomination sociale", "SIRET", "N° ANS",
+    "Contact", "Adresse électronique", "Téléphone",
+]
+
 
 DEFAULT_SORT = "depot_asc"
 SORTS = {
@@ -121,9 +137,9 @@ def list_enrolments(
         .join(BankDetails, BankDetails.supplier_id == Supplier.id, isouter=True)
         .where(Enrolment.id.in_(ids))
     ).all()} if ids else {}
-    ribs = _ribs(session, ids)
+    ribs = ribs_by_enrolment(session, ids)
     history = enrolment_history(session, ids)
-    items = [_pending_view(*rows[i], ribs.get(i), history.get(i, [])) for i in ids if i in rows]
+    items = [pending_view(*rows[i], ribs.get(i), history.get(i, [])) for i in ids if i in rows]
     return PendingPage(items=items, total=total, page=page,
                        pages=paging.page_count(total, page_size))
 
