@@ -167,6 +167,8 @@ def verify(*, db_url: str, storage_dir, env: dict, outcomes, decisions, smtp,
         "failed attempts (retried)": sum(len(o.errors) for o in outcomes)
         + sum(len(d.errors) for d in decisions),
         "saw « momentanément indisponible »": sum(o.saw_unavailable for o in outcomes),
+        "saw « Un incident technique a interrompu… » (deposit in flight)": sum(
+            any("incident technique" in e for e in o.errors) for o in outcomes),
         "storage-check before the sweep": before,
         "storage-check after the sweep": after,
     }
