@@ -351,7 +351,7 @@ def create_suppliers(app: App, count: int, *, prefix: str = "bench") -> list[str
                 ))
                 session.add(Enrolment(
                     number=next_number(session, ENROLMENT_SERIES), supplier_id=supplier.id,
-                    status=EnrolmentStatus.APPROVED.value,
+                    status=EnrolmentStatus.VALIDATED.value,
                     submitted_at=datetime(2023, 2, 1, 9, 0, tzinfo=UTC),
                     status_changed_at=datetime(2023, 2, 6, 14, 0, tzinfo=UTC),
                     legal_rep_civility="M.", legal_rep_last_name="BENCH",

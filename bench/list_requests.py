@@ -45,7 +45,7 @@ from segur_app.domain.models import (  # noqa: E402
 N = int(os.environ.get("BENCH_N", "100000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
 STATUSES = ["en_cours", "en_cours", "validee", "rejetee"]
-ENROLMENT_STATUSES = ["approved"] * 6 + ["submitted", "submitted", "in_review", "rejected"]
+ENROLMENT_STATUSES = ["validee"] * 6 + ["a_instruire", "a_instruire", "en_cours", "rejetee"]
 FIRST = ["SANTÉ", "ÉDITIONS", "LOGICIELS", "MÉDICAL", "L'OFFICINE", "SOCIÉTÉ", "CENTRE",
          "RÉGULATION", "URGENCES", "TÉLÉSANTÉ", "DOCTEUR", "CABINET", "PHARMA", "HÔPITAL",
          "CLINIQUE", "GROUPE", "RÉSEAU", "DATA", "INFO", "SYSTÈMES", "ÉQUIPE", "ATELIER",

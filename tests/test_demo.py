@@ -31,7 +31,7 @@ def test_demo_data_matches_the_guide(db, tmp_path):
     assert supplier.address == "184 av DU BOIS DE VERRIERES , 92160, ANTONY"
     assert db.exec(select(BankDetails)).one().supplier_id == supplier.id
     enrolment = db.exec(select(Enrolment)).one()
-    assert enrolment.status == EnrolmentStatus.APPROVED.value
+    assert enrolment.status == EnrolmentStatus.VALIDATED.value
 
     users = {u.identifiant: u for u in db.exec(select(UserAccount))}
     oda = users[demo.SUPPLIER_IDENTIFIANT]

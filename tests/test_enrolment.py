@@ -169,7 +169,7 @@ def test_submission_stores_everything_together(db, storage_dir):
 
     row = db.exec(select(Enrolment)).one()
     assert (row.status, row.legal_rep_first_name, row.contact_phone) == (
-        "submitted", "Claire", "06 12 34 56 78",
+        "a_instruire", "Claire", "06 12 34 56 78",
     )
     supplier = db.get(Supplier, row.supplier_id)
     assert (supplier.siret, supplier.ans_number, supplier.postal_code) == (SIRET, ANS, "75013")
@@ -181,7 +181,7 @@ def test_submission_stores_everything_together(db, storage_dir):
     assert staged_files(storage_dir) == []
     event = db.exec(select(AuditEvent).where(AuditEvent.enrolment_id == row.id)).one()
     assert (event.action, event.new_status, event.client_address) == (
-        "enrolment_submitted", "submitted", "203.0.113.7",
+        "enrolment_submitted", "a_instruire", "203.0.113.7",
     )
     assert '"cgu_accepted": true' in event.details and "je.legall@editeur.example" in event.details
     email = db.exec(select(EmailMessage).where(EmailMessage.enrolment_id == row.id)).one()
@@ -384,7 +384,7 @@ def test_approval_opens_a_working_account(db, storage_dir):
     assert result.identifiant == "jean-eric.le-gall"
 
     row = db.get(Enrolment, submitted.enrolment_id)
-    assert (row.status, row.version, row.decided_by_id) == ("approved", 2, agent.id)
+    assert (row.status, row.version, row.decided_by_id) == ("validee", 2, agent.id)
     account = db.exec(select(UserAccount).where(UserAccount.identifiant == result.identifiant)).one()
     assert (account.role, account.supplier_id, account.email) == (
         "supplier", row.supplier_id, "je.legall@editeur.example",
@@ -410,8 +410,8 @@ def test_approval_opens_a_working_account(db, storage_dir):
     history = db.exec(select(AuditEvent).where(AuditEvent.enrolment_id == row.id)
                       .order_by(AuditEvent.id)).all()
     assert [(h.action, h.old_status, h.new_status) for h in history] == [
-        ("enrolment_submitted", None, "submitted"),
-        ("enrolment_approved", "submitted", "approved"),
+        ("enrolment_submitted", None, "a_instruire"),
+        ("enrolment_approved", "a_instruire", "validee"),
     ]
     assert history[1].actor_user_id == agent.id
     created = db.exec(select(AuditEvent).where(AuditEvent.action == "account_created")).one()
@@ -448,7 +448,7 @@ def test_rejection_needs_a_reason_and_emails_it(db, storage_dir):
     assert refused.value.message == rules.MSG_REASON_REQUIRED
     reject(db, agent, submitted.enrolment_id, reason="Le RIB ne correspond pas au titulaire.")
     row = db.get(Enrolment, submitted.enrolment_id)
-    assert (row.status, row.decision_reason) == ("rejected", "Le RIB ne correspond pas au titulaire.")
+    assert (row.status, row.decision_reason) == ("rejetee", "Le RIB ne correspond pas au titulaire.")
     email = db.exec(select(EmailMessage).where(EmailMessage.template == "enrolment_decision")).one()
     assert "Motif du rejet : Le RIB ne correspond pas au titulaire." in email.body_text
     assert db.exec(select(UserAccount).where(UserAccount.role == "supplier")).all() == []
@@ -545,7 +545,7 @@ def test_staff_list_filters_search_and_csv(db, storage_dir):
         return [item.siret for item in page.items]
 
     assert listed() == sirets[1:]  # pending by default
-    assert listed(status="rejected") == sirets[:1]
+    assert listed(status="rejetee") == sirets[:1]
     assert listed(status="") == sirets  # every status
     assert listed(status="", search=sirets[2]) == sirets[2:]
     assert listed(status="", search=first.number.lower()) == sirets[:1]
@@ -572,7 +572,7 @@ def test_taking_a_request_in_charge_then_deciding(db, storage_dir):
                                        staff_id=agent.id)
     db.commit()
     db.refresh(row)
-    assert row.status == "in_review" and result.number in message
+    assert row.status == "en_cours" and result.number in message
     assert instruction.enrolment_counters(db).in_progress == 1
     with pytest.raises(rules.DecisionRefused):  # already taken (and stale version)
         decision.take_in_charge(db, enrolment_id=row.id, expected_version=row.version,
@@ -580,7 +580,7 @@ def test_taking_a_request_in_charge_then_deciding(db, storage_dir):
     db.rollback()
     approve(db, agent, row.id, version=row.version)
     db.refresh(row)
-    assert row.status == "approved"
+    assert row.status == "validee"
 
 
 # --------------------------------------------------------------------------
@@ -635,7 +635,7 @@ def test_acknowledgement_credentials_and_rejection_emails_over_smtp(db, engine, 
     # Once sent, the stored credentials email no longer holds the password.
     db.expire_all()
     stored = db.exec(select(EmailMessage).where(EmailMessage.template == "account_credentials")).one()
-    assert password not in stored.body_text and stored.status == "sent"
+    assert password not in stored.body_text and stored.status == "envoye"
 
 
 def test_staff_see_verification_results_and_history():

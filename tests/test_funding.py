@@ -231,7 +231,7 @@ def test_a_tampered_staged_file_is_refused(db, supplier, storage_dir):
 
 def test_only_enrolled_suppliers_can_deposit(db, supplier, storage_dir):
     enrolment = db.exec(select(Enrolment)).one()
-    enrolment.status = "submitted"
+    enrolment.status = "a_instruire"
     db.add(enrolment)
     db.commit()
     with pytest.raises(DepositRefused) as refused:

@@ -69,7 +69,7 @@ def test_counters_follow_every_kind_of_change(db):
     db.add(FundingRequest(dossier_number="FINSAS005001", supplier_id=suppliers[1],
                           kind="avance", amount=1))
     db.rollback()  # never happened: not counted
-    db.execute(sa.update(Enrolment.__table__).values(status="approved"))  # Core updates too
+    db.execute(sa.update(Enrolment.__table__).values(status="validee"))  # Core updates too
     db.delete(request)
     db.commit()
     assert counted(db) == recount(db)
@@ -138,11 +138,11 @@ def _change(session: Session, rng: random.Random, suppliers: list[int], number) 
                         .where(FundingRequest.__table__.c.id == rng.choice(requests)))
     elif action == "enrol":
         session.add(Enrolment(number=f"ENRSAS{number():06d}", supplier_id=rng.choice(suppliers),
-                              status="rejected"))
+                              status="rejetee"))
     else:
         enrolments = session.exec(select(Enrolment.id)).all()
         if enrolments:
             session.execute(sa.update(Enrolment.__table__)
                             .where(Enrolment.__table__.c.id == rng.choice(enrolments))
-                            .values(status=rng.choice(("submitted", "approved", "rejected"))))
+                            .values(status=rng.choice(("a_instruire", "validee", "rejetee"))))
     session.flush()

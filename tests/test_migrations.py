@@ -194,3 +194,72 @@ def test_0008_fills_the_search_text_and_the_started_flag(empty_engine):
         assert [r.dossier_number for r in rows] == ["FINSAS000002"]
         advance = staff_lists.counters(session)[0]
         assert (advance.to_review, advance.in_progress) == (1, 1)
+
+
+def test_0009_moves_the_status_codes_with_their_counters_and_back(empty_engine):
+    """Enrolment, ticket and email codes become French; the counters follow the rows, the
+    checks accept the new codes only, the partial indexes use them; and back."""
+    from datetime import datetime, timezone
+
+    _migrate(empty_engine, "upgrade", "0008")
+    now = datetime.now(timezone.utc)
+    statuses = ["approved", "approved", "submitted", "in_review", "rejected"]
+    with empty_engine.begin() as conn:
+        for n, status in enumerate(statuses):
+            conn.execute(sa.text(
+                "INSERT INTO supplier (id, ans_number, siret, company_name, street, postal_code, "
+                "city, created_at, search_text) VALUES (:id, :ans, :siret, 'S', 'x', '75001', "
+                "'PARIS', :now, 's')"),
+                {"id": n + 1, "ans": f"tndSAS000{n}", "siret": f"3943106760000{n}", "now": now})
+            conn.execute(sa.text(
+                "INSERT INTO enrolment (id, number, supplier_id, status, submitted_at, "
+                "status_changed_at, legal_rep_civility, legal_rep_last_name, "
+                "legal_rep_first_name, legal_rep_role, contact_last_name, contact_first_name, "
+                "contact_email, contact_phone, version) VALUES (:id, :number, :id, :status, "
+                ":now, :now, 'M.', 'A', 'B', 'C', 'D', 'E', 'e@x.example', '0600000000', 1)"),
+                {"id": n + 1, "number": f"ENRSAS00000{n + 1}", "status": status, "now": now})
+        conn.execute(sa.text(
+            "INSERT INTO assistance_ticket (id, number, category, contact_name, contact_email, "
+            "message, status, created_at) VALUES (1, 'ASSSAS000001', 'autre', 'A', "
+            "'a@x.example', 'm', 'answered', :now)"), {"now": now})
+        conn.execute(sa.text(
+            "INSERT INTO email_message (id, template, to_address, subject, body_text, status, "
+            "attempts, created_at, next_attempt_at) VALUES (1, 'x', 'a@x.example', 's', 't', "
+            "'sent', 1, :now, :now)"), {"now": now})
+
+    def counted(conn) -> dict[str, int]:
+        return {s: c for s, c in conn.execute(sa.text(
+            "SELECT status, row_count FROM list_counter WHERE list_name = 'enrolment' "
+            "AND row_count != 0"))}
+
+    def codes(conn, table) -> list[str]:
+        return conn.execute(sa.text(f"SELECT status FROM {table} ORDER BY id")).scalars().all()
+
+    _migrate(empty_engine, "upgrade", "0009")
+    with empty_engine.connect() as conn:
+        assert codes(conn, "enrolment") == ["validee", "validee", "a_instruire", "en_cours",
+                                            "rejetee"]
+        assert codes(conn, "assistance_ticket") == ["repondue"]
+        assert codes(conn, "email_message") == ["envoye"]
+        assert counted(conn) == {"validee": 2, "a_instruire": 1, "en_cours": 1, "rejetee": 1}
+        pending = conn.execute(sa.text(
+            "SELECT count(*) FROM enrolment WHERE status IN ('a_instruire', 'en_cours')")).scalar()
+        assert pending == 2
+    with pytest.raises(sa.exc.IntegrityError):  # the check knows the new codes only
+        with empty_engine.begin() as conn:
+            conn.execute(sa.text("UPDATE enrolment SET status = 'approved' WHERE id = 1"))
+    with pytest.raises(sa.exc.IntegrityError):  # one active enrolment per supplier, still
+        with empty_engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO enrolment (id, number, supplier_id, status, submitted_at, "
+                "status_changed_at, legal_rep_civility, legal_rep_last_name, "
+                "legal_rep_first_name, legal_rep_role, contact_last_name, contact_first_name, "
+                "contact_email, contact_phone, version) VALUES (9, 'ENRSAS000009', 1, "
+                "'a_instruire', :now, :now, 'M.', 'A', 'B', 'C', 'D', 'E', 'e@x.example', "
+                "'0600000000', 1)"), {"now": now})
+
+    _migrate(empty_engine, "downgrade", "0008")
+    with empty_engine.connect() as conn:
+        assert codes(conn, "enrolment") == statuses
+        assert codes(conn, "assistance_ticket") == ["answered"]
+        assert counted(conn) == {"approved": 2, "submitted": 1, "in_review": 1, "rejected": 1}

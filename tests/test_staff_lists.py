@@ -231,7 +231,7 @@ def test_enrolment_keyset_pages(db):
         db.add(supplier)
         db.flush()
         db.add(Enrolment(number=f"ENRSAS{n + 2000:06d}", supplier_id=supplier.id,
-                         status=("submitted", "in_review", "approved")[n % 3],
+                         status=("a_instruire", "en_cours", "validee")[n % 3],
                          submitted_at=START + timedelta(days=n // 2)))
     db.commit()
     for filters in (EnrolmentFilters(), EnrolmentFilters(status="", sort="denomination"),
@@ -270,7 +270,7 @@ def test_walking_the_name_index_gives_the_same_pages(db, monkeypatch):
     suppliers = db.exec(sa.select(Supplier.id).order_by(Supplier.id)).scalars().all()
     for n in range(12):
         db.add(Enrolment(number=f"ENRSAS{n + 4000:06d}", supplier_id=suppliers[n],
-                         status=("submitted", "approved", "in_review")[n % 3],
+                         status=("a_instruire", "validee", "en_cours")[n % 3],
                          submitted_at=START + timedelta(hours=n)))
     db.commit()
 
@@ -286,7 +286,7 @@ def test_walking_the_name_index_gives_the_same_pages(db, monkeypatch):
                   for i in ids]
         enrolments = [[i.id for i in staff_list.list_enrolments(
             db, filters=EnrolmentFilters(status=status, sort="denomination"), page=n,
-            page_size=3).items] for status in ("en_attente", "approved") for n in (1, 2)]
+            page_size=3).items] for status in ("en_attente", "validee") for n in (1, 2)]
         return requests, around, enrolments
 
     usual = everything()

@@ -98,7 +98,7 @@ async def test_a_public_request_gets_its_number_and_an_acknowledgement(db, peopl
     assert form.form_key > key
     [ticket] = _tickets(db)
     assert (ticket.number, ticket.category, ticket.contact_email, ticket.user_id,
-            ticket.status) == (number, "connexion", "jeanne@exemple.fr", None, "open")
+            ticket.status) == (number, "connexion", "jeanne@exemple.fr", None, "en_attente")
     piece = db.exec(select(Attachment).where(Attachment.ticket_id == ticket.id)).one()
     assert piece.original_name == "capture.png"
     assert [m.to_address for m in _mails(db, TemplateName.ASSISTANCE_ACKNOWLEDGEMENT)] == [
@@ -145,7 +145,7 @@ async def test_a_logged_in_supplier_writes_with_the_accounts_address(db, people)
     tab.navigate(routes.MY_TICKETS)
     await tab.run(MyTicketsState.load)
     mine = await tab.state(MyTicketsState)
-    assert [(t.number, t.status) for t in mine.tickets] == [(ticket.number, "open")]
+    assert [(t.number, t.status) for t in mine.tickets] == [(ticket.number, "en_attente")]
 
 
 @scenario

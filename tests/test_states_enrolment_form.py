@@ -210,7 +210,7 @@ async def test_sending_gives_the_enrsas_number_and_emails_the_contact(db, storag
 
     [row] = _enrolments(db)
     assert row.number == number
-    assert (row.contact_email, row.status) == ("je.legall@editeur.example", "submitted")
+    assert (row.contact_email, row.status) == ("je.legall@editeur.example", "a_instruire")
     rib = db.exec(select(Attachment).where(Attachment.enrolment_id == row.id)).one()
     assert (rib.kind, rib.original_name) == ("rib", "RIB société.pdf")
     mail = db.exec(select(EmailMessage).where(

@@ -59,7 +59,7 @@ async def test_taking_in_charge_marks_the_request_en_cours(db, world):
     assert page.message == f"La demande {submitted.number} est prise en charge."
     assert page.error == ""
     row = _row(db, item.id)
-    assert (row.status, row.version) == (EnrolmentStatus.IN_REVIEW.value, 2)
+    assert (row.status, row.version) == (EnrolmentStatus.IN_PROGRESS.value, 2)
     [shown] = page.items  # still pending, now « En cours »
     assert (shown.status_label, shown.version, shown.can_take) == ("En cours", 2, False)
 
@@ -79,14 +79,14 @@ async def test_approval_opens_the_account_and_sends_the_credentials(db, world):
     # This page still shows version 1: refused, nothing opened.
     await tab.run(StaffEnrolmentsState.approve, item.id, item.version)
     assert page.error == rules.MSG_DECISION_CONFLICT and page.message == ""
-    assert _row(db, item.id).status == EnrolmentStatus.IN_REVIEW.value
+    assert _row(db, item.id).status == EnrolmentStatus.IN_PROGRESS.value
     assert _mails(db, TemplateName.ACCOUNT_CREDENTIALS) == []
     assert page.items[0].version == 2  # the list was reloaded
 
     await tab.run(StaffEnrolmentsState.approve, item.id, page.items[0].version)
     assert page.error == ""
     row = _row(db, item.id)
-    assert row.status == EnrolmentStatus.APPROVED.value and row.decided_by_id
+    assert row.status == EnrolmentStatus.VALIDATED.value and row.decided_by_id
     account = db.exec(select(UserAccount).where(
         UserAccount.supplier_id == row.supplier_id)).one()
     assert (account.role, account.email, account.must_change_password) == (
@@ -108,13 +108,13 @@ async def test_rejection_requires_a_reason_which_is_emailed(db, world):
     out = await tab.run(StaffEnrolmentsState.reject, item.id, item.version)
     assert out  # the focus goes to the reason field
     assert (page.reason_error_id, page.reason_error) == (item.id, rules.MSG_REASON_REQUIRED)
-    assert _row(db, item.id).status == EnrolmentStatus.SUBMITTED.value
+    assert _row(db, item.id).status == EnrolmentStatus.TO_REVIEW.value
 
     too_long = "x" * (rules.MAX_REASON_LENGTH + 5)
     await tab.run(StaffEnrolmentsState.set_reason, item.id, too_long)
     await tab.run(StaffEnrolmentsState.reject, item.id, item.version)
     assert page.error == rules.MSG_REASON_TOO_LONG and page.reason_error == ""
-    assert _row(db, item.id).status == EnrolmentStatus.SUBMITTED.value
+    assert _row(db, item.id).status == EnrolmentStatus.TO_REVIEW.value
 
     await tab.run(StaffEnrolmentsState.set_reason, item.id, "  RIB illisible  ")
     await tab.run(StaffEnrolmentsState.reject, item.id, item.version)
@@ -148,6 +148,6 @@ async def test_the_filter_form_redirects_with_its_query(db, world):
     await tab.run(StaffEnrolmentsState.load)
     assert [item.number for item in page.items] == [submitted.number]
     assert (page.search, page.sort) == ("EXEMPLE", "depot_desc")
-    tab.follow(f"{routes.STAFF_ENROLMENTS}?{routes.PARAM_STATUS}=approved")
+    tab.follow(f"{routes.STAFF_ENROLMENTS}?{routes.PARAM_STATUS}=validee")
     await tab.run(StaffEnrolmentsState.load)
     assert [item.company_name for item in page.items] == ["LE SELECT"]

@@ -132,7 +132,7 @@ def load_demo_data(
         # Drawn from the series, so later enrolments never collide with it.
         number=next_number(session, ENROLMENT_SERIES),
         supplier_id=supplier.id,
-        status=EnrolmentStatus.APPROVED.value,
+        status=EnrolmentStatus.VALIDATED.value,
         submitted_at=datetime(2023, 2, 1, 9, 0, tzinfo=timezone.utc),
         status_changed_at=datetime(2023, 2, 6, 14, 0, tzinfo=timezone.utc),
         legal_rep_civility="M.",

@@ -162,7 +162,7 @@ def advance_refusal(
     approved = session.exec(
         select(Enrolment.id).where(
             Enrolment.supplier_id == supplier_id,
-            Enrolment.status == EnrolmentStatus.APPROVED.value,
+            Enrolment.status == EnrolmentStatus.VALIDATED.value,
         )
     ).first()
     if approved is None:

@@ -79,10 +79,12 @@ class Role(LabelledEnum):
 
 
 class EnrolmentStatus(LabelledEnum):
-    SUBMITTED = ("submitted", "A instruire")
-    IN_REVIEW = ("in_review", "En cours")
-    APPROVED = ("approved", "Validée")
-    REJECTED = ("rejected", "Rejetée")
+    """The same members and codes as :class:`FundingStatus`."""
+
+    TO_REVIEW = ("a_instruire", "A instruire")
+    IN_PROGRESS = ("en_cours", "En cours")
+    VALIDATED = ("validee", "Validée")
+    REJECTED = ("rejetee", "Rejetée")
 
 
 class FundingKind(LabelledEnum):
@@ -146,15 +148,15 @@ class TicketCategory(LabelledEnum):
 
 
 class TicketStatus(LabelledEnum):
-    OPEN = ("open", "En attente de réponse")
-    ANSWERED = ("answered", "Répondue")
-    CLOSED = ("closed", "Close")
+    OPEN = ("en_attente", "En attente de réponse")
+    ANSWERED = ("repondue", "Répondue")
+    CLOSED = ("close", "Close")
 
 
 class EmailStatus(LabelledEnum):
-    PENDING = ("pending", "En attente")
-    SENT = ("sent", "Envoyé")
-    FAILED = ("failed", "Echec")
+    PENDING = ("en_attente", "En attente")
+    SENT = ("envoye", "Envoyé")
+    FAILED = ("echec", "Echec")
 
 
 # --------------------------------------------------------------------------
@@ -327,7 +329,7 @@ class EmailChangeToken(SQLModel, table=True):
 
 
 # The staff list's default filter, literally as the partial index says it.
-ENROLMENT_PENDING = "status IN ('submitted', 'in_review')"
+ENROLMENT_PENDING = "status IN ('a_instruire', 'en_cours')"
 
 
 class Enrolment(SQLModel, table=True):
@@ -341,8 +343,8 @@ class Enrolment(SQLModel, table=True):
             "uq_enrolment_active_supplier",
             "supplier_id",
             unique=True,
-            sqlite_where=sa.text("status != 'rejected'"),
-            postgresql_where=sa.text("status != 'rejected'"),
+            sqlite_where=sa.text("status != 'rejetee'"),
+            postgresql_where=sa.text("status != 'rejetee'"),
         ),
         # Staff list: every status / one status / pending (the default), by date.
         sa.Index("ix_enrolment_submitted", "submitted_at", "id"),
@@ -354,7 +356,7 @@ class Enrolment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=16, description="ENRSAS + 6 chiffres")
     supplier_id: int = Field(foreign_key="supplier.id", index=True)
-    status: str = Field(default=EnrolmentStatus.SUBMITTED.value, max_length=16)
+    status: str = Field(default=EnrolmentStatus.TO_REVIEW.value, max_length=16)
     submitted_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     status_changed_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 

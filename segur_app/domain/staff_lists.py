@@ -324,9 +324,9 @@ def enrolment_counters(session: Session) -> EnrolmentCounter:
     for _, status, _, n, _ in _counted(session, "enrolment"):
         rows[status] = rows.get(status, 0) + int(n)
     return EnrolmentCounter(
-        to_review=rows.get(EnrolmentStatus.SUBMITTED.value, 0),
-        in_progress=rows.get(EnrolmentStatus.IN_REVIEW.value, 0),
-        validated=rows.get(EnrolmentStatus.APPROVED.value, 0),
+        to_review=rows.get(EnrolmentStatus.TO_REVIEW.value, 0),
+        in_progress=rows.get(EnrolmentStatus.IN_PROGRESS.value, 0),
+        validated=rows.get(EnrolmentStatus.VALIDATED.value, 0),
         rejected=rows.get(EnrolmentStatus.REJECTED.value, 0),
     )
 

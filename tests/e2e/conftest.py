@@ -365,7 +365,7 @@ def enrolled_supplier(portal: Portal, *, identifiant: str, password: str,
             now = utcnow()
             session.add(Enrolment(
                 number=next_number(session, ENROLMENT_SERIES), supplier_id=supplier.id,
-                status=EnrolmentStatus.APPROVED.value, submitted_at=now - timedelta(days=2),
+                status=EnrolmentStatus.VALIDATED.value, submitted_at=now - timedelta(days=2),
                 status_changed_at=now - timedelta(days=1), legal_rep_civility="Mme",
                 legal_rep_last_name="MARTIN", legal_rep_first_name="Camille",
                 legal_rep_role="Présidente", contact_last_name="MARTIN",

@@ -225,7 +225,7 @@ def test_staff_previews_of_private_documents_load_in_their_frame(portal, page: P
     page.get_by_label("Votre mot de passe").fill("Agent-Csp-2024")
     page.get_by_role("button", name="Valider").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Tableau de bord de l'instruction")
-    page.goto(portal.url(routes.STAFF_ENROLMENTS) + "?statut=approved")
+    page.goto(portal.url(routes.STAFF_ENROLMENTS) + "?statut=validee")
     card = page.get_by_role("article").filter(has_text="LE SELECT")
     with page.expect_response(re.compile(r"/documents/\d+$")) as preview:
         card.locator("summary").filter(has_text="Aperçu du RIB").click()

@@ -61,7 +61,7 @@ def test_staff_tab_holds_nothing_after_logout_even_with_its_old_tab_token(portal
     assert SESSION_COOKIE not in page.evaluate("document.cookie")
     token = cookie["value"]
 
-    page.goto(portal.url(f"{routes.STAFF_ENROLMENTS}?{routes.PARAM_STATUS}=approved"))
+    page.goto(portal.url(f"{routes.STAFF_ENROLMENTS}?{routes.PARAM_STATUS}=validee"))
     expect(page.get_by_text(DEMO_IBAN_GROUPED).first).to_be_visible()
     number = re.search(r"ENRSAS\d{6}", page.locator("main").inner_text()).group(0)
     old_tab_token = page.evaluate("sessionStorage.getItem('token')")

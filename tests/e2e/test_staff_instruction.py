@@ -317,7 +317,7 @@ def test_staff_filter_and_export_enrolments(portal, page: Page):
     form.get_by_label("Statut").select_option(label="Validée")
     form.get_by_label("Rechercher").fill(listed.company_name)
     form.get_by_role("button", name="Filtrer").click()
-    expect(page).to_have_url(re.compile(r"statut=approved"))
+    expect(page).to_have_url(re.compile(r"statut=validee"))
     card = page.get_by_role("article").filter(has_text=listed.company_name)
     expect(card).to_contain_text("Validée")
     expect(card.get_by_role("button", name=re.compile("^Valider"))).to_have_count(0)

@@ -108,11 +108,11 @@ def take_in_charge(
     """« Prendre en charge »: a submitted request becomes « En cours » (caller commits)."""
     now = now or utcnow()
     enrolment = session.get(Enrolment, enrolment_id)
-    if enrolment is None or enrolment.status != EnrolmentStatus.SUBMITTED.value:
+    if enrolment is None or enrolment.status != EnrolmentStatus.TO_REVIEW.value:
         raise DecisionRefused(MSG_DECISION_CONFLICT)
     enrolment, old_status = _set_status(
         session, enrolment_id=enrolment_id, expected_version=expected_version,
-        new_status=EnrolmentStatus.IN_REVIEW, staff_id=staff_id, reason=None, now=now,
+        new_status=EnrolmentStatus.IN_PROGRESS, staff_id=staff_id, reason=None, now=now,
     )
     record_history(session, enrolment, AUDIT_TAKEN, old_status=old_status,
                    actor_user_id=staff_id, client_address=client_address, now=now)
@@ -151,7 +151,7 @@ def decide(
     reason = "" if validate else checked_reason(reason)
     enrolment, old_status = _set_status(
         session, enrolment_id=enrolment_id, expected_version=expected_version,
-        new_status=EnrolmentStatus.APPROVED if validate else EnrolmentStatus.REJECTED,
+        new_status=EnrolmentStatus.VALIDATED if validate else EnrolmentStatus.REJECTED,
         staff_id=staff_id, reason=reason or None, now=now,
     )
     if not validate:

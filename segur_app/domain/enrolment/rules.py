@@ -31,14 +31,14 @@ MIN_FILL_SECONDS = 3.0
 HONEYPOT_NAME = "site_internet"
 MAX_REASON_LENGTH = 2000
 PENDING_STATUSES: tuple[str, ...] = (
-    EnrolmentStatus.SUBMITTED.value,
-    EnrolmentStatus.IN_REVIEW.value,
+    EnrolmentStatus.TO_REVIEW.value,
+    EnrolmentStatus.IN_PROGRESS.value,
 )
 # What the supplier is shown (staff see EnrolmentStatus labels).
 SUPPLIER_STATUS_LABELS: dict[str, str] = {
-    EnrolmentStatus.SUBMITTED.value: "En cours",
-    EnrolmentStatus.IN_REVIEW.value: "En cours",
-    EnrolmentStatus.APPROVED.value: EnrolmentStatus.APPROVED.label,
+    EnrolmentStatus.TO_REVIEW.value: "En cours",
+    EnrolmentStatus.IN_PROGRESS.value: "En cours",
+    EnrolmentStatus.VALIDATED.value: EnrolmentStatus.VALIDATED.label,
     EnrolmentStatus.REJECTED.value: EnrolmentStatus.REJECTED.label,
 }
 

@@ -176,7 +176,7 @@ def _new_enrolment(session: Session, *, supplier_id: int, data: EnrolmentData,
     enrolment = Enrolment(
         number=next_number(session, ENROLMENT_SERIES),
         supplier_id=supplier_id,
-        status=EnrolmentStatus.SUBMITTED.value,
+        status=EnrolmentStatus.TO_REVIEW.value,
         submitted_at=now,
         status_changed_at=now,
         legal_rep_civility=data.legal_rep_civility,

@@ -185,7 +185,7 @@ def pending_view(enrolment: Enrolment, supplier: Supplier, bank: BankDetails | N
         rib_name=rib.original_name if rib else "",
         rib_mime=rib.mime_type if rib else "",
         pending=enrolment.status in PENDING_STATUSES,
-        can_take=enrolment.status == EnrolmentStatus.SUBMITTED.value,
+        can_take=enrolment.status == EnrolmentStatus.TO_REVIEW.value,
         checks=verification_checks(supplier, bank),
         history=history,
     )
