@@ -36,6 +36,7 @@ PORTAL_PORT = int(os.environ.get("DRILL_PORTAL_PORT", "3150"))
 PG_PORT = int(os.environ.get("DRILL_PG_PORT", "3151"))
 REDIS_PORT = int(os.environ.get("DRILL_REDIS_PORT", "3152"))
 SMTP_PORT = int(os.environ.get("DRILL_SMTP_PORT", "3153"))
+S3_PORT = int(os.environ.get("DRILL_S3_PORT", "3154"))
 AGENT, AGENT_PASSWORD = "drill.agent", "Exercice-2026!x"
 
 
@@ -49,6 +50,7 @@ class Profile:
         self.redis = sv.PrivateRedis(REDIS_PORT, self.workdir / "redis")
         self.smtp = sv.SmtpSink(SMTP_PORT)
         self.portal: sv.Portal | None = None
+        self.s3 = None  # the S3-compatible server, when the storage backend exists
         self.pool: list[str] = []
         self.used = 0
         self.injected: dict[str, int] = {}
@@ -60,6 +62,12 @@ class Profile:
         env = sv.portal_env(workdir=self.workdir, port=PORTAL_PORT, db_url=self.pg.url,
                             redis_url=self.redis.url, smtp_port=SMTP_PORT,
                             workers=self.args.workers)
+        if sv.s3_available() and os.environ.get("DRILL_STORAGE", "s3") == "s3":
+            from tests.s3_server import start_s3_server
+
+            self.s3 = start_s3_server(S3_PORT, self.workdir / "s3", bucket="segur")
+            env.update(self.s3.settings_env("segur", "documents"))
+            sv.log(f"[s3] S3-compatible server on 127.0.0.1:{S3_PORT} (tests/s3_server.py)")
         subprocess.run([sv.PYTHON, "-m", "segur_app.cli", "migrate"], cwd=sv.ROOT, env=env,
                        check=True, capture_output=True)
         sv.log(f"[data] {suppliers} enrolled suppliers and one agent")
@@ -70,7 +78,7 @@ class Profile:
         self.portal.start()
 
     def stop(self) -> None:
-        for part in (self.portal, self.redis):
+        for part in (self.portal, self.redis, self.s3):
             if part is not None:
                 part.stop()
         self.smtp.down()
@@ -106,7 +114,8 @@ class Profile:
                 for n, i in enumerate(identifiants)]
 
     def verify(self, outcomes, decisions, identifiants) -> checks.Verdict:
-        return checks.verify(db_url=self.pg.url, storage_dir=self.portal.storage_dir,
+        return checks.verify(db_url=self.pg.url,
+                             storage_dir=None if self.s3 else self.portal.storage_dir,
                              env=self.portal.env, outcomes=outcomes, decisions=decisions,
                              smtp=self.smtp, suppliers=set(identifiants))
 
@@ -135,6 +144,12 @@ class Profile:
             [p for p in self.portal.worker_pids() if p != victim]) >= len(workers),
             "worker respawned", 60, 0.5)
         return victim
+
+    async def object_store_outage(self, seconds: float) -> None:
+        self.count("object store unreachable")
+        self.s3.pause()
+        await asyncio.sleep(seconds)
+        self.s3.resume()
 
     async def restart_redis(self, down_seconds: float = 3) -> None:
         self.count("Redis restarted")
@@ -343,8 +358,20 @@ async def drill_redis(p: Profile):
 
 
 async def drill_object_store(p: Profile):
-    """5. Object store unreachable during a deposit."""
-    return None
+    """5. Object store unreachable while users deposit: refused cleanly, nothing
+    stored; once it is back the users' retries succeed."""
+    if p.s3 is None:
+        return None
+    ids = p.take(6)
+    deadline = time.monotonic() + 240
+    task = asyncio.create_task(deposit_all(p.suppliers(ids), 6, deadline))
+    await asyncio.sleep(1.0)  # uploads and « Valider » under way
+    p.count("object store unreachable")
+    p.s3.pause()
+    await asyncio.sleep(p.args.s3_down_seconds)
+    p.s3.resume()
+    outcomes = await task
+    return outcomes, [], ids, {"object store unreachable (s)": p.args.s3_down_seconds}
 
 
 async def drill_soak(p: Profile):
@@ -360,6 +387,8 @@ async def drill_soak(p: Profile):
     async def inject():
         faults = [lambda: p.smtp_outage(rng.uniform(5, 20)), p.restart_postgres,
                   p.kill_worker, lambda: p.restart_redis(rng.uniform(1, 4))]
+        if p.s3 is not None:
+            faults.append(lambda: p.object_store_outage(rng.uniform(3, 10)))
         while not work.done():
             await asyncio.sleep(rng.uniform(8, 20))
             if not work.done():
@@ -400,8 +429,9 @@ async def run(profile: Profile, chosen: list[int]) -> bool:
         sv.log(f"=== drill {name}")
         result = await drill(profile)
         if result is None:
-            print(f"\n### {name}: SKIPPED — the object store is the local directory "
-                  "(SEGUR_STORAGE_URL=s3://… not available on this branch yet)\n")
+            print(f"\n### {name}: SKIPPED — documents are in the local directory: "
+                  "no S3 storage backend (SEGUR_STORAGE_URL=s3://…, tests/s3_server.py) "
+                  "on this branch, or DRILL_STORAGE=local\n")
             continue
         outcomes, decisions, ids, extra, *own_check = result
         verdict = await asyncio.to_thread(profile.verify, outcomes, decisions, ids)
@@ -422,6 +452,7 @@ def main() -> None:
     parser.add_argument("--soak-deposits", type=int,
                         default=int(os.environ.get("DRILL_SOAK_DEPOSITS", "1000")))
     parser.add_argument("--soak-clients", type=int, default=20)
+    parser.add_argument("--s3-down-seconds", type=float, default=10)
     parser.add_argument("--soak-timeout", type=float, default=1800)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
@@ -431,8 +462,9 @@ def main() -> None:
     ok = False
     try:
         profile.start(needed_suppliers(args, chosen))
+        storage = "S3-compatible object store" if profile.s3 else "local storage"
         print(f"# Fault drills — {h.machine_note()}, {args.workers} workers, "
-              f"PostgreSQL + Redis + SMTP private to the run, local storage")
+              f"PostgreSQL + Redis + SMTP private to the run, {storage}")
         ok = asyncio.run(run(profile, chosen))
     finally:
         profile.stop()

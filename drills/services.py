@@ -327,6 +327,15 @@ def portal_env(*, workdir: Path, port: int, db_url: str, redis_url: str, smtp_po
     return env
 
 
+def s3_available() -> bool:
+    """The S3 storage backend and its test server are in this checkout."""
+    if not (ROOT / "tests" / "s3_server.py").exists():
+        return False
+    from segur_app.core.config import Settings
+
+    return "storage_url" in Settings.model_fields
+
+
 def fresh_workdir() -> Path:
     path = Path(tempfile.mkdtemp(prefix="segur-drills-"))
     os.chmod(path, 0o755)
