@@ -24,6 +24,10 @@ from sqlalchemy import create_engine, text
 
 from services import PYTHON, ROOT, log
 
+from segur_app.domain.models import EmailStatus, FundingStatus
+
+SENT, REJECTED = EmailStatus.SENT.value, FundingStatus.REJECTED.value
+
 
 @dataclass
 class Verdict:
@@ -54,7 +58,8 @@ def wait_for_outbox(db_url: str, timeout: float) -> int:
             try:
                 with engine.connect() as conn:
                     pending = conn.execute(text(
-                        "SELECT count(*) FROM email_message WHERE status <> 'sent'")).scalar()
+                        "SELECT count(*) FROM email_message WHERE status <> :sent"),
+                        {"sent": SENT}).scalar()
             except Exception:  # noqa: BLE001 - the database may be restarting
                 pending = -1
             if pending == 0 or time.monotonic() > deadline:
@@ -146,7 +151,7 @@ def verify(*, db_url: str, storage_dir, env: dict, outcomes, decisions, smtp,
                             f"email(s), expected {wanted}")
     status_of = {r.dossier_number: r.status for r in ours}
     for d in decisions:
-        if d.done and status_of.get(d.number) != "rejetee":
+        if d.done and status_of.get(d.number) != REJECTED:
             problems.append(f"{d.number}: rejection shown, status {status_of.get(d.number)!r}")
 
     code_before, before = _storage_check(env, repair=False)

@@ -460,6 +460,17 @@ def main() -> None:
     profile = Profile(args)
     started = time.monotonic()
     ok = False
+
+    def interrupted(signum, _frame):
+        # Stop every service of the run at once (process groups, the private
+        # cluster) and leave: waiting for asyncio to cancel users blocked on
+        # services that are gone could take minutes.
+        sv.log(f"signal {signum}: stopping the profile")
+        profile.stop()
+        os._exit(130)
+
+    signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGINT, interrupted)
     try:
         profile.start(needed_suppliers(args, chosen))
         storage = "S3-compatible object store" if profile.s3 else "local storage"
@@ -473,4 +484,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    h.main_wrapper(main)
+    main()
