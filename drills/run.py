@@ -237,7 +237,7 @@ async def _staged_tab(s: Supplier) -> None:
                 raise h.ReflexError(f"{name} refused")
 
 
-async def _reconnect_and_read(s: Supplier, reloads: int = 3) -> dict:
+async def _reconnect_and_read(s: Supplier, reloads: int = 4) -> dict:
     """Reload the tab (same tab token): what the hydrate shows of the form and
     session. A tab told « momentanément indisponible » (the first command on a
     connection Redis dropped) is reloaded again, as the message asks."""
@@ -246,6 +246,7 @@ async def _reconnect_and_read(s: Supplier, reloads: int = 3) -> dict:
         if seen.get("loaded"):
             return seen
         s.outcome.errors.append(f"reload showed {seen}")
+        await asyncio.sleep(2)  # « Réessayez dans quelques instants »
     return seen
 
 
