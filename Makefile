@@ -5,6 +5,7 @@ SHELL := /bin/bash
 VENV        := .venv
 PYTHON      := $(VENV)/bin/python
 PORT        ?= 3000
+HOST        ?= 127.0.0.1
 DSFR_VERSION := 1.15.3
 DSFR_DIR    := assets/dsfr
 
@@ -15,7 +16,7 @@ export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install run dev demo migrate test test-unit test-e2e clean
+.PHONY: help install run run-prod dev demo migrate test test-unit test-e2e drills clean
 
 help:
 	@echo "make run    - install, migrate, load demo data if empty, serve http://localhost:$(PORT)"
@@ -23,6 +24,8 @@ help:
 	@echo "make dev    - development server with hot reload (frontend :3000, backend :8000)"
 	@echo "make demo   - reset the database to the demo data"
 	@echo "make migrate - apply database migrations (alembic upgrade head)"
+	@echo "make run-prod - production profile: PostgreSQL, Redis, SEGUR_WORKERS workers (README « Mise en production »)"
+	@echo "make drills - fault drills on the production profile (PostgreSQL, Redis, SMTP private to the run)"
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -53,6 +56,22 @@ migrate: install
 run: migrate
 	$(PYTHON) -m segur_app.cli demo --if-empty
 	$(PYTHON) -m reflex run --env prod --single-port --frontend-port $(PORT)
+
+# The production profile (README « Mise en production »): PostgreSQL, Redis,
+# SEGUR_WORKERS granian workers (default: one per core) on 127.0.0.1:$(PORT),
+# behind the reverse proxy of deploy/. No demo data.
+run-prod: install
+	@test -n "$$REFLEX_DB_URL" || { echo "REFLEX_DB_URL=postgresql://user@host:5432/segur is required"; exit 2; }
+	@test -n "$$REFLEX_REDIS_URL" || { echo "REFLEX_REDIS_URL=redis://host:6379/0 is required"; exit 2; }
+	$(PYTHON) -m alembic upgrade head
+	SEGUR_ENV=$${SEGUR_ENV:-production} $(PYTHON) -m reflex run --env prod --single-port \
+	  --frontend-port $(PORT) --backend-host $(HOST)
+
+# Fault drills (drills/run.py): SMTP down, PostgreSQL and Redis restarted, a
+# worker killed, a soak. DRILL_SMTP_DOWN_SECONDS (120) and DRILL_SOAK_DEPOSITS
+# (1000) shorten them; ports 3150-3153 (DRILL_*_PORT).
+drills: install
+	$(PYTHON) drills/run.py
 
 dev: migrate
 	$(PYTHON) -m segur_app.cli demo --if-empty

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from segur_app import pages  # noqa: F401  (declares every @template page)
-from segur_app.api import asgi, websocket_guard
+from segur_app.api import asgi, redis_health, websocket_guard
 from segur_app.components.template import add_pages
 from segur_app.core.log_redaction import install_log_redaction
 from segur_app.domain.mail import run_mail_worker
@@ -60,3 +60,5 @@ app.register_lifespan_task(install_log_redaction)
 # and remove files chosen in forms but never deposited.
 app.register_lifespan_task(run_mail_worker)
 app.register_lifespan_task(run_housekeeping)
+# With Redis: fail closed while it is down, recover when it returns.
+app.register_lifespan_task(redis_health.watch_redis)

@@ -294,3 +294,27 @@ def test_a_failing_handler_is_one_short_line_and_a_french_message(monkeypatch, c
     assert "in handler_code" in lines[0] and len(lines[0]) < 320
     assert lines[2].endswith("further messages suppressed for 60 s")
     assert "Traceback" not in caplog.text
+
+
+def test_events_are_refused_with_the_french_message_while_redis_is_down(namespace, names,
+                                                                        monkeypatch):
+    from segur_app.api import redis_health, websocket_guard
+
+    status = redis_health.RedisStatus()
+    monkeypatch.setattr(websocket_guard, "REDIS", status)
+    told = []
+
+    async def emit(event, data, to=None, **_):
+        told.append((event, to, data))
+
+    monkeypatch.setattr(namespace, "emit", emit)
+    event = {"name": names["edit_step"], "payload": {"step": "2"}}
+    status.down("test")
+    send(namespace, event)
+    assert namespace.passed == [] and len(told) == 1  # not processed, the tab is told
+    name, to, update = told[0]
+    assert (name, to) == ("event", "sid-1")
+    assert "momentan" in str(update.events[0].payload)
+    status.up()
+    send(namespace, event)
+    assert namespace.passed == [event]  # Redis back: served again

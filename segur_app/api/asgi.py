@@ -28,6 +28,8 @@ from starlette.types import ASGIApp
 from segur_app.api import documents, exports, session
 from segur_app.api.cache_headers import CacheHeaders
 from segur_app.api.page_paths import PagesWithoutSlash
+from segur_app.api.redis_health import RedisGate
+from segur_app.api.unavailable import EXCEPTION_HANDLERS
 from segur_app.api.security_headers import HeaderPolicy, SecurityHeaders
 from segur_app.api.upload_guard import UPLOAD_REQUEST_LIMIT, UploadSizeGuard
 from segur_app.api.upload_validation import UploadRequestCheck
@@ -46,9 +48,12 @@ def transform(reflex_app: ASGIApp) -> ASGIApp:
     """
     http_routes = [*session.http_routes, *documents.http_routes, *exports.http_routes]
     routes = Starlette(
-        routes=[*http_routes, Mount("", app=session.SessionHandshake(PagesWithoutSlash(reflex_app)))]
+        routes=[*http_routes, Mount("", app=session.SessionHandshake(PagesWithoutSlash(reflex_app)))],
+        # The database unreachable (a restart): a French 503, one log line.
+        exception_handlers=EXCEPTION_HANDLERS,
     )
-    return UploadSizeGuard(UploadRequestCheck(routes), max_body_bytes=UPLOAD_REQUEST_LIMIT)
+    return RedisGate(
+        UploadSizeGuard(UploadRequestCheck(routes), max_body_bytes=UPLOAD_REQUEST_LIMIT))
 
 
 def header_policy() -> HeaderPolicy:

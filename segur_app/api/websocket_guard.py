@@ -44,6 +44,8 @@ from reflex_base.event import EventSpec
 from reflex_base.event.context import EventContext
 from reflex_base.registry import RegistrationContext
 
+from segur_app.api import worker_liveness
+from segur_app.api.redis_health import REDIS, UNAVAILABLE_MESSAGE, is_redis_error
 from segur_app.api.handler_args import (
     HandlerSignature,
     handler_signature,
@@ -241,8 +243,19 @@ class GuardedEventNamespace(EventNamespace):
         problem = self.problem(data)
         if problem is not None:
             return await self._refuse(sid, f"event refused: {problem}")
+        if not REDIS.available:  # fail closed (api/redis_health.py)
+            await self._tell(sid, unavailable_notice())
+            return None
         await super().on_event(sid, data)
         return None
+
+    async def _tell(self, sid: str, spec: EventSpec) -> None:
+        """Send one event (a message) to this connection without touching its state."""
+        from reflex.state import StateUpdate
+        from reflex_base.event import Event
+
+        update = StateUpdate(events=Event.from_event_type([spec]))
+        await self.emit("event", update, to=sid)
 
     async def _refuse(self, sid: str, problem: str) -> None:
         """One (rate-limited) log line; the connection closed after too many."""
@@ -336,6 +349,8 @@ def install_event_guard(app: rx.App, limits: EventLimits | None = None) -> Guard
     if current is None or app.sio is None:
         raise RuntimeError("the app has no websocket event namespace (state disabled?)")
     guarded = GuardedEventNamespace(current.namespace, app, limits)
+    # With Redis: a tab whose worker died keeps its state (api/worker_liveness.py).
+    worker_liveness.install(guarded)
     app.sio.register_namespace(guarded)
     app._event_namespace = guarded
     return guarded
@@ -371,8 +386,16 @@ def _where(exception: BaseException) -> str:
     return f"{code.co_filename.rsplit('/', 2)[-1]}:{line} in {code.co_name}"
 
 
+def unavailable_notice() -> EventSpec:
+    return rx.toast.error(UNAVAILABLE_MESSAGE, id="portail-indisponible", fallback_to_alert=True)
+
+
 def backend_exception_handler(exception: Exception) -> EventSpec | None:
-    """An event handler raised: one short log line, a French message to the user."""
+    """An event handler raised: one short log line, a French message to the user
+    (while Redis is unreachable: the « momentanément indisponible » one)."""
+    if is_redis_error(exception):
+        REDIS.down(type(exception).__name__)
+        return unavailable_notice()
     try:
         token = EventContext.get().token
     except LookupError:

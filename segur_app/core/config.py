@@ -8,6 +8,7 @@ our code always talk to the same database.
 from __future__ import annotations
 
 import ipaddress
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -68,6 +69,12 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, validation_alias=AliasChoices("REFLEX_REDIS_URL")
     )
+    # Backend worker processes of one machine (granian). Unset: one per core.
+    # Several workers need Redis (REFLEX_REDIS_URL): without it there is one.
+    workers: int | None = Field(default=None, ge=1)
+    # Redis health check period of each worker (state/redis_health.py): while
+    # Redis does not answer, events are refused with a French message.
+    redis_check_seconds: float = Field(default=1.0, gt=0)
     # Private documents (attachments): never under assets/ or uploaded_files/.
     storage_dir: Path = VAR_DIR / "storage"
     # An S3-compatible object store instead of storage_dir: "s3://bucket/prefix"
@@ -165,6 +172,14 @@ class Settings(BaseSettings):
     ws_log_lines_per_minute_total: int = Field(default=100, ge=1)
     # Strict-Transport-Security max-age (sent only when public_url is https).
     hsts_max_age: int = Field(default=365 * 24 * 3600, ge=0)
+
+    @property
+    def backend_workers(self) -> int:
+        """Granian workers: ``SEGUR_WORKERS`` (default: the cores), 1 without Redis
+        (Reflex's disk state manager is per process)."""
+        if not self.redis_url:
+            return 1
+        return self.workers or os.cpu_count() or 1
 
     @property
     def is_production(self) -> bool:

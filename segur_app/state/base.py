@@ -72,9 +72,9 @@ async def in_transaction(work: Callable[[Session], T]) -> T:
     return await asyncio.to_thread(run)
 
 
-def _declare(fn: Callable, audience: Audience) -> Callable:
+def _declare(fn: Callable, audience: Audience, *, background: bool = False) -> Callable:
     setattr(fn, AUDIENCE_ATTRIBUTE, audience)
-    return rx.event(fn)
+    return rx.event(fn, background=True) if background else rx.event(fn)
 
 
 def public(fn: Callable) -> Callable:
@@ -85,14 +85,34 @@ def public(fn: Callable) -> Callable:
 def public_background(fn: Callable) -> Callable:
     """A background task anyone may start (``async with self`` to change the
     state; it must not touch private data)."""
-    setattr(fn, AUDIENCE_ATTRIBUTE, Audience.PUBLIC)
-    return rx.event(fn, background=True)
+    return _declare(fn, Audience.PUBLIC, background=True)
 
 
-def guarded(audience: Audience) -> Callable[[Callable], Callable]:
-    """A handler that runs only once the access policy allows ``audience``."""
+def guarded(audience: Audience, *, background: bool = False) -> Callable[[Callable], Callable]:
+    """A handler that runs only once the access policy allows ``audience``.
+
+    ``background=True``: a Reflex background event (long work, e.g. a deposit),
+    which runs WITHOUT its tab's state lock — with Redis that lock expires
+    (``redis_lock_expiration``, rxconfig.py). The policy check runs inside one
+    ``async with self`` block; the handler (a coroutine) must itself read and
+    write its state only inside short ``async with self`` blocks and do the
+    slow work between them.
+    """
 
     def decorate(fn: Callable) -> Callable:
+        if background:
+            if not inspect.iscoroutinefunction(fn):
+                raise TypeError(f"{fn.__qualname__}: a background handler is an async def")
+
+            @functools.wraps(fn)
+            async def wrapper(self, *args, **kwargs):
+                async with self:
+                    refusal = await self._authorise(audience)
+                if refusal is not None:
+                    return refusal
+                return await fn(self, *args, **kwargs)
+
+            return _declare(wrapper, audience, background=True)
         if inspect.isasyncgenfunction(fn):
 
             @functools.wraps(fn)

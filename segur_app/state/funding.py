@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 
 import reflex as rx
@@ -18,6 +19,13 @@ from segur_app.domain.models import AttachmentKind, FundingKind, UserAccount
 from segur_app.domain.access import Audience
 from segur_app.state.base import SessionState, guarded, in_transaction, principal
 from segur_app.state.uploads import StagedUploadsMixin
+
+
+DEPOSIT_FAILED = (
+    "Un incident technique a interrompu l'enregistrement de votre demande. Vos pièces "
+    "sont conservées : cliquez de nouveau sur « Valider » dans quelques instants."
+)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -136,15 +144,17 @@ class FundingFormMixin(StagedUploadsMixin, mixin=True):
         self._show_upload(kind, error="")
         return None
 
-    @guarded(Audience.SUPPLIER)
+    @guarded(Audience.SUPPLIER, background=True)
     async def submit(self):
+        """« Valider »: the deposit runs outside the tab's state lock (a
+        background event), between two short locked updates of the form."""
         user = principal()
-        if self.submitting or self.deposited_number:
-            return
-        self.submitting = True
-        yield
-        staged = dict(self._staged)  # slot names are the pieces' kinds
-        kind, amount = self._kind(), self._amount()
+        async with self:
+            if self.submitting or self.deposited_number:
+                return
+            self.submitting = True
+            staged = dict(self._staged)  # slot names are the pieces' kinds
+            kind, amount = self._kind(), self._amount()
 
         def work():
             with session_scope() as session:
@@ -164,18 +174,30 @@ class FundingFormMixin(StagedUploadsMixin, mixin=True):
         try:
             result = await asyncio.to_thread(work)
         except DepositRefused as exc:
-            self.submitting = False
-            self.form_error = exc.message
-            for piece, message in exc.field_errors.items():
-                self._update_slot(piece, error=message)
-            if exc.message == funding.already_deposited_message(kind):
-                self._discard_all()
+            async with self:
+                self.submitting = False
+                self.form_error = exc.message
+                for piece, message in exc.field_errors.items():
+                    self._update_slot(piece, error=message)
+                if exc.message == funding.already_deposited_message(kind):
+                    self._discard_all()
             return
-        self._forget_uploads()
-        self.slots = _empty_slots(kind)
-        self.submitting = False
-        self.form_error = ""  # a refusal of an earlier try (store unreachable) is over
-        self.deposited_number = result.dossier_number
+        except Exception as exc:  # noqa: BLE001 - database or storage unreachable
+            # The deposit is one transaction: it exists whole or not at all, and
+            # the staged files are kept until it commits, so « Valider » again
+            # either deposits it or (it had committed) opens its tracking page.
+            log.warning("deposit failed (%s: %s); the user may retry",
+                        type(exc).__name__, str(exc).splitlines()[0][:160] if str(exc) else "")
+            async with self:
+                self.submitting = False
+                self.form_error = DEPOSIT_FAILED
+            return
+        async with self:
+            self._forget_uploads()
+            self.slots = _empty_slots(kind)
+            self.submitting = False
+            self.form_error = ""  # a refusal of an earlier try (store unreachable) is over
+            self.deposited_number = result.dossier_number
 
     @guarded(Audience.SUPPLIER)
     async def ask_cancel(self):
