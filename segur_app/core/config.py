@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     # Pieces required for the balance request (AttachmentKind values), e.g.
     # SEGUR_BALANCE_DOCUMENTS='["facture","pv_verification"]'.
     balance_documents: list[str] = ["facture", "pv_verification"]
+    # « Demande de compléments »: days the supplier has to send the pieces asked
+    # for (a reminder is emailed 7 days before the deadline).
+    correction_delay_days: int = Field(default=30, ge=1, le=365)
     # Reverse proxies whose X-Forwarded-For is believed (core/client_address.py):
     # SEGUR_TRUSTED_PROXIES="127.0.0.1, 10.0.0.0/8, ::1". Empty: the TCP peer is
     # the client, whatever the headers say.
