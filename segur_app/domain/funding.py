@@ -195,7 +195,7 @@ class DepositResult:
     deposited_at: datetime
 
 
-def _publish(session: Session, document: uploads.StagedDocument, piece: AttachmentKind,
+def publish_piece(session: Session, document: uploads.StagedDocument, piece: AttachmentKind,
              storage_dir: Path) -> str:
     """Publish a staged piece (its sha256 verified: the file is not checked again)."""
     try:
@@ -269,7 +269,7 @@ def deposit_request(
                     size_bytes=document.size_bytes,
                     sha256=document.sha256,
                     mime_type=document.mime_type,
-                    storage_key=_publish(session, document, piece, storage_dir),
+                    storage_key=publish_piece(session, document, piece, storage_dir),
                     uploaded_at=now,
                     uploaded_by_id=user_id,
                     funding_request_id=request.id,
@@ -385,7 +385,8 @@ def funding_view(session: Session, *, supplier_id: int, kind: FundingKind) -> Fu
         return None
     attachments = session.exec(
         select(Attachment)
-        .where(Attachment.funding_request_id == request.id)
+        .where(Attachment.funding_request_id == request.id,
+               Attachment.superseded_at.is_(None))  # versions replaced by a correction
         .order_by(Attachment.id)
     ).all()
     # Every automatic email of the dossier with its delivery status (sent or queued).
