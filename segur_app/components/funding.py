@@ -21,6 +21,9 @@ BADGE_CLASSES = {
     "Echec": "fr-badge--error",
     "Publiée": "fr-badge--success",
     "Brouillon": "fr-badge--new",
+    "En attente de compléments": "fr-badge--warning",
+    "Délai dépassé": "fr-badge--error",
+    "Compléments reçus": "fr-badge--info",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from segur_app import routes
+from segur_app.components.corrections import correction_rounds
 from segur_app.components.dossier import blocks_section, recap_section
 from segur_app.components.forms import alert, alert_if, buttons, submit_button
 from segur_app.components.funding import badge
@@ -12,11 +13,12 @@ from segur_app.components.links import internal_link
 from segur_app.components.private import private_page
 from segur_app.domain.access import Audience
 from segur_app.components.staff import hidden, select, textarea
-from segur_app.domain.models import ControlStatus, ReviewStatus
+from segur_app.domain.models import ControlStatus, CorrectionReason, ReviewStatus
 from segur_app.state.instruction import DossierState
 
 CONTROL_OPTIONS = ControlStatus.options()
 REVIEW_OPTIONS = ReviewStatus.options()
+REASON_OPTIONS = [("", "Choisir un motif"), *CorrectionReason.options()]
 
 
 def _control_form(block: str, title: str, current, comment) -> rx.Component:
@@ -59,8 +61,13 @@ def _piece_review(piece) -> rx.Component:
             hidden("attachment_id", piece.id),
             select("Décision sur la pièce", "decision", REVIEW_OPTIONS, value=piece.review_status,
                    field_id="piece-" + piece.id.to_string()),
+            select("Motif de non-conformité", "reason", REASON_OPTIONS, value=piece.reason,
+                   field_id="motif-piece-" + piece.id.to_string()),
             textarea("Commentaire", "comment", field_id="commentaire-piece-" + piece.id.to_string(),
-                     hint="Obligatoire pour une pièce non conforme."),
+                     hint="Transmis au fournisseur avec le motif ; obligatoire pour le motif "
+                          "« Autre »."),
+            rx.cond(piece.reason_label != "",
+                    rx.el.p("Motif actuel : ", piece.reason_label, class_name="fr-text--sm")),
             rx.cond(piece.comment != "",
                     rx.el.p("Commentaire actuel : ", piece.comment, class_name="fr-text--sm")),
             buttons(submit_button("Enregistrer la décision sur la pièce")),
@@ -80,9 +87,48 @@ def _tools() -> dict[str, rx.Component]:
                                       detail.info_control, detail.info_comment),
         "coordonnees-bancaires": _control_form("bank", "Coordonnées bancaires",
                                                detail.bank_control, detail.bank_comment),
-        "pieces-justificatives": rx.el.div(rx.foreach(detail.attachments, _piece_review),
-                                           class_name="fr-mt-3w"),
+        "pieces-justificatives": rx.el.div(
+            rx.cond(DossierState.awaiting, rx.fragment(),
+                    rx.foreach(detail.attachments, _piece_review)),
+            _ask_corrections(),
+            correction_rounds(DossierState.rounds),
+            class_name="fr-mt-3w",
+        ),
     }
+
+
+def _ask_corrections() -> rx.Component:
+    """« Demander des compléments » (pieces marked « Non conforme »), or where it stands."""
+    return rx.cond(
+        DossierState.awaiting,
+        rx.el.div(
+            rx.el.p(
+                "En attente de compléments du fournisseur : réponse attendue avant le ",
+                DossierState.due_on, ". ",
+                rx.cond(DossierState.overdue, badge("Délai dépassé")),
+            ),
+            class_name="fr-alert fr-alert--info fr-mb-3w",
+        ),
+        rx.cond(
+            DossierState.can_ask,
+            rx.el.form(
+                rx.el.h4("Demande de compléments", class_name="fr-h6"),
+                rx.el.p("Les pièces « Non conforme » seront demandées au fournisseur avec leur "
+                        "motif ; il disposera d'un délai pour les remplacer.",
+                        class_name="fr-text--sm"),
+                textarea("Message au fournisseur (facultatif)", "message",
+                         field_id="message-complements"),
+                buttons(submit_button("Demander des compléments")),
+                on_submit=DossierState.ask_corrections,
+                reset_on_submit=True,
+                aria_label="Demande de compléments",
+                class_name="segur-staff-tool fr-mb-3w",
+            ),
+            rx.cond(~DossierState.detail.decided, rx.el.p(
+                "Pour demander des compléments, marquez les pièces concernées « Non conforme » "
+                "avec leur motif.", class_name="fr-text--sm")),
+        ),
+    )
 
 
 def _decision() -> rx.Component:
@@ -100,6 +146,9 @@ def _decision() -> rx.Component:
                     "et toutes les pièces « Conforme ».", class_name="fr-text--sm")),
                 buttons(rx.el.button("Valider", type="button", on_click=DossierState.validate,
                                      disabled=~detail.can_validate, class_name="fr-btn")),
+                rx.cond(DossierState.awaiting & ~DossierState.overdue, rx.el.p(
+                    "Le dossier est en attente de compléments : il pourra être rejeté une fois "
+                    "le délai de réponse du fournisseur dépassé.", class_name="fr-text--sm"),
                 rx.el.form(
                     textarea("Motif du rejet", "reason", field_id="motif-rejet", required=True),
                     buttons(rx.el.button("Rejeter", type="submit",
@@ -107,7 +156,7 @@ def _decision() -> rx.Component:
                     on_submit=DossierState.reject,
                     aria_label="Rejet de la demande",
                     class_name="fr-mt-3w",
-                ),
+                )),
             ),
         ),
         class_name="fr-mb-4w",

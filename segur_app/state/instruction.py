@@ -12,7 +12,8 @@ import reflex as rx
 
 from segur_app import routes
 from segur_app.links import absolute_url
-from segur_app.domain import funding, instruction
+from segur_app.domain import corrections, funding, instruction
+from segur_app.domain.corrections import CorrectionView
 from segur_app.domain.funding import FundingView, SupplierSummary
 from segur_app.domain.instruction import (
     Counter,
@@ -23,6 +24,7 @@ from segur_app.domain.instruction import (
 )
 from segur_app.domain.models import (
     ControlStatus,
+    CorrectionReason,
     FundingKind,
     FundingRequest,
     FundingStatus,
@@ -45,11 +47,13 @@ SORT_OPTIONS = [
 class DashboardState(SessionState):
     counters: list[Counter] = []
     enrolments: EnrolmentCounter | None = None
+    overdue: int = 0  # awaiting corrections past the deadline
 
     @guarded(Audience.STAFF)
     async def load(self):
-        self.counters, self.enrolments = await in_transaction(
-            lambda s: (instruction.counters(s), instruction.enrolment_counters(s))
+        self.counters, self.enrolments, self.overdue = await in_transaction(
+            lambda s: (instruction.counters(s), instruction.enrolment_counters(s),
+                       corrections.overdue_count(s))
         )
         return None
 
@@ -128,6 +132,11 @@ class DossierState(SessionState):
 
     found: bool = False
     detail: DossierDetail | None = None
+    rounds: list[CorrectionView] = []  # its « Demandes de compléments », newest first
+    awaiting: bool = False
+    overdue: bool = False
+    due_on: str = ""  # deadline of the open request
+    can_ask: bool = False  # a piece is « Non conforme » and the dossier is open
     view: FundingView | None = None
     summary: SupplierSummary | None = None
     message: str = ""
@@ -152,6 +161,7 @@ class DossierState(SessionState):
             detail = instruction.dossier_detail(session, request_id=request_id)
             if detail is None:
                 return None
+            rounds = corrections.correction_views(session, request_id=request_id)
             summary = funding.supplier_summary(session, detail.supplier_id)
             previous, following = instruction.neighbours(
                 session, filters=filters, request_id=request_id
@@ -160,15 +170,22 @@ class DossierState(SessionState):
                 i: session.get(FundingRequest, i).dossier_number
                 for i in (previous, following) if i is not None
             }
-            return detail, summary, numbers.get(previous), numbers.get(following)
+            return detail, rounds, summary, numbers.get(previous), numbers.get(following)
 
         loaded = await in_transaction(work)
         self.found = loaded is not None
         if loaded is None:
             self.detail = self.view = self.summary = None
+            self.rounds, self.awaiting, self.overdue, self.can_ask = [], False, False, False
             return
-        detail, summary, previous, following = loaded
+        detail, rounds, summary, previous, following = loaded
         self.detail, self.view, self.summary = detail, detail.supplier_view, summary
+        self.rounds = rounds
+        self.awaiting = detail.status == FundingStatus.AWAITING_CORRECTIONS.value
+        self.overdue = any(r.overdue for r in rounds)
+        self.due_on = next((r.due_on for r in rounds if r.is_open), "")
+        self.can_ask = not detail.decided and not self.awaiting and any(
+            a.review_status == ReviewStatus.NON_COMPLIANT.value for a in detail.attachments)
         self._version = detail.version
         self.previous_href = self._dossier_href(previous, params) if previous else ""
         self.next_href = self._dossier_href(following, params) if following else ""
@@ -217,14 +234,20 @@ class DossierState(SessionState):
         raw_id = str(form.get("attachment_id", ""))
         decision = str(form.get("decision", ""))
         comment = str(form.get("comment", ""))[:2000]
+        reason = str(form.get("reason", "") or "")
         version = self._version
         if not raw_id.isdigit() or decision not in ReviewStatus.values():
             self.error = "Choisissez une décision pour la pièce."
             return None
+        if reason and reason not in CorrectionReason.values():
+            self.error = "Choisissez un motif dans la liste."
+            return None
+        if decision != ReviewStatus.NON_COMPLIANT.value:
+            reason = ""
         return await self._apply(
             lambda s, staff_id: instruction.review_attachment(
                 s, attachment_id=int(raw_id), decision=decision, comment=comment,
-                staff_id=staff_id, expected_version=version,
+                reason=reason, staff_id=staff_id, expected_version=version,
             ),
             "Décision sur la pièce enregistrée.",
         )
@@ -238,6 +261,21 @@ class DossierState(SessionState):
                 s, request_id=request_id, text=text, staff_id=staff_id
             ),
             "Note ajoutée.",
+        )
+
+    @guarded(Audience.STAFF)
+    async def ask_corrections(self, form: dict):
+        """« Demander des compléments »: the pieces marked « Non conforme »."""
+        message = str(form.get("message", ""))[:2000]
+        version, request_id = self._version, self._request_id
+        tracking, assistance = (absolute_url(routes.FUNDING_TRACKING),
+                                absolute_url(routes.ASSISTANCE))
+        return await self._apply(
+            lambda s, staff_id: corrections.request_corrections(
+                s, request_id=request_id, staff_id=staff_id, expected_version=version,
+                message=message, tracking_url=tracking, assistance_url=assistance,
+            ),
+            "La demande de compléments a été envoyée. Le fournisseur est informé par courriel.",
         )
 
     @guarded(Audience.STAFF)
