@@ -165,6 +165,9 @@ def test_the_supplier_replaces_the_pieces_and_both_versions_stay(db, dossier, su
     supplier_view = funding.funding_view(db, supplier_id=supplier.supplier_id,
                                          kind=funding.FundingKind.ADVANCE)
     assert len(supplier_view.documents) == 3 and supplier_view.status_label == "En cours"
+    # The agents' notification is not among the supplier's emails.
+    assert [e.subject for e in supplier_view.emails if "reçus" in e.subject] == []
+    assert any("Demande de compléments" in e.subject for e in supplier_view.emails)
     actions = [e.action for e in db.exec(select(AuditEvent).order_by(AuditEvent.id))]
     assert actions[-1] == "corrections_sent"
     # Nothing awaited any more.

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -41,7 +42,9 @@ from segur_app.domain.models import (
     FundingRequest,
     FundingStatus,
     ReviewStatus,
+    Role,
     Supplier,
+    UserAccount,
     utcnow,
 )
 
@@ -370,6 +373,12 @@ def group_iban(iban: str) -> str:
     return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
+def piece_rank(attachment: Attachment) -> int:
+    """Place of a piece in the forms (the order ``AttachmentKind`` declares them): a
+    piece replaced after a « Demande de compléments » keeps its place."""
+    return list(AttachmentKind).index(AttachmentKind(attachment.kind))
+
+
 def documents_badge(statuses: list[str]) -> str:
     """« A instruire » until every piece is decided, then OK or KO."""
     if not statuses or ReviewStatus.PENDING.value in statuses:
@@ -383,16 +392,19 @@ def funding_view(session: Session, *, supplier_id: int, kind: FundingKind) -> Fu
     request = find_request(session, supplier_id=supplier_id, kind=kind)
     if request is None:
         return None
-    attachments = session.exec(
+    attachments = sorted(session.exec(
         select(Attachment)
         .where(Attachment.funding_request_id == request.id,
                Attachment.superseded_at.is_(None))  # versions replaced by a correction
         .order_by(Attachment.id)
-    ).all()
-    # Every automatic email of the dossier with its delivery status (sent or queued).
+    ), key=piece_rank)
+    # Every automatic email of the dossier with its delivery status (sent or queued),
+    # but those to the agents (« Compléments reçus »).
+    staff = select(UserAccount.id).where(UserAccount.role == Role.STAFF.value)
     emails = session.exec(
         select(EmailMessage)
-        .where(EmailMessage.funding_request_id == request.id)
+        .where(EmailMessage.funding_request_id == request.id,
+               sa.or_(EmailMessage.user_id.is_(None), EmailMessage.user_id.not_in(staff)))
         .order_by(EmailMessage.created_at.desc(), EmailMessage.id.desc())
     ).all()
     return FundingView(

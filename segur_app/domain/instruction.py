@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from segur_app.domain import mail, mail_templates
-from segur_app.domain.funding import FundingView, funding_view
+from segur_app.domain.funding import FundingView, funding_view, piece_rank
 from segur_app.domain.dates import as_utc, fr_datetime
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
@@ -184,12 +184,13 @@ def _status_label(value: str | None) -> str:
 
 
 def current_pieces(session: Session, request_id: int) -> list[Attachment]:
-    """The dossier's pieces, without the versions a correction replaced."""
-    return list(session.exec(
+    """The dossier's pieces, without the versions a correction replaced, in the
+    order of the form (a replacement keeps its piece's place)."""
+    return sorted(session.exec(
         select(Attachment).where(Attachment.funding_request_id == request_id,
                                  Attachment.superseded_at.is_(None))
         .order_by(Attachment.id)
-    ))
+    ), key=piece_rank)
 
 
 def can_validate(request: FundingRequest, attachments: list[Attachment]) -> bool:

@@ -92,7 +92,8 @@ def test_correction_round_trip(portal, page: Page, browser, tmp_path):
     rounds = page.get_by_role("table", name="Pièces demandées")
     expect(rounds).to_contain_text("pv.pdf")
     expect(rounds).to_contain_text("pv-rescanne.pdf")
-    expect(page.get_by_text("Commentaire du fournisseur : Voici un scan lisible.")).to_be_visible()
+    expect(page.locator("p", has_text="Commentaire du fournisseur : Voici un scan lisible.")
+           ).to_be_visible()
     old = rounds.get_by_role("link", name="pv.pdf")
     response = page.context.request.get(portal.url(old.get_attribute("href")))
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
