@@ -40,13 +40,12 @@ async def _ask(people) -> Tab:
     page = await tab.state(DossierState)
     assert not page.can_ask
     piece = next(a for a in page.detail.attachments if a.kind_label.startswith("Procès"))
-    await tab.run(DossierState.review, {"attachment_id": str(piece.id),
-                                        "decision": "non_conforme", "reason": "n'importe",
-                                        "comment": ""})
+    await tab.run(DossierState.choose_reason, piece.id, "n'importe")
     assert page.error == "Choisissez un motif dans la liste."
-    await tab.run(DossierState.review, {"attachment_id": str(piece.id),
-                                        "decision": "non_conforme", "reason": "expire",
-                                        "comment": "Daté de 2019"})
+    await tab.run(DossierState.choose_reason, piece.id, "expire")  # a draft: not yet saved
+    assert page.message == "" and not page.can_ask
+    await tab.run(DossierState.keep_draft, f"comment-{piece.id}", "Daté de 2019")
+    await tab.run(DossierState.choose_review, piece.id, "non_conforme")
     assert page.error == "" and page.can_ask
     shown = next(a for a in page.detail.attachments if a.id == piece.id)
     assert (shown.reason, shown.reason_label) == ("expire", "Document expiré")
@@ -156,3 +155,42 @@ async def test_the_supplier_is_told_when_the_dossier_changed_meanwhile(db, peopl
     fresh(db)
     assert db.get(FundingRequest, request.id).status == FundingStatus.REJECTED.value
     assert len(instruction.current_pieces(db, request.id)) == 3
+
+
+@scenario
+async def test_all_compliant_with_confirmation_undo_and_previews(db, people):
+    tab = await _staff_tab(people)
+    page = await tab.state(DossierState)
+    await tab.run(DossierState.ask_all_compliant, "hostile")
+    assert page.confirm_block == ""
+    await tab.run(DossierState.ask_all_compliant, "pieces")
+    assert (page.confirm_block, page.confirm_title) == ("pieces", "Pièces justificatives")
+    await tab.run(DossierState.cancel_all_compliant)
+    assert page.confirm_block == "" and {a.review_status for a in page.detail.attachments} == {
+        "a_instruire"}
+    await tab.run(DossierState.ask_all_compliant, "pieces")
+    await tab.run(DossierState.confirm_all_compliant)
+    assert page.error == "" and page.message == "Bloc « Pièces justificatives » : tout est conforme."
+    assert {a.review_status for a in page.detail.attachments} == {"conforme"}
+    assert page.undo_label == "« Tout est conforme » du bloc « Pièces justificatives »"
+    await tab.run(DossierState.undo)
+    assert page.message == "La dernière modification a été annulée." and page.undo_label == ""
+    assert {a.review_status for a in page.detail.attachments} == {"a_instruire"}
+    await tab.run(DossierState.undo)  # nothing left to undo
+    assert page.error == ""
+
+    await tab.run(DossierState.choose_control, "info", "ok")
+    await tab.run(DossierState.undo)
+    assert page.detail.info_control == "a_instruire"
+
+    await tab.run(DossierState.keep_draft, "reject-reason", "Pièces illisibles")
+    await tab.run(DossierState.preview_decision, False)
+    assert page.preview_title == "Aperçu du courriel de rejet"
+    assert page.preview_place == "decision" and "Pièces illisibles" in page.preview_body
+    await tab.run(DossierState.close_preview)
+    assert page.preview_title == ""
+    await tab.run(DossierState.preview_corrections)
+    assert page.preview_place == "corrections"
+    fresh(db)
+    assert db.exec(select(EmailMessage).where(EmailMessage.template.in_(
+        ["funding_decision", "correction_request"]))).all() == []

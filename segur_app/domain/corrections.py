@@ -37,7 +37,7 @@ from segur_app.core.config import get_settings
 from segur_app.domain import correction_mails, mail, uploads
 from segur_app.domain.correction_mails import AskedPieceText
 from segur_app.domain.dates import as_utc, fr_date
-from segur_app.domain.funding import DepositRefused, find_request, publish_piece
+from segur_app.domain.funding import DepositRefused, publish_piece
 from segur_app.domain.instruction import (
     MSG_ALREADY_DECIDED,
     InstructionError,
@@ -47,7 +47,7 @@ from segur_app.domain.instruction import (
     piece_label,
     record_event,
 )
-from segur_app.domain.mail_templates import TemplateName
+from segur_app.domain.mail_templates import MailContent, TemplateName
 from segur_app.domain.models import (
     CORRECTION_OPEN,
     Attachment,
@@ -273,6 +273,21 @@ def request_corrections(
                          user_id=recipient.id, funding_request_id=request.id)
     session.commit()
     return request.version
+
+
+def request_email_preview(session: Session, *, request_id: int, message: str = "",
+                          tracking_url: str | None = None, assistance_url: str | None = None,
+                          now: datetime | None = None) -> MailContent | None:
+    """The email :func:`request_corrections` would send now, rendered, nothing queued."""
+    request = session.get(FundingRequest, request_id)
+    if request is None:
+        return None
+    pieces = [p for p in current_pieces(session, request.id)
+              if p.review_status == ReviewStatus.NON_COMPLIANT.value]
+    due_at = (now or utcnow()) + timedelta(days=get_settings().correction_delay_days)
+    return correction_mails.correction_request(
+        request.dossier_number, _texts(pieces), fr_date(due_at), message.strip()[:2000],
+        tracking_url=tracking_url, assistance_url=assistance_url)
 
 
 # ---------------------------------------------------------------------------

@@ -316,7 +316,7 @@ def record_event(session, action, *, request, staff_id, now, old=None, new=None,
     )
 
 
-def _started(session: Session, request: FundingRequest) -> bool:
+def has_started(session: Session, request: FundingRequest) -> bool:
     """Has an agent recorded a control or a piece decision (this change included)?
 
     Written under the dossier's lock (:func:`lock_dossier`), so the flag the dashboard
@@ -334,7 +334,7 @@ def _started(session: Session, request: FundingRequest) -> bool:
     ).first() is not None
 
 
-def _ensure_open(request: FundingRequest, *, awaiting_allowed: bool = False) -> None:
+def ensure_open(request: FundingRequest, *, awaiting_allowed: bool = False) -> None:
     if request.status in (FundingStatus.VALIDATED.value, FundingStatus.REJECTED.value):
         raise InstructionError(MSG_ALREADY_DECIDED)
     if request.status == FundingStatus.AWAITING_CORRECTIONS.value and not awaiting_allowed:
@@ -370,11 +370,11 @@ def set_block_control(
     if status is ControlStatus.KO and not comment:
         raise InstructionError(MSG_COMMENT_REQUIRED)
     request = lock_dossier(session, request_id, expected_version, now=now)
-    _ensure_open(request)
+    ensure_open(request)
     old = getattr(request, f"{block}_control")
     setattr(request, f"{block}_control", status.value)
     setattr(request, f"{block}_control_comment", comment or None)
-    request.instruction_started = _started(session, request)
+    request.instruction_started = has_started(session, request)
     session.add(request)
     record_event(session, "funding_control", request=request, staff_id=staff_id, now=now,
            old=old, new=status.value, block=BLOCKS[block], comment=comment)
@@ -412,13 +412,13 @@ def review_attachment(
             or attachment.superseded_at is not None):
         raise InstructionError(MSG_NOT_FOUND)
     request = lock_dossier(session, attachment.funding_request_id, expected_version, now=now)
-    _ensure_open(request)
+    ensure_open(request)
     old = attachment.review_status
     attachment.review_status = status.value
     attachment.review_comment = comment or None
     attachment.review_reason = why.value if why else None
     session.add(attachment)
-    request.instruction_started = _started(session, request)
+    request.instruction_started = has_started(session, request)
     session.add(request)
     record_event(session, "attachment_review", request=request, staff_id=staff_id, now=now,
            old=old, new=status.value, piece=piece_label(attachment.kind),
@@ -457,7 +457,7 @@ def decide(
     if not validate and not reason:
         raise InstructionError(MSG_REASON_REQUIRED)
     request = lock_dossier(session, request_id, expected_version, now=now)
-    _ensure_open(request, awaiting_allowed=not validate)
+    ensure_open(request, awaiting_allowed=not validate)
     if request.status == FundingStatus.AWAITING_CORRECTIONS.value:
         correction = open_correction(session, request.id)
         if correction is not None and as_utc(correction.due_at) > now:
@@ -480,9 +480,8 @@ def decide(
            staff_id=staff_id, now=now, old=old, new=request.status, reason=reason)
     recipient = session.get(UserAccount, request.deposited_by_id) if request.deposited_by_id else None
     if recipient is not None:
-        content = mail_templates.funding_decision(
-            request.dossier_number, validate, reason or None, assistance_url=assistance_url
-        )
+        content = decision_email(request, validate=validate, reason=reason,
+                                 assistance_url=assistance_url)
         mail.queue_email(
             session, template=TemplateName.FUNDING_DECISION, to=recipient.email,
             subject=content.subject, text=content.text, html=content.html,
@@ -490,3 +489,11 @@ def decide(
         )
     session.commit()
     return request.version
+
+
+def decision_email(request: FundingRequest, *, validate: bool, reason: str = "",
+                   assistance_url: str | None = None) -> mail_templates.MailContent:
+    """The email :func:`decide` sends the supplier (also its staff preview)."""
+    return mail_templates.funding_decision(request.dossier_number, validate,
+                                           reason.strip() or None,
+                                           assistance_url=assistance_url)

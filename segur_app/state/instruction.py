@@ -23,8 +23,6 @@ from segur_app.domain.instruction import (
     RequestRow,
 )
 from segur_app.domain.models import (
-    ControlStatus,
-    CorrectionReason,
     FundingKind,
     FundingRequest,
     FundingStatus,
@@ -34,6 +32,7 @@ from segur_app.domain.access import Audience
 from segur_app.domain.paging import Window
 from segur_app.list_query import FILTER_PARAMS, filter_query, filters_from, window_from
 from segur_app.state.base import SessionState, guarded, in_transaction, principal
+from segur_app.state.quick_review import QuickReviewMixin
 
 STATUS_OPTIONS = [("", "Tous les statuts"), *FundingStatus.options()]
 KIND_OPTIONS = [("", "Tous les types"), *FundingKind.options()]
@@ -127,8 +126,8 @@ class StaffListState(SessionState):
         )
 
 
-class DossierState(SessionState):
-    """One dossier being instructed."""
+class DossierState(QuickReviewMixin, SessionState):
+    """One dossier being instructed (one-action controls: ``QuickReviewMixin``)."""
 
     found: bool = False
     detail: DossierDetail | None = None
@@ -195,62 +194,30 @@ class DossierState(SessionState):
     @guarded(Audience.STAFF)
     async def load(self):
         self.message = self.error = ""
+        self._drafts, self._undo, self.undo_label = {}, None, ""
+        self.confirm_block = self.confirm_title = ""
+        self.preview_title = self.preview_subject = self.preview_body = ""
         number = self.router.url.query_parameters.get(routes.PARAM_NUMBER, "")
         self._request_id = await in_transaction(lambda s: instruction.find_by_number(s, number))
         await self._refresh()
         return None
 
     async def _apply(self, action, success: str):
-        """Run a domain change for the current dossier, then reload it."""
+        """Run a domain change for the current dossier, then reload it; what the
+        change returned (None when it was refused)."""
         staff_id = principal().id
         if self._request_id is None:
-            return
+            return None
+        result = None
         try:
-            await in_transaction(lambda s: action(s, staff_id))
+            result = await in_transaction(lambda s: action(s, staff_id))
             self.message, self.error = success, ""
+            self._drafts = {}
+            self.preview_title = self.preview_subject = self.preview_body = ""
         except InstructionError as exc:
             self.message, self.error = "", exc.message
         await self._refresh()
-
-    @guarded(Audience.STAFF)
-    async def set_control(self, form: dict):
-        block = str(form.get("block", ""))
-        decision = str(form.get("decision", ""))
-        comment = str(form.get("comment", ""))[:2000]
-        version, request_id = self._version, self._request_id
-        if decision not in ControlStatus.values():
-            self.error = "Choisissez une décision de contrôle."
-            return None
-        return await self._apply(
-            lambda s, staff_id: instruction.set_block_control(
-                s, request_id=request_id, block=block, decision=decision, comment=comment,
-                staff_id=staff_id, expected_version=version,
-            ),
-            f"Contrôle « {instruction.BLOCKS.get(block, '')} » enregistré.",
-        )
-
-    @guarded(Audience.STAFF)
-    async def review(self, form: dict):
-        raw_id = str(form.get("attachment_id", ""))
-        decision = str(form.get("decision", ""))
-        comment = str(form.get("comment", ""))[:2000]
-        reason = str(form.get("reason", "") or "")
-        version = self._version
-        if not raw_id.isdigit() or decision not in ReviewStatus.values():
-            self.error = "Choisissez une décision pour la pièce."
-            return None
-        if reason and reason not in CorrectionReason.values():
-            self.error = "Choisissez un motif dans la liste."
-            return None
-        if decision != ReviewStatus.NON_COMPLIANT.value:
-            reason = ""
-        return await self._apply(
-            lambda s, staff_id: instruction.review_attachment(
-                s, attachment_id=int(raw_id), decision=decision, comment=comment,
-                reason=reason, staff_id=staff_id, expected_version=version,
-            ),
-            "Décision sur la pièce enregistrée.",
-        )
+        return result
 
     @guarded(Audience.STAFF)
     async def add_note(self, form: dict):

@@ -5,6 +5,8 @@ Works on a supplier of its own (``enrolled_supplier``) and an agent of its own."
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from segur_app import routes
@@ -44,12 +46,19 @@ def test_correction_round_trip(portal, page: Page, browser, tmp_path):
 
     # The agent marks the PV « Non conforme » with a reason, then asks for it again.
     expect(page.get_by_role("button", name="Demander des compléments")).to_have_count(0)
-    piece = page.get_by_role("form", name="Décision sur la pièce").first
-    piece.get_by_label("Décision sur la pièce").select_option(label="Non conforme")
+    piece = page.get_by_role("group", name=f"Instruction de la pièce « {PV} »")
     piece.get_by_label("Motif de non-conformité").select_option(label="Document illisible")
     piece.get_by_label("Commentaire").fill("Le scan est flou")
-    piece.get_by_role("button").click()
+    piece.get_by_text("Non conforme", exact=True).click()  # one click records it
     expect(page.get_by_text("Motif actuel : Document illisible")).to_be_visible()
+    expect(page.get_by_text("Commentaire actuel : Le scan est flou")).to_be_visible()
+    # What the supplier will receive, before sending anything.
+    page.get_by_role("button", name="Prévisualiser le courriel").first.click()
+    preview = page.get_by_role("region", name="Aperçu du courriel de demande de compléments")
+    expect(preview).to_contain_text(f"{PV} : Document illisible (Le scan est flou)")
+    assert_accessible(page)
+    preview.get_by_role("button", name="Fermer l'aperçu").click()
+    expect(preview).to_have_count(0)
     ask = page.get_by_role("form", name="Demande de compléments")
     ask.get_by_label("Message au fournisseur (facultatif)").fill("Merci de rescanner le PV.")
     ask.get_by_role("button", name="Demander des compléments").click()
@@ -101,8 +110,27 @@ def test_correction_round_trip(portal, page: Page, browser, tmp_path):
 
     decide_control(page, "Informations de la demande", "Contrôle OK")
     decide_control(page, "Coordonnées bancaires", "Contrôle OK")
-    expect(page.get_by_role("form", name="Décision sur la pièce")).to_have_count(3)
+    expect(page.get_by_role("group", name="Décision sur la pièce")).to_have_count(3)
+    # « Tout est conforme » on the pieces, with a confirmation; « Annuler » puts them back.
+    page.get_by_role("button", name="Tout est conforme : bloc « Pièces justificatives »").click()
+    dialog = page.get_by_role("alertdialog", name="Tout est conforme ?")
+    expect(dialog.get_by_role("button", name="Confirmer")).to_be_focused()
+    dialog.get_by_role("button", name="Ne rien changer").click()
+    expect(dialog).to_have_count(0)
+    badges = page.locator(".segur-staff-tool h4 .fr-badge").filter(
+        has_text=re.compile(r"^Conforme$"))
+    expect(badges).to_have_count(0)
+    page.get_by_role("button", name="Tout est conforme : bloc « Pièces justificatives »").click()
+    page.keyboard.press("Enter")  # the focus is on « Confirmer »
+    expect(badges).to_have_count(3)
+    assert_accessible(page)
+    page.get_by_role("status").get_by_role("button", name="Annuler").click()
+    expect(page.get_by_role("status")).to_contain_text("La dernière modification a été annulée.")
+    expect(badges).to_have_count(0)
     mark_pieces_compliant(page, 3)
+    page.get_by_role("button", name="Prévisualiser le courriel de validation").click()
+    expect(page.get_by_role("region", name="Aperçu du courriel de validation")).to_contain_text(
+        f"Votre demande de financement {number} a été validée")
     page.get_by_role("button", name="Valider", exact=True).click()
     expect(page.get_by_text("La demande a été validée.")).to_be_visible()
 
