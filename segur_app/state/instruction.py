@@ -223,7 +223,7 @@ class DossierState(QuickReviewMixin, SessionState):
     async def add_note(self, form: dict):
         text = str(form.get("note", ""))
         request_id = self._request_id
-        return await self._apply(
+        await self._apply(
             lambda s, staff_id: instruction.add_note(
                 s, request_id=request_id, text=text, staff_id=staff_id
             ),
@@ -237,7 +237,7 @@ class DossierState(QuickReviewMixin, SessionState):
         version, request_id = self._version, self._request_id
         tracking, assistance = (absolute_url(routes.FUNDING_TRACKING),
                                 absolute_url(routes.ASSISTANCE))
-        return await self._apply(
+        await self._apply(
             lambda s, staff_id: corrections.request_corrections(
                 s, request_id=request_id, staff_id=staff_id, expected_version=version,
                 message=message, tracking_url=tracking, assistance_url=assistance,
@@ -247,16 +247,16 @@ class DossierState(QuickReviewMixin, SessionState):
 
     @guarded(Audience.STAFF)
     async def validate(self):
-        return await self._decide(True, "")
+        await self._decide(True, "")
 
     @guarded(Audience.STAFF)
     async def reject(self, form: dict):
-        return await self._decide(False, str(form.get("reason", ""))[:2000])
+        await self._decide(False, str(form.get("reason", ""))[:2000])
 
     async def _decide(self, validate: bool, reason: str):
         version, request_id = self._version, self._request_id
         assistance = absolute_url(routes.ASSISTANCE)
-        return await self._apply(
+        await self._apply(
             lambda s, staff_id: instruction.decide(
                 s, request_id=request_id, validate=validate, reason=reason,
                 staff_id=staff_id, expected_version=version, assistance_url=assistance,
