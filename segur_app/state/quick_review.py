@@ -47,6 +47,8 @@ class QuickReviewMixin(rx.State, mixin=True):
 
     async def _previous(self, **where) -> Previous:
         request_id = self._request_id
+        if request_id is None:
+            return Previous()
         return await in_transaction(
             lambda s: quick_review.previous_of(s, request_id=request_id, **where))
 
@@ -171,6 +173,8 @@ class QuickReviewMixin(rx.State, mixin=True):
     @guarded(Audience.STAFF)
     async def preview_decision(self, validate: bool):
         request_id, reason = self._request_id, self._draft("reject-reason")
+        if request_id is None:
+            return None
         assistance = absolute_url(routes.ASSISTANCE)
         content = await in_transaction(lambda s: quick_review.decision_preview(
             s, request_id=request_id, validate=validate, reason=reason,
@@ -183,6 +187,8 @@ class QuickReviewMixin(rx.State, mixin=True):
     @guarded(Audience.STAFF)
     async def preview_corrections(self):
         request_id, message = self._request_id, self._draft("corrections-message")
+        if request_id is None:
+            return None
         tracking, assistance = (absolute_url(routes.FUNDING_TRACKING),
                                 absolute_url(routes.ASSISTANCE))
         content = await in_transaction(lambda s: corrections.request_email_preview(

@@ -31,6 +31,8 @@ from tests.e2e.test_staff_instruction import (
 
 
 def test_correction_round_trip(portal, page: Page, browser, tmp_path):
+    log = portal.data_dir / "reflex.log"
+    log_start = log.stat().st_size
     supplier_page = new_page(browser)
     supplier, number = supplier_with_advance(portal, supplier_page, tmp_path,
                                              identifiant="complements.fournisseur",
@@ -137,3 +139,7 @@ def test_correction_round_trip(portal, page: Page, browser, tmp_path):
     supplier_page.goto(portal.url(routes.FUNDING_TRACKING))
     expect(supplier_page.get_by_role("main").get_by_text("Validée").first).to_be_visible()
     supplier_page.context.close()
+    # No handler failed on the way (Reflex logs it and shows « Une erreur est survenue »).
+    with open(log, "rb") as handle:
+        handle.seek(log_start)
+        assert b"event handler failed" not in handle.read()
