@@ -25,6 +25,9 @@ BADGE_CLASSES = {
     ScanResult.CLEAN.label: "fr-badge--success",
     ScanResult.INFECTED.label: "fr-badge--error",
     ScanResult.ERROR.label: "fr-badge--warning",
+    "En attente de compléments": "fr-badge--warning",
+    "Délai dépassé": "fr-badge--error",
+    "Compléments reçus": "fr-badge--info",
 }
 
 

@@ -124,6 +124,9 @@ class Settings(BaseSettings):
     # TrueType fonts of the generated PDF documents (receipts, decision letters):
     # DejaVuSans.ttf, DejaVuSans-Bold.ttf, DejaVuSansMono.ttf (Debian fonts-dejavu-core).
     pdf_font_dir: Path = Path("/usr/share/fonts/truetype/dejavu")
+    # « Demande de compléments »: days the supplier has to send the pieces asked
+    # for (a reminder is emailed 7 days before the deadline).
+    correction_delay_days: int = Field(default=30, ge=1, le=365)
     # Reverse proxies whose X-Forwarded-For is believed (core/client_address.py):
     # SEGUR_TRUSTED_PROXIES="127.0.0.1, 10.0.0.0/8, ::1". Empty: the TCP peer is
     # the client, whatever the headers say.

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -42,7 +43,9 @@ from segur_app.domain.models import (
     FundingStatus,
     ScanResult,
     ReviewStatus,
+    Role,
     Supplier,
+    UserAccount,
     utcnow,
 )
 
@@ -196,8 +199,8 @@ class DepositResult:
     deposited_at: datetime
 
 
-def _publish(session: Session, document: uploads.StagedDocument, piece: AttachmentKind,
-             storage_dir: storage.Storage) -> str:
+def publish_piece(session: Session, document: uploads.StagedDocument, piece: AttachmentKind,
+                  storage_dir: storage.Storage) -> str:
     """Publish a staged piece (its sha256 verified: the file is not checked again)."""
     try:
         return uploads.publish(session, document, policy=piece_upload(piece),
@@ -273,7 +276,7 @@ def deposit_request(
                     sha256=document.sha256,
                     mime_type=document.mime_type,
                     scan_result=document.scan_result,
-                    storage_key=_publish(session, document, piece, storage_dir),
+                    storage_key=publish_piece(session, document, piece, storage_dir),
                     uploaded_at=now,
                     uploaded_by_id=user_id,
                     funding_request_id=request.id,
@@ -382,6 +385,12 @@ def group_iban(iban: str) -> str:
     return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
+def piece_rank(attachment: Attachment) -> int:
+    """Place of a piece in the forms (the order ``AttachmentKind`` declares them): a
+    piece replaced after a « Demande de compléments » keeps its place."""
+    return list(AttachmentKind).index(AttachmentKind(attachment.kind))
+
+
 def documents_badge(statuses: list[str]) -> str:
     """« A instruire » until every piece is decided, then OK or KO."""
     if not statuses or ReviewStatus.PENDING.value in statuses:
@@ -395,15 +404,19 @@ def funding_view(session: Session, *, supplier_id: int, kind: FundingKind) -> Fu
     request = find_request(session, supplier_id=supplier_id, kind=kind)
     if request is None:
         return None
-    attachments = session.exec(
+    attachments = sorted(session.exec(
         select(Attachment)
-        .where(Attachment.funding_request_id == request.id)
+        .where(Attachment.funding_request_id == request.id,
+               Attachment.superseded_at.is_(None))  # versions replaced by a correction
         .order_by(Attachment.id)
-    ).all()
-    # Every automatic email of the dossier with its delivery status (sent or queued).
+    ), key=piece_rank)
+    # Every automatic email of the dossier with its delivery status (sent or queued),
+    # but those to the agents (« Compléments reçus »).
+    staff = select(UserAccount.id).where(UserAccount.role == Role.STAFF.value)
     emails = session.exec(
         select(EmailMessage)
-        .where(EmailMessage.funding_request_id == request.id)
+        .where(EmailMessage.funding_request_id == request.id,
+               sa.or_(EmailMessage.user_id.is_(None), EmailMessage.user_id.not_in(staff)))
         .order_by(EmailMessage.created_at.desc(), EmailMessage.id.desc())
     ).all()
     return FundingView(

@@ -50,6 +50,10 @@ class TemplateName(enum.StrEnum):
     PASSWORD_CHANGED = "password_changed"
     ASSISTANCE_ACKNOWLEDGEMENT = "assistance_acknowledgement"
     ASSISTANCE_ANSWER = "assistance_answer"
+    # « Demande de compléments » (texts in correction_mails.py)
+    CORRECTION_REQUEST = "correction_request"
+    CORRECTION_REMINDER = "correction_reminder"
+    CORRECTIONS_RECEIVED = "corrections_received"
 
 
 #: Templates whose body carries a secret (temporary password, reset link): the
@@ -435,3 +439,18 @@ def assistance_answer(
         links.append(tickets_url)
     body.append(_assistance_paragraph(url))
     return _render(f"Réponse à votre demande d'assistance {number}", body, links=links)
+
+
+# --------------------------------------------------------------------------
+# For the templates of other modules (correction_mails.py)
+# --------------------------------------------------------------------------
+
+
+def render(subject: str, body: Sequence[str], *, links: Iterable[str] = ()) -> MailContent:
+    """Greeting, ``body`` paragraphs, signature and footer, in text and HTML."""
+    return _render(subject, body, links=links)
+
+
+def assistance_paragraph(url: str | None = None) -> str:
+    """« Pour toute information complémentaire… » with the assistance link."""
+    return _assistance_paragraph(_assistance(url))

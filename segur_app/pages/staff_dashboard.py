@@ -22,8 +22,9 @@ ANTIVIRUS_OFF_TEXT = (
 )
 
 
-def _list_link(text, kind: FundingKind, status: FundingStatus) -> rx.Component:
-    query = urlencode({routes.PARAM_KIND: kind.value, routes.PARAM_STATUS: status.value})
+def _list_link(text, kind: FundingKind | None, status: FundingStatus) -> rx.Component:
+    query = urlencode({**({routes.PARAM_KIND: kind.value} if kind else {}),
+                       routes.PARAM_STATUS: status.value})
     return internal_link(text, href=f"{routes.STAFF_FUNDING_REQUESTS}?{query}", class_name="fr-link")
 
 
@@ -32,6 +33,7 @@ def _counter_row(counter) -> rx.Component:
         rx.el.th(counter.kind_label, scope="row"),
         rx.el.td(counter.to_review),
         rx.el.td(counter.in_progress),
+        rx.el.td(counter.awaiting),
         rx.el.td(counter.validated),
         rx.el.td(counter.rejected),
         rx.el.td(counter.amount_requested_label),
@@ -51,12 +53,20 @@ def staff_dashboard() -> rx.Component:
                 rx.el.table(
                     rx.el.caption("Demandes de financement par statut"),
                     rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col") for h in (
-                        "Type", "A instruire", "En cours", "Validées", "Rejetées",
+                        "Type", "A instruire", "En cours", "En attente de compléments",
+                        "Validées", "Rejetées",
                         "Montant demandé", "Montant validé")])),
                     rx.el.tbody(rx.foreach(DashboardState.counters, _counter_row)),
                 ),
                 class_name="fr-table",
             ),
+            rx.cond(DashboardState.overdue > 0, rx.el.p(
+                _list_link(rx.fragment(DashboardState.overdue.to_string(),
+                                       " dossier(s) en attente de compléments"),
+                           None, FundingStatus.AWAITING_CORRECTIONS),
+                " dont le délai de réponse est dépassé : ils peuvent être rejetés.",
+                class_name="fr-mb-2w",
+            )),
             rx.el.h2("Demandes d'enrôlement", class_name="fr-mt-4w"),
             rx.cond(DashboardState.enrolments, rx.el.div(
                 rx.el.table(

@@ -51,7 +51,8 @@ def _row(row) -> rx.Component:
         rx.el.td(row.siret),
         rx.el.td(row.ans_number),
         rx.el.td(row.deposited_on),
-        rx.el.td(badge(row.status_label)),
+        rx.el.td(badge(row.status_label),
+                 rx.cond(row.overdue, rx.fragment(" ", badge("Délai dépassé")))),
         rx.el.td(row.amount_label),
     )
 

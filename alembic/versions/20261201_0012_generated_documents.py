@@ -1,7 +1,7 @@
 """generated documents: deposit receipts and decision letters (PDF)
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-01 20:19:12
 
 ``generated_document`` links a PDF the portal issued (its file is an
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision: str = '0011'
-down_revision: Union[str, None] = '0010'
+revision: str = '0012'
+down_revision: Union[str, None] = '0011'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
