@@ -17,7 +17,8 @@ import pytest
 from sqlmodel import select
 
 from segur_app.core.config import Settings
-from segur_app.domain import assistance, demo, enrolment, funding, news, uploads
+from segur_app.domain import assistance, demo, funding, news, uploads
+from segur_app.domain.enrolment import staff_list, submission
 from segur_app.domain.funding import ADVANCE_DOCUMENTS
 from segur_app.domain.models import Attachment, AttachmentKind, ScanResult, UserAccount
 from segur_app.domain.pdf import simple_pdf
@@ -31,7 +32,7 @@ ASSISTANCE_URL = "http://localhost:3000/contacter-assistance"
 
 POLICIES = {
     "piece": funding.piece_upload(AttachmentKind.PV_MISE_EN_SERVICE),
-    "rib": enrolment.RIB_UPLOAD,
+    "rib": submission.RIB_UPLOAD,
     "assistance": assistance.ATTACHMENT_UPLOAD,
     "news": news.ATTACHMENT_UPLOAD,
 }
@@ -203,13 +204,12 @@ def test_the_verdict_is_carried_to_each_attachment_row(db, clamd, stopped_clamd,
 
 
 def test_staff_views_carry_the_verdict(db, clamd, stopped_clamd, storage_dir):
-    from segur_app.domain import enrolment_views
     from tests.test_enrolment import submit
 
-    rib = uploads.stage(simple_pdf(["RIB"]), "rib.pdf", policy=enrolment.RIB_UPLOAD,
+    rib = uploads.stage(simple_pdf(["RIB"]), "rib.pdf", policy=submission.RIB_UPLOAD,
                         storage_dir=storage_dir,
                         scanner=Scanner(mode="optional", address=stopped_clamd, timeout=2))
     submit(db, storage_dir, rib=rib)
-    [item] = enrolment_views.list_enrolments(
-        db, filters=enrolment_views.EnrolmentFilters(), page=1, page_size=10).items
+    [item] = staff_list.list_enrolments(
+        db, filters=staff_list.EnrolmentFilters(), page=1, page_size=10).items
     assert item.rib_scan_label == ScanResult.ERROR.label == "Erreur d'analyse"

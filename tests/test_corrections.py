@@ -64,9 +64,9 @@ def new_version(storage_dir, kind: str = "pv_mise_en_service", text: str = "Vers
 def test_the_request_lists_each_piece_and_reason_and_sets_a_deadline(db, dossier, supplier):  # noqa: F811
     with pytest.raises(InstructionError, match="au moins une pièce"):
         corrections.request_corrections(db, request_id=dossier.id,
-                                        staff_id=supplier.staff_user_id,
+                                        staff_id=supplier.staff_id,
                                         expected_version=dossier.version)
-    mark_and_ask(db, dossier, supplier.staff_user_id)
+    mark_and_ask(db, dossier, supplier.staff_id)
     db.refresh(dossier)
     assert dossier.status == FundingStatus.AWAITING_CORRECTIONS.value
     correction = db.exec(select(CorrectionRequest)).one()
@@ -91,11 +91,11 @@ def test_the_request_lists_each_piece_and_reason_and_sets_a_deadline(db, dossier
     # While awaiting, the agents cannot change the controls nor ask again.
     with pytest.raises(InstructionError, match="en attente de compléments"):
         instruction.set_block_control(db, request_id=dossier.id, block="info", decision="ok",
-                                      staff_id=supplier.staff_user_id,
+                                      staff_id=supplier.staff_id,
                                       expected_version=dossier.version)
     with pytest.raises(InstructionError, match="déjà en attente"):
         corrections.request_corrections(db, request_id=dossier.id,
-                                        staff_id=supplier.staff_user_id,
+                                        staff_id=supplier.staff_id,
                                         expected_version=dossier.version)
 
 
@@ -103,18 +103,18 @@ def test_other_reason_needs_a_comment(db, dossier, supplier):  # noqa: F811
     piece = _pieces(db, dossier.id)["pv_mise_en_service"]
     with pytest.raises(InstructionError, match="commentaire"):
         instruction.review_attachment(db, attachment_id=piece.id, decision="non_conforme",
-                                      reason="autre", staff_id=supplier.staff_user_id,
+                                      reason="autre", staff_id=supplier.staff_id,
                                       expected_version=dossier.version)
     with pytest.raises(ValueError):
         instruction.review_attachment(db, attachment_id=piece.id, decision="non_conforme",
                                       reason="hostile", comment="x",
-                                      staff_id=supplier.staff_user_id,
+                                      staff_id=supplier.staff_id,
                                       expected_version=dossier.version)
 
 
 def test_the_supplier_replaces_the_pieces_and_both_versions_stay(db, dossier, supplier,  # noqa: F811
                                                                  storage_dir):  # noqa: F811
-    version = mark_and_ask(db, dossier, supplier.staff_user_id)
+    version = mark_and_ask(db, dossier, supplier.staff_id)
     old = _pieces(db, dossier.id)["pv_mise_en_service"]
     with pytest.raises(CorrectionRefused) as refused:
         corrections.send_corrections(db, supplier_id=supplier.supplier_id,
@@ -152,13 +152,13 @@ def test_the_supplier_replaces_the_pieces_and_both_versions_stay(db, dossier, su
 
     report = storage_check.check(db, storage_dir=storage_dir, grace_seconds=0,
                                  staging_max_age_seconds=10**9, now=time.time() + 10)
-    assert report.intact and report.referenced == 3 + 1 + 2  # pieces, old version, demo
+    assert report.intact and report.referenced == 3 + 1 + 2 + 1  # pieces, old version, demo, receipt
     assert [e for e in report.unreferenced if not e.staged] == []
     # The staff view shows both versions; the agent who asked is emailed.
     (view,) = corrections.correction_views(db, request_id=dossier.id)
     assert not view.is_open and view.supplier_comment == "Voici le bon scan"
     assert (view.pieces[0].old_id, view.pieces[0].new_id) == (old.id, replacement.id)
-    staff = db.get(UserAccount, supplier.staff_user_id)
+    staff = db.get(UserAccount, supplier.staff_id)
     notice = db.exec(select(EmailMessage).where(
         EmailMessage.template == "corrections_received")).one()
     assert notice.to_address == staff.email and "Voici le bon scan" in notice.body_text
@@ -181,25 +181,25 @@ def test_the_supplier_replaces_the_pieces_and_both_versions_stay(db, dossier, su
     version = dossier.version
     for block in ("info", "bank"):
         version = instruction.set_block_control(db, request_id=dossier.id, block=block,
-                                                decision="ok", staff_id=supplier.staff_user_id,
+                                                decision="ok", staff_id=supplier.staff_id,
                                                 expected_version=version)
     for piece in instruction.current_pieces(db, dossier.id):
         if piece.review_status != "conforme":
             version = instruction.review_attachment(
                 db, attachment_id=piece.id, decision="conforme",
-                staff_id=supplier.staff_user_id, expected_version=version)
+                staff_id=supplier.staff_id, expected_version=version)
     with pytest.raises(InstructionError):  # the old version is history, not a piece
         instruction.review_attachment(db, attachment_id=old.id, decision="conforme",
-                                      staff_id=supplier.staff_user_id, expected_version=version)
+                                      staff_id=supplier.staff_id, expected_version=version)
     instruction.decide(db, request_id=dossier.id, validate=True,
-                       staff_id=supplier.staff_user_id, expected_version=version,
+                       staff_id=supplier.staff_id, expected_version=version,
                        assistance_url="https://portail.example/assistance")
     db.refresh(dossier)
     assert dossier.status == FundingStatus.VALIDATED.value
 
 
 def test_a_reminder_is_sent_once_7_days_before_the_deadline(db, dossier, supplier):  # noqa: F811
-    mark_and_ask(db, dossier, supplier.staff_user_id)
+    mark_and_ask(db, dossier, supplier.staff_id)
     assert corrections.send_due_reminders(db, now=ASKED_AT + timedelta(days=22)) == 0
     assert corrections.send_due_reminders(db, now=ASKED_AT + timedelta(days=23)) == 1
     assert corrections.send_due_reminders(db, now=ASKED_AT + timedelta(days=24)) == 0
@@ -210,7 +210,7 @@ def test_a_reminder_is_sent_once_7_days_before_the_deadline(db, dossier, supplie
 
 
 def test_reminders_are_claimed_once_by_concurrent_workers(engine, db, dossier, supplier):  # noqa: F811
-    mark_and_ask(db, dossier, supplier.staff_user_id)
+    mark_and_ask(db, dossier, supplier.staff_id)
     barrier = threading.Barrier(4)
     counts: list[int] = []
 
@@ -232,12 +232,12 @@ def test_reminders_are_claimed_once_by_concurrent_workers(engine, db, dossier, s
 
 
 def test_past_the_deadline_staff_see_it_and_may_reject(db, dossier, supplier):  # noqa: F811
-    mark_and_ask(db, dossier, supplier.staff_user_id)
+    mark_and_ask(db, dossier, supplier.staff_id)
     db.refresh(dossier)
     before = ASKED_AT + timedelta(days=29)
     with pytest.raises(InstructionError, match="délai de réponse"):
         instruction.decide(db, request_id=dossier.id, validate=False, reason="Sans réponse",
-                           staff_id=supplier.staff_user_id, expected_version=dossier.version,
+                           staff_id=supplier.staff_id, expected_version=dossier.version,
                            assistance_url="x", now=before)
     assert corrections.overdue_count(db, now=before) == 0
     after = ASKED_AT + timedelta(days=31)
@@ -248,10 +248,10 @@ def test_past_the_deadline_staff_see_it_and_may_reject(db, dossier, supplier):  
     assert [(r.status_label, r.overdue) for r in rows] == [("En attente de compléments", True)]
     with pytest.raises(InstructionError, match="en attente de compléments"):
         instruction.decide(db, request_id=dossier.id, validate=True,
-                           staff_id=supplier.staff_user_id, expected_version=dossier.version,
+                           staff_id=supplier.staff_id, expected_version=dossier.version,
                            assistance_url="x", now=after)
     instruction.decide(db, request_id=dossier.id, validate=False, reason="Sans réponse",
-                       staff_id=supplier.staff_user_id, expected_version=dossier.version,
+                       staff_id=supplier.staff_id, expected_version=dossier.version,
                        assistance_url="x", now=after)
     db.refresh(dossier)
     assert dossier.status == FundingStatus.REJECTED.value
@@ -263,7 +263,7 @@ def test_past_the_deadline_staff_see_it_and_may_reject(db, dossier, supplier):  
 def test_counters_and_filters_know_the_new_status(db, dossier, supplier, storage_dir):  # noqa: F811
     advance = instruction.counters(db)[0]
     assert (advance.to_review, advance.in_progress, advance.awaiting) == (1, 0, 0)
-    version = mark_and_ask(db, dossier, supplier.staff_user_id)
+    version = mark_and_ask(db, dossier, supplier.staff_id)
     advance = instruction.counters(db)[0]
     assert (advance.to_review, advance.in_progress, advance.awaiting) == (0, 0, 1)
     assert advance.amount_requested == 30000
@@ -291,10 +291,10 @@ def test_staff_and_supplier_racing_on_one_version(engine, db, dossier, supplier,
     db.refresh(dossier)
     version = instruction.review_attachment(
         db, attachment_id=pieces["pv_mise_en_service"].id, decision="non_conforme",
-        reason="expire", staff_id=supplier.staff_user_id, expected_version=dossier.version)
+        reason="expire", staff_id=supplier.staff_id, expected_version=dossier.version)
     if rival == "supplier":
         version = corrections.request_corrections(
-            db, request_id=dossier.id, staff_id=supplier.staff_user_id,
+            db, request_id=dossier.id, staff_id=supplier.staff_id,
             expected_version=version, now=ASKED_AT - timedelta(days=40))  # overdue
     staged = new_version(storage_dir)
     outcomes: list[str] = []
@@ -306,11 +306,11 @@ def test_staff_and_supplier_racing_on_one_version(engine, db, dossier, supplier,
             try:
                 if rival == "staff":
                     corrections.request_corrections(session, request_id=dossier.id,
-                                                    staff_id=supplier.staff_user_id,
+                                                    staff_id=supplier.staff_id,
                                                     expected_version=version)
                 else:
                     instruction.decide(session, request_id=dossier.id, validate=False,
-                                       reason="Délai dépassé", staff_id=supplier.staff_user_id,
+                                       reason="Délai dépassé", staff_id=supplier.staff_id,
                                        expected_version=version, assistance_url="x")
                 outcomes.append("done")
             except Conflict:
@@ -322,7 +322,7 @@ def test_staff_and_supplier_racing_on_one_version(engine, db, dossier, supplier,
             try:
                 if rival == "staff":
                     instruction.decide(session, request_id=dossier.id, validate=False,
-                                       reason="Doublon", staff_id=supplier.staff_user_id,
+                                       reason="Doublon", staff_id=supplier.staff_id,
                                        expected_version=version, assistance_url="x")
                 else:
                     corrections.send_corrections(
@@ -359,7 +359,7 @@ def test_no_reminder_when_the_delay_is_a_week_or_less(db, dossier, supplier, mon
     monkeypatch.setenv("SEGUR_CORRECTION_DELAY_DAYS", "5")
     get_settings.cache_clear()
     try:
-        mark_and_ask(db, dossier, supplier.staff_user_id)
+        mark_and_ask(db, dossier, supplier.staff_id)
     finally:
         get_settings.cache_clear()
     correction = db.exec(select(CorrectionRequest)).one()
@@ -370,7 +370,7 @@ def test_no_reminder_when_the_delay_is_a_week_or_less(db, dossier, supplier, mon
 def test_the_periodic_task_sends_the_reminders(engine, db, dossier, supplier):  # noqa: F811
     from segur_app import tasks
 
-    mark_and_ask(db, dossier, supplier.staff_user_id, now=datetime.now(timezone.utc)
+    mark_and_ask(db, dossier, supplier.staff_id, now=datetime.now(timezone.utc)
                  - timedelta(days=25))
     assert tasks.send_correction_reminders(engine=engine) == 1
     assert tasks.send_correction_reminders(engine=engine) == 0

@@ -13,7 +13,7 @@ from tests.test_funding import storage_dir, supplier  # noqa: F401  (fixtures)
 
 
 def test_all_compliant_per_block_then_undo(db, dossier, supplier):  # noqa: F811
-    staff = supplier.staff_user_id
+    staff = supplier.staff_id
     pieces = instruction.current_pieces(db, dossier.id)
     db.refresh(dossier)
     version = instruction.review_attachment(db, attachment_id=pieces[0].id,
@@ -61,7 +61,7 @@ def test_previews_render_the_outbox_templates_and_queue_nothing(db, dossier, sup
     pieces = instruction.current_pieces(db, dossier.id)
     db.refresh(dossier)
     instruction.review_attachment(db, attachment_id=pieces[0].id, decision="non_conforme",
-                                  reason="expire", staff_id=supplier.staff_user_id,
+                                  reason="expire", staff_id=supplier.staff_id,
                                   expected_version=dossier.version)
     preview = corrections.request_email_preview(db, request_id=dossier.id, message="Merci")
     assert "Document expiré" in preview.text and "Merci" in preview.text
@@ -71,7 +71,7 @@ def test_previews_render_the_outbox_templates_and_queue_nothing(db, dossier, sup
 
 
 def test_nothing_quick_while_awaiting_corrections(db, dossier, supplier):  # noqa: F811
-    version = mark_and_ask(db, dossier, supplier.staff_user_id)
+    version = mark_and_ask(db, dossier, supplier.staff_id)
     with pytest.raises(InstructionError, match="en attente de compléments"):
         quick_review.all_compliant(db, request_id=dossier.id, block="pieces",
-                                   staff_id=supplier.staff_user_id, expected_version=version)
+                                   staff_id=supplier.staff_id, expected_version=version)

@@ -343,7 +343,8 @@ def send_corrections(
             session.add(Attachment(
                 kind=old.kind, original_name=document.original_name,
                 size_bytes=document.size_bytes, sha256=document.sha256,
-                mime_type=document.mime_type, storage_key=key, uploaded_at=now,
+                mime_type=document.mime_type, scan_result=document.scan_result,
+                storage_key=key, uploaded_at=now,
                 uploaded_by_id=user_id, funding_request_id=request.id, replaces_id=old.id))
         correction.answered_at = now
         correction.answered_by_id = user_id

@@ -2,7 +2,7 @@
 
 Issued in the transaction of the deposit (:func:`issue_funding_receipt` from
 ``funding.deposit_request``, :func:`issue_enrolment_receipt` from
-``enrolment.submit_enrolment``), from the rows that transaction wrote, and
+``enrolment.submission.submit``), from the rows that transaction wrote, and
 stored (:mod:`segur_app.domain.generated_documents`) before it commits: the
 confirmation email links to it, the consultation screens list it. It shows
 the portal and the agency, the dossier number, the date and time of the
