@@ -13,6 +13,8 @@ import asyncio
 import io
 import logging
 import os
+import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -334,3 +336,19 @@ def test_a_frozen_store_times_out_and_comes_back_with_its_objects(s3_server, tmp
     finally:
         s3_server.resume()
     assert storage.read_bytes(stored.key, storage_dir=store) == b"%PDF-1.4 kept"
+
+
+def test_only_the_store_reads_the_storage_directory_setting():
+    """Every caller goes through ``storage.store_from_settings()``: a service handed
+    ``settings.storage_dir`` would keep documents on local disk under SEGUR_STORAGE_URL."""
+    from segur_app.core.config import PROJECT_ROOT
+
+    allowed = {Path("segur_app/core/config.py"), Path("segur_app/domain/storage/__init__.py")}
+    offenders = [
+        f"{path.relative_to(PROJECT_ROOT)}:{number}"
+        for path in sorted((PROJECT_ROOT / "segur_app").rglob("*.py"))
+        if path.relative_to(PROJECT_ROOT) not in allowed
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"settings(\(\))?\.storage_dir\b", line)
+    ]
+    assert offenders == [], "use storage.store_from_settings(): " + ", ".join(offenders)
