@@ -13,9 +13,8 @@ import asyncio
 import reflex as rx
 
 from segur_app import routes
-from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
-from segur_app.domain import corrections, funding, uploads
+from segur_app.domain import corrections, funding, storage, uploads
 from segur_app.domain.access import Audience
 from segur_app.domain.corrections import CorrectionRefused, SupplierCorrection
 from segur_app.domain.instruction import InstructionError
@@ -129,7 +128,7 @@ class CorrectionFormState(StagedUploadsMixin, SessionState):
         comment = str(form.get("comment", "") or "")[:2000]
         staged = {kind: doc for kind, doc in self._staged.items() if kind in self.asked}
         request_id, version = self._request_id, self._version
-        storage_dir = get_settings().storage_dir
+        storage_dir = storage.store_from_settings()
         number = self.correction.dossier_number if self.correction else ""
         dossier_url = absolute_url(routes.STAFF_FUNDING_REQUEST, **{routes.PARAM_NUMBER: number})
 
