@@ -208,18 +208,25 @@ async def drill_smtp(p: Profile):
 
 
 async def drill_postgres(p: Profile):
-    """2. PostgreSQL restarted (immediate: like a crash) while deposits are in flight."""
+    """2. PostgreSQL restarted (immediate: like a crash) while « Valider » is in
+    flight for at least two users, then again 2 s later."""
     ids = p.take(10)
     deadline = time.monotonic() + 240
     suppliers = p.suppliers(ids)
     task = asyncio.create_task(deposit_all(suppliers, 10, deadline))
-    await asyncio.sleep(1.5)  # uploads done, « Valider » in flight
+    in_flight = 0
+    wait_until = time.monotonic() + 90
+    while time.monotonic() < wait_until and not task.done():  # « Valider » in flight
+        if (in_flight := Supplier.submitting) >= 2:
+            break
+        await asyncio.sleep(0.01)
     await p.restart_postgres()
     await asyncio.sleep(2)
     await p.restart_postgres()
     outcomes = await task
     decisions = await reject_some(p, outcomes, 4, deadline)
-    return outcomes, decisions, ids, {"PostgreSQL restarts": 2}
+    return outcomes, decisions, ids, {"PostgreSQL restarts": 2,
+                                      "« Valider » in flight at the first restart": in_flight}
 
 
 async def _staged_tab(s: Supplier) -> None:
