@@ -172,8 +172,18 @@ class Supplier:
                     raise h.ReflexError(f"{name} refused: {error}")
         await self._upload_and_submit_staged()
 
+    #: How many users are waiting for the answer to « Valider » right now.
+    submitting = 0
+
     async def _upload_and_submit_staged(self) -> None:
         """« Valider » with the files already chosen in this tab's form."""
+        Supplier.submitting += 1
+        try:
+            await self._submit()
+        finally:
+            Supplier.submitting -= 1
+
+    async def _submit(self) -> None:
         self.tab.client.emit(h.ADVANCE_STATE + ".submit")
         while True:
             update = await self.tab.next_update(timeout=60)

@@ -127,8 +127,10 @@ class Profile:
     async def smtp_outage(self, seconds: float) -> None:
         self.count("SMTP down")
         self.smtp.down()
-        await asyncio.sleep(seconds)
-        self.smtp.up()
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            self.smtp.up()
 
     async def restart_postgres(self) -> None:
         self.count("PostgreSQL restarted")
@@ -148,8 +150,10 @@ class Profile:
     async def object_store_outage(self, seconds: float) -> None:
         self.count("object store unreachable")
         self.s3.pause()
-        await asyncio.sleep(seconds)
-        self.s3.resume()
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            self.s3.resume()
 
     async def restart_redis(self, down_seconds: float = 3) -> None:
         self.count("Redis restarted")
@@ -208,18 +212,25 @@ async def drill_smtp(p: Profile):
 
 
 async def drill_postgres(p: Profile):
-    """2. PostgreSQL restarted (immediate: like a crash) while deposits are in flight."""
+    """2. PostgreSQL restarted (immediate: like a crash) while « Valider » is in
+    flight for at least two users, then again 2 s later."""
     ids = p.take(10)
     deadline = time.monotonic() + 240
     suppliers = p.suppliers(ids)
     task = asyncio.create_task(deposit_all(suppliers, 10, deadline))
-    await asyncio.sleep(1.5)  # uploads done, « Valider » in flight
+    in_flight = 0
+    wait_until = time.monotonic() + 90
+    while time.monotonic() < wait_until and not task.done():  # « Valider » in flight
+        if (in_flight := Supplier.submitting) >= 2:
+            break
+        await asyncio.sleep(0.01)
     await p.restart_postgres()
     await asyncio.sleep(2)
     await p.restart_postgres()
     outcomes = await task
     decisions = await reject_some(p, outcomes, 4, deadline)
-    return outcomes, decisions, ids, {"PostgreSQL restarts": 2}
+    return outcomes, decisions, ids, {"PostgreSQL restarts": 2,
+                                      "« Valider » in flight at the first restart": in_flight}
 
 
 async def _staged_tab(s: Supplier) -> None:
@@ -391,7 +402,9 @@ async def drill_soak(p: Profile):
         if p.s3 is not None:
             faults.append(lambda: p.object_store_outage(rng.uniform(3, 10)))
         while not work.done():
-            await asyncio.sleep(rng.uniform(8, 20))
+            pause = time.monotonic() + rng.uniform(8, 20)
+            while time.monotonic() < pause and not work.done():
+                await asyncio.sleep(0.2)
             if not work.done():
                 try:
                     await rng.choice(faults)()
@@ -401,7 +414,7 @@ async def drill_soak(p: Profile):
     injector = asyncio.create_task(inject())
     outcomes = await work
     elapsed = time.monotonic() - started
-    injector.cancel()
+    await injector  # ends after the fault under way, if any, is over (never cancelled mid-way)
     decisions = await reject_some(p, outcomes, 10, time.monotonic() + 300)
     times = [o.seconds for o in outcomes if o.accepted]
     faults = {k: v - before.get(k, 0) for k, v in p.injected.items() if v - before.get(k, 0)}

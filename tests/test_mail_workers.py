@@ -13,6 +13,7 @@ import asyncio
 import threading
 import time
 from collections import Counter
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,99 @@ def test_two_delivery_loops_on_postgresql_deliver_each_email_once(
     rows = db.exec(select(EmailMessage)).all()
     assert len(rows) == EMAILS
     assert {row.status for row in rows} == {EmailStatus.SENT}
+
+
+class Relay:
+    """A TCP relay to PostgreSQL that can be cut (every connection closed,
+    new ones refused) — the database restarting, as the portal sees it."""
+
+    def __init__(self, host: str, port: int) -> None:
+        import socket
+
+        self.target = (host, port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.up = True
+        self.sockets: list = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.up:
+                client.close()
+                continue
+            server = socket.create_connection(self.target)
+            self.sockets += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(source, sink) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+    def cut(self, seconds: float) -> None:
+        import socket
+
+        self.up = False
+        for s in self.sockets:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self.sockets = []
+        threading.Timer(seconds, lambda: setattr(self, "up", True)).start()
+
+
+def test_a_sent_email_is_recorded_through_a_database_restart(
+    engine: Engine, db: Session, tmp_path: Path
+) -> None:
+    """The SMTP server accepted the message, then the database went away for
+    a moment: the worker records it once the database is back instead of
+    leaving it to be sent again when its lease expires."""
+    from segur_app.domain.mail import deliver_due
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the database restart is simulated on PostgreSQL (a TCP relay)")
+    relay = Relay(engine.url.host or "127.0.0.1", engine.url.port or 5432)
+    relayed = make_engine(engine.url.set(host="127.0.0.1", port=relay.port)
+                          .render_as_string(hide_password=False))
+    queue_email(db, to="fournisseur@exemple.fr", subject="Dossier", text="Message\n",
+                html=None, template="test_template")
+    db.commit()
+    with running_smtp_server() as smtp:
+        settings = mail_settings(smtp_port=smtp.port, outbox_dir=tmp_path / "outbox")
+        smtp_transport = SmtpTransport.from_settings(settings)
+
+        class CutAfterSending:
+            def send(self, mail):
+                result = smtp_transport.send(mail)
+                relay.cut(1.5)  # accepted by the SMTP server; now the database goes
+                return result
+
+        try:
+            report = deliver_due(relayed, transport=CutAfterSending(), settings=settings)
+            assert report.sent == 1
+            later = datetime.now(timezone.utc) + timedelta(hours=1)  # every lease expired
+            assert deliver_due(relayed, transport=smtp_transport, settings=settings,
+                               now=later).processed == 0
+        finally:
+            relayed.dispose()
+        assert len(smtp.handler.snapshot()) == 1
+    db.expire_all()
+    assert db.exec(select(EmailMessage)).one().status == EmailStatus.SENT

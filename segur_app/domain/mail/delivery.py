@@ -13,6 +13,7 @@ exponential back-off and, after ``mail_max_attempts`` failures, becomes
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -136,6 +137,24 @@ def _mark_sent(engine: Engine, row: Any, when: datetime) -> bool:
             )
         )
     return True
+
+
+def _mark_sent_while_leased(engine: Engine, row: Any, when: datetime, *,
+                            lease_until: datetime) -> bool:
+    """:func:`_mark_sent`, retried while the database is unreachable (a restart,
+    a failover) and this worker still holds the lease: the SMTP server accepted
+    the message, and giving up here would send it again once the lease expires."""
+    delay = 0.2
+    while True:
+        try:
+            return _mark_sent(engine, row, when)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            if utcnow() + timedelta(seconds=delay + 30) >= lease_until:
+                raise
+            logger.warning("Email #%s sent; recording it failed (%s), retrying in %.1fs",
+                           row.id, type(exc).__name__, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 def _mark_failure(
@@ -263,7 +282,7 @@ def deliver_due(
                 report.skipped += 1
                 logger.warning("Email #%s: lease lost while sending; left to its new owner", row.id)
             continue
-        if _mark_sent(engine, row, clock()):
+        if _mark_sent_while_leased(engine, row, clock(), lease_until=lease_until):
             report.sent += 1
             logger.info("Email #%s (%s) sent to %s", row.id, row.template, row.to_address)
         else:
