@@ -29,10 +29,10 @@ from sqlmodel import Session  # noqa: E402
 
 from segur_app.core.db import make_engine  # noqa: E402
 from segur_app.core.migrations import upgrade_to_head  # noqa: E402
-from segur_app.domain import instruction  # noqa: E402
-from segur_app.domain.enrolment import staff_list
-from segur_app.domain.enrolment.views import EnrolmentFilters  # noqa: E402
-from segur_app.domain.instruction import RequestFilters  # noqa: E402
+from segur_app.domain import staff_lists  # noqa: E402
+from segur_app.domain.enrolment import staff_list  # noqa: E402
+from segur_app.domain.enrolment.staff_list import EnrolmentFilters  # noqa: E402
+from segur_app.domain.staff_lists import RequestFilters  # noqa: E402
 from segur_app.domain.paging import Window  # noqa: E402
 from segur_app.domain.models import (  # noqa: E402
     AuditEvent,
@@ -182,38 +182,38 @@ def main() -> None:
                 middle.c.dossier_number == f"FINSAS{N // 2:06d}")).scalar()
         print(" funding requests (20 rows per page)")
         for label, filters in request_cases().items():
-            timed(engine, label, lambda s, f=filters: instruction.list_requests(s, filters=f))
-        deep = N // 2 // instruction.PAGE_SIZE
+            timed(engine, label, lambda s, f=filters: staff_lists.list_requests(s, filters=f))
+        deep = N // 2 // staff_lists.PAGE_SIZE
         for label, filters in (("no filter", RequestFilters()),
                                ("sort by company name", RequestFilters(sort="denomination")),
                                ("status + kind", RequestFilters(status="en_cours", kind="avance"))):
             with Session(engine) as s:
-                middle = instruction.request_page(s, filters=filters).pages // 2
-                shown = instruction.request_page(s, filters=filters, window=Window(page=middle))
+                middle = staff_lists.request_page(s, filters=filters).pages // 2
+                shown = staff_lists.request_page(s, filters=filters, window=Window(page=middle))
             after, before = shown.rows[-1].id, shown.rows[0].id
             timed(engine, f"page {middle + 1} (« suivante », keyset), {label}",
-                  lambda s, f=filters, a=after, m=middle: instruction.list_requests(
+                  lambda s, f=filters, a=after, m=middle: staff_lists.list_requests(
                       s, filters=f, page=m + 1, after=a))
             timed(engine, f"page {middle - 1} (« précédente », keyset), {label}",
-                  lambda s, f=filters, b=before, m=middle: instruction.list_requests(
+                  lambda s, f=filters, b=before, m=middle: staff_lists.list_requests(
                       s, filters=f, page=m - 1, before=b))
         timed(engine, f"page {deep} (middle) by its number alone, no filter",
-              lambda s: instruction.list_requests(s, filters=RequestFilters(), page=deep))
+              lambda s: staff_lists.list_requests(s, filters=RequestFilters(), page=deep))
         timed(engine, f"page {deep} (middle) by its number alone, sort by company name",
-              lambda s: instruction.list_requests(s, filters=RequestFilters(sort="denomination"),
+              lambda s: staff_lists.list_requests(s, filters=RequestFilters(sort="denomination"),
                                                   page=deep))
         timed(engine, "last page (« Dernière page »), sort by company name",
-              lambda s: instruction.list_requests(s, filters=RequestFilters(sort="denomination"),
-                                                  page=N // instruction.PAGE_SIZE))
-        timed(engine, "previous/next dossier", lambda s: instruction.neighbours(
+              lambda s: staff_lists.list_requests(s, filters=RequestFilters(sort="denomination"),
+                                                  page=N // staff_lists.PAGE_SIZE))
+        timed(engine, "previous/next dossier", lambda s: staff_lists.neighbours(
             s, filters=RequestFilters(), request_id=some_id))
-        timed(engine, "previous/next dossier, sort by company name", lambda s: instruction.neighbours(
+        timed(engine, "previous/next dossier, sort by company name", lambda s: staff_lists.neighbours(
             s, filters=RequestFilters(sort="denomination"), request_id=some_id))
-        timed(engine, "dashboard counters: funding requests", instruction.counters)
-        timed(engine, "dashboard counters: enrolments", instruction.enrolment_counters)
+        timed(engine, "dashboard counters: funding requests", staff_lists.counters)
+        timed(engine, "dashboard counters: enrolments", staff_lists.enrolment_counters)
         timed(engine, "dashboard counters (funding + enrolments)",
-              lambda s: (instruction.counters(s), instruction.enrolment_counters(s)))
-        timed(engine, "CSV export, status + kind + 1 month", lambda s: instruction.export_csv(
+              lambda s: (staff_lists.counters(s), staff_lists.enrolment_counters(s)))
+        timed(engine, "CSV export, status + kind + 1 month", lambda s: staff_lists.export_csv(
             s, filters=RequestFilters(status="en_cours", kind="avance",
                                       deposited_from=date(2023, 6, 1), deposited_to=date(2023, 6, 30))))
 

@@ -11,10 +11,10 @@ from datetime import date
 from urllib.parse import urlencode
 
 from segur_app import routes
-from segur_app.domain import assistance, instruction, news
+from segur_app.domain import assistance, news, staff_lists
 from segur_app.domain.assistance import TicketFilters
 from segur_app.domain.enrolment.staff_list import PENDING_FILTER, EnrolmentFilters
-from segur_app.domain.instruction import RequestFilters
+from segur_app.domain.staff_lists import RequestFilters
 from segur_app.domain.news import NewsFilters
 from segur_app.domain.paging import Window
 
@@ -42,7 +42,7 @@ def filters_from(params: dict[str, str]) -> RequestFilters:
         deposited_from=parse_date(params.get(routes.PARAM_FROM, "")),
         deposited_to=parse_date(params.get(routes.PARAM_TO, "")),
         search=params.get(routes.PARAM_SEARCH, "")[:100],
-        sort=params.get(routes.PARAM_SORT, instruction.DEFAULT_SORT),
+        sort=params.get(routes.PARAM_SORT, staff_lists.DEFAULT_SORT),
     )
 
 

@@ -26,6 +26,7 @@ from segur_app.domain import (
     funding,
     generated_documents,
     instruction,
+    instruction_views,
     letters,
     pdf_layout,
     receipts,
@@ -162,7 +163,7 @@ def test_the_deposit_receipt_names_the_dossier_amount_company_and_every_piece(
         assert piece.sha256 in text, f"sha256 of {piece.kind} missing"
     # It is not one of the dossier's pieces: controls and validation never see it.
     assert receipt.id not in {p.id for p in pieces}
-    detail = instruction.dossier_detail(db, request_id=request.id)
+    detail = instruction_views.dossier_detail(db, request_id=request.id)
     assert len(detail.attachments) == 3 and len(detail.supplier_view.documents) == 3
     render_page_one(data, "pdf-accuse-de-depot")
 
