@@ -1,7 +1,7 @@
 """A full advance deposit, 3 files of ≈ 4 MB: the portal next to a bare Reflex app
 (issue 12, goal 2).
 
-    .venv/bin/python bench/deposit.py [--rounds 3] [--runs 10] [--parallel 4] [--per-worker 3]
+    .venv/bin/python bench/deposit.py [--rounds 3] [--runs 10] [--parallel 4] [--per-worker 3] [--s3]
 
 One portal deposit, as a supplier's browser does it on « Ma demande d'avance »
 (tab connected and hydrated, page loaded, before the clock starts):
@@ -21,13 +21,20 @@ the files, then one ``incr`` event.
 Rows: p50 over ``--runs`` sequential deposits; deposits/s with ``--parallel``
 clients each doing ``--per-worker`` deposits back to back. Every round runs
 the portal and the bare app alternately.
+
+``--s3``: the portal keeps its documents (staged and deposited) in an
+S3-compatible server started for the run on a loopback port
+(``tests/s3_server.py``: moto's server mode, a Python emulator — far slower
+than a real object store, so an upper bound of what the store costs).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import random
 import struct
 import time
@@ -310,12 +317,21 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10, help="sequential deposits per round")
     parser.add_argument("--parallel", type=int, default=4)
     parser.add_argument("--per-worker", type=int, default=3)
+    parser.add_argument("--s3", action="store_true",
+                        help="documents in an S3-compatible store (tests/s3_server.py)")
     args = parser.parse_args()
     h.log("building and checking the samples (PDF, PNG, JPEG of ≈ 4 MB)")
     files = samples()
     h.log("  " + ", ".join(f"{name} {len(data):,} B" for _k, name, data, _m in files))
-    with h.both_apps() as (portal, bare):
-        asyncio.run(bench(portal, bare, files, args))
+    with contextlib.ExitStack() as stack:
+        if args.s3:
+            from tests.s3_server import start_s3_server
+
+            server = stack.enter_context(start_s3_server(bucket="segur-bench"))
+            os.environ.update(server.settings_env("segur-bench", "documents"))
+            h.log(f"[portal] documents in s3://segur-bench/documents/ on {server.url}")
+        with h.both_apps() as (portal, bare):
+            asyncio.run(bench(portal, bare, files, args))
 
 
 if __name__ == "__main__":

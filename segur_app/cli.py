@@ -24,7 +24,7 @@ import sys
 from segur_app.core.config import get_settings
 from segur_app.core.db import get_engine, session_scope
 from segur_app.core.migrations import upgrade_to_head
-from segur_app.domain import demo
+from segur_app.domain import demo, storage
 
 log = logging.getLogger("segur_app.cli")
 
@@ -45,8 +45,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if args.if_empty and not demo.database_is_empty(session):
             print("Base non vide : données de démonstration conservées.")
             return 0
-        demo.clear_all_data(session, storage_dir=settings.storage_dir)
-        demo.load_demo_data(session, storage_dir=settings.storage_dir, env=settings.env)
+        store = storage.store_from_settings(settings)
+        demo.clear_all_data(session, storage_dir=store)
+        demo.load_demo_data(session, storage_dir=store, env=settings.env)
     print(
         "Données de démonstration chargées : "
         f"{demo.SUPPLIER_IDENTIFIANT} / {demo.SUPPLIER_PASSWORD}, "
@@ -98,10 +99,16 @@ def cmd_storage_check(args: argparse.Namespace) -> int:
     from segur_app.domain import storage_check
 
     settings = get_settings()
-    options = dict(storage_dir=settings.storage_dir, grace_seconds=settings.storage_grace_seconds,
+    options = dict(storage_dir=storage.store_from_settings(settings),
+                   grace_seconds=settings.storage_grace_seconds,
                    staging_max_age_seconds=settings.staging_max_age_seconds)
-    with session_scope() as session:
-        report = storage_check.check(session, now=time.time(), repair=args.repair, **options)
+    try:
+        with session_scope() as session:
+            report = storage_check.check(session, now=time.time(), repair=args.repair,
+                                         **options)
+    except storage.StorageUnavailable as exc:
+        print(f"Stockage {options['storage_dir'].location} injoignable : {exc}", file=sys.stderr)
+        return 4
     for line in storage_check.report_lines(report, repair=args.repair, **options):
         print(line)
     if not report.intact:

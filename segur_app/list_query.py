@@ -6,19 +6,26 @@ parse the same query the same way, so « Exporter » exports what is shown.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
 from segur_app import routes
-from segur_app.domain import instruction
+from segur_app.domain import assistance, instruction, news
+from segur_app.domain.assistance import TicketFilters
 from segur_app.domain.enrolment.staff_list import PENDING_FILTER, EnrolmentFilters
 from segur_app.domain.instruction import RequestFilters
+from segur_app.domain.news import NewsFilters
 from segur_app.domain.paging import Window
 
 FILTER_PARAMS = (
     routes.PARAM_STATUS, routes.PARAM_KIND, routes.PARAM_FROM, routes.PARAM_TO,
     routes.PARAM_SEARCH, routes.PARAM_SORT,
 )
+TICKET_FILTER_PARAMS = (
+    routes.PARAM_STATUS, routes.PARAM_CATEGORY, routes.PARAM_SEARCH, routes.PARAM_SORT,
+)
+NEWS_FILTER_PARAMS = (routes.PARAM_STATUS, routes.PARAM_CATEGORY, routes.PARAM_SORT)
 
 
 def parse_date(value: str) -> date | None:
@@ -50,6 +57,25 @@ def enrolment_filters_from(params: dict[str, str]) -> EnrolmentFilters:
     )
 
 
+def ticket_filters_from(params: dict[str, str]) -> TicketFilters:
+    """The staff assistance list's filters (every ticket, open ones first, by default)."""
+    return TicketFilters(
+        status=params.get(routes.PARAM_STATUS, ""),
+        category=params.get(routes.PARAM_CATEGORY, ""),
+        search=params.get(routes.PARAM_SEARCH, "")[:100],
+        sort=params.get(routes.PARAM_SORT, assistance.DEFAULT_SORT),
+    )
+
+
+def news_filters_from(params: dict[str, str]) -> NewsFilters:
+    """The staff news list's filters (every item, newest first, by default)."""
+    return NewsFilters(
+        status=params.get(routes.PARAM_STATUS, ""),
+        category=params.get(routes.PARAM_CATEGORY, ""),
+        sort=params.get(routes.PARAM_SORT, news.STAFF_DEFAULT_SORT),
+    )
+
+
 def _number(value: str) -> int | None:
     return int(value) if value.isdigit() and len(value) < 10 else None
 
@@ -63,8 +89,42 @@ def window_from(params: dict[str, str]) -> Window:
     )
 
 
-def filter_query(params: dict[str, str], **extra: str | int) -> str:
-    """The query string of the current filters (empty values dropped)."""
-    values = {k: params.get(k, "") for k in FILTER_PARAMS}
+def filter_query(params: dict[str, str], *, names: tuple[str, ...] = FILTER_PARAMS,
+                 **extra: str | int) -> str:
+    """The query string of the current filters ``names`` (empty values dropped)."""
+    values = {k: params.get(k, "") for k in names}
     values.update({k: str(v) for k, v in extra.items()})
     return urlencode({k: v for k, v in values.items() if v})
+
+
+def form_query(form: dict, *, names: tuple[str, ...] = FILTER_PARAMS) -> str:
+    """The query string of a submitted filter form (« Filtrer »)."""
+    return filter_query({k: str(form.get(k, "") or "").strip() for k in names}, names=names)
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    """First / previous / next / last page of a list, its filters kept. The
+    neighbours are keyset links (``apres`` / ``avant``: the row next to the page)."""
+
+    first: str
+    previous: str
+    next: str
+    last: str
+
+
+def page_links(route: str, params: dict[str, str], *, page: int, pages: int,
+               first_id: int | None, last_id: int | None,
+               names: tuple[str, ...] = FILTER_PARAMS) -> PageLinks:
+    """The pagination links of the page shown (``first_id`` / ``last_id``: its rows)."""
+
+    def href(number: int, **cursor: int) -> str:
+        return route + "?" + filter_query(params, names=names, **{routes.PARAM_PAGE: number},
+                                          **cursor)
+
+    return PageLinks(
+        first=href(1),
+        previous=href(page - 1, **{routes.PARAM_BEFORE: first_id} if first_id else {}),
+        next=href(page + 1, **{routes.PARAM_AFTER: last_id} if last_id else {}),
+        last=href(pages),
+    )

@@ -69,6 +69,7 @@ LOGIN_MESSAGE_PARAM = "message"
 PARAM_NUMBER = "numero"
 PARAM_STATUS = "statut"
 PARAM_KIND = "type"
+PARAM_CATEGORY = "categorie"  # assistance and news lists
 PARAM_FROM = "du"
 PARAM_TO = "au"
 PARAM_SEARCH = "q"

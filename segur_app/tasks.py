@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from segur_app.core.config import Settings, get_settings
 from segur_app.core.db import session_scope
-from segur_app.domain import storage_check, throttling
+from segur_app.domain import corrections, storage, storage_check, throttling
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def sweep_storage(*, settings: Settings | None = None, engine: Engine | None = N
     settings = settings or get_settings()
     with session_scope(engine) as session:
         return storage_check.sweep(
-            session, storage_dir=settings.storage_dir,
+            session, storage_dir=storage.store_from_settings(settings),
             grace_seconds=settings.storage_grace_seconds,
             staging_max_age_seconds=settings.staging_max_age_seconds,
             now=time.time() if now is None else now,
@@ -34,11 +34,13 @@ def sweep_storage(*, settings: Settings | None = None, engine: Engine | None = N
 
 
 async def run_housekeeping() -> None:
-    """Hourly: the storage sweep, and the login failure counters that no longer matter."""
+    """Hourly: the storage sweep, the login failure counters that no longer matter,
+    the correction reminders due."""
     while True:
         try:
             await asyncio.to_thread(sweep_storage)
             await asyncio.to_thread(purge_login_counters)
+            await asyncio.to_thread(send_correction_reminders)
         except Exception:  # keep the loop alive whatever happens
             log.exception("housekeeping failed")
         await asyncio.sleep(HOUSEKEEPING_PERIOD_SECONDS)
@@ -48,3 +50,13 @@ def purge_login_counters() -> int:
     """Delete the stale login failure counters (see throttling.purge_stale_counters)."""
     with session_scope() as session:
         return throttling.purge_stale_counters(session)
+
+
+def send_correction_reminders(*, engine: Engine | None = None) -> int:
+    """Email the reminders of the correction requests due within 7 days (each once,
+    whatever the number of workers: see corrections.send_due_reminders)."""
+    with session_scope(engine) as session:
+        sent = corrections.send_due_reminders(session)
+    if sent:
+        log.info("correction reminders: %d queued", sent)
+    return sent

@@ -54,6 +54,17 @@ def create_empty_database(backend: str, tmp_dir: Path) -> tuple[str, callable]:
     return postgres_schema_url(POSTGRES_URL, schema), cleanup
 
 
+@pytest.fixture(scope="session")
+def clamd(tmp_path_factory):
+    """A real clamd (local EICAR signature), for the whole test session."""
+    from tests.clamd_helpers import ClamdServer
+    from tests.mail_helpers import free_port
+
+    server = ClamdServer(tmp_path_factory.mktemp("clamd"), tcp_port=free_port()).start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session", params=DB_BACKENDS)
 def engine(request, tmp_path_factory) -> Iterator[Engine]:
     """One schema per backend per test session, created from the models."""
@@ -73,3 +84,55 @@ def db(engine: Engine) -> Iterator[Session]:
     with engine.begin() as conn:
         for table in reversed(SQLModel.metadata.sorted_tables):
             conn.execute(table.delete())
+
+
+# --------------------------------------------------------------------------
+# Document stores: a local directory, and an S3-compatible server on this machine
+# --------------------------------------------------------------------------
+
+STORE_KINDS = ["local", "s3"]
+S3_TEST_BUCKET = "segur-tests"
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """An S3-compatible server for the whole session (``tests/s3_server.py``)."""
+    from tests.s3_server import start_s3_server
+
+    server = start_s3_server(data_dir=tmp_path_factory.mktemp("s3"), bucket=S3_TEST_BUCKET)
+    yield server
+    server.stop()
+
+
+def s3_store_for(server, prefix: str, **settings):
+    """An S3Store on ``server``'s test bucket under its own ``prefix``."""
+    from segur_app.domain.storage.s3 import S3Store
+
+    return S3Store(bucket=S3_TEST_BUCKET, prefix=prefix,
+                   settings=server.s3_settings(**settings))
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store(request, tmp_path):
+    """The document store of a test, once per kind: a private directory, then
+    a prefix of its own in a bucket of the S3 server."""
+    from segur_app.domain.storage import LocalStore
+
+    if request.param == "local":
+        return LocalStore(tmp_path / "storage")
+    server = request.getfixturevalue("s3_server")
+    return s3_store_for(server, f"t-{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def link(s3_server):
+    """A way to the S3 server that the test cuts (connections refused and reset)."""
+    relay = s3_server.link()
+    yield relay
+    relay.close()
+
+
+def outage_store(s3_server, link):
+    """A store reached through ``link`` that gives up at once (1 s, one attempt)."""
+    return s3_store_for(s3_server, f"outage-{uuid.uuid4().hex[:12]}", endpoint_url=link.url,
+                        timeout_seconds=1.0, max_attempts=1)

@@ -8,7 +8,8 @@ carry: the page path and query, the client address and the
 
 ``await tab.run(StateClass.handler, *args)`` runs the handler the way Reflex
 does (through the ``TabBinding`` middleware first), and returns the list of
-what it returned or yielded (``None`` entries dropped).
+what it returned or yielded (``None`` entries dropped); anything but events
+is a ``TypeError``, as in Reflex.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import reflex as rx
+from reflex.event import Event, EventHandler, EventSpec
 from argon2 import PasswordHasher, Type
 from reflex.state import State
 from sqlmodel import select
@@ -99,7 +101,12 @@ class Tab:
         flat = []
         for item in outputs:
             flat.extend(item if isinstance(item, list) else [item])
-        return [item for item in flat if item is not None]
+        flat = [item for item in flat if item is not None]
+        for item in flat:  # what Reflex itself refuses at run time (a TypeError and a toast)
+            if not isinstance(item, (Event, EventHandler, EventSpec)):
+                raise TypeError(f"{handler.fn.__qualname__} returned {item!r}: a handler may "
+                                "only return or yield events")
+        return flat
 
 
 def scenario(test):

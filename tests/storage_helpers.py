@@ -1,11 +1,10 @@
-"""Storage invariants shared by the crash and reconciliation tests."""
+"""Storage invariants shared by the crash and reconciliation tests (any store)."""
 
 from __future__ import annotations
 
 import os
 import time
 import traceback
-from pathlib import Path
 
 from sqlmodel import Session, select
 
@@ -22,32 +21,57 @@ def after_every_grace_period() -> float:
     return time.time() + max(GRACE, STAGING_AGE) + 1
 
 
-def sweep(db: Session, storage_dir: Path, *, now: float | None = None):
+def store_env(store) -> dict[str, str]:
+    """The environment variables that point the portal at ``store``."""
+    if isinstance(store, storage.LocalStore):
+        return {"SEGUR_STORAGE_DIR": str(store.root), "SEGUR_STORAGE_URL": ""}
+    s3 = store.settings
+    return {"SEGUR_STORAGE_URL": store.location, "SEGUR_S3_ENDPOINT_URL": s3.endpoint_url,
+            "SEGUR_S3_REGION": s3.region, "SEGUR_S3_ACCESS_KEY_ID": s3.access_key_id,
+            "SEGUR_S3_SECRET_ACCESS_KEY": s3.secret_access_key}
+
+
+def make_old(store, names, *, older_than: float) -> None:
+    """Make these objects older than ``older_than`` seconds: a file's date is set
+    back; an object's date cannot be, so this waits until they are that old."""
+    if isinstance(store, storage.LocalStore):
+        past = time.time() - 2 * 24 * 3600
+        for name in names:
+            os.utime(store.path(name), (past, past))
+        return
+    deadline = time.monotonic() + older_than + 30
+    while any(time.time() - store.stat(name).mtime <= older_than for name in names):
+        assert time.monotonic() < deadline, "the objects never aged"
+        time.sleep(0.1)
+
+
+def sweep(db: Session, storage_dir, *, now: float | None = None):
     return storage_check.sweep(db, storage_dir=storage_dir, grace_seconds=GRACE,
                                staging_max_age_seconds=STAGING_AGE,
                                now=time.time() if now is None else now)
 
 
-def final_keys(storage_dir: Path) -> set[str]:
-    return {e.path.name for e in storage_check.scan(storage_dir) if not e.staged}
+def final_keys(storage_dir) -> set[str]:
+    return {e.name.rsplit("/", 1)[-1] for e in storage_check.scan(storage_dir) if not e.staged}
 
 
-def staged_names(storage_dir: Path) -> set[str]:
-    return {e.path.name for e in storage_check.scan(storage_dir) if e.staged}
+def staged_names(storage_dir) -> set[str]:
+    return {e.name.rsplit("/", 1)[-1] for e in storage_check.scan(storage_dir) if e.staged}
 
 
-def assert_every_row_has_its_file(db: Session, storage_dir: Path) -> set[str]:
+def assert_every_row_has_its_file(db: Session, storage_dir) -> set[str]:
     db.rollback()  # see what other connections committed
+    store = storage.resolve(storage_dir)
     keys = set()
     for row in db.exec(select(Attachment)).all():
-        path = storage.file_path(row.storage_key, storage_dir=storage_dir)
-        assert path.is_file(), f"attachment {row.id} points to a missing file"
-        assert storage.file_sha256(path) == row.sha256, f"attachment {row.id} altered"
+        name = storage.object_name(row.storage_key)
+        assert store.exists(name), f"attachment {row.id} points to a missing file"
+        assert storage.sha256_of(store, name) == row.sha256, f"attachment {row.id} altered"
         keys.add(row.storage_key)
     return keys
 
 
-def assert_storage_matches_rows(db: Session, storage_dir: Path) -> None:
+def assert_storage_matches_rows(db: Session, storage_dir) -> None:
     """Both directions: no row without its file, no file without its row."""
     assert final_keys(storage_dir) == assert_every_row_has_its_file(db, storage_dir)
 
@@ -72,8 +96,9 @@ def die(when: str, owner, name: str, nth: int = 1) -> None:
 def run_until_death(db: Session, work, inject) -> int:
     """Run ``work(session)`` in a forked process that ``inject`` arranges to kill.
 
-    The child has its own engine and connections and ends with ``os._exit``:
-    no rollback, no cleanup, no atexit — exactly what a killed process leaves.
+    The child has its own engine and connections (an S3 store makes its own
+    client in a new process) and ends with ``os._exit``: no rollback, no
+    cleanup, no atexit — exactly what a killed process leaves.
     Returns the child's exit status (``CRASHED`` when the injected point was hit).
     """
     db.commit()  # the parent holds no transaction while the child writes

@@ -23,6 +23,7 @@ from segur_app.domain.models import (
     UserAccount,
     utcnow,
 )
+from segur_app.domain.paging import Window
 from segur_app.domain.pdf import simple_pdf
 from tests.mail_helpers import ASSISTANCE_URL, mail_settings, running_smtp_server
 
@@ -213,9 +214,9 @@ def test_staff_list_shows_open_tickets_first_paginated(db, storage_dir):
     numbers = [create(db, storage_dir).number for _ in range(3)]
     first = db.exec(select(AssistanceTicket).where(AssistanceTicket.number == numbers[0])).one()
     assistance.close_ticket(db, ticket_id=first.id, staff_id=agent.id)
-    rows, total = assistance.staff_tickets(db, page=1, page_size=2)
-    assert total == 3 and [r.number for r in rows] == numbers[1:]
-    rows, _ = assistance.staff_tickets(db, page=2, page_size=2)
+    first_page = assistance.ticket_page(db, page_size=2)
+    assert first_page.total == 3 and [r.number for r in first_page.rows] == numbers[1:]
+    rows = assistance.ticket_page(db, window=Window(page=2), page_size=2).rows
     assert [(r.number, r.status_label) for r in rows] == [(numbers[0], "Close")]
     assert assistance.open_count(db) == 2
 

@@ -6,7 +6,7 @@ no rollback, no clean-up) at an injected point — after a file is published,
 just before the commit, just after the commit (before the staged copy or a
 replaced file is removed). The parent then checks the invariant at once, runs
 the sweep past every grace period and checks that files and rows match
-exactly. SQLite and PostgreSQL.
+exactly. SQLite and PostgreSQL; a local directory and an S3-compatible store.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-from segur_app.domain import demo, news, storage, uploads
+from segur_app.domain import demo, instruction, news, storage, uploads
 from segur_app.domain.models import (
     AssistanceTicket,
     Attachment,
@@ -58,6 +58,25 @@ def funding_case(db, storage_dir):
 def enrolment_case(db, storage_dir):
     rib = stage_rib(storage_dir)
     return lambda s: submit(s, storage_dir, rib=rib), exists(Enrolment)
+
+
+def decision_case(db, storage_dir):
+    """Reject a deposited request: its decision letter (PDF) is written before the commit."""
+    summary = demo.load_demo_data(db, storage_dir=storage_dir, env="test")
+    db.commit()
+    request_id = deposit(db, summary, storage_dir).funding_request_id
+    version = db.get(FundingRequest, request_id).version
+
+    def work(s):
+        instruction.decide(s, request_id=request_id, validate=False, reason="Pièce illisible",
+                           staff_id=summary.staff_id, expected_version=version,
+                           assistance_url="http://localhost:3000/contacter-assistance",
+                           storage_dir=storage_dir)
+
+    def committed(db):
+        return db.exec(select(FundingRequest.status)).one() == "rejetee"
+
+    return work, committed
 
 
 def assistance_case(db, storage_dir):
@@ -123,9 +142,12 @@ CASES = [
     (funding_case, after_publishing(2), False),
     (funding_case, before_commit, False),
     (funding_case, after_commit(), True),
+    (funding_case, after_publishing(1, "store_bytes"), False),  # the receipt's PDF
     (enrolment_case, after_publishing(), False),
     (enrolment_case, before_commit, False),
     (enrolment_case, after_commit(), True),
+    (decision_case, after_publishing(1, "store_bytes"), False),  # the letter's PDF
+    (decision_case, before_commit, False),
     (assistance_case, after_publishing(), False),
     (assistance_case, before_commit, False),
     (assistance_case, after_commit(), True),
@@ -144,9 +166,9 @@ CASES = [
     ids=[f"{c.__name__}-{i}" for i, (c, _, _) in enumerate(CASES)],
 )
 def test_a_crash_leaves_no_row_without_its_file_and_the_sweep_removes_the_rest(
-    db, tmp_path, case, inject, committed
+    db, store, case, inject, committed
 ):
-    storage_dir = tmp_path / "storage"
+    storage_dir = store
     work, has_committed = case(db, storage_dir)
 
     assert run_until_death(db, work, inject) == CRASHED
@@ -163,8 +185,8 @@ def test_a_crash_leaves_no_row_without_its_file_and_the_sweep_removes_the_rest(
     assert staged_names(storage_dir) == set()
 
 
-def test_without_a_crash_nothing_is_left_for_the_sweep(db, tmp_path):
-    storage_dir = tmp_path / "storage"
+def test_without_a_crash_nothing_is_left_for_the_sweep(db, store):
+    storage_dir = store
     work, has_committed = funding_case(db, storage_dir)
     work(db)
     assert has_committed(db)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from segur_app.frontend import css_subset, dsfr_bundle
+from segur_app.frontend import css_subset, css_syntax, dsfr_bundle
 from segur_app.frontend.css_subset import (
     Usage,
     can_match,
@@ -115,12 +115,12 @@ def test_custom_properties_read_by_other_stylesheets_or_pages_are_kept():
 
 
 def test_an_unclosed_block_is_closed_at_the_end_as_browsers_do():
-    assert css_subset.serialise(css_subset.parse(".a{color:red;.b{x:y}")) == ".a{color:red;.b{x:y}}"
+    assert css_syntax.serialise(css_syntax.parse(".a{color:red;.b{x:y}")) == ".a{color:red;.b{x:y}}"
 
 
 def test_urls_are_rewritten_outside_strings():
     css = 'a{b:url(x.svg)}c{d:url("data:x,url(%23y)")}e{f:url( \'z.png\' )}'
-    assert css_subset.rewrite_urls(css, lambda u: u if u.startswith("data:") else "/p/" + u) == (
+    assert css_syntax.rewrite_urls(css, lambda u: u if u.startswith("data:") else "/p/" + u) == (
         'a{b:url(/p/x.svg)}c{d:url("data:x,url(%23y)")}e{f:url(/p/z.png)}')
 
 
@@ -164,7 +164,7 @@ def test_the_bundle_keeps_used_families_and_icons_and_drops_the_others(bundle):
 
 
 def test_every_file_the_bundle_names_is_hashed_and_copied_from_the_dsfr(bundle):
-    urls = {url for url in css_subset.urls(bundle.css) if not url.startswith("data:")}
+    urls = {url for url in css_syntax.urls(bundle.css) if not url.startswith("data:")}
     assert urls, "no url() at all"
     for url in urls:
         assert url.startswith(dsfr_bundle.URL_PREFIX + "/"), url

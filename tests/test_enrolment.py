@@ -111,6 +111,9 @@ def reject(db, agent, enrolment_id, *, version=1, reason="RIB illisible"):
     return result.number
 
 
+FILES_PER_ENROLMENT = 2  # the RIB and the deposit receipt (PDF)
+
+
 def final_files(storage_dir: Path) -> list[Path]:
     return [p for p in storage_dir.glob("*/*") if p.is_file() and storage.STAGING not in p.parts]
 
@@ -251,7 +254,7 @@ def test_a_second_request_for_the_same_siret_or_ans_number_is_refused(db, storag
         "siret": rules.MSG_SIRET_TAKEN
     }
     assert len(db.exec(select(Enrolment)).all()) == 1
-    assert len(final_files(storage_dir)) == 1
+    assert len(final_files(storage_dir)) == FILES_PER_ENROLMENT
 
 
 def test_the_rule_holds_whatever_the_status_unless_rejected(db, storage_dir):
@@ -312,7 +315,8 @@ def test_the_database_constraints_catch_what_the_pre_check_misses(db, storage_di
         submit(db, storage_dir, siret="90123456700013", ans_number="defSAS0202")
     assert refused.value.message == rules.MSG_ONE_ENROLMENT
     assert len(db.exec(select(Enrolment)).all()) == 3
-    assert len(final_files(storage_dir)) == 3 and len(staged_files(storage_dir)) == 2
+    assert len(final_files(storage_dir)) == 3 * FILES_PER_ENROLMENT
+    assert len(staged_files(storage_dir)) == 2
 
 
 @pytest.mark.parametrize("other", [{"ans_number": "zzzSAS0001"}, {"siret": "65432109000015"}],
@@ -343,7 +347,7 @@ def test_concurrent_submissions_create_exactly_one_enrolment(engine, db, storage
     db.expire_all()
     assert len(db.exec(select(Enrolment)).all()) == 1
     assert len(db.exec(select(Supplier)).all()) == 1
-    assert len(final_files(storage_dir)) == 1
+    assert len(final_files(storage_dir)) == FILES_PER_ENROLMENT
     assert len(staged_files(storage_dir)) == 5
 
 

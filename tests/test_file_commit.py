@@ -20,12 +20,12 @@ from tests.storage_helpers import (
     staged_names,
     sweep,
 )
-from tests.test_funding import DEMO_FILES, deposit, stage_all
+from tests.test_funding import DEMO_FILES, FILES_PER_DEPOSIT, deposit, stage_all
 
 
 @pytest.fixture
-def storage_dir(tmp_path):
-    return tmp_path / "storage"
+def storage_dir(store):
+    return store
 
 
 @pytest.fixture
@@ -47,6 +47,7 @@ def test_the_row_points_to_a_new_key_and_the_staged_copy_goes_after_the_commit(
     assert_storage_matches_rows(db, storage_dir)
 
 
+@pytest.mark.parametrize("store", ["local"], indirect=True)  # hard links: a directory's
 def test_a_copy_is_made_where_hard_links_are_not_supported(db, supplier, storage_dir, monkeypatch):
     def no_links(*_args, **_kwargs):
         raise OSError(errno.EXDEV, "cross-device link")
@@ -54,7 +55,7 @@ def test_a_copy_is_made_where_hard_links_are_not_supported(db, supplier, storage
     monkeypatch.setattr(os, "link", no_links)
     deposit(db, supplier, storage_dir)
     assert_storage_matches_rows(db, storage_dir)
-    assert len(final_keys(storage_dir)) == 3 + DEMO_FILES
+    assert len(final_keys(storage_dir)) == FILES_PER_DEPOSIT + DEMO_FILES
 
 
 def test_a_rollback_before_the_commit_removes_what_was_published(db, supplier, storage_dir):
@@ -91,10 +92,11 @@ def test_when_the_commit_itself_fails_the_files_are_left_to_the_sweep(
     finally:
         event.remove(connection_engine, "commit", connection_lost)
     assert db.exec(select(FundingRequest)).all() == []  # it did not, this time
-    assert len(final_keys(storage_dir)) == 3 + DEMO_FILES
+    assert len(final_keys(storage_dir)) == FILES_PER_DEPOSIT + DEMO_FILES
     assert len(staged_names(storage_dir)) == 3
     assert sweep(db, storage_dir).removed == []  # within the grace period
-    assert len(sweep(db, storage_dir, now=after_every_grace_period()).removed) == 6
+    # 3 published pieces, the receipt and 3 staged copies
+    assert len(sweep(db, storage_dir, now=after_every_grace_period()).removed) == 7
     assert_storage_matches_rows(db, storage_dir)
 
 

@@ -24,6 +24,7 @@ from tests.mail_helpers import mail_settings, running_smtp_server
 ASSISTANCE = "http://localhost:3000/contacter-assistance"
 DEPOSIT_TIME = datetime(2023, 5, 23, 9, 30, tzinfo=timezone.utc)
 DEMO_FILES = 2  # the demo news PDF and the demo enrolment's RIB
+FILES_PER_DEPOSIT = 4  # 3 pieces and the deposit receipt (PDF)
 
 
 @pytest.fixture
@@ -168,7 +169,7 @@ def test_concurrent_deposits_create_exactly_one_dossier(engine, db, supplier, st
     assert all(o in ("ok", funding.MSG_ALREADY_DEPOSITED) for o in outcomes), outcomes
     db.expire_all()
     assert len(db.exec(select(FundingRequest)).all()) == 1
-    assert len(final_files(storage_dir)) == 3 + DEMO_FILES
+    assert len(final_files(storage_dir)) == FILES_PER_DEPOSIT + DEMO_FILES
 
 
 def test_database_failure_mid_deposit_leaves_nothing(db, supplier, storage_dir, monkeypatch):

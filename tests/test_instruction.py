@@ -109,10 +109,11 @@ def approve_everything(db, dossier, staff_id) -> int:
     return version
 
 
-def test_validation_requires_every_control_then_emails_the_supplier(db, dossier, supplier):  # noqa: F811
+def test_validation_requires_every_control_then_emails_the_supplier(db, dossier, supplier, storage_dir):  # noqa: F811
     staff_id = supplier.staff_id
     with pytest.raises(InstructionError, match="tous les contrôles"):
-        instruction.decide(db, request_id=dossier.id, validate=True, staff_id=staff_id,
+        instruction.decide(db, request_id=dossier.id, storage_dir=storage_dir,
+                           validate=True, staff_id=staff_id,
                            expected_version=dossier.version, assistance_url=ASSISTANCE)
     with pytest.raises(InstructionError, match="commentaire"):
         instruction.set_block_control(db, request_id=dossier.id, block="bank", decision="ko",
@@ -126,7 +127,8 @@ def test_validation_requires_every_control_then_emails_the_supplier(db, dossier,
     assert detail.supplier_view.info_control_label == "Contrôle OK"
 
     when = datetime(2023, 6, 1, 12, tzinfo=timezone.utc)
-    instruction.decide(db, request_id=dossier.id, validate=True, staff_id=staff_id,
+    instruction.decide(db, request_id=dossier.id, storage_dir=storage_dir,
+                           validate=True, staff_id=staff_id,
                        expected_version=version, assistance_url=ASSISTANCE, now=when)
     db.refresh(dossier)
     assert dossier.status == "validee" and dossier.decided_by_id == staff_id
@@ -139,18 +141,21 @@ def test_validation_requires_every_control_then_emails_the_supplier(db, dossier,
     assert "funding_validated" in actions
     # A decided dossier is frozen.
     with pytest.raises(InstructionError, match="déjà fait l'objet"):
-        instruction.decide(db, request_id=dossier.id, validate=False, reason="x",
+        instruction.decide(db, request_id=dossier.id, storage_dir=storage_dir,
+                           validate=False, reason="x",
                            staff_id=staff_id, expected_version=dossier.version,
                            assistance_url=ASSISTANCE)
 
 
-def test_rejection_needs_a_reason_which_is_emailed(db, dossier, supplier):  # noqa: F811
+def test_rejection_needs_a_reason_which_is_emailed(db, dossier, supplier, storage_dir):  # noqa: F811
     staff_id = supplier.staff_id
     with pytest.raises(InstructionError, match="motif"):
-        instruction.decide(db, request_id=dossier.id, validate=False, reason="  ",
+        instruction.decide(db, request_id=dossier.id, storage_dir=storage_dir,
+                           validate=False, reason="  ",
                            staff_id=staff_id, expected_version=dossier.version,
                            assistance_url=ASSISTANCE)
-    instruction.decide(db, request_id=dossier.id, validate=False,
+    instruction.decide(db, request_id=dossier.id, storage_dir=storage_dir,
+                           validate=False,
                        reason="Procès-verbal non signé", staff_id=staff_id,
                        expected_version=dossier.version, assistance_url=ASSISTANCE)
     db.refresh(dossier)
@@ -171,7 +176,7 @@ def test_stale_version_is_a_conflict_not_an_overwrite(db, dossier, supplier):  #
     assert dossier.info_control == "ok"
 
 
-def test_two_agents_deciding_at_once_give_one_decision(engine, db, dossier, supplier):  # noqa: F811
+def test_two_agents_deciding_at_once_give_one_decision(engine, db, dossier, supplier, storage_dir):  # noqa: F811
     staff_id = supplier.staff_id
     version = approve_everything(db, dossier, staff_id)
     outcomes: list[str] = []
@@ -182,6 +187,7 @@ def test_two_agents_deciding_at_once_give_one_decision(engine, db, dossier, supp
         with Session(engine) as session:
             try:
                 instruction.decide(session, request_id=dossier.id, validate=validate,
+                                   storage_dir=storage_dir,
                                    reason="" if validate else "Doublon", staff_id=staff_id,
                                    expected_version=version, assistance_url=ASSISTANCE)
                 outcomes.append("decided")

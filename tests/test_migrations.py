@@ -263,3 +263,42 @@ def test_0009_moves_the_status_codes_with_their_counters_and_back(empty_engine):
         assert codes(conn, "enrolment") == statuses
         assert codes(conn, "assistance_ticket") == ["answered"]
         assert counted(conn) == {"approved": 2, "submitted": 1, "in_review": 1, "rejected": 1}
+
+
+def test_0011_widens_the_status_in_place_with_pieces_referencing_dossiers(empty_engine):
+    """Rows referencing funding_request (foreign keys on): the new status is accepted,
+    others still refused, counters and search kept; and back down."""
+    from datetime import datetime, timezone
+
+    _migrate(empty_engine, "upgrade", "0008")
+    now = datetime.now(timezone.utc)
+    with empty_engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO supplier (id, ans_number, siret, company_name, street, postal_code, "
+            "city, created_at, search_text) VALUES (1, 'tndSAS0001', '39431067600017', 'X', "
+            "'x', '75001', 'PARIS', :now, 'x')"), {"now": now})
+        conn.execute(sa.text(
+            "INSERT INTO funding_request (id, dossier_number, supplier_id, kind, status, "
+            "deposited_at, status_changed_at, amount, vat_label, iban, bic, bank_holder, "
+            "bank_domiciliation, info_control, bank_control, version, instruction_started) "
+            "VALUES (1, 'FINSAS000001', 1, 'avance', 'en_cours', :now, :now, 30000, 'HT', '', "
+            "'', '', '', 'a_instruire', 'a_instruire', 1, false)"), {"now": now})
+        conn.execute(sa.text(
+            "INSERT INTO attachment (id, kind, original_name, size_bytes, sha256, mime_type, "
+            "storage_key, uploaded_at, funding_request_id, review_status) VALUES (1, "
+            "'facture', 'a.pdf', 3, 'x', 'application/pdf', 'k1', :now, 1, 'a_instruire')"),
+            {"now": now})
+    _migrate(empty_engine, "upgrade", "head")
+    with empty_engine.begin() as conn:
+        conn.execute(sa.text("UPDATE funding_request SET status = 'complements'"))
+        counted = conn.execute(sa.text(
+            "SELECT status, row_count FROM list_counter WHERE row_count > 0")).all()
+        assert [tuple(r) for r in counted] == [("complements", 1)]
+    with pytest.raises(sa.exc.IntegrityError):
+        with empty_engine.begin() as conn:
+            conn.execute(sa.text("UPDATE funding_request SET status = 'inconnu'"))
+    with empty_engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM attachment")).scalar() == 1
+    _migrate(empty_engine, "downgrade", "0008")
+    with empty_engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT status FROM funding_request")).scalar() == "en_cours"

@@ -137,7 +137,7 @@ def test_staff_create_edit_publish_news_with_attachment(db, tmp_path):
     assert (shown.title, shown.attachment_name) == ("Soldes ouverts", "note-v2.pdf")
     with pytest.raises(FileNotFoundError):
         storage.read_bytes(first_key, storage_dir=tmp_path)
-    rows, total = news.staff_list(db)
-    assert total == 1 and rows[0].is_published
+    listed = news.staff_page(db)
+    assert listed.total == 1 and listed.rows[0].is_published
     news.set_published(db, news_id=news_id, published=False, staff_id=staff_user.id)
     assert news.list_published(db, role="supplier", today=today)[1] == 0

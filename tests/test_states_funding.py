@@ -8,6 +8,9 @@ screen. Guards are in tests/test_authorisation_matrix.py.
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 from sqlmodel import select
 
@@ -15,6 +18,7 @@ from segur_app import routes
 from segur_app.core.config import get_settings
 from segur_app.domain.dates import fr_amount
 from segur_app.domain import funding
+from segur_app.domain.storage import MSG_UNAVAILABLE
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
     Attachment,
@@ -35,7 +39,8 @@ from tests.state_harness import (
     seed_people,
     upload,
 )
-from tests.storage_helpers import staged_names
+from tests.conftest import outage_store
+from tests.storage_helpers import staged_names, store_env
 
 ADVANCE_PIECES = [kind.value for kind in funding.required_documents(FundingKind.ADVANCE)]
 
@@ -252,3 +257,50 @@ async def test_the_balance_is_deposited_once_the_advance_is_validated(db, people
     assert db.exec(select(EmailMessage).where(
         EmailMessage.template == TemplateName.BALANCE_DEPOSIT_CONFIRMATION.value)).one()
     assert redirect_target(await tab.run(BalanceState.load)) == routes.FUNDING_TRACKING
+
+
+# --------------------------------------------------------------------------
+# With an object store (SEGUR_STORAGE_URL) that becomes unreachable
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def object_store(s3_server, link, tmp_path, engine, monkeypatch):
+    store = outage_store(s3_server, link)
+    point_app_at(monkeypatch, engine, tmp_path / "unused")
+    for name, value in store_env(store).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SEGUR_S3_TIMEOUT_SECONDS", "1")
+    monkeypatch.setenv("SEGUR_S3_MAX_ATTEMPTS", "1")
+    get_settings.cache_clear()
+    yield store
+    get_settings.cache_clear()
+
+
+@scenario
+async def test_the_object_store_unreachable_at_deposit_time_refuses_it_with_a_clear_message(
+    db, object_store, link
+):
+    people = seed_people(db, object_store, deposit=False)
+    tab = await _form(people.owner)
+    form = await tab.state(AdvanceState)
+    for kind in ADVANCE_PIECES:
+        await _stage(tab, kind)
+    await _stage(tab, ADVANCE_PIECES[0], name="remplacée.pdf")  # the first one discarded
+    deadline = time.monotonic() + 30  # by a worker thread: never on the event loop
+    while len(staged_names(object_store)) != len(ADVANCE_PIECES):  # in the bucket
+        assert time.monotonic() < deadline, staged_names(object_store)
+        await asyncio.sleep(0.05)
+
+    with link.unreachable():
+        await tab.run(AdvanceState.submit)
+        assert form.form_error == MSG_UNAVAILABLE
+        assert form.deposited_number == "" and form.submitting is False
+        await _stage(tab, ADVANCE_PIECES[0], name="autre.pdf")  # choosing a file fails too
+        assert "momentanément indisponible" in _slot(form, ADVANCE_PIECES[0]).error
+    fresh(db)
+    assert db.exec(select(FundingRequest)).all() == []
+
+    await tab.run(AdvanceState.submit)  # the store is back: the same files go through
+    assert form.deposited_number.startswith("FINSAS") and form.form_error == ""
+    assert staged_names(object_store) == set()

@@ -55,11 +55,10 @@ def _request(db, number: str) -> FundingRequest:
 async def _everything_ok(tab: Tab) -> None:
     page = await tab.state(DossierState)
     for block in ("info", "bank"):
-        await tab.run(DossierState.set_control, {"block": block, "decision": "ok", "comment": ""})
+        await tab.run(DossierState.choose_control, block, "ok")
         assert page.error == ""
     for piece in page.detail.attachments:
-        await tab.run(DossierState.review, {"attachment_id": str(piece.id),
-                                            "decision": "conforme", "comment": ""})
+        await tab.run(DossierState.choose_review, piece.id, "conforme")
         assert page.error == ""
 
 
@@ -70,28 +69,32 @@ async def test_controls_and_reviews_are_recorded_and_shown(db, people):
     assert page.found and page.detail.dossier_number == people.dossier_number
     version = page.detail.version
 
-    await tab.run(DossierState.set_control, {"block": "bank", "decision": "ko", "comment": ""})
+    # One action each: the radio button saves; a comment typed before is its draft.
+    await tab.run(DossierState.choose_control, "bank", "ko")
     assert page.error == instruction.MSG_COMMENT_REQUIRED and page.message == ""
-    await tab.run(DossierState.set_control, {"block": "bank", "decision": "peut-être"})
+    await tab.run(DossierState.choose_control, "bank", "peut-être")
     assert page.error == "Choisissez une décision de contrôle."
-    await tab.run(DossierState.set_control,
-                  {"block": "bank", "decision": "ko", "comment": "IBAN illisible"})
+    await tab.run(DossierState.keep_draft, "control-bank", "IBAN illisible")
+    await tab.run(DossierState.choose_control, "bank", "ko")
     assert page.error == ""
-    assert page.message == "Contrôle « Coordonnées bancaires » enregistré."
+    assert page.message == "Contrôle « Coordonnées bancaires » enregistré : Contrôle KO."
+    assert page.undo_label == "le contrôle « Coordonnées bancaires »"
     assert (page.detail.bank_control, page.detail.bank_comment) == ("ko", "IBAN illisible")
     request = _request(db, people.dossier_number)
     assert (request.bank_control, request.bank_control_comment) == ("ko", "IBAN illisible")
     assert request.version > version and page.detail.version == request.version
 
     piece = page.detail.attachments[0]
-    await tab.run(DossierState.review, {"attachment_id": "x", "decision": "conforme"})
+    await tab.run(DossierState.choose_review, piece.id, "peut-être")
     assert page.error == "Choisissez une décision pour la pièce."
-    await tab.run(DossierState.review, {"attachment_id": str(piece.id),
-                                        "decision": "non_conforme", "comment": "  "})
+    await tab.run(DossierState.choose_review, 999999, "conforme")
+    assert page.error == instruction.MSG_NOT_FOUND
+    await tab.run(DossierState.keep_draft, f"comment-{piece.id}", "  ")
+    await tab.run(DossierState.choose_review, piece.id, "non_conforme")
     assert page.error == instruction.MSG_COMMENT_REQUIRED
-    await tab.run(DossierState.review, {"attachment_id": str(piece.id),
-                                        "decision": "non_conforme", "comment": "Non signé"})
-    assert page.message == "Décision sur la pièce enregistrée." and page.error == ""
+    await tab.run(DossierState.keep_draft, f"comment-{piece.id}", "Non signé")
+    await tab.run(DossierState.choose_review, piece.id, "non_conforme")
+    assert page.message == f"« {piece.kind_label} » : Non conforme." and page.error == ""
     shown = next(a for a in page.detail.attachments if a.id == piece.id)
     assert (shown.review_status, shown.comment) == ("non_conforme", "Non signé")
     fresh(db)
@@ -155,25 +158,26 @@ async def test_rejection_needs_a_reason(db, people):
         EmailMessage.template == TemplateName.FUNDING_DECISION.value)).one()
 
 
-@pytest.mark.parametrize("action", ["validate", "reject", "set_control", "review"])
+@pytest.mark.parametrize("action", ["validate", "reject", "choose_control", "choose_review"])
 @scenario
 async def test_a_page_shown_before_another_agents_change_is_refused(db, people, action):
     mine = await _dossier(people.staff, people.dossier_number, tab_token="tab-mine")
     page = await mine.state(DossierState)
     await _everything_ok(mine)
     theirs = await _dossier(people.staff, people.dossier_number, tab_token="tab-theirs")
-    await theirs.run(DossierState.set_control,
-                     {"block": "info", "decision": "ok", "comment": "revu"})
+    await theirs.run(DossierState.keep_draft, "control-info", "revu")
+    await theirs.run(DossierState.choose_control, "info", "ok")
     before = _request(db, people.dossier_number)
 
     piece = page.detail.attachments[0].id
     arguments = {
         "validate": (),
         "reject": ({"reason": "Motif"},),
-        "set_control": ({"block": "bank", "decision": "ko", "comment": "Doute"},),
-        "review": ({"attachment_id": str(piece), "decision": "non_conforme",
-                    "comment": "Doute"},),
+        "choose_control": ("bank", "ko"),
+        "choose_review": (piece, "non_conforme"),
     }[action]
+    await mine.run(DossierState.keep_draft, "control-bank", "Doute")
+    await mine.run(DossierState.keep_draft, f"comment-{piece}", "Doute")
     await mine.run(getattr(DossierState, action), *arguments)
     assert page.error == instruction.MSG_CONFLICT and page.message == ""
     after = _request(db, people.dossier_number)

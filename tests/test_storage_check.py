@@ -1,11 +1,14 @@
 """``storage-check [--repair]`` and the periodic sweep: what they list, remove, report.
 
-SQLite and PostgreSQL (the ``db`` fixture); the command runs in-process for the
-details and once as a real ``python -m segur_app.cli`` subprocess per backend.
+SQLite and PostgreSQL (the ``db`` fixture), a local directory and an
+S3-compatible store (the ``store`` fixture); the command runs in-process for
+the details and once as a real ``python -m segur_app.cli`` subprocess per
+backend.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import subprocess
@@ -20,23 +23,32 @@ from segur_app.core import db as core_db
 from segur_app.core.config import PROJECT_ROOT, Settings, get_settings
 from segur_app.domain import demo, storage, storage_check
 from segur_app.domain.models import Attachment
+from tests.conftest import s3_store_for
 from tests.storage_helpers import (
     GRACE,
     STAGING_AGE,
     after_every_grace_period,
     assert_storage_matches_rows,
     final_keys,
+    make_old,
     staged_names,
+    store_env,
     sweep,
 )
 from tests.test_funding import deposit, stage_all
 
-OLD = time.time() - 2 * 24 * 3600  # older than every grace period
+S3_GRACE = 3.0  # an object's date cannot be set back: the S3 variants wait this long
 
 
 @pytest.fixture
-def storage_dir(tmp_path):
-    return tmp_path / "storage"
+def storage_dir(store):
+    return store
+
+
+@pytest.fixture
+def grace(store):
+    """The grace period and staging lifetime of the command-line runs."""
+    return GRACE if isinstance(store, storage.LocalStore) else S3_GRACE
 
 
 @pytest.fixture
@@ -46,30 +58,29 @@ def demo_rows(db, storage_dir):
     return summary
 
 
-def old(path):
-    os.utime(path, (OLD, OLD))
-    return path
+def orphan(storage_dir) -> str:
+    return storage.object_name(storage.store_bytes(b"%PDF-1.4 orphan",
+                                                   storage_dir=storage_dir).key)
 
 
-def orphan(storage_dir, *, aged=True):
-    path = storage.file_path(storage.store_bytes(b"%PDF-1.4 orphan", storage_dir=storage_dir).key,
-                             storage_dir=storage_dir)
-    return old(path) if aged else path
+def abandoned(storage_dir) -> str:
+    return storage.staging_name(storage.stage_bytes(b"%PDF-1.4 staged",
+                                                    storage_dir=storage_dir).key)
 
 
-def abandoned(storage_dir, *, aged=True):
-    path = storage.staging_path(storage.stage_bytes(b"%PDF-1.4 staged",
-                                                    storage_dir=storage_dir).key,
-                                storage_dir=storage_dir)
-    return old(path) if aged else path
+def overwrite(store, name: str, data: bytes) -> None:
+    store.put_stream(name, io.BytesIO(data))
 
 
 @pytest.fixture
-def run(db, storage_dir, monkeypatch, capsys):
+def run(db, storage_dir, grace, monkeypatch, capsys):
     """``python -m segur_app.cli storage-check …`` in-process, on the test database."""
     monkeypatch.setenv("REFLEX_DB_URL", db.get_bind().url.render_as_string(hide_password=False))
-    monkeypatch.setenv("SEGUR_STORAGE_DIR", str(storage_dir))
-    monkeypatch.setenv("SEGUR_STORAGE_GRACE_SECONDS", str(GRACE))
+    for name, value in store_env(storage_dir).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SEGUR_STORAGE_GRACE_SECONDS", str(grace))
+    monkeypatch.setenv("SEGUR_STAGING_MAX_AGE_SECONDS",
+                       str(STAGING_AGE if grace == GRACE else grace))
     for cached in (get_settings, core_db.get_engine):
         cached.cache_clear()
 
@@ -93,38 +104,43 @@ def test_a_clean_storage_exits_0(db, demo_rows, run):
 
 
 def test_stale_files_are_listed_then_removed_with_repair_and_fresh_ones_kept(
-    db, demo_rows, storage_dir, run
+    db, demo_rows, storage_dir, grace, run
 ):
-    stale, fresh = orphan(storage_dir), orphan(storage_dir, aged=False)
-    stale_staged, fresh_staged = abandoned(storage_dir), abandoned(storage_dir, aged=False)
-    part = stale.parent / "0123456789abcdef0123456789abcdef.part"  # a torn write
-    part.write_bytes(b"half")
-    old(part)
+    store = storage_dir
+    stale, stale_staged = orphan(store), abandoned(store)
+    part = stale.split("/")[0] + "/0123456789abcdef0123456789abcdef.part"  # a torn write
+    overwrite(store, part, b"half")
+    make_old(store, [stale, stale_staged, part], older_than=grace)
+    fresh, fresh_staged = orphan(store), abandoned(store)
 
     code, out = run()
     assert code == 1
-    assert f"Fichier non référencé : {stale.parent.name}/{stale.name} (15 octets" in out
-    assert f"{part.parent.name}/{part.name}" in out
-    assert f"Fichier en préparation abandonné : staging/{stale_staged.parent.name}/" in out
-    assert fresh.name not in out and fresh_staged.name not in out
+    assert f"Fichier non référencé : {stale} (15 octets" in out
+    assert part in out
+    assert f"Fichier en préparation abandonné : {stale_staged} (" in out
+    assert fresh not in out and fresh_staged not in out
     assert "à supprimer (--repair)" in out and "Relancez avec --repair" in out
-    assert stale.exists() and part.exists() and stale_staged.exists()  # never without --repair
+    assert all(store.exists(n) for n in (stale, part, stale_staged))  # never without --repair
 
     code, out = run("--repair")
     assert code == 0
     assert out.count("— supprimé") == 3 and "3 supprimé(s)" in out
-    assert not stale.exists() and not part.exists() and not stale_staged.exists()
-    assert fresh.exists() and fresh_staged.exists()
-    assert run()[0] == 0
+    assert not any(store.exists(n) for n in (stale, part, stale_staged))
+    assert store.exists(fresh) and store.exists(fresh_staged)
 
 
-def test_missing_and_altered_files_are_reported_never_repaired(db, demo_rows, storage_dir, run):
+def test_missing_and_altered_files_are_reported_never_repaired(
+    db, demo_rows, storage_dir, grace, run
+):
+    store = storage_dir
     rows = db.exec(select(Attachment).order_by(Attachment.id)).all()
     missing, altered = rows
-    storage.delete(missing.storage_key, storage_dir=storage_dir)
-    path = storage.file_path(altered.storage_key, storage_dir=storage_dir)
-    path.write_bytes(path.read_bytes() + b"tampered")
-    orphan(storage_dir)
+    storage.delete(missing.storage_key, storage_dir=store)
+    name = storage.object_name(altered.storage_key)
+    overwrite(store, name, storage.read_bytes(altered.storage_key, storage_dir=store)
+              + b"tampered")
+    stale = orphan(store)
+    make_old(store, [stale], older_than=grace)
 
     for args in ((), ("--repair",)):
         code, out = run(*args)
@@ -134,20 +150,22 @@ def test_missing_and_altered_files_are_reported_never_repaired(db, demo_rows, st
         assert (f"Fichier altéré (empreinte SHA-256 différente) : pièce jointe n° {altered.id}"
                 in out)
         assert "jamais corrigés automatiquement" in out
-        assert path.exists()  # an altered document is evidence: kept
+        assert store.exists(name)  # an altered document is evidence: kept
     assert "1 supprimé(s)" in out  # the unreferenced file, with --repair
     assert db.exec(select(Attachment)).all() == rows  # no row touched
 
 
 def test_the_command_line_entry_point(db, demo_rows, storage_dir):
     stale = orphan(storage_dir)
+    make_old(storage_dir, [stale], older_than=1.0)
     db.commit()
     env = {**os.environ, "REFLEX_DB_URL": db.get_bind().url.render_as_string(hide_password=False),
-           "SEGUR_STORAGE_DIR": str(storage_dir), "SEGUR_STORAGE_GRACE_SECONDS": "60"}
+           **store_env(storage_dir), "SEGUR_STORAGE_GRACE_SECONDS": "1"}
     done = subprocess.run([sys.executable, "-m", "segur_app.cli", "storage-check"],
                           cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stderr
-    assert "délai de grâce 60 s" in done.stdout and stale.name in done.stdout
+    assert "délai de grâce 1 s" in done.stdout and stale in done.stdout
+    assert f"Stockage {storage_dir.location} :" in done.stdout
 
 
 # --------------------------------------------------------------------------
@@ -159,10 +177,11 @@ def test_a_file_published_from_an_old_staged_copy_survives_a_concurrent_sweep(
     engine, db, demo_rows, storage_dir, monkeypatch
 ):
     documents = stage_all(storage_dir)
-    staged_long_ago = time.time() - 2 * GRACE  # still within the staging lifetime
-    for document in documents.values():
-        os.utime(storage.staging_path(document.key, storage_dir=storage_dir),
-                 (staged_long_ago, staged_long_ago))
+    if isinstance(storage_dir, storage.LocalStore):  # an object's date cannot be set back
+        staged_long_ago = time.time() - 2 * GRACE  # still within the staging lifetime
+        for document in documents.values():
+            os.utime(storage.staging_path(document.key, storage_dir=storage_dir),
+                     (staged_long_ago, staged_long_ago))
     real_publish = storage.publish_staged
 
     def publish_then_another_worker_sweeps(key, **kwargs):
@@ -193,7 +212,7 @@ def test_sweeps_of_several_workers_at_once_tolerate_each_other(
     monkeypatch.setattr(storage_check, "scan", scan_then_another_worker_removes_everything)
     report = sweep(db, storage_dir, now=after_every_grace_period())
     assert len(report.unreferenced) == 3 and report.removed == [] and report.intact
-    assert not any(path.exists() for path in stale)
+    assert not any(storage_dir.exists(name) for name in stale)
     assert_storage_matches_rows(db, storage_dir)
 
 
@@ -216,22 +235,26 @@ def test_a_row_deleted_during_the_sweep_is_not_reported_missing(
 
     monkeypatch.setattr(storage_check, "_rows", rows_then_the_news_attachment_is_replaced)
     report = sweep(db, storage_dir)
-    assert len(calls) == 2 and report.intact and report.missing == []
+    assert report.intact and report.missing == []
+    # A directory's sweep hashes each file: the missing one is looked at again
+    # (its row is gone); an object store's compares the sizes it listed first.
+    assert len(calls) == (2 if isinstance(storage_dir, storage.LocalStore) else 1)
 
 
 def test_the_sweep_refuses_to_empty_a_storage_the_database_does_not_know(
-    db, storage_dir, caplog, monkeypatch, run
+    db, storage_dir, grace, caplog, run
 ):
     stale = [orphan(storage_dir) for _ in range(storage_check.MASS_REMOVAL_FLOOR + 1)]
     with caplog.at_level(logging.ERROR, logger="segur_app.domain.storage_check"):
         report = sweep(db, storage_dir, now=after_every_grace_period())
     assert report.removal_refused and report.removed == []
-    assert all(path.exists() for path in stale)
+    assert all(storage_dir.exists(name) for name in stale)
     [record] = caplog.records
     assert "removal refused" in record.getMessage()
+    make_old(storage_dir, stale, older_than=grace)
     code, out = run("--repair")  # the explicit way
     assert code == 0 and f"{len(stale)} supprimé(s)" in out
-    assert not any(path.exists() for path in stale)
+    assert not any(storage_dir.exists(name) for name in stale)
 
 
 def test_the_background_sweep_logs_one_line_for_missing_and_altered_files(
@@ -239,18 +262,26 @@ def test_the_background_sweep_logs_one_line_for_missing_and_altered_files(
 ):
     missing, altered = db.exec(select(Attachment).order_by(Attachment.id)).all()
     storage.delete(missing.storage_key, storage_dir=storage_dir)
-    storage.file_path(altered.storage_key, storage_dir=storage_dir).write_bytes(b"other")
+    overwrite(storage_dir, storage.object_name(altered.storage_key), b"other")
     stale = orphan(storage_dir)
+    make_old(storage_dir, [stale], older_than=S3_GRACE)
     db.commit()
-    settings = Settings(storage_dir=storage_dir, storage_grace_seconds=GRACE,
-                        staging_max_age_seconds=STAGING_AGE)
+    grace = GRACE if isinstance(storage_dir, storage.LocalStore) else S3_GRACE
+    env = store_env(storage_dir)
+    settings = Settings(storage_dir=env.get("SEGUR_STORAGE_DIR", "unused"),
+                        storage_url=env.get("SEGUR_STORAGE_URL") or None,
+                        s3_endpoint_url=env.get("SEGUR_S3_ENDPOINT_URL"),
+                        s3_region=env.get("SEGUR_S3_REGION"),
+                        s3_access_key_id=env.get("SEGUR_S3_ACCESS_KEY_ID"),
+                        s3_secret_access_key=env.get("SEGUR_S3_SECRET_ACCESS_KEY"),
+                        storage_grace_seconds=grace, staging_max_age_seconds=STAGING_AGE)
     with caplog.at_level(logging.INFO):
         report = tasks.sweep_storage(settings=settings, engine=engine)
     [record] = [r for r in caplog.records if r.name == "segur_app.domain.storage_check"]
     assert record.levelno == logging.ERROR and "\n" not in record.getMessage()
     assert (f"1 removed, 1 missing, 1 altered (missing: attachment {missing.id}) "
             f"(altered: attachment {altered.id})") in record.getMessage()
-    assert [e.path for e in report.removed] == [stale]
+    assert [e.name for e in report.removed] == [stale]
     assert final_keys(storage_dir) == {altered.storage_key} and staged_names(storage_dir) == set()
 
 
@@ -263,3 +294,28 @@ def test_grace_settings_are_read_from_the_environment(monkeypatch):
     with pytest.raises(ValueError):
         Settings()
     assert Settings.model_fields["storage_grace_seconds"].default == 3600
+
+
+def test_the_hourly_sweep_of_an_object_store_compares_sizes_storage_check_hashes(
+    db, s3_server, run, monkeypatch
+):
+    store = s3_store_for(s3_server, f"sizes-{os.urandom(6).hex()}")
+    for name, value in store_env(store).items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    demo.load_demo_data(db, storage_dir=store, env="test")
+    db.commit()
+    news, rib = db.exec(select(Attachment).order_by(Attachment.id)).all()
+    data = storage.read_bytes(news.storage_key, storage_dir=store)
+    overwrite(store, storage.object_name(news.storage_key), bytes(reversed(data)))  # same size
+    overwrite(store, storage.object_name(rib.storage_key), b"shorter")
+    downloads = []
+    real_open = store.open
+    monkeypatch.setattr(store, "open", lambda name: downloads.append(name) or real_open(name))
+
+    report = sweep(db, store)
+    assert [p.attachment_id for p in report.altered] == [rib.id] and downloads == []
+
+    code, out = run()  # the explicit check reads and hashes every document
+    assert code == 3
+    assert f"pièce jointe n° {news.id}" in out and f"pièce jointe n° {rib.id}" in out

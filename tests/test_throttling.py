@@ -189,13 +189,13 @@ def test_a_blank_identifiant_is_refused_without_a_counter(db):
 
 def test_every_answer_costs_one_argon2_verification(db, victim, monkeypatch):
     calls = []
-    real_verify = accounts.verify_password
+    real_verify = accounts.login.verify_password
 
     def counting_verify(digest, password):
         calls.append(digest)
         return real_verify(digest, password)
 
-    monkeypatch.setattr(accounts, "verify_password", counting_verify)
+    monkeypatch.setattr(accounts.login, "verify_password", counting_verify)
     now = utcnow()
     for identifiant in (victim.identifiant, "nobody.here"):
         for n in range(7):  # wrong, then locking, then locked

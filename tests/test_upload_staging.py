@@ -323,25 +323,25 @@ def supplier(db, storage_dir):
 
 @pytest.fixture
 def forbid_a_second_look(monkeypatch):
-    """From the call on, fail if a file is checked again; returns the paths
+    """From the call on, fail if a file is checked again; returns the names
     whose sha256 the publication verified (its only read of a staged file)."""
 
-    def forbid() -> list[Path]:
-        verified: list[Path] = []
-        real_sha256 = storage.file_sha256
+    def forbid() -> list[str]:
+        verified: list[str] = []
+        real_sha256 = storage.sha256_of
 
         def forbidden(*args, **kwargs):
             raise AssertionError("the staged file was checked or read again")
 
-        def counting_sha256(path):
-            verified.append(path)
-            return real_sha256(path)
+        def counting_sha256(store, name):
+            verified.append(name)
+            return real_sha256(store, name)
 
         monkeypatch.setattr(uploads.content.magic, "from_buffer", forbidden)
         monkeypatch.setattr(pdf, "check_pdf", forbidden)
         monkeypatch.setattr(images, "check_png", forbidden)
         monkeypatch.setattr(images, "check_jpeg", forbidden)
-        monkeypatch.setattr(storage, "file_sha256", counting_sha256)
+        monkeypatch.setattr(storage, "sha256_of", counting_sha256)
         monkeypatch.setattr(uploads.staging, "open", forbidden, raising=False)  # no re-read
         return verified
 

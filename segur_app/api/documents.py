@@ -9,34 +9,64 @@ showed the link; unknown ids and documents the user may not read both answer
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from segur_app import routes
-from segur_app.api.session import guarded_route
 from segur_app.api.ids import parse_id
-from segur_app.core.config import get_settings
+from segur_app.api.session import guarded_route
 from segur_app.core.db import session_scope
 from segur_app.domain import access, documents, storage
 from segur_app.domain.access import Audience, Principal
 from segur_app.domain.models import Attachment
 
+log = logging.getLogger(__name__)
+
 INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
+MSG_NOT_FOUND = "Document introuvable."
+MSG_UNAVAILABLE = "Document momentanément indisponible. Veuillez réessayer dans quelques minutes."
 
 
-def _load(who: Principal, attachment_id: int) -> tuple[bytes, Attachment] | None:
+@dataclass(frozen=True)
+class _Found:
+    body: BinaryIO
+    mime_type: str
+    original_name: str
+    size_bytes: int
+
+
+def _load(who: Principal, attachment_id: int) -> _Found | None:
+    """The readable document, opened for streaming (None: unknown or not readable)."""
     with session_scope() as session:
         attachment = session.get(Attachment, attachment_id)
         if attachment is None or not documents.can_read(
             session, user=access.user_of(session, who), attachment=attachment
         ):
             return None
+        key, meta = attachment.storage_key, dict(
+            mime_type=attachment.mime_type, original_name=attachment.original_name,
+            size_bytes=attachment.size_bytes)
+    try:  # the database connection is back in its pool while the store answers
+        body = storage.open_document(key, storage_dir=storage.store_from_settings())
+    except FileNotFoundError:
+        return None
+    return _Found(body=body, **meta)
+
+
+def _chunks(body: BinaryIO) -> Iterator[bytes]:
+    """The document piece by piece (Starlette reads it in a worker thread)."""
+    with contextlib.closing(body):
         try:
-            data = storage.read_bytes(attachment.storage_key, storage_dir=get_settings().storage_dir)
-        except FileNotFoundError:
-            return None
-        return data, attachment
+            while chunk := body.read(storage.CHUNK_BYTES):
+                yield chunk
+        except storage.StorageUnavailable:  # the response is cut short: never a partial success
+            log.warning("document download interrupted: the store stopped answering")
 
 
 @guarded_route(routes.DOCUMENTS + "/{attachment_id}", Audience.USER)
@@ -44,19 +74,24 @@ async def download(request: Request, who: Principal) -> Response:
     # Digits within the id column's range only: nothing else reaches the DB.
     attachment_id = parse_id(request.path_params["attachment_id"])
     if attachment_id is None:
-        return PlainTextResponse("Document introuvable.", status_code=404)
-    found = await asyncio.to_thread(_load, who, attachment_id)
+        return PlainTextResponse(MSG_NOT_FOUND, status_code=404)
+    try:
+        found = await asyncio.to_thread(_load, who, attachment_id)
+    except storage.StorageUnavailable:
+        log.warning("document %s not served: the store is unreachable", attachment_id)
+        return PlainTextResponse(MSG_UNAVAILABLE, status_code=503,
+                                 headers={"Retry-After": "60"})
     if found is None:
-        return PlainTextResponse("Document introuvable.", status_code=404)
-    data, attachment = found
-    inline = attachment.mime_type in INLINE_TYPES and request.query_params.get("dl") != "1"
-    return Response(
-        data,
-        media_type=attachment.mime_type,
+        return PlainTextResponse(MSG_NOT_FOUND, status_code=404)
+    inline = found.mime_type in INLINE_TYPES and request.query_params.get("dl") != "1"
+    return StreamingResponse(
+        _chunks(found.body),
+        media_type=found.mime_type,
         headers={
             "Content-Disposition": documents.content_disposition(
-                attachment.original_name, inline=inline
+                found.original_name, inline=inline
             ),
+            "Content-Length": str(found.size_bytes),
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",
         },
@@ -64,4 +99,3 @@ async def download(request: Request, who: Principal) -> Response:
 
 
 http_routes = [download]
-

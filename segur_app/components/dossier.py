@@ -17,11 +17,13 @@ from segur_app.components.funding import (
     labelled_value,
     recap_list,
 )
+from segur_app.components.generated_documents import issued_documents
 from segur_app.components.links import anchor
 
 
 def recap_section(summary, view) -> rx.Component:
-    """« 1 - Ma demande récapitulatif »: supplier, dossier number, dates, status."""
+    """« 1 - Ma demande récapitulatif »: supplier, dossier number, dates, status, and
+    the PDFs issued for the dossier (deposit receipt, decision letter)."""
     return rx.el.section(
         rx.el.h2("1 - Ma demande récapitulatif"),
         recap_list(summary),
@@ -33,11 +35,17 @@ def recap_section(summary, view) -> rx.Component:
             labelled_value("Date de changement de statut", view.status_changed_on),
             class_name="segur-recap",
         ),
+        issued_documents(view.issued),
         class_name="fr-mb-4w",
     )
 
 
-def _document_row(document) -> rx.Component:
+def scan_badge(label) -> rx.Component:
+    """The antivirus verdict of a piece (staff only), « Analyse antivirus : Sain »."""
+    return rx.el.span(rx.el.span("Analyse antivirus : ", class_name="fr-sr-only"), badge(label))
+
+
+def _document_row(document, staff: bool) -> rx.Component:
     return rx.el.tr(
         rx.el.td(document.label),
         rx.el.td(
@@ -52,16 +60,18 @@ def _document_row(document) -> rx.Component:
         rx.el.td(document.size),
         rx.el.td(document.deposited_on),
         rx.el.td(badge(document.review_label)),
+        *([rx.el.td(scan_badge(document.scan_label))] if staff else []),
     )
 
 
-def _documents_table(view) -> rx.Component:
+def _documents_table(view, staff: bool) -> rx.Component:
+    headers = ("Pièce", "Fichier", "Taille", "Date de dépôt", "Statut") + (
+        ("Antivirus",) if staff else ())
     return rx.el.div(
         rx.el.table(
             rx.el.caption("Pièces jointes transmises", class_name="fr-sr-only"),
-            rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col") for h in (
-                "Pièce", "Fichier", "Taille", "Date de dépôt", "Statut")])),
-            rx.el.tbody(rx.foreach(view.documents, _document_row)),
+            rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col") for h in headers])),
+            rx.el.tbody(rx.foreach(view.documents, lambda d: _document_row(d, staff))),
         ),
         class_name="fr-table fr-table--no-caption",
     )
@@ -82,12 +92,14 @@ def _email_item(email) -> rx.Component:
 
 
 def blocks_section(
-    view, tools: dict[str, rx.Component] | None = None, *, prefix: str = ""
+    view, tools: dict[str, rx.Component] | None = None, *, prefix: str = "",
+    staff: bool = False,
 ) -> rx.Component:
     """« 2 - Informations de la demande »: the four collapsible blocks.
 
     ``tools`` adds staff controls at the end of a block, keyed by block id
-    ("informations", "coordonnees-bancaires", "pieces-justificatives").
+    ("informations", "coordonnees-bancaires", "pieces-justificatives");
+    ``staff`` adds the antivirus verdict of each piece.
     """
     tools = tools or {}
     return rx.el.section(
@@ -111,7 +123,7 @@ def blocks_section(
                 block_id=prefix + "bloc-coordonnees-bancaires",
             ),
             collapsible_block(
-                "Pièces justificatives", view.documents_badge, _documents_table(view),
+                "Pièces justificatives", view.documents_badge, _documents_table(view, staff),
                 tools.get("pieces-justificatives", rx.fragment()),
                 block_id=prefix + "bloc-pieces-justificatives",
             ),

@@ -6,6 +6,7 @@ import reflex as rx
 
 from segur_app import routes
 from segur_app.components.links import internal_link
+from segur_app.domain.models import ScanResult
 
 BADGE_CLASSES = {
     "Contrôle OK": "fr-badge--success",
@@ -21,6 +22,12 @@ BADGE_CLASSES = {
     "Echec": "fr-badge--error",
     "Publiée": "fr-badge--success",
     "Brouillon": "fr-badge--new",
+    ScanResult.CLEAN.label: "fr-badge--success",
+    ScanResult.INFECTED.label: "fr-badge--error",
+    ScanResult.ERROR.label: "fr-badge--warning",
+    "En attente de compléments": "fr-badge--warning",
+    "Délai dépassé": "fr-badge--error",
+    "Compléments reçus": "fr-badge--info",
 }
 
 

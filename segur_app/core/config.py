@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -77,6 +77,19 @@ class Settings(BaseSettings):
     redis_check_seconds: float = Field(default=1.0, gt=0)
     # Private documents (attachments): never under assets/ or uploaded_files/.
     storage_dir: Path = VAR_DIR / "storage"
+    # An S3-compatible object store instead of storage_dir: "s3://bucket/prefix"
+    # (domain/storage/s3.py). Unset: the directory above.
+    storage_url: str | None = None
+    # How to reach it; unset credentials/region = boto3's standard chain
+    # (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION, profiles, roles).
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    # Connection and read timeout of each request, and attempts per operation:
+    # an unreachable store refuses a deposit within about attempts × timeout.
+    s3_timeout_seconds: float = Field(default=5.0, gt=0)
+    s3_max_attempts: int = Field(default=3, ge=1)
     # Files no row references are removed once older than this (storage-check
     # and the hourly sweep); it must exceed the longest deposit transaction.
     storage_grace_seconds: float = Field(default=3600.0, ge=0)
@@ -108,15 +121,44 @@ class Settings(BaseSettings):
     # Pieces required for the balance request (AttachmentKind values), e.g.
     # SEGUR_BALANCE_DOCUMENTS='["facture","pv_verification"]'.
     balance_documents: list[str] = ["facture", "pv_verification"]
+    # TrueType fonts of the generated PDF documents (receipts, decision letters):
+    # DejaVuSans.ttf, DejaVuSans-Bold.ttf, DejaVuSansMono.ttf (Debian fonts-dejavu-core).
+    pdf_font_dir: Path = Path("/usr/share/fonts/truetype/dejavu")
+    # « Demande de compléments »: days the supplier has to send the pieces asked
+    # for (a reminder is emailed 7 days before the deadline).
+    correction_delay_days: int = Field(default=30, ge=1, le=365)
     # Reverse proxies whose X-Forwarded-For is believed (core/client_address.py):
     # SEGUR_TRUSTED_PROXIES="127.0.0.1, 10.0.0.0/8, ::1". Empty: the TCP peer is
     # the client, whatever the headers say.
     trusted_proxies: Annotated[Networks, NoDecode] = ()
 
+    @field_validator("storage_url")
+    @classmethod
+    def _check_storage_url(cls, value):
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme != "s3" or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError(f"SEGUR_STORAGE_URL: {value!r} is not s3://bucket or "
+                             "s3://bucket/prefix")
+        return value
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _parse_trusted_proxies(cls, value):
         return parse_networks(value)
+
+    # --- antivirus (domain/antivirus.py) ----------------------------------
+    # ``required``: a file is accepted only once clamd has found it clean (clamd
+    # unavailable → refused); ``optional``: clamd unavailable → accepted with the
+    # result « erreur »; ``off``: not scanned. Unset: ``required`` in
+    # production, ``off`` otherwise (the embedded ``make run``).
+    antivirus: Literal["required", "optional", "off"] | None = None
+    # clamd's socket: a unix socket path (``/run/clamav/clamd.ctl``,
+    # ``unix:///…``) or ``host:port`` (TCP).
+    clamd_socket: str = "/var/run/clamav/clamd.ctl"
+    # Seconds to wait for clamd (connection and verdict) before « erreur ».
+    clamd_timeout: float = Field(default=30.0, gt=0)
 
     # --- hostile input -----------------------------------------------------
     # Websocket events per connection: a token bucket refilled at
@@ -145,6 +187,13 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def antivirus_mode(self) -> str:
+        """``required``, ``optional`` or ``off`` (see ``antivirus``)."""
+        if self.antivirus is not None:
+            return self.antivirus
+        return "required" if self.is_production else "off"
 
     @property
     def is_https(self) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
@@ -51,8 +50,8 @@ class DemoSummary:
     news_id: int
 
 
-def _add_pdf(session: Session, storage_dir: Path, lines: list[str], *, kind: AttachmentKind,
-             name: str, uploaded_by_id: int, **owner: int) -> None:
+def _add_pdf(session: Session, storage_dir: storage.Storage, lines: list[str], *,
+             kind: AttachmentKind, name: str, uploaded_by_id: int, **owner: int) -> None:
     stored = storage.store_bytes(simple_pdf(lines), storage_dir=storage_dir)
     file_commit.track_new(session, stored.key, storage_dir=storage_dir)
     session.add(Attachment(
@@ -66,7 +65,7 @@ def database_is_empty(session: Session) -> bool:
     return session.exec(select(sa.func.count()).select_from(UserAccount)).one() == 0
 
 
-def clear_all_data(session: Session, *, storage_dir: Path) -> None:
+def clear_all_data(session: Session, *, storage_dir: storage.Storage) -> None:
     """Delete every row (children first); the stored documents they point to
     are removed when the caller commits (never before: see file_commit)."""
     keys = session.exec(select(Attachment.storage_key)).all()
@@ -77,7 +76,7 @@ def clear_all_data(session: Session, *, storage_dir: Path) -> None:
 
 
 def load_demo_data(
-    session: Session, *, storage_dir: Path, env: str, now: datetime | None = None
+    session: Session, *, storage_dir: storage.Storage, env: str, now: datetime | None = None
 ) -> DemoSummary:
     """Insert the guide's demo data set into ``session`` (caller commits)."""
     if env == "production":

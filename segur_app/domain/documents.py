@@ -6,13 +6,14 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from segur_app.domain.models import (
     AssistanceTicket,
     Attachment,
     Enrolment,
     FundingRequest,
+    GeneratedDocument,
     NewsItem,
     Role,
     UserAccount,
@@ -22,18 +23,29 @@ MAX_DISPLAY_NAME = 120
 
 
 def can_read(session: Session, *, user: UserAccount, attachment: Attachment) -> bool:
-    """Owner supplier and staff read dossier documents; news documents are for
+    """Owner supplier and staff read dossier documents (the pieces and the
+    documents the portal generated for the dossier); news documents are for
     every logged-in user once published; a ticket's attachment is for staff and
     the user who sent the ticket."""
     is_staff = user.role == Role.STAFF.value
+    funding_request_id, enrolment_id = attachment.funding_request_id, attachment.enrolment_id
+    if attachment.news_id is None and attachment.ticket_id is None and (
+        funding_request_id is None and enrolment_id is None
+    ):
+        # A document the portal generated for a dossier (receipt, decision letter).
+        generated = session.exec(
+            select(GeneratedDocument).where(GeneratedDocument.attachment_id == attachment.id)
+        ).first()
+        if generated is not None:
+            funding_request_id, enrolment_id = generated.funding_request_id, generated.enrolment_id
     if attachment.news_id is not None:
         news = session.get(NewsItem, attachment.news_id)
         return news is not None and (is_staff or news.is_published)
-    if attachment.funding_request_id is not None:
-        request = session.get(FundingRequest, attachment.funding_request_id)
+    if funding_request_id is not None:
+        request = session.get(FundingRequest, funding_request_id)
         return request is not None and (is_staff or request.supplier_id == user.supplier_id)
-    if attachment.enrolment_id is not None:
-        enrolment = session.get(Enrolment, attachment.enrolment_id)
+    if enrolment_id is not None:
+        enrolment = session.get(Enrolment, enrolment_id)
         return enrolment is not None and (
             is_staff or enrolment.supplier_id == user.supplier_id
         )

@@ -4,7 +4,8 @@ The rule: **a final file is written (durably) before the row that points to
 it is committed, and the row is its only reference.**
 
 1. :func:`publish` gives a staged file its final place under a new random key
-   (hard link, verified sha256, fsynced) — before the commit;
+   (a hard link or a server-side copy, verified sha256, durable) — before the
+   commit;
 2. the caller adds the ``Attachment`` row with that key and commits;
 3. after the commit the staged copy is discarded (:func:`publish`) and the
    files of deleted rows are removed (:func:`delete_after_commit`).
@@ -34,7 +35,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import event
@@ -56,9 +56,9 @@ class Checked(Protocol):
 
 @dataclass
 class _Pending:
-    published: list[tuple[Path, str]] = field(default_factory=list)
-    staged: list[tuple[Path, str]] = field(default_factory=list)
-    doomed: list[tuple[Path, str]] = field(default_factory=list)
+    published: list[tuple[storage.Storage, str]] = field(default_factory=list)
+    staged: list[tuple[storage.Storage, str]] = field(default_factory=list)
+    doomed: list[tuple[storage.Storage, str]] = field(default_factory=list)
     committing: bool = False
 
     def clear(self) -> None:
@@ -78,7 +78,7 @@ def _pending(session: Session) -> _Pending:
     return pending
 
 
-def publish(session: Session, document: Checked, *, storage_dir: Path) -> str:
+def publish(session: Session, document: Checked, *, storage_dir: storage.Storage) -> str:
     """Publish a checked staged document for a row of this transaction.
 
     Returns the key to store in ``Attachment.storage_key``.
@@ -90,17 +90,17 @@ def publish(session: Session, document: Checked, *, storage_dir: Path) -> str:
     return key
 
 
-def track_new(session: Session, key: str, *, storage_dir: Path) -> None:
+def track_new(session: Session, key: str, *, storage_dir: storage.Storage) -> None:
     """A final file just written for a row of this transaction (removed on rollback)."""
     _pending(session).published.append((storage_dir, key))
 
 
-def delete_after_commit(session: Session, keys, *, storage_dir: Path) -> None:
+def delete_after_commit(session: Session, keys, *, storage_dir: storage.Storage) -> None:
     """Remove these final files once the transaction deleting their rows commits."""
     _pending(session).doomed.extend((storage_dir, key) for key in keys)
 
 
-def _remove(entries: list[tuple[Path, str]], remover) -> None:
+def _remove(entries: list[tuple[storage.Storage, str]], remover) -> None:
     for storage_dir, key in entries:
         try:
             remover(key, storage_dir=storage_dir)

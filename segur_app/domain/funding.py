@@ -6,8 +6,9 @@ kind per supplier, so a double click, a second tab or a replayed event can
 never create a second dossier.
 
 The deposit is one unit of work: dossier row, attachment rows, status
-history, confirmation email (outbox) and the files themselves. Files were
-checked and staged when chosen (``uploads.stage``); the deposit publishes them
+history, the PDF « Accusé de dépôt » (:mod:`segur_app.domain.receipts`), the
+confirmation email (outbox, linking to the receipt) and the files themselves.
+Files were checked and staged when chosen (``uploads.stage``); the deposit publishes them
 under their final keys — the sha256 of what was checked is verified there, the
 files are not checked again — and commits. On any failure the database is
 rolled back and the files stay in staging, so nothing half-done remains.
@@ -15,15 +16,15 @@ rolled back and the files stay in staging, so nothing half-done remains.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from segur_app.core.config import get_settings
-from segur_app.domain import mail, mail_templates, uploads
+from segur_app.domain import generated_documents, mail, mail_templates, receipts, storage, uploads
 from segur_app.domain.dates import fr_amount, fr_date, fr_datetime
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.numbering import DOSSIER_SERIES, next_number
@@ -40,8 +41,11 @@ from segur_app.domain.models import (
     FundingKind,
     FundingRequest,
     FundingStatus,
+    ScanResult,
     ReviewStatus,
+    Role,
     Supplier,
+    UserAccount,
     utcnow,
 )
 
@@ -195,8 +199,8 @@ class DepositResult:
     deposited_at: datetime
 
 
-def _publish(session: Session, document: uploads.StagedDocument, piece: AttachmentKind,
-             storage_dir: Path) -> str:
+def publish_piece(session: Session, document: uploads.StagedDocument, piece: AttachmentKind,
+                  storage_dir: storage.Storage) -> str:
     """Publish a staged piece (its sha256 verified: the file is not checked again)."""
     try:
         return uploads.publish(session, document, policy=piece_upload(piece),
@@ -205,6 +209,8 @@ def _publish(session: Session, document: uploads.StagedDocument, piece: Attachme
         raise DepositRefused(
             MSG_DOCUMENT_REQUIRED, field_errors={piece.value: MSG_DOCUMENT_REQUIRED}
         ) from None
+    except storage.StorageUnavailable:
+        raise DepositRefused(storage.MSG_UNAVAILABLE) from None
     except uploads.StagedFileAltered as altered:
         if altered.rejection is None:
             raise DepositRefused(MSG_DEPOSIT_FAILED) from None
@@ -220,7 +226,7 @@ def deposit_request(
     user_id: int,
     recipient: str,
     documents: dict[str, uploads.StagedDocument],
-    storage_dir: Path,
+    storage_dir: storage.Storage,
     amount: int,
     assistance_url: str,
     now: datetime | None = None,
@@ -269,7 +275,8 @@ def deposit_request(
                     size_bytes=document.size_bytes,
                     sha256=document.sha256,
                     mime_type=document.mime_type,
-                    storage_key=_publish(session, document, piece, storage_dir),
+                    scan_result=document.scan_result,
+                    storage_key=publish_piece(session, document, piece, storage_dir),
                     uploaded_at=now,
                     uploaded_by_id=user_id,
                     funding_request_id=request.id,
@@ -291,7 +298,11 @@ def deposit_request(
             else (mail_templates.balance_deposit_confirmation,
                   TemplateName.BALANCE_DEPOSIT_CONFIRMATION)
         )
-        content = confirmation(number, now, assistance_url=assistance_url)
+        receipt = receipts.issue_funding_receipt(
+            session, request=request, storage_dir=storage_dir, now=now
+        )
+        content = confirmation(number, now, assistance_url=assistance_url,
+                               receipt_url=generated_documents.download_url(receipt.id))
         mail.queue_email(
             session,
             template=template,
@@ -333,6 +344,8 @@ class DocumentView:
     size: str
     deposited_on: str
     review_label: str
+    scan_label: str = ""
+    """The antivirus verdict (``ScanResult`` label), shown to the staff."""
 
 
 @dataclass(frozen=True)
@@ -363,11 +376,19 @@ class FundingView:
     documents_badge: str
     documents: list[DocumentView]
     emails: list[EmailView]
+    # The PDFs the portal issued for the dossier (receipt, decision letter).
+    issued: list[generated_documents.GeneratedDocumentView] = field(default_factory=list)
 
 
 def group_iban(iban: str) -> str:
     compact = "".join(iban.split()).upper()
     return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def piece_rank(attachment: Attachment) -> int:
+    """Place of a piece in the forms (the order ``AttachmentKind`` declares them): a
+    piece replaced after a « Demande de compléments » keeps its place."""
+    return list(AttachmentKind).index(AttachmentKind(attachment.kind))
 
 
 def documents_badge(statuses: list[str]) -> str:
@@ -383,15 +404,19 @@ def funding_view(session: Session, *, supplier_id: int, kind: FundingKind) -> Fu
     request = find_request(session, supplier_id=supplier_id, kind=kind)
     if request is None:
         return None
-    attachments = session.exec(
+    attachments = sorted(session.exec(
         select(Attachment)
-        .where(Attachment.funding_request_id == request.id)
+        .where(Attachment.funding_request_id == request.id,
+               Attachment.superseded_at.is_(None))  # versions replaced by a correction
         .order_by(Attachment.id)
-    ).all()
-    # Every automatic email of the dossier with its delivery status (sent or queued).
+    ), key=piece_rank)
+    # Every automatic email of the dossier with its delivery status (sent or queued),
+    # but those to the agents (« Compléments reçus »).
+    staff = select(UserAccount.id).where(UserAccount.role == Role.STAFF.value)
     emails = session.exec(
         select(EmailMessage)
-        .where(EmailMessage.funding_request_id == request.id)
+        .where(EmailMessage.funding_request_id == request.id,
+               sa.or_(EmailMessage.user_id.is_(None), EmailMessage.user_id.not_in(staff)))
         .order_by(EmailMessage.created_at.desc(), EmailMessage.id.desc())
     ).all()
     return FundingView(
@@ -419,6 +444,7 @@ def funding_view(session: Session, *, supplier_id: int, kind: FundingKind) -> Fu
                 size=uploads.format_size(a.size_bytes),
                 deposited_on=fr_date(a.uploaded_at),
                 review_label=ReviewStatus(a.review_status).label,
+                scan_label=ScanResult(a.scan_result).label,
             )
             for a in attachments
         ],
@@ -432,4 +458,5 @@ def funding_view(session: Session, *, supplier_id: int, kind: FundingKind) -> Fu
             )
             for e in emails
         ],
+        issued=generated_documents.for_funding_request(session, funding_request_id=request.id),
     )

@@ -4,7 +4,7 @@ Per-block and per-attachment controls, private notes, history and the final
 decision with its email. The list, its counters and its CSV export live in
 :mod:`segur_app.domain.staff_lists` (re-exported here).
 
-Every change to a dossier goes through :func:`_lock`, an optimistic lock on
+Every change to a dossier goes through :func:`lock_dossier`, an optimistic lock on
 ``FundingRequest.version``: the agent's screen carries the version it showed;
 if another agent changed the dossier meanwhile, the change is refused with
 :data:`MSG_CONFLICT` instead of overwriting (or double-deciding) silently.
@@ -19,14 +19,16 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from segur_app.domain import mail, mail_templates
-from segur_app.domain.funding import FundingView, funding_view
-from segur_app.domain.dates import fr_datetime
+from segur_app.domain import generated_documents, letters, mail, mail_templates, storage
+from segur_app.domain.funding import FundingView, funding_view, piece_rank
+from segur_app.domain.dates import as_utc, fr_datetime
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
     Attachment,
     AuditEvent,
     ControlStatus,
+    CorrectionReason,
+    CorrectionRequest,
     FundingKind,
     FundingRequest,
     FundingStatus,
@@ -55,6 +57,14 @@ MSG_CONTROLS_INCOMPLETE = (
     "et toutes les pièces « Conforme »."
 )
 MSG_NOTE_REQUIRED = "La note est vide."
+MSG_AWAITING = (
+    "Le dossier est en attente de compléments du fournisseur : ses pièces ne peuvent être "
+    "instruites qu'une fois les compléments reçus."
+)
+MSG_DEADLINE_NOT_PASSED = (
+    "Le dossier est en attente de compléments : il ne peut être rejeté qu'une fois le délai "
+    "de réponse du fournisseur dépassé."
+)
 
 BLOCKS = {"info": "Informations de la demande", "bank": "Coordonnées bancaires"}
 
@@ -97,6 +107,8 @@ class AttachmentReview:
     review_status: str
     review_label: str
     comment: str
+    reason: str = ""        # CorrectionReason value of a « Non conforme » piece
+    reason_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,6 +141,9 @@ ACTION_LABELS = {
     "email_sent": "Courriel envoyé",
     "email_failed": "Échec d'envoi de courriel",
     "staff_note": "Note interne",
+    "correction_requested": "Demande de compléments",
+    "corrections_sent": "Compléments envoyés par le fournisseur",
+    "correction_reminder": "Relance du fournisseur (compléments)",
 }
 
 
@@ -140,7 +155,7 @@ def _history_text(event: AuditEvent) -> str:
         old = _status_label(event.old_status)
         new = _status_label(event.new_status)
         parts.append(f"{old} → {new}" if old else new)
-    for key in ("block", "piece", "decision", "subject", "reason", "comment"):
+    for key in ("block", "piece", "pieces", "decision", "subject", "reason", "due", "comment"):
         if details.get(key):
             parts.append(str(details[key]))
     return " — ".join(parts)
@@ -168,6 +183,16 @@ def _status_label(value: str | None) -> str:
     return value
 
 
+def current_pieces(session: Session, request_id: int) -> list[Attachment]:
+    """The dossier's pieces, without the versions a correction replaced, in the
+    order of the form (a replacement keeps its piece's place)."""
+    return sorted(session.exec(
+        select(Attachment).where(Attachment.funding_request_id == request_id,
+                                 Attachment.superseded_at.is_(None))
+        .order_by(Attachment.id)
+    ), key=piece_rank)
+
+
 def can_validate(request: FundingRequest, attachments: list[Attachment]) -> bool:
     return (
         request.info_control == ControlStatus.OK.value
@@ -183,9 +208,7 @@ def dossier_detail(session: Session, *, request_id: int | None) -> DossierDetail
         return None
     supplier = session.get(Supplier, request.supplier_id)
     view = funding_view(session, supplier_id=request.supplier_id, kind=FundingKind(request.kind))
-    attachments = session.exec(
-        select(Attachment).where(Attachment.funding_request_id == request.id).order_by(Attachment.id)
-    ).all()
+    attachments = current_pieces(session, request.id)
     names: dict[int, str] = {}
     events = session.exec(
         select(AuditEvent)
@@ -220,12 +243,14 @@ def dossier_detail(session: Session, *, request_id: int | None) -> DossierDetail
         attachments=[
             AttachmentReview(
                 id=a.id,
-                kind_label=_kind_label(a.kind),
+                kind_label=piece_label(a.kind),
                 file_name=a.original_name,
                 mime_type=a.mime_type,
                 review_status=a.review_status,
                 review_label=ReviewStatus(a.review_status).label,
                 comment=a.review_comment or "",
+                reason=a.review_reason or "",
+                reason_label=CorrectionReason(a.review_reason).label if a.review_reason else "",
             )
             for a in attachments
         ],
@@ -238,12 +263,12 @@ def dossier_detail(session: Session, *, request_id: int | None) -> DossierDetail
             )
             for e in events
         ],
-        can_validate=can_validate(request, list(attachments)),
+        can_validate=can_validate(request, attachments),
         decision_reason=request.decision_reason or "",
     )
 
 
-def _kind_label(kind: str) -> str:
+def piece_label(kind: str) -> str:
     from segur_app.domain.models import AttachmentKind
 
     return AttachmentKind(kind).label
@@ -260,7 +285,7 @@ def find_by_number(session: Session, dossier_number: str) -> int | None:
 # ---------------------------------------------------------------------------
 
 
-def _lock(session: Session, request_id: int, expected_version: int, *, now: datetime) -> FundingRequest:
+def lock_dossier(session: Session, request_id: int, expected_version: int, *, now: datetime) -> FundingRequest:
     """Bump the dossier's version if it is still ``expected_version``, else Conflict."""
     table = FundingRequest.__table__
     result = session.execute(
@@ -277,7 +302,7 @@ def _lock(session: Session, request_id: int, expected_version: int, *, now: date
     return request
 
 
-def _event(session, action, *, request, staff_id, now, old=None, new=None, **details):
+def record_event(session, action, *, request, staff_id, now, old=None, new=None, **details):
     session.add(
         AuditEvent(
             action=action,
@@ -291,10 +316,10 @@ def _event(session, action, *, request, staff_id, now, old=None, new=None, **det
     )
 
 
-def _started(session: Session, request: FundingRequest) -> bool:
+def has_started(session: Session, request: FundingRequest) -> bool:
     """Has an agent recorded a control or a piece decision (this change included)?
 
-    Written under the dossier's lock (:func:`_lock`), so the flag the dashboard
+    Written under the dossier's lock (:func:`lock_dossier`), so the flag the dashboard
     counts is exact whatever agents do at the same time.
     """
     pending = ControlStatus.PENDING.value
@@ -303,14 +328,26 @@ def _started(session: Session, request: FundingRequest) -> bool:
     session.flush()
     return session.exec(
         select(Attachment.id).where(Attachment.funding_request_id == request.id,
+                                    Attachment.superseded_at.is_(None),
                                     Attachment.review_status != ReviewStatus.PENDING.value)
         .limit(1)
     ).first() is not None
 
 
-def _ensure_open(request: FundingRequest) -> None:
+def ensure_open(request: FundingRequest, *, awaiting_allowed: bool = False) -> None:
     if request.status in (FundingStatus.VALIDATED.value, FundingStatus.REJECTED.value):
         raise InstructionError(MSG_ALREADY_DECIDED)
+    if request.status == FundingStatus.AWAITING_CORRECTIONS.value and not awaiting_allowed:
+        raise InstructionError(MSG_AWAITING)
+
+
+def open_correction(session: Session, request_id: int) -> CorrectionRequest | None:
+    """The dossier's « Demande de compléments » still waiting for the supplier."""
+    return session.exec(
+        select(CorrectionRequest).where(CorrectionRequest.funding_request_id == request_id,
+                                        CorrectionRequest.answered_at.is_(None),
+                                        CorrectionRequest.closed_at.is_(None))
+    ).first()
 
 
 def set_block_control(
@@ -332,14 +369,14 @@ def set_block_control(
     comment = comment.strip()
     if status is ControlStatus.KO and not comment:
         raise InstructionError(MSG_COMMENT_REQUIRED)
-    request = _lock(session, request_id, expected_version, now=now)
-    _ensure_open(request)
+    request = lock_dossier(session, request_id, expected_version, now=now)
+    ensure_open(request)
     old = getattr(request, f"{block}_control")
     setattr(request, f"{block}_control", status.value)
     setattr(request, f"{block}_control_comment", comment or None)
-    request.instruction_started = _started(session, request)
+    request.instruction_started = has_started(session, request)
     session.add(request)
-    _event(session, "funding_control", request=request, staff_id=staff_id, now=now,
+    record_event(session, "funding_control", request=request, staff_id=staff_id, now=now,
            old=old, new=status.value, block=BLOCKS[block], comment=comment)
     session.commit()
     return request.version
@@ -351,29 +388,41 @@ def review_attachment(
     attachment_id: int,
     decision: str,
     comment: str = "",
+    reason: str = "",
     staff_id: int,
     expected_version: int,
     now: datetime | None = None,
 ) -> int:
-    """« A instruire » / « Conforme » / « Non conforme » on one piece."""
+    """« A instruire » / « Conforme » / « Non conforme » on one piece.
+
+    A « Non conforme » piece carries a reason (``CorrectionReason``, « Autre »
+    when none is given), which a « Demande de compléments » sends to the
+    supplier; « Autre » needs the comment to say what is wrong.
+    """
     now = now or utcnow()
     status = ReviewStatus(decision)
     comment = comment.strip()
-    if status is ReviewStatus.NON_COMPLIANT and not comment:
-        raise InstructionError(MSG_COMMENT_REQUIRED)
+    why = None
+    if status is ReviewStatus.NON_COMPLIANT:
+        why = CorrectionReason(reason) if reason else CorrectionReason.OTHER
+        if why is CorrectionReason.OTHER and not comment:
+            raise InstructionError(MSG_COMMENT_REQUIRED)
     attachment = session.get(Attachment, attachment_id)
-    if attachment is None or attachment.funding_request_id is None:
+    if (attachment is None or attachment.funding_request_id is None
+            or attachment.superseded_at is not None):
         raise InstructionError(MSG_NOT_FOUND)
-    request = _lock(session, attachment.funding_request_id, expected_version, now=now)
-    _ensure_open(request)
+    request = lock_dossier(session, attachment.funding_request_id, expected_version, now=now)
+    ensure_open(request)
     old = attachment.review_status
     attachment.review_status = status.value
     attachment.review_comment = comment or None
+    attachment.review_reason = why.value if why else None
     session.add(attachment)
-    request.instruction_started = _started(session, request)
+    request.instruction_started = has_started(session, request)
     session.add(request)
-    _event(session, "attachment_review", request=request, staff_id=staff_id, now=now,
-           old=old, new=status.value, piece=_kind_label(attachment.kind), comment=comment)
+    record_event(session, "attachment_review", request=request, staff_id=staff_id, now=now,
+           old=old, new=status.value, piece=piece_label(attachment.kind),
+           reason=why.label if why else "", comment=comment)
     session.commit()
     return request.version
 
@@ -391,6 +440,16 @@ def add_note(
     session.commit()
 
 
+def _decision_letter(session: Session, request: FundingRequest,
+                     storage_dir: storage.Storage | None,
+                     now: datetime):
+    """The « Décision » PDF of the decision being recorded (same transaction)."""
+    session.flush()
+    return letters.issue_decision_letter(
+        session, request=request, storage_dir=storage_dir or storage.store_from_settings(), now=now
+    )
+
+
 def decide(
     session: Session,
     *,
@@ -400,18 +459,26 @@ def decide(
     staff_id: int,
     expected_version: int,
     assistance_url: str,
+    storage_dir: storage.Storage | None = None,
     now: datetime | None = None,
 ) -> int:
-    """« Valider » or « Rejeter »: status, change date, history and email together."""
+    """« Valider » or « Rejeter »: status, change date, history, the PDF decision
+    letter (``letters``, in ``storage_dir``, default the settings') and email together."""
     now = now or utcnow()
     reason = reason.strip()
     if not validate and not reason:
         raise InstructionError(MSG_REASON_REQUIRED)
-    request = _lock(session, request_id, expected_version, now=now)
-    _ensure_open(request)
-    attachments = list(
-        session.exec(select(Attachment).where(Attachment.funding_request_id == request.id))
-    )
+    request = lock_dossier(session, request_id, expected_version, now=now)
+    ensure_open(request, awaiting_allowed=not validate)
+    if request.status == FundingStatus.AWAITING_CORRECTIONS.value:
+        correction = open_correction(session, request.id)
+        if correction is not None and as_utc(correction.due_at) > now:
+            session.rollback()
+            raise InstructionError(MSG_DEADLINE_NOT_PASSED)
+        if correction is not None:
+            correction.closed_at = now
+            session.add(correction)
+    attachments = current_pieces(session, request.id)
     if validate and not can_validate(request, attachments):
         session.rollback()
         raise InstructionError(MSG_CONTROLS_INCOMPLETE)
@@ -421,13 +488,14 @@ def decide(
     request.decided_by_id = staff_id
     request.decision_reason = None if validate else reason
     session.add(request)
-    _event(session, "funding_validated" if validate else "funding_rejected", request=request,
+    record_event(session, "funding_validated" if validate else "funding_rejected", request=request,
            staff_id=staff_id, now=now, old=old, new=request.status, reason=reason)
     recipient = session.get(UserAccount, request.deposited_by_id) if request.deposited_by_id else None
+    letter = _decision_letter(session, request, storage_dir, now)
     if recipient is not None:
-        content = mail_templates.funding_decision(
-            request.dossier_number, validate, reason or None, assistance_url=assistance_url
-        )
+        content = decision_email(request, validate=validate, reason=reason,
+                                 assistance_url=assistance_url,
+                                 letter_url=generated_documents.download_url(letter.id))
         mail.queue_email(
             session, template=TemplateName.FUNDING_DECISION, to=recipient.email,
             subject=content.subject, text=content.text, html=content.html,
@@ -435,3 +503,13 @@ def decide(
         )
     session.commit()
     return request.version
+
+
+def decision_email(request: FundingRequest, *, validate: bool, reason: str = "",
+                   assistance_url: str | None = None,
+                   letter_url: str | None = None) -> mail_templates.MailContent:
+    """The email :func:`decide` sends the supplier (also its staff preview, which has
+    no ``letter_url`` yet: the letter is written with the decision)."""
+    return mail_templates.funding_decision(request.dossier_number, validate,
+                                           reason.strip() or None,
+                                           assistance_url=assistance_url, letter_url=letter_url)

@@ -50,6 +50,10 @@ class TemplateName(enum.StrEnum):
     PASSWORD_CHANGED = "password_changed"
     ASSISTANCE_ACKNOWLEDGEMENT = "assistance_acknowledgement"
     ASSISTANCE_ANSWER = "assistance_answer"
+    # « Demande de compléments » (texts in correction_mails.py)
+    CORRECTION_REQUEST = "correction_request"
+    CORRECTION_REMINDER = "correction_reminder"
+    CORRECTIONS_RECEIVED = "corrections_received"
 
 
 #: Templates whose body carries a secret (temporary password, reset link): the
@@ -145,8 +149,17 @@ def _render(subject: str, body: Sequence[str], *, links: Iterable[str] = ()) -> 
 # --------------------------------------------------------------------------
 
 
+def _document_paragraph(label: str, url: str) -> str:
+    """The link to a generated PDF (served after login, to its owner and to staff)."""
+    return (
+        f"{label} est disponible au format PDF dans votre espace personnel : {url} "
+        "(connexion requise)."
+    )
+
+
 def _deposit_confirmation(
-    dossier_number: str, deposit_date: date | datetime | str, assistance_url: str | None
+    dossier_number: str, deposit_date: date | datetime | str, assistance_url: str | None,
+    receipt_url: str | None = None,
 ) -> MailContent:
     url = _assistance(assistance_url)
     body = [
@@ -158,12 +171,13 @@ def _deposit_confirmation(
         "consulter régulièrement les messages reçus y compris dans les courriers "
         "indésirables (ou spams) sur l'adresse électronique que vous nous avez "
         "communiquée.",
+        *([_document_paragraph("L'accusé de dépôt", receipt_url)] if receipt_url else []),
         _assistance_paragraph(url),
     ]
     return _render(
         f"Accusé de réception de votre demande de financement {dossier_number}",
         body,
-        links=[url],
+        links=[url, receipt_url or ""],
     )
 
 
@@ -172,9 +186,10 @@ def advance_deposit_confirmation(
     deposit_date: date | datetime | str,
     *,
     assistance_url: str | None = None,
+    receipt_url: str | None = None,
 ) -> MailContent:
     """Acknowledgement of a "demande d'avance" (text of the user guide)."""
-    return _deposit_confirmation(dossier_number, deposit_date, assistance_url)
+    return _deposit_confirmation(dossier_number, deposit_date, assistance_url, receipt_url)
 
 
 def balance_deposit_confirmation(
@@ -182,9 +197,10 @@ def balance_deposit_confirmation(
     deposit_date: date | datetime | str,
     *,
     assistance_url: str | None = None,
+    receipt_url: str | None = None,
 ) -> MailContent:
     """Acknowledgement of a "demande de solde" (same wording as the advance)."""
-    return _deposit_confirmation(dossier_number, deposit_date, assistance_url)
+    return _deposit_confirmation(dossier_number, deposit_date, assistance_url, receipt_url)
 
 
 def funding_decision(
@@ -193,6 +209,7 @@ def funding_decision(
     reason: str | None = None,
     *,
     assistance_url: str | None = None,
+    letter_url: str | None = None,
 ) -> MailContent:
     """Result of the instruction of a funding request (validée / rejetée)."""
     url = _assistance(assistance_url)
@@ -216,8 +233,10 @@ def funding_decision(
     body.append(
         "Vous pouvez consulter le détail de votre dossier sur le portail Ségur Numérique."
     )
+    if letter_url:
+        body.append(_document_paragraph("Le courrier de décision", letter_url))
     body.append(_assistance_paragraph(url))
-    return _render(subject, body, links=[url])
+    return _render(subject, body, links=[url, letter_url or ""])
 
 
 # --------------------------------------------------------------------------
@@ -226,7 +245,7 @@ def funding_decision(
 
 
 def enrolment_acknowledgement(
-    number: str, *, assistance_url: str | None = None
+    number: str, *, assistance_url: str | None = None, receipt_url: str | None = None
 ) -> MailContent:
     """Acknowledgement of a "demande d'enrôlement"."""
     url = _assistance(assistance_url)
@@ -235,10 +254,17 @@ def enrolment_acknowledgement(
         "été réceptionnée par l'Agence. Elle est en cours de traitement.",
         "Dès que votre demande sera examinée, vous recevrez un autre courriel pour "
         "vous informer du résultat de l'instruction.",
-        _assistance_paragraph(url),
     ]
+    if receipt_url:
+        body.append(
+            f"L'accusé de dépôt est disponible au format PDF à l'adresse {receipt_url} : "
+            "il s'ouvre après connexion au portail, une fois votre demande validée et vos "
+            "identifiants reçus ; il figure aussi dans « Suivi des demandes d'enrôlement »."
+        )
+    body.append(_assistance_paragraph(url))
     return _render(
-        f"Accusé de réception de votre demande d'enrôlement {number}", body, links=[url]
+        f"Accusé de réception de votre demande d'enrôlement {number}", body,
+        links=[url, receipt_url or ""],
     )
 
 
@@ -413,3 +439,18 @@ def assistance_answer(
         links.append(tickets_url)
     body.append(_assistance_paragraph(url))
     return _render(f"Réponse à votre demande d'assistance {number}", body, links=links)
+
+
+# --------------------------------------------------------------------------
+# For the templates of other modules (correction_mails.py)
+# --------------------------------------------------------------------------
+
+
+def render(subject: str, body: Sequence[str], *, links: Iterable[str] = ()) -> MailContent:
+    """Greeting, ``body`` paragraphs, signature and footer, in text and HTML."""
+    return _render(subject, body, links=links)
+
+
+def assistance_paragraph(url: str | None = None) -> str:
+    """« Pour toute information complémentaire… » with the assistance link."""
+    return _assistance_paragraph(_assistance(url))

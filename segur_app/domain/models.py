@@ -95,6 +95,9 @@ class FundingKind(LabelledEnum):
 class FundingStatus(LabelledEnum):
     TO_REVIEW = ("a_instruire", "A instruire")
     IN_PROGRESS = ("en_cours", "En cours")
+    # Staff asked the supplier to replace pieces (CorrectionRequest); the
+    # dossier goes back to « En cours » when the supplier sends them.
+    AWAITING_CORRECTIONS = ("complements", "En attente de compléments")
     VALIDATED = ("validee", "Validée")
     REJECTED = ("rejetee", "Rejetée")
 
@@ -113,6 +116,25 @@ class ReviewStatus(LabelledEnum):
     PENDING = ("a_instruire", "A instruire")
     COMPLIANT = ("conforme", "Conforme")
     NON_COMPLIANT = ("non_conforme", "Non conforme")
+
+
+class ScanResult(LabelledEnum):
+    """What the antivirus (clamd) said of an uploaded file (``domain/antivirus.py``)."""
+
+    CLEAN = ("sain", "Sain")
+    INFECTED = ("infecte", "Infecté")  # refused at once: never stored on a row
+    ERROR = ("erreur", "Erreur d'analyse")  # clamd unavailable, SEGUR_ANTIVIRUS=optional
+    NOT_SCANNED = ("non_analyse", "Non analysé")  # SEGUR_ANTIVIRUS=off, or before 0010
+
+
+class CorrectionReason(LabelledEnum):
+    """Why a piece is « Non conforme » (shown to the supplier in the correction request)."""
+
+    ILLEGIBLE = ("illisible", "Document illisible")
+    EXPIRED = ("expire", "Document expiré")
+    WRONG_DOCUMENT = ("mauvais_document", "Mauvais document")
+    MISSING_INFORMATION = ("info_manquante", "Information manquante")
+    OTHER = ("autre", "Autre (préciser)")
 
 
 class AttachmentKind(LabelledEnum):
@@ -151,6 +173,20 @@ class TicketStatus(LabelledEnum):
     OPEN = ("en_attente", "En attente de réponse")
     ANSWERED = ("repondue", "Répondue")
     CLOSED = ("close", "Close")
+
+
+class NewsCategory(LabelledEnum):
+    """Who reads a news item (the staff read every category)."""
+
+    SUPPLIER = ("FOURNISSEUR", "FOURNISSEUR")
+    ASP = ("ASP", "ASP")
+
+
+class NewsState(LabelledEnum):
+    """A news item as the staff list shows it (``NewsItem.is_published``)."""
+
+    PUBLISHED = ("publiee", "Publiée")
+    DRAFT = ("brouillon", "Brouillon")
 
 
 class EmailStatus(LabelledEnum):
@@ -432,15 +468,28 @@ class FundingRequest(SQLModel, table=True):
     version: int = 1
 
 
+# A funding piece is current until a correction replaces it (attachment.superseded_at).
+CURRENT_PIECE = "superseded_at IS NULL"
+
+
 class Attachment(SQLModel, table=True):
-    """Metadata of a stored private document; the bytes live in ``storage_dir``."""
+    """Metadata of a stored private document; the bytes live in the document store.
+
+    A funding request has one *current* piece per kind; a piece replaced after a
+    « Demande de compléments » stays (file and row) with ``superseded_at`` set,
+    and its replacement points back to it (``replaces_id``): the history keeps
+    every version.
+    """
 
     __tablename__ = "attachment"
     __table_args__ = (
         sa.UniqueConstraint("storage_key"),
-        sa.UniqueConstraint("funding_request_id", "kind"),
+        sa.Index("uq_attachment_current_piece", "funding_request_id", "kind", unique=True,
+                 sqlite_where=sa.text(CURRENT_PIECE), postgresql_where=sa.text(CURRENT_PIECE)),
         AttachmentKind.check("kind"),
         ReviewStatus.check("review_status"),
+        ScanResult.check("scan_result"),
+        CorrectionReason.check("review_reason"),
         sa.CheckConstraint("size_bytes > 0", name="size_positive"),
     )
 
@@ -464,6 +513,92 @@ class Attachment(SQLModel, table=True):
 
     review_status: str = Field(default=ReviewStatus.PENDING.value, max_length=16)
     review_comment: str | None = Field(default=None, sa_type=sa.Text)
+    # The antivirus verdict when the file was staged (ScanResult value).
+    scan_result: str = Field(default=ScanResult.NOT_SCANNED.value, sa_column=sa.Column(
+        sa.String(16), nullable=False, server_default=ScanResult.NOT_SCANNED.value))
+
+    # « Non conforme »: the reason chosen (CorrectionReason; free text in the comment).
+    review_reason: str | None = Field(default=None, max_length=32)
+
+    # Corrections (« Demande de compléments »): the request that asked for this
+    # piece to be replaced, the piece this one replaces, when it was replaced.
+    correction_id: int | None = Field(default=None, foreign_key="correction_request.id",
+                                      index=True)
+    replaces_id: int | None = Field(default=None, foreign_key="attachment.id")
+    superseded_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class GeneratedDocumentKind(LabelledEnum):
+    """A PDF the portal issues itself (``domain/receipts.py``, ``domain/letters.py``)."""
+
+    DEPOSIT_RECEIPT = ("accuse_depot", "Accusé de dépôt")
+    DECISION_LETTER = ("decision", "Courrier de décision")
+
+
+class GeneratedDocument(SQLModel, table=True):
+    """A document the portal generated for a dossier (deposit receipt, decision letter).
+
+    Its file is an ``attachment`` row like every stored document (kind « autre »,
+    no owner column set: it is not one of the dossier's pieces); the dossier it
+    belongs to is recorded here, and ``documents.can_read`` reads it. One
+    document of each kind per dossier.
+    """
+
+    __tablename__ = "generated_document"
+    __table_args__ = (
+        sa.UniqueConstraint("attachment_id"),
+        sa.UniqueConstraint("funding_request_id", "kind"),
+        sa.UniqueConstraint("enrolment_id", "kind"),
+        GeneratedDocumentKind.check("kind"),
+        sa.CheckConstraint("(funding_request_id IS NULL) <> (enrolment_id IS NULL)",
+                           name="one_dossier"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    attachment_id: int = Field(foreign_key="attachment.id")
+    # The unique constraints above index these columns (lookups by dossier).
+    funding_request_id: int | None = Field(default=None, foreign_key="funding_request.id")
+    enrolment_id: int | None = Field(default=None, foreign_key="enrolment.id")
+    generated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+# Open correction requests (the reminder sweep and the « Délai dépassé » flag).
+CORRECTION_OPEN = "answered_at IS NULL AND closed_at IS NULL"
+
+
+class CorrectionRequest(SQLModel, table=True):
+    """« Demande de compléments »: staff ask the supplier to replace some pieces
+    (those whose ``attachment.correction_id`` is this request) before ``due_at``.
+
+    At most one open request per dossier (partial unique index). The reminder
+    sent 7 days before ``due_at`` is claimed by setting ``reminder_sent_at`` in
+    a conditional UPDATE (domain/corrections.send_due_reminders): whatever the
+    number of workers, each reminder is queued exactly once.
+    """
+
+    __tablename__ = "correction_request"
+    __table_args__ = (
+        sa.Index("uq_correction_request_open", "funding_request_id", unique=True,
+                 sqlite_where=sa.text(CORRECTION_OPEN),
+                 postgresql_where=sa.text(CORRECTION_OPEN)),
+        sa.Index("ix_correction_request_open_due", "due_at",
+                 sqlite_where=sa.text(CORRECTION_OPEN),
+                 postgresql_where=sa.text(CORRECTION_OPEN)),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    funding_request_id: int = Field(foreign_key="funding_request.id", index=True)
+    requested_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    requested_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    message: str | None = Field(default=None, sa_type=sa.Text)
+    due_at: datetime = Field(sa_column=_ts())
+    reminder_sent_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    answered_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    answered_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    supplier_comment: str | None = Field(default=None, sa_type=sa.Text)
+    # The dossier was decided (rejected past the deadline) while the request was open.
+    closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class AssistanceTicket(SQLModel, table=True):
@@ -600,7 +735,7 @@ class NewsItem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=200)
     body: str = Field(sa_type=sa.Text)
-    category: str = Field(default="FOURNISSEUR", max_length=64)
+    category: str = Field(default=NewsCategory.SUPPLIER.value, max_length=64)
     publication_date: date = Field(index=True)
     is_published: bool = Field(default=False, index=True)
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id")

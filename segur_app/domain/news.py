@@ -1,7 +1,10 @@
-"""Actualités: published news items as suppliers see them on their home page."""
+"""Actualités: published news items as suppliers see them on their home page, and
+the staff's list of every item (filters, sorts and keyset pages: the machinery
+of the other staff lists, ``paging.py`` and ``list_query.news_filters_from``)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from datetime import date
@@ -9,13 +12,23 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from segur_app.domain import uploads
-from segur_app.domain.models import Attachment, AttachmentKind, NewsItem, Role
+from segur_app.domain import paging, storage, uploads
+from segur_app.domain.accounts import audit
+from segur_app.domain.models import (
+    Attachment,
+    AttachmentKind,
+    NewsCategory,
+    NewsItem,
+    NewsState,
+    Role,
+    utcnow,
+)
+from segur_app.domain.paging import Key, Window
 
 if TYPE_CHECKING:
     from segur_app.domain.uploads import StagedDocument
 
-SUPPLIER_CATEGORY = "FOURNISSEUR"
+SUPPLIER_CATEGORY = NewsCategory.SUPPLIER.value
 ATTACHMENT_UPLOAD = uploads.UploadPolicy.for_kind(AttachmentKind.NEWS)
 """What a news item's optional attachment accepts (PDF, PNG, JPEG of 4 Mo at most)."""
 EXCERPT_LENGTH = 280
@@ -114,7 +127,7 @@ def get_published(
 # Publishing (ASP staff)
 # ---------------------------------------------------------------------------
 
-CATEGORIES = (SUPPLIER_CATEGORY, "ASP")
+CATEGORIES = tuple(c.value for c in NewsCategory)
 MSG_TITLE_REQUIRED = "Le titre est obligatoire (200 caractères au plus)."
 MSG_BODY_REQUIRED = "Le texte de l'actualité est obligatoire."
 MSG_CATEGORY = "Choisissez une catégorie."
@@ -137,6 +150,7 @@ class StaffNewsRow:
     category: str
     published_on: str
     is_published: bool
+    state_label: str  # NewsState label: « Publiée » / « Brouillon »
     attachment_name: str
 
 
@@ -171,8 +185,6 @@ def save_news(
 ) -> int:
     """Create or update a news item (and its optional attachment) — commits."""
     from segur_app.domain import file_commit
-    from segur_app.domain.accounts import audit
-    from segur_app.domain.models import utcnow
 
     problems = news_problems(data)
     if problems:
@@ -194,15 +206,18 @@ def save_news(
     try:
         if attachment is not None:
             session.add(Attachment(
-                kind="news", original_name=attachment.original_name,
+                kind=AttachmentKind.NEWS.value, original_name=attachment.original_name,
                 size_bytes=attachment.size_bytes, sha256=attachment.sha256,
-                mime_type=attachment.mime_type,
+                mime_type=attachment.mime_type, scan_result=attachment.scan_result,
                 storage_key=file_commit.publish(session, attachment, storage_dir=storage_dir),
                 uploaded_by_id=staff_id, news_id=item.id,
             ))
         audit(session, "news_saved", actor_user_id=staff_id, title=item.title, news_id=item.id)
         session.flush()
         session.commit()  # then the staged copy and the replaced file are removed
+    except storage.StorageUnavailable:
+        session.rollback()
+        raise NewsRefused({"form": storage.MSG_UNAVAILABLE}) from None
     except BaseException:
         session.rollback()  # the published attachment is removed, the old one kept
         raise
@@ -210,8 +225,6 @@ def save_news(
 
 
 def set_published(session: Session, *, news_id: int, published: bool, staff_id: int) -> None:
-    from segur_app.domain.accounts import audit
-
     item = session.get(NewsItem, news_id)
     if item is None:
         raise NewsRefused({"form": MSG_NOT_FOUND})
@@ -222,23 +235,53 @@ def set_published(session: Session, *, news_id: int, published: bool, staff_id: 
     session.commit()
 
 
-def staff_list(session: Session, *, page: int = 1, page_size: int = 20) -> tuple[list[StaffNewsRow], int]:
-    total = session.exec(select(sa.func.count()).select_from(NewsItem)).one()
-    items = session.exec(
-        select(NewsItem)
-        .order_by(NewsItem.publication_date.desc(), NewsItem.id.desc())
-        .offset((max(1, page) - 1) * page_size)
-        .limit(page_size)
-    ).all()
-    attachments = _first_attachments(session, [i.id for i in items])
-    return [
+# ---------------------------------------------------------------------------
+# The staff list
+# ---------------------------------------------------------------------------
+
+STAFF_PAGE_SIZE = 20
+STAFF_SORTS = {
+    "date_desc": Key((NewsItem.publication_date, NewsItem.id), descending=True),
+    "date_asc": Key((NewsItem.publication_date, NewsItem.id)),
+    "titre": Key((NewsItem.title, NewsItem.id)),
+}
+STAFF_DEFAULT_SORT = "date_desc"
+
+
+@dataclass(frozen=True)
+class NewsFilters:
+    status: str = ""  # a NewsState value, "" for all
+    category: str = ""  # a NewsCategory value, "" for all
+    sort: str = STAFF_DEFAULT_SORT
+
+
+def _staff_conditions(filters: NewsFilters) -> list:
+    conditions = []
+    if filters.status in {s.value for s in NewsState}:
+        conditions.append(NewsItem.is_published == (filters.status == NewsState.PUBLISHED.value))
+    if filters.category in CATEGORIES:
+        conditions.append(NewsItem.category == filters.category)
+    return conditions
+
+
+def staff_page(session: Session, *, filters: NewsFilters = NewsFilters(),
+               window: Window = Window(), page_size: int = STAFF_PAGE_SIZE) -> paging.RowsPage:
+    """One page of every news item (drafts included) as ``StaffNewsRow`` s, filtered and
+    sorted, newest first by default; its total and the page number shown."""
+    found = paging.rows_page(
+        session, NewsItem, conditions=_staff_conditions(filters), window=window,
+        key=STAFF_SORTS.get(filters.sort, STAFF_SORTS[STAFF_DEFAULT_SORT]), page_size=page_size)
+    attachments = _first_attachments(session, [i.id for i in found.rows])
+    rows = [
         StaffNewsRow(
             id=i.id, title=i.title, category=i.category,
             published_on=i.publication_date.strftime("%d/%m/%Y"), is_published=i.is_published,
+            state_label=(NewsState.PUBLISHED if i.is_published else NewsState.DRAFT).label,
             attachment_name=attachments[i.id].original_name if i.id in attachments else "",
         )
-        for i in items
-    ], total
+        for i in found.rows
+    ]
+    return dataclasses.replace(found, rows=rows)
 
 
 def news_input_of(session: Session, news_id: int) -> NewsInput | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.sql import operators
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 # SQLite, asked for a list sorted by company name (the supplier's index) and
 # filtered on the list's own columns, reads every match through the filter's
@@ -110,3 +110,30 @@ def page_ids(session: Session, *, ids, key: Key, key_of, window: Window, total: 
         return list(reversed(found)), page
     found = session.exec(ids.order_by(*key.order_by()).offset(offset).limit(page_size)).all()
     return list(found), page
+
+
+@dataclass(frozen=True)
+class RowsPage:
+    """One page of ORM rows in list order, the matches, the page shown, the page count."""
+
+    rows: list
+    total: int
+    page: int
+    pages: int
+
+
+def rows_page(session: Session, model, *, conditions: list, key: Key, window: Window,
+              page_size: int) -> RowsPage:
+    """One page of ``model`` rows matching ``conditions``, for a list that is
+    counted directly (no ``list_counter``) and whose key is on ``model`` alone."""
+    total = session.exec(select(sa.func.count()).select_from(model).where(*conditions)).one()
+
+    def key_of(row_id: int):
+        return session.exec(sa.select(*key.columns).where(model.id == row_id)).first()
+
+    ids, page = page_ids(session, ids=select(model.id).where(*conditions), key=key,
+                         key_of=key_of, window=window, total=total, page_size=page_size)
+    by_id = {row.id: row for row in session.exec(
+        select(model).where(model.id.in_(ids))).all()} if ids else {}
+    return RowsPage([by_id[i] for i in ids if i in by_id], total, page,
+                    page_count(total, page_size))

@@ -22,12 +22,15 @@ from sqlmodel import Session, select
 from segur_app.domain import paging, search
 from segur_app.domain.dates import day_start_utc, fr_amount, fr_date
 from segur_app.domain.models import (
+    CORRECTION_OPEN,
+    CorrectionRequest,
     EnrolmentStatus,
     FundingKind,
     FundingRequest,
     FundingStatus,
     ListCounter,
     Supplier,
+    utcnow,
 )
 from segur_app.domain.paging import Key, Window
 
@@ -73,6 +76,7 @@ class RequestRow:
     status_label: str
     amount: int
     amount_label: str  # « 30 000 € »
+    overdue: bool = False  # awaiting corrections past the deadline (« Délai dépassé »)
 
 
 @dataclass(frozen=True)
@@ -151,9 +155,10 @@ def _rows_query():
     return sa.select(*ROW_COLUMNS).join(Supplier, Supplier.id == FundingRequest.supplier_id)
 
 
-def _row(values) -> RequestRow:
+def _row(values, overdue: frozenset[int] = frozenset()) -> RequestRow:
     id_, number, kind, company, siret, ans, deposited_at, status, amount = values
     return RequestRow(
+        overdue=id_ in overdue,
         id=id_, dossier_number=number, kind_label=FundingKind(kind).label, company_name=company,
         siret=siret, ans_number=ans, deposited_on=fr_date(deposited_at), status=status,
         status_label=FundingStatus(status).label, amount=amount,
@@ -198,8 +203,18 @@ def request_page(session: Session, *, filters: RequestFilters, window: Window = 
         page_size=page_size)
     by_id = {values[0]: values for values in session.exec(
         _rows_query().where(FundingRequest.id.in_(ids))).all()} if ids else {}
-    rows = [_row(by_id[i]) for i in ids if i in by_id]
+    late = overdue_ids(session, ids) if ids else frozenset()
+    rows = [_row(by_id[i], late) for i in ids if i in by_id]
     return RequestPage(rows, total, page, paging.page_count(total, page_size))
+
+
+def overdue_ids(session: Session, ids: list[int], *, now=None) -> frozenset[int]:
+    """Which of these dossiers wait for corrections past their deadline."""
+    return frozenset(session.exec(
+        select(CorrectionRequest.funding_request_id).where(
+            CorrectionRequest.funding_request_id.in_(ids), sa.text(CORRECTION_OPEN),
+            CorrectionRequest.due_at <= (now or utcnow()))
+    ).all())
 
 
 def list_requests(
@@ -256,6 +271,7 @@ class Counter:
     amount_validated: int
     amount_requested_label: str = ""  # « 120 000 € »
     amount_validated_label: str = ""
+    awaiting: int = 0  # « En attente de compléments »
 
 
 OPEN_STATUSES = (FundingStatus.TO_REVIEW.value, FundingStatus.IN_PROGRESS.value)
@@ -273,7 +289,8 @@ def counters(session: Session) -> list[Counter]:
     """Per kind: how many dossiers wait, are being instructed, validated, rejected.
 
     « A instruire »: deposited and not touched yet; « En cours »: an agent has
-    recorded at least one control (``instruction_started``). Read from
+    recorded at least one control (``instruction_started``); « En attente de
+    compléments »: its own status (not open for the agents until the supplier answers). Read from
     ``list_counter`` (kept exact by triggers, counters_ddl.py): a dozen rows.
     """
     rows = _counted(session, "funding_request")
@@ -295,6 +312,7 @@ def counters(session: Session) -> list[Counter]:
             in_progress=count(started=True),
             validated=count(status=FundingStatus.VALIDATED.value),
             rejected=count(status=FundingStatus.REJECTED.value),
+            awaiting=count(status=FundingStatus.AWAITING_CORRECTIONS.value),
             amount_requested=requested,
             amount_validated=validated,
             amount_requested_label=fr_amount(requested),

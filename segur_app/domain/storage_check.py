@@ -9,7 +9,9 @@ periodic sweep (``segur_app/tasks.py``). It finds
 - **abandoned staged files**: files chosen in a form and never deposited,
   older than the staging lifetime;
 - **missing / altered files**: rows whose file does not exist or whose
-  sha256 differs from the one recorded. These are only ever reported.
+  sha256 differs from the one recorded (the hourly sweep of an object store
+  compares sizes: it does not download every document every hour). These are
+  only ever reported.
 
 Safe with several workers running it at once: files are listed *before* the
 rows are read (so a file published and committed meanwhile is young, hence
@@ -22,7 +24,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -40,8 +41,7 @@ MASS_REMOVAL_FLOOR = 10
 
 @dataclass(frozen=True)
 class StoredEntry:
-    path: Path
-    name: str  # relative to the storage directory, e.g. "staging/ab/ab12…"
+    name: str  # in the store, e.g. "ab/ab12…", "staging/ab/ab12…"
     key: str | None  # None for anything that is not a document name (".part")
     size_bytes: int
     mtime: float
@@ -73,8 +73,8 @@ class StorageReport:
     @property
     def leftovers(self) -> list[StoredEntry]:
         """Stale files still on disk (not removed by this run)."""
-        gone = {entry.path for entry in self.removed}
-        return [e for e in self.unreferenced + self.abandoned if e.path not in gone]
+        gone = {entry.name for entry in self.removed}
+        return [e for e in self.unreferenced + self.abandoned if e.name not in gone]
 
     def summary(self) -> str:
         """One line for the log."""
@@ -95,42 +95,33 @@ class StorageReport:
         return line
 
 
-def _entries(root: Path, storage_dir: Path, *, staged: bool) -> list[StoredEntry]:
-    found = []
-    try:
-        shards = [d for d in root.iterdir() if len(d.name) == 2 and d.is_dir()]
-    except FileNotFoundError:
-        return []
-    for shard in shards:
-        try:
-            children = list(shard.iterdir())
-        except FileNotFoundError:
-            continue
-        for path in children:
-            try:
-                st = path.lstat()
-            except FileNotFoundError:
-                continue
-            if not path.is_file() or path.is_symlink():
-                continue
-            found.append(StoredEntry(
-                path=path, name=path.relative_to(storage_dir).as_posix(),
-                key=path.name if storage.is_key(path.name) and path.name[:2] == shard.name
-                else None,
-                size_bytes=st.st_size, mtime=st.st_mtime, staged=staged,
-            ))
-    return found
+def _entry(item: storage.Entry) -> StoredEntry | None:
+    """What the sweep makes of an object: only ``[staging/]<2 chars>/<name>`` are ours."""
+    parts = item.name.split("/")
+    staged = parts[0] == storage.STAGING
+    if staged:
+        parts = parts[1:]
+    if len(parts) != 2 or len(parts[0]) != 2:
+        return None
+    shard, name = parts
+    return StoredEntry(name=item.name,
+                       key=name if storage.is_key(name) and name[:2] == shard else None,
+                       size_bytes=item.size_bytes, mtime=item.mtime, staged=staged)
 
 
-def scan(storage_dir: Path) -> list[StoredEntry]:
+def scan(storage_dir: storage.Storage) -> list[StoredEntry]:
     """Every file of the storage: documents, staged files, temporaries."""
-    return (_entries(storage_dir, storage_dir, staged=False)
-            + _entries(storage_dir / storage.STAGING, storage_dir, staged=True))
+    return [entry for item in storage.resolve(storage_dir).list()
+            if (entry := _entry(item)) is not None]
 
 
-def _rows(session: Session, ids: list[int] | None = None) -> list[tuple[int, str, str, str]]:
+Row = tuple[int, str, str, str, int]  # id, kind, storage key, sha256, size
+
+
+def _rows(session: Session, ids: list[int] | None = None) -> list[Row]:
     table = Attachment.__table__
-    query = sa.select(table.c.id, table.c.kind, table.c.storage_key, table.c.sha256)
+    query = sa.select(table.c.id, table.c.kind, table.c.storage_key, table.c.sha256,
+                      table.c.size_bytes)
     if ids is not None:
         query = query.where(table.c.id.in_(ids))
     rows = [tuple(r) for r in session.execute(query.order_by(table.c.id)).all()]
@@ -138,39 +129,56 @@ def _rows(session: Session, ids: list[int] | None = None) -> list[tuple[int, str
     return rows
 
 
-def _verify(row: tuple[int, str, str, str], storage_dir: Path) -> str | None:
-    """None when the row's file is intact, else "missing" or "altered"."""
-    _, _, key, sha256 = row
+def _verify(row: Row, store: storage.Store, sizes: dict[str, int] | None) -> str | None:
+    """None when the row's file is intact, else "missing" or "altered".
+
+    ``sizes`` (name → size, from the listing): a shallow check, existence and
+    size only (an object store's sweep must not download every document every
+    hour); None: the content's sha256 is verified.
+    """
+    _, _, key, sha256, size_bytes = row
     try:
-        return None if storage.file_sha256(
-            storage.file_path(key, storage_dir=storage_dir)) == sha256 else "altered"
+        name = storage.object_name(key)
+        if sizes is None:
+            return None if storage.sha256_of(store, name) == sha256 else "altered"
+        size = sizes.get(name)
+        if size is None:  # not listed: it may have been published since
+            entry = store.stat(name)
+            if entry is None:
+                return "missing"
+            size = entry.size_bytes
+        return None if size == size_bytes else "altered"
     except (FileNotFoundError, ValueError):
         return "missing"
 
 
-def _remove(entry: StoredEntry) -> bool:
-    try:
-        entry.path.unlink()
-    except FileNotFoundError:  # another worker was faster
+def _remove(store: storage.Store, entry: StoredEntry) -> bool:
+    """False when another worker was faster (S3 does not say whether a DELETE
+    removed anything: concurrent sweeps may both count an object)."""
+    if store.stat(entry.name) is None:
         return False
+    store.delete(entry.name)
     return True
 
 
 def check(
     session: Session,
     *,
-    storage_dir: Path,
+    storage_dir: storage.Storage,
     grace_seconds: float,
     staging_max_age_seconds: float,
     now: float,
     repair: bool = False,
     refuse_mass_removal: bool = False,
+    verify_content: bool = True,
 ) -> StorageReport:
     """Compare the storage with the rows; with ``repair``, remove the stale files.
 
-    Missing or altered files are never "repaired": they are reported.
+    Missing or altered files are never "repaired": they are reported. Without
+    ``verify_content`` a row's file is only checked to exist with its size.
     """
-    entries = scan(storage_dir)  # first: see the module docstring
+    store = storage.resolve(storage_dir)
+    entries = scan(store)  # first: see the module docstring
     rows = _rows(session)
     keys = {row[2] for row in rows}
     report = StorageReport(referenced=len(rows))
@@ -182,25 +190,27 @@ def check(
         elif entry.key not in keys and age > grace_seconds:
             report.unreferenced.append(entry)
 
+    sizes = None if verify_content else {e.name: e.size_bytes for e in entries if not e.staged}
     suspects = {row[0]: (row, problem) for row in rows
-                if (problem := _verify(row, storage_dir)) is not None}
+                if (problem := _verify(row, store, sizes)) is not None}
     if suspects:
         for row in _rows(session, list(suspects)):
             original, problem = suspects[row[0]]
             if row[2] != original[2]:
                 continue  # the row now points elsewhere: not this run's business
-            problem = _verify(row, storage_dir)  # the first look may predate a commit
+            recheck = None if sizes is None else {}  # the object itself, not the listing
+            problem = _verify(row, store, recheck)  # the first look may predate a commit
             if problem is not None:
                 target = report.missing if problem == "missing" else report.altered
                 target.append(RowProblem(attachment_id=row[0], kind=row[1], key=row[2]))
 
     if repair:
-        report.removed = [e for e in report.abandoned if _remove(e)]
+        report.removed = [e for e in report.abandoned if _remove(store, e)]
         if refuse_mass_removal and len(report.unreferenced) > max(MASS_REMOVAL_FLOOR,
                                                                   report.referenced):
             report.removal_refused = True
         else:
-            report.removed += [e for e in report.unreferenced if _remove(e)]
+            report.removed += [e for e in report.unreferenced if _remove(store, e)]
     return report
 
 
@@ -208,17 +218,17 @@ def _when(mtime: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(mtime))
 
 
-def report_lines(report: StorageReport, *, storage_dir: Path, grace_seconds: float,
+def report_lines(report: StorageReport, *, storage_dir: storage.Storage, grace_seconds: float,
                  staging_max_age_seconds: float, repair: bool) -> list[str]:
     """The French report printed by ``storage-check``."""
-    removed = {entry.path for entry in report.removed}
+    removed = {entry.name for entry in report.removed}
 
     def fate(entry: StoredEntry) -> str:
-        if entry.path in removed:
+        if entry.name in removed:
             return "supprimé"
         return "conservé (trop nombreux)" if repair else "à supprimer (--repair)"
 
-    lines = [f"Stockage {storage_dir} : {report.referenced} pièce(s) jointe(s) en base, "
+    lines = [f"Stockage {storage.resolve(storage_dir).location} : {report.referenced} pièce(s) jointe(s) en base, "
              f"délai de grâce {grace_seconds:g} s, fichiers en préparation "
              f"conservés {staging_max_age_seconds:g} s."]
     for label, entries in (("Fichier non référencé", report.unreferenced),
@@ -243,12 +253,17 @@ def report_lines(report: StorageReport, *, storage_dir: Path, grace_seconds: flo
     return lines
 
 
-def sweep(session: Session, *, storage_dir: Path, grace_seconds: float,
+def sweep(session: Session, *, storage_dir: storage.Storage, grace_seconds: float,
           staging_max_age_seconds: float, now: float) -> StorageReport:
-    """The periodic clean-up: :func:`check` with repair and the mass-removal guard."""
-    report = check(session, storage_dir=storage_dir, grace_seconds=grace_seconds,
+    """The periodic clean-up: :func:`check` with repair and the mass-removal guard.
+
+    It hashes every document of a local directory; in an object store it checks
+    that each exists with its size (``storage-check`` hashes them all)."""
+    store = storage.resolve(storage_dir)
+    report = check(session, storage_dir=store, grace_seconds=grace_seconds,
                    staging_max_age_seconds=staging_max_age_seconds, now=now,
-                   repair=True, refuse_mass_removal=True)
+                   repair=True, refuse_mass_removal=True,
+                   verify_content=isinstance(store, storage.LocalStore))
     if not report.intact or report.removal_refused:
         log.error(report.summary())
     elif report.removed:

@@ -41,10 +41,8 @@ selectors are kept, except that ``src`` lists keep their ``woff2`` sources
 only (every browser the DSFR supports reads woff2; the ``woff`` fallbacks are
 for IE11), and that ``@media`` blocks whose every query tests
 ``-ms-high-contrast`` (IE and legacy Edge only, "not all" for every current
-browser) are dropped. Comments go, except the licence (``/*! … */``).
-
-The parser only knows what minified CSS needs: strings, comments, ``url()``,
-nested blocks and selector lists; what it does not understand is kept.
+browser) are dropped. Comments go, except the licence (``/*! … */``). The syntax (parsing,
+serialising, ``url()``) is :mod:`segur_app.frontend.css_syntax`.
 """
 
 from __future__ import annotations
@@ -53,9 +51,16 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-# At-rules whose block holds rules (filtered recursively); every other block
-# (@font-face, @keyframes, @page, @property...) is kept as it is.
-GROUPING_AT_RULES = {"media", "supports", "layer", "container", "document", "-moz-document"}
+from segur_app.frontend.css_syntax import (
+    Node,
+    declarations,
+    find_top_level,
+    parse,
+    rewrite_urls,
+    serialise,
+    skip_string,
+    split_selector_list,
+)
 
 _CLASS_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])fr-[A-Za-z0-9_@-]*")
 _ATTRIBUTE_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])data-fr-[A-Za-z0-9_-]*[A-Za-z0-9_]")
@@ -63,7 +68,6 @@ _FAMILY = re.compile(r"fr-([A-Za-z0-9]+)")
 # Judged class by class: icons, spacing utilities (fr-mb-4w, fr-px-md-2v...),
 # grid columns (fr-col-12, fr-col-md-6, fr-col-offset-2...).
 _EXACT = re.compile(r"fr-(?:(?:icon|fi)-(?!-)|(?:[mp][trblxy]?|col)(?:-|$))")
-_URL = re.compile(r"url\(\s*(?:\"([^\"]*)\"|'([^']*)'|([^)\s]*))\s*\)")
 
 
 @dataclass(frozen=True)
@@ -111,159 +115,12 @@ def family(class_name: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
-# --------------------------------------------------------------------------- #
-# Parsing
-# --------------------------------------------------------------------------- #
-
-
-@dataclass
-class Node:
-    """A comment, a rule (``prelude{body}``) or an at-rule (``@x prelude;`` or
-    with a block: ``children`` parsed for grouping at-rules, else ``body``)."""
-
-    kind: str  # "comment" | "rule" | "at"
-    prelude: str = ""
-    body: str | None = None
-    children: list[Node] | None = None
-
-    @property
-    def at_name(self) -> str:
-        return self.prelude[1:].split("(", 1)[0].split(None, 1)[0].lower() if self.kind == "at" else ""
-
-
-def _skip_string(css: str, i: int) -> int:
-    """Index after the string starting at ``css[i]`` (a quote)."""
-    quote = css[i]
-    i += 1
-    while i < len(css):
-        char = css[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char == quote or char == "\n":
-            return i + 1
-        i += 1
-    return i
-
-
-def _skip_comment(css: str, i: int) -> int:
-    end = css.find("*/", i + 2)
-    return len(css) if end < 0 else end + 2
-
-
-def _find(css: str, i: int, stops: str) -> int:
-    """Index of the first character of ``stops`` at nesting depth 0 from ``i``
-    (strings, comments, parentheses and brackets skipped); len(css) if none."""
-    depth = 0
-    while i < len(css):
-        char = css[i]
-        if char in "\"'":
-            i = _skip_string(css, i)
-            continue
-        if char == "/" and css.startswith("/*", i):
-            i = _skip_comment(css, i)
-            continue
-        if char == "\\":
-            i += 2
-            continue
-        if char in "([":
-            depth += 1
-        elif char in ")]":
-            depth = max(0, depth - 1)
-        elif depth == 0 and char in stops:
-            return i
-        i += 1
-    return i
-
-
-def _block_end(css: str, i: int) -> int:
-    """``css[i]`` is ``{``: index of its matching ``}``."""
-    depth = 0
-    while i < len(css):
-        char = css[i]
-        if char in "\"'":
-            i = _skip_string(css, i)
-            continue
-        if char == "/" and css.startswith("/*", i):
-            i = _skip_comment(css, i)
-            continue
-        if char == "\\":
-            i += 2
-            continue
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return len(css)  # unclosed at the end: closed there, as browsers do
-
-
-def parse(css: str) -> list[Node]:
-    nodes: list[Node] = []
-    i = 0
-    while i < len(css):
-        if css[i].isspace():
-            i += 1
-            continue
-        if css.startswith("/*", i):
-            end = _skip_comment(css, i)
-            nodes.append(Node("comment", css[i:end]))
-            i = end
-            continue
-        if css[i] == "}":  # stray closing brace: skip it (browsers do)
-            i += 1
-            continue
-        stop = _find(css, i, "{;}" if css[i] == "@" else "{}")
-        prelude = css[i:stop].strip()
-        if stop >= len(css) or css[stop] in ";}":
-            if prelude:
-                nodes.append(Node("at" if prelude.startswith("@") else "rule", prelude))
-            i = stop + 1
-            continue
-        end = _block_end(css, stop)
-        body = css[stop + 1:end]
-        if prelude.startswith("@"):
-            node = Node("at", prelude)
-            if node.at_name in GROUPING_AT_RULES:
-                node.children = parse(body)
-            else:
-                node.body = body
-            nodes.append(node)
-        else:
-            nodes.append(Node("rule", prelude, body))
-        i = end + 1
-    return nodes
-
-
-def serialise(nodes: list[Node]) -> str:
-    out = []
-    for node in nodes:
-        if node.kind == "comment":
-            out.append(node.prelude)
-        elif node.children is not None:
-            out.append(node.prelude + "{" + serialise(node.children) + "}")
-        elif node.body is not None:
-            out.append(node.prelude + "{" + node.body + "}")
-        else:
-            out.append(node.prelude + ";")
-    return "".join(out)
-
 
 # --------------------------------------------------------------------------- #
 # Selectors
 # --------------------------------------------------------------------------- #
 
 
-def split_selector_list(prelude: str) -> list[str]:
-    parts, i, start = [], 0, 0
-    while True:
-        comma = _find(prelude, i, ",")
-        parts.append(prelude[start:comma])
-        if comma >= len(prelude):
-            return parts
-        i = start = comma + 1
 
 
 _IDENT_CHAR = re.compile(r"[A-Za-z0-9_\-\u0080-\uffff]")
@@ -279,7 +136,7 @@ def required_attributes(selector: str) -> list[str]:
     while i < len(selector):
         char = selector[i]
         if char in "\"'":
-            i = _skip_string(selector, i)
+            i = skip_string(selector, i)
             continue
         if char == "\\":
             i += 2
@@ -288,7 +145,7 @@ def required_attributes(selector: str) -> list[str]:
             match = _ATTRIBUTE_NAME.match(selector, i)
             if match:
                 names.append(match.group(1).lower())
-            i = _find(selector, i + 1, "]") + 1
+            i = find_top_level(selector, i + 1, "]") + 1
             continue
         if char == "(":
             depth += 1
@@ -312,7 +169,7 @@ def required_classes(selector: str) -> list[str]:
     while i < len(selector):
         char = selector[i]
         if char in "\"'":
-            i = _skip_string(selector, i)
+            i = skip_string(selector, i)
             continue
         if char in "([":
             depth += 1
@@ -369,16 +226,6 @@ class Stats:
     selectors_in: int = 0
     selectors_out: int = 0
 
-
-def declarations(body: str) -> list[str]:
-    """The declarations of a rule body, split on top-level semicolons."""
-    out, i = [], 0
-    while i < len(body):
-        end = _find(body, i, ";")
-        if body[i:end].strip():
-            out.append(body[i:end].strip())
-        i = end + 1
-    return out
 
 
 _VAR_REFERENCE = re.compile(r"var\(\s*(--[A-Za-z0-9_-]+)")
@@ -491,16 +338,3 @@ def subset(css: str, usage: Usage, *, rewrite_url: Callable[[str], str] | None =
         out = rewrite_urls(out, rewrite_url)
     return out
 
-
-def urls(css: str) -> list[str]:
-    """Every ``url()`` of a stylesheet, unquoted."""
-    return [next(g for g in match.groups() if g is not None) for match in _URL.finditer(css)]
-
-
-def rewrite_urls(css: str, rewrite: Callable[[str], str]) -> str:
-    def replace(match: re.Match) -> str:
-        url = next(g for g in match.groups() if g is not None)
-        new = rewrite(url)
-        return match.group(0) if new == url else f"url({new})"
-
-    return _URL.sub(replace, css)

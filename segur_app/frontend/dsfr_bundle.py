@@ -44,7 +44,7 @@ from urllib.parse import urlsplit
 
 from reflex_base.plugins import Plugin
 
-from segur_app.frontend import css_subset
+from segur_app.frontend import css_subset, css_syntax
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ def make_bundle(pages: list[str], *, dsfr_dir: Path = DSFR_DIR, segur_css: Path 
     for name in DSFR_STYLESHEETS:
         path = dsfr_dir / name
         css = path.read_text(encoding="utf-8").replace('@charset "UTF-8";', "", 1)
-        sources.append(css_subset.rewrite_urls(css, located(path.resolve().parent)))
+        sources.append(css_syntax.rewrite_urls(css, located(path.resolve().parent)))
     extra = segur_css.read_text(encoding="utf-8")
     reduced = css_subset.subset("\n".join(sources), usage, stats=bundle.stats,
                                 extra_texts=[extra, *pages])
@@ -186,7 +186,7 @@ def make_bundle(pages: list[str], *, dsfr_dir: Path = DSFR_DIR, segur_css: Path 
         '@charset "UTF-8";',
         (f"/* {' + '.join(DSFR_STYLESHEETS)}, reduced to the rules the portal's pages can match"
          " (segur_app/frontend/dsfr_bundle.py) */"),
-        css_subset.rewrite_urls(reduced, hashed),
+        css_syntax.rewrite_urls(reduced, hashed),
         "/* assets/segur.css */",
         extra,
     ]) + "\n"

@@ -12,6 +12,7 @@ from segur_app.components.links import arrow_link, button_link
 from segur_app.components.template import SitemapSection, template
 from segur_app.domain import assistance
 from segur_app.state.assistance import (
+    ATTACHMENT,
     CONFIRMATION_ID,
     ERROR_SUMMARY_ID,
     AssistanceFormState,
@@ -139,7 +140,7 @@ def _attachment() -> rx.Component:
         assistance.ATTACHMENT_UPLOAD,
         label="Pièce jointe (facultative)",
         upload_id=UPLOAD_ID,
-        on_drop=S.stage_file(rx.upload_files(upload_id=UPLOAD_ID)),
+        on_drop=S.stage_file, staged_by=S, slot=ATTACHMENT,
         on_drop_rejected=S.file_rejected,
         file_name=S.file_name,
         size=S.file_size,

@@ -26,6 +26,7 @@ from segur_app.state.enrolment_form import (
     CONFIRMATION_ID,
     ERROR_SUMMARY_ID,
     REFUSAL_ID,
+    RIB,
     STEP_TITLE_ID,
     EnrolmentFormState,
 )
@@ -168,7 +169,7 @@ def _rib_field() -> rx.Component:
         RIB_UPLOAD,
         label=f"{AttachmentKind.RIB.label} *",
         upload_id=RIB_UPLOAD_ID,
-        on_drop=S.stage_rib(rx.upload_files(upload_id=RIB_UPLOAD_ID)),
+        on_drop=S.stage_rib, staged_by=S, slot=RIB,
         on_drop_rejected=S.rib_rejected,
         file_name=S.rib_name,
         size=S.rib_size,

@@ -12,6 +12,7 @@ from segur_app.components.funding import (
     labelled_value,
     value_list,
 )
+from segur_app.components.generated_documents import issued_documents
 from segur_app.components.links import anchor, internal_link
 from segur_app.components.private import private_page
 from segur_app.state.enrolment_review import EnrolmentTrackingState
@@ -37,6 +38,7 @@ def _recap() -> rx.Component:
                     labelled_value("Motif du rejet", view.decision_reason)),
             class_name="segur-recap",
         ),
+        issued_documents(S.issued),
         class_name="fr-mb-4w",
     )
 

@@ -1,4 +1,5 @@
-"""Staff: the assistance tickets (open first), their answer and « Clore »."""
+"""Staff: the assistance tickets (open first; filters, sort and page in the URL), their
+answer and « Clore »."""
 
 from __future__ import annotations
 
@@ -6,14 +7,19 @@ import reflex as rx
 
 from segur_app import routes
 from segur_app.components.assistance import ticket_answer, ticket_summary
-from segur_app.components.forms import alert_if, buttons, submit_button
-from segur_app.components.pagination import button_pagination
+from segur_app.components.forms import alert_if, buttons, field, submit_button
 from segur_app.components.private import private_page
 from segur_app.domain.access import Audience
-from segur_app.components.staff import hidden
+from segur_app.components.staff import hidden, select
+from segur_app.components.staff_list import filter_form, link_pagination
 from segur_app.domain import assistance
 from segur_app.domain.models import TicketStatus
-from segur_app.state.assistance import StaffAssistanceState
+from segur_app.state.assistance import (
+    CATEGORY_OPTIONS,
+    SORT_OPTIONS,
+    STATUS_OPTIONS,
+    StaffAssistanceState,
+)
 
 S = StaffAssistanceState
 
@@ -63,23 +69,32 @@ def _ticket(ticket) -> rx.Component:
     )
 
 
-def _pagination() -> rx.Component:
-    return button_pagination(S.page, S.pages, on_previous=S.previous_page, on_next=S.next_page,
-                             label="Pagination des demandes d'assistance")
+def _filters() -> rx.Component:
+    return filter_form(
+        (select("Statut", routes.PARAM_STATUS, STATUS_OPTIONS, value=S.status), "3"),
+        (select("Objet de la demande", routes.PARAM_CATEGORY, CATEGORY_OPTIONS,
+                value=S.category), "3"),
+        (field("Rechercher", routes.PARAM_SEARCH, required=False, max_length=100,
+               hint="Numéro de demande, adresse électronique ou nom du contact",
+               default_value=S.search), "3"),
+        (select("Trier par", routes.PARAM_SORT, SORT_OPTIONS, value=S.sort), "3"),
+        state=S, on_submit=S.apply_filters, reset_href=routes.STAFF_ASSISTANCE,
+    )
 
 
 @private_page(route=routes.STAFF_ASSISTANCE, title="Demandes d'assistance",
               audience=Audience.STAFF, on_load=S.load)
 def staff_assistance() -> rx.Component:
     return rx.fragment(
-        rx.el.p(S.open_tickets, " demande(s) en attente de réponse sur ", S.total, ".",
-                role="status"),
+        rx.el.p(S.open_tickets, " demande(s) en attente de réponse.", role="status"),
         alert_if(S.message, kind="success"),
         alert_if(S.error),
+        _filters(),
+        rx.el.p(S.total.to_string(), " demande(s)", class_name="fr-text--bold"),
         rx.cond(
             S.tickets.length() > 0,
             rx.el.ul(rx.foreach(S.tickets, _ticket), class_name="segur-plain-list"),
             rx.el.p("Aucune demande d'assistance.", class_name="fr-text--lg"),
         ),
-        _pagination(),
+        link_pagination(S, label="Pagination des demandes d'assistance"),
     )

@@ -15,6 +15,7 @@ from segur_app.components.forms import alert_if, buttons, field, submit_button
 from segur_app.components.staff import select
 from segur_app.domain.enrolment.staff_list import PENDING_FILTER
 from segur_app.domain.models import EnrolmentStatus
+from segur_app.components.dossier import scan_badge
 from segur_app.components.funding import badge, labelled_value
 from segur_app.components.links import anchor, internal_link
 from segur_app.components.pagination import button_pagination
@@ -60,6 +61,7 @@ def _data(item) -> rx.Component:
                                      + " - nouvelle fenêtre"),
                         "absent",
                     ),
+                    rx.cond(item.rib_id > 0, rx.fragment(" ", scan_badge(item.rib_scan_label))),
                 ),
                 class_name="segur-recap",
             ),

@@ -11,8 +11,18 @@ from segur_app.components.funding import badge
 from segur_app.components.private import private_page
 from segur_app.domain.access import Audience
 from segur_app.components.staff import select
+from segur_app.components.staff_list import filter_form, link_pagination
 from segur_app.domain import news
-from segur_app.state.staff_news import StaffNewsState
+from segur_app.domain.models import NewsCategory
+from segur_app.state.staff_news import (
+    ATTACHMENT,
+    CATEGORY_OPTIONS,
+    SORT_OPTIONS,
+    STATUS_OPTIONS,
+    StaffNewsState,
+)
+
+S = StaffNewsState
 
 UPLOAD_ID = "piece-actualite"
 
@@ -38,7 +48,7 @@ def _form() -> rx.Component:
                          "Nouvelle actualité")),
         rx.el.form(
             _input("Titre", "title", StaffNewsState.title),
-            select("Catégorie", "category", [(c, c) for c in news.CATEGORIES],
+            select("Catégorie", "category", NewsCategory.options(),
                    value=StaffNewsState.category, field_id="actualite-category"),
             _error("category"),
             _input("Date de publication", "publication_date", StaffNewsState.publication_date,
@@ -54,7 +64,7 @@ def _form() -> rx.Component:
                 news.ATTACHMENT_UPLOAD,
                 label="Pièce jointe (facultative)",
                 upload_id=UPLOAD_ID,
-                on_drop=StaffNewsState.stage_file(rx.upload_files(upload_id=UPLOAD_ID)),
+                on_drop=StaffNewsState.stage_file, staged_by=StaffNewsState, slot=ATTACHMENT,
                 file_name=StaffNewsState.file_name,
                 error=StaffNewsState.file_error,
                 no_file="Aucun nouveau fichier sélectionné.",
@@ -77,7 +87,7 @@ def _row(row) -> rx.Component:
         rx.el.td(row.title),
         rx.el.td(row.category),
         rx.el.td(row.published_on),
-        rx.el.td(rx.cond(row.is_published, badge("Publiée"), badge("Brouillon"))),
+        rx.el.td(badge(row.state_label)),
         rx.el.td(row.attachment_name),
         rx.el.td(
             rx.el.button("Modifier", rx.el.span(" « ", row.title, " »", class_name="fr-sr-only"),
@@ -98,6 +108,16 @@ def _row(row) -> rx.Component:
     )
 
 
+def _filters() -> rx.Component:
+    return filter_form(
+        (select("État", routes.PARAM_STATUS, STATUS_OPTIONS, value=S.status), "4"),
+        (select("Catégorie de la liste", routes.PARAM_CATEGORY, CATEGORY_OPTIONS,
+                value=S.category_filter), "4"),
+        (select("Trier par", routes.PARAM_SORT, SORT_OPTIONS, value=S.sort), "4"),
+        state=S, on_submit=S.apply_filters, reset_href=routes.STAFF_NEWS,
+    )
+
+
 @private_page(route=routes.STAFF_NEWS, title="Actualités", audience=Audience.STAFF,
               on_load=StaffNewsState.load)
 def staff_news() -> rx.Component:
@@ -107,6 +127,9 @@ def staff_news() -> rx.Component:
         _form(),
         rx.el.section(
             rx.el.h2("Actualités publiées et brouillons"),
+            _filters(),
+            rx.el.p(S.total.to_string(), " actualité(s)", role="status",
+                    class_name="fr-text--bold"),
             rx.el.div(
                 rx.el.table(
                     rx.el.caption("Actualités", class_name="fr-sr-only"),
@@ -117,5 +140,6 @@ def staff_news() -> rx.Component:
                 ),
                 class_name="fr-table fr-table--no-caption",
             ),
+            link_pagination(S, label="Pagination des actualités"),
         ),
     )

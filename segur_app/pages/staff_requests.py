@@ -9,6 +9,7 @@ from segur_app.components.forms import buttons, field, form, submit_button
 from segur_app.components.funding import badge
 from segur_app.components.links import anchor, internal_link
 from segur_app.components.private import private_page
+from segur_app.components.staff_list import filter_form, link_pagination
 from segur_app.domain.access import Audience
 from segur_app.components.staff import select
 from segur_app.state.instruction import (
@@ -20,33 +21,20 @@ from segur_app.state.instruction import (
 
 
 def _filters() -> rx.Component:
-    return rx.el.form(
-        rx.el.div(
-            rx.el.div(select("Statut", routes.PARAM_STATUS, STATUS_OPTIONS,
-                             value=StaffListState.status), class_name="fr-col-12 fr-col-md-3"),
-            rx.el.div(select("Type de demande", routes.PARAM_KIND, KIND_OPTIONS,
-                             value=StaffListState.kind), class_name="fr-col-12 fr-col-md-3"),
-            rx.el.div(field("Déposée à partir du", routes.PARAM_FROM, type="date", required=False,
-                            default_value=StaffListState.date_from),
-                      class_name="fr-col-12 fr-col-md-3"),
-            rx.el.div(field("Déposée jusqu'au", routes.PARAM_TO, type="date", required=False,
-                            default_value=StaffListState.date_to),
-                      class_name="fr-col-12 fr-col-md-3"),
-            rx.el.div(field("Rechercher", routes.PARAM_SEARCH, required=False, max_length=100,
-                            hint="Numéro de dossier, SIRET, N° ANS ou dénomination",
-                            default_value=StaffListState.search),
-                      class_name="fr-col-12 fr-col-md-6"),
-            rx.el.div(select("Trier par", routes.PARAM_SORT, SORT_OPTIONS,
-                             value=StaffListState.sort), class_name="fr-col-12 fr-col-md-3"),
-            class_name="fr-grid-row fr-grid-row--gutters",
-        ),
-        buttons(submit_button("Filtrer"),
-                internal_link("Réinitialiser", href=routes.STAFF_FUNDING_REQUESTS,
-                              class_name="fr-btn fr-btn--secondary")),
-        on_submit=StaffListState.apply_filters,
-        aria_label="Filtres",
-        key=StaffListState.query,  # re-render the inputs with the URL's values
-        class_name="fr-mb-4w",
+    return filter_form(
+        (select("Statut", routes.PARAM_STATUS, STATUS_OPTIONS, value=StaffListState.status), "3"),
+        (select("Type de demande", routes.PARAM_KIND, KIND_OPTIONS, value=StaffListState.kind),
+         "3"),
+        (field("Déposée à partir du", routes.PARAM_FROM, type="date", required=False,
+               default_value=StaffListState.date_from), "3"),
+        (field("Déposée jusqu'au", routes.PARAM_TO, type="date", required=False,
+               default_value=StaffListState.date_to), "3"),
+        (field("Rechercher", routes.PARAM_SEARCH, required=False, max_length=100,
+               hint="Numéro de dossier, SIRET, N° ANS ou dénomination",
+               default_value=StaffListState.search), "6"),
+        (select("Trier par", routes.PARAM_SORT, SORT_OPTIONS, value=StaffListState.sort), "3"),
+        state=StaffListState, on_submit=StaffListState.apply_filters,
+        reset_href=routes.STAFF_FUNDING_REQUESTS,
     )
 
 
@@ -63,38 +51,9 @@ def _row(row) -> rx.Component:
         rx.el.td(row.siret),
         rx.el.td(row.ans_number),
         rx.el.td(row.deposited_on),
-        rx.el.td(badge(row.status_label)),
+        rx.el.td(badge(row.status_label),
+                 rx.cond(row.overdue, rx.fragment(" ", badge("Délai dépassé")))),
         rx.el.td(row.amount_label),
-    )
-
-
-def _page_link(label: str, href, enabled, modifier: str) -> rx.Component:
-    class_name = f"fr-pagination__link fr-pagination__link--{modifier}"
-    if modifier in ("prev", "next"):
-        class_name += " fr-pagination__link--lg-label"
-    return rx.cond(
-        enabled,
-        internal_link(label, href=href, class_name=class_name),
-        rx.el.a(label, class_name=class_name, aria_disabled="true", role="link"),
-    )
-
-
-def _pagination() -> rx.Component:
-    """First / previous / « Page n sur m » / next / last: the neighbours are keyset links
-    (``apres`` / ``avant``: the row next to the page), as fast at page 5,000 as at page 1."""
-    s = StaffListState
-    return rx.el.nav(
-        rx.el.ul(
-            rx.el.li(_page_link("Première page", s.first_href, s.page > 1, "first")),
-            rx.el.li(_page_link("Page précédente", s.previous_href, s.page > 1, "prev")),
-            rx.el.li(rx.el.span("Page ", s.page.to_string(), " sur ", s.pages.to_string(),
-                                class_name="fr-pagination__link", aria_current="page")),
-            rx.el.li(_page_link("Page suivante", s.next_href, s.page < s.pages, "next")),
-            rx.el.li(_page_link("Dernière page", s.last_href, s.page < s.pages, "last")),
-            class_name="fr-pagination__list",
-        ),
-        class_name="fr-pagination",
-        aria_label="Pagination des demandes",
     )
 
 
@@ -122,7 +81,7 @@ def staff_requests() -> rx.Component:
             ),
             class_name="fr-table fr-table--no-caption",
         ),
-        _pagination(),
+        link_pagination(StaffListState, label="Pagination des demandes"),
         anchor("Exporter la liste (CSV)",
                href=routes.STAFF_FUNDING_EXPORT + "?" + StaffListState.query,
                class_name="fr-link fr-icon-download-line fr-link--icon-left", download=True),

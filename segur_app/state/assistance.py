@@ -12,19 +12,17 @@ time, per-address limits). The attachment is the ``"attachment"`` slot of
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 
 import reflex as rx
 
 from segur_app import routes
-from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
 from segur_app.links import absolute_url
-from segur_app.domain import assistance, uploads
+from segur_app.domain import accounts, assistance, storage, uploads
 from segur_app.domain.assistance import TicketInput, TicketRefused, TicketView
 from segur_app.domain.anti_abuse import HONEYPOT_NAME
-from segur_app.domain.models import AssistanceTicket
+from segur_app.domain.models import AssistanceTicket, TicketCategory, TicketStatus
 from segur_app.domain.access import Audience
 from segur_app.state.base import (
     MSG_SESSION_EXPIRED,
@@ -34,12 +32,13 @@ from segur_app.state.base import (
     principal,
     public,
 )
+from segur_app.list_query import TICKET_FILTER_PARAMS, ticket_filters_from, window_from
 from segur_app.state.focus import focus
+from segur_app.state.staff_list import StaffListMixin
 from segur_app.state.uploads import StagedUploadsMixin
 
 CONFIRMATION_ID = "confirmation-assistance"
 ERROR_SUMMARY_ID = "resume-erreurs-assistance"
-STAFF_PAGE_SIZE = 10
 FIELD_KEYS = ("category", "message", "contact_name", "contact_email", "attachment")
 
 MSG_FIX_ERRORS = "Le formulaire contient des erreurs : corrigez les champs signalés."
@@ -61,7 +60,7 @@ class HelpState(SessionState):
     @public
     async def load(self):
         user = await self._visitor()  # public page: no redirect, only a hint
-        self.is_supplier = bool(user and not user.is_staff and user.next_step == "home")
+        self.is_supplier = bool(user and not user.is_staff and user.next_step == accounts.STEP_HOME)
 
 
 ATTACHMENT = "attachment"
@@ -108,7 +107,7 @@ class AssistanceFormState(StagedUploadsMixin, SessionState):
     async def _who(self):
         """The logged-in user who may use the form as such (None = public use)."""
         user = await self._visitor()
-        if user is None or user.next_step != "home":
+        if user is None or user.next_step != accounts.STEP_HOME:
             return None
         return user
 
@@ -222,11 +221,11 @@ class AssistanceFormState(StagedUploadsMixin, SessionState):
 
 
 def _create(data: TicketInput, user_id: int | None, attachment, address: str | None):
-    settings = get_settings()
     with session_scope() as session:
         return assistance.create_ticket(
             session, data=data, user_id=user_id, attachment=attachment,
-            storage_dir=settings.storage_dir, assistance_url=absolute_url(routes.ASSISTANCE),
+            storage_dir=storage.store_from_settings(),
+            assistance_url=absolute_url(routes.ASSISTANCE),
             client_address=address,
         )
 
@@ -244,54 +243,55 @@ class MyTicketsState(SessionState):
         return None
 
 
-class StaffAssistanceState(SessionState):
-    """Staff: every ticket, open ones first; answer and close."""
+STATUS_OPTIONS = [("", "Tous les statuts"), *TicketStatus.options()]
+CATEGORY_OPTIONS = [("", "Tous les objets"), *TicketCategory.options()]
+SORT_OPTIONS = [
+    ("statut", "En attente de réponse d'abord"),
+    ("depot_asc", "Date d'envoi (anciennes d'abord)"),
+    ("depot_desc", "Date d'envoi (récentes d'abord)"),
+    ("numero", "Numéro de demande"),
+]
+
+
+class StaffAssistanceState(StaffListMixin, SessionState):
+    """Staff: every ticket, open ones first (filters, sort and page in the URL);
+    answer and close."""
 
     tickets: list[TicketView] = []
-    page: int = 1
-    pages: int = 1
-    total: int = 0
     open_tickets: int = 0
+    # Current filters, echoed in the form and in links.
+    status: str = ""
+    category: str = ""
+    search: str = ""
+    sort: str = assistance.DEFAULT_SORT
     message: str = ""
     error: str = ""
     answer_errors: dict[str, str] = {}
     form_key: int = 0
 
     async def _reload(self) -> None:
-        page = self.page
-
-        def work(session):
-            rows, total = assistance.staff_tickets(session, page=page,
-                                                   page_size=STAFF_PAGE_SIZE)
-            return rows, total, assistance.open_count(session)
-
-        self.tickets, self.total, self.open_tickets = await in_transaction(work)
-        self.pages = max(1, math.ceil(self.total / STAFF_PAGE_SIZE))
-        if self.page > self.pages:
-            self.page = self.pages
-            await self._reload()
+        params = self._params()
+        filters, window = ticket_filters_from(params), window_from(params)
+        result, self.open_tickets = await in_transaction(lambda s: (
+            assistance.ticket_page(s, filters=filters, window=window),
+            assistance.open_count(s)))
+        self.tickets = result.rows
+        self._show_page(routes.STAFF_ASSISTANCE, params, total=result.total, page=result.page,
+                        pages=result.pages, ids=[t.id for t in result.rows],
+                        names=TICKET_FILTER_PARAMS)
+        self.status, self.category = filters.status, filters.category
+        self.search, self.sort = filters.search, filters.sort
 
     @guarded(Audience.STAFF)
     async def load(self):
-        self.page = 1
         self.message = self.error = ""
         self.answer_errors = {}
         await self._reload()
         return None
 
     @guarded(Audience.STAFF)
-    async def next_page(self):
-        if self.page < self.pages:
-            self.page += 1
-        await self._reload()
-        return None
-
-    @guarded(Audience.STAFF)
-    async def previous_page(self):
-        if self.page > 1:
-            self.page -= 1
-        await self._reload()
-        return None
+    async def apply_filters(self, form: dict):
+        return self._filtered(routes.STAFF_ASSISTANCE, form, TICKET_FILTER_PARAMS)
 
     @guarded(Audience.STAFF)
     async def answer(self, form: dict):

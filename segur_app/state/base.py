@@ -82,6 +82,12 @@ def public(fn: Callable) -> Callable:
     return _declare(fn, Audience.PUBLIC)
 
 
+def public_background(fn: Callable) -> Callable:
+    """A background task anyone may start (``async with self`` to change the
+    state; it must not touch private data)."""
+    return _declare(fn, Audience.PUBLIC, background=True)
+
+
 def guarded(audience: Audience, *, background: bool = False) -> Callable[[Callable], Callable]:
     """A handler that runs only once the access policy allows ``audience``.
 

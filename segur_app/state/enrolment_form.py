@@ -20,7 +20,7 @@ from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
 from segur_app.links import absolute_url
 from segur_app.domain.dates import fr_amount
-from segur_app.domain import anti_abuse, referencing, uploads
+from segur_app.domain import anti_abuse, referencing, storage, uploads
 from segur_app.domain.enrolment import rules, submission
 from segur_app.domain.enrolment.rules import EnrolmentRefused
 from segur_app.domain.enrolment.form import (
@@ -312,11 +312,10 @@ class EnrolmentFormState(StagedUploadsMixin, SessionState):
 
 
 def _submit(data, rib: uploads.StagedDocument | None, address: str | None):
-    settings = get_settings()
     with session_scope() as session:
         return submission.submit(
             session, data=data, rib=rib, cgu_accepted=True,
-            storage_dir=settings.storage_dir,
+            storage_dir=storage.store_from_settings(),
             assistance_url=absolute_url(routes.ASSISTANCE),
             client_address=address,
         )

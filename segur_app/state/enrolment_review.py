@@ -13,10 +13,12 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from segur_app import routes
+from segur_app.domain import generated_documents
 from segur_app.domain.access import Audience
 from segur_app.domain.enrolment import decision, rules, staff_list, views
 from segur_app.domain.enrolment.rules import DecisionRefused
 from segur_app.domain.enrolment.views import EnrolmentTrackingView, PendingEnrolmentView
+from segur_app.domain.generated_documents import GeneratedDocumentView
 from segur_app.links import absolute_url
 from segur_app.list_query import enrolment_filters_from
 from segur_app.state.base import SessionState, guarded, in_transaction, principal
@@ -33,15 +35,24 @@ STAFF_PAGE_SIZE = 10
 class EnrolmentTrackingState(SessionState):
     view: EnrolmentTrackingView | None = None
     has_enrolment: bool = False
+    issued: list[GeneratedDocumentView] = []
 
     @guarded(Audience.SUPPLIER)
     async def load(self):
         user = principal()
-        self.view = await in_transaction(
-            lambda s: views.enrolment_tracking(s, supplier_id=user.supplier_id)
+        self.view, self.issued = await in_transaction(
+            lambda s: _tracking_with_documents(s, user.supplier_id)
         )
         self.has_enrolment = self.view is not None
         return None
+
+
+def _tracking_with_documents(session, supplier_id: int | None):
+    """The tracking view and the PDFs issued for the enrolment it shows (its receipt)."""
+    view = views.enrolment_tracking(session, supplier_id=supplier_id)
+    if view is None:
+        return None, []
+    return view, generated_documents.for_enrolment_number(session, number=view.number)
 
 
 # ---------------------------------------------------------------------------

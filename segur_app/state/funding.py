@@ -13,7 +13,7 @@ from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
 from segur_app.links import absolute_url
 from segur_app.domain.dates import fr_amount
-from segur_app.domain import funding, uploads
+from segur_app.domain import funding, storage, uploads
 from segur_app.domain.funding import DepositRefused, FundingView, SupplierSummary
 from segur_app.domain.models import AttachmentKind, FundingKind, UserAccount
 from segur_app.domain.access import Audience
@@ -155,7 +155,6 @@ class FundingFormMixin(StagedUploadsMixin, mixin=True):
             self.submitting = True
             staged = dict(self._staged)  # slot names are the pieces' kinds
             kind, amount = self._kind(), self._amount()
-        settings = get_settings()
 
         def work():
             with session_scope() as session:
@@ -167,7 +166,7 @@ class FundingFormMixin(StagedUploadsMixin, mixin=True):
                     user_id=user.id,
                     recipient=account.email,
                     documents=staged,
-                    storage_dir=settings.storage_dir,
+                    storage_dir=storage.store_from_settings(),
                     amount=amount,
                     assistance_url=absolute_url(routes.ASSISTANCE),
                 )
@@ -197,6 +196,7 @@ class FundingFormMixin(StagedUploadsMixin, mixin=True):
             self._forget_uploads()
             self.slots = _empty_slots(kind)
             self.submitting = False
+            self.form_error = ""  # a refusal of an earlier try (store unreachable) is over
             self.deposited_number = result.dossier_number
 
     @guarded(Audience.SUPPLIER)

@@ -12,7 +12,8 @@ import reflex as rx
 
 from segur_app import routes
 from segur_app.links import absolute_url
-from segur_app.domain import funding, instruction
+from segur_app.domain import corrections, funding, instruction, storage
+from segur_app.domain.corrections import CorrectionView
 from segur_app.domain.funding import FundingView, SupplierSummary
 from segur_app.domain.instruction import (
     Counter,
@@ -22,7 +23,6 @@ from segur_app.domain.instruction import (
     RequestRow,
 )
 from segur_app.domain.models import (
-    ControlStatus,
     FundingKind,
     FundingRequest,
     FundingStatus,
@@ -30,8 +30,10 @@ from segur_app.domain.models import (
 )
 from segur_app.domain.access import Audience
 from segur_app.domain.paging import Window
-from segur_app.list_query import FILTER_PARAMS, filter_query, filters_from, window_from
+from segur_app.list_query import filter_query, filters_from, window_from
 from segur_app.state.base import SessionState, guarded, in_transaction, principal
+from segur_app.state.staff_list import StaffListMixin
+from segur_app.state.quick_review import QuickReviewMixin
 
 STATUS_OPTIONS = [("", "Tous les statuts"), *FundingStatus.options()]
 KIND_OPTIONS = [("", "Tous les types"), *FundingKind.options()]
@@ -45,20 +47,19 @@ SORT_OPTIONS = [
 class DashboardState(SessionState):
     counters: list[Counter] = []
     enrolments: EnrolmentCounter | None = None
+    overdue: int = 0  # awaiting corrections past the deadline
 
     @guarded(Audience.STAFF)
     async def load(self):
-        self.counters, self.enrolments = await in_transaction(
-            lambda s: (instruction.counters(s), instruction.enrolment_counters(s))
+        self.counters, self.enrolments, self.overdue = await in_transaction(
+            lambda s: (instruction.counters(s), instruction.enrolment_counters(s),
+                       corrections.overdue_count(s))
         )
         return None
 
 
-class StaffListState(SessionState):
+class StaffListState(StaffListMixin, SessionState):
     rows: list[RequestRow] = []
-    total: int = 0
-    page: int = 1
-    pages: int = 1
     # Current filters, echoed in the form and in links.
     status: str = ""
     kind: str = ""
@@ -66,19 +67,6 @@ class StaffListState(SessionState):
     date_to: str = ""
     search: str = ""
     sort: str = instruction.DEFAULT_SORT
-    query: str = ""  # filters as a query string (links keep them)
-    # Pagination links: keyset for the neighbours, by number for the ends.
-    first_href: str = ""
-    previous_href: str = ""
-    next_href: str = ""
-    last_href: str = ""
-
-    def _params(self) -> dict[str, str]:
-        return dict(self.router.url.query_parameters)
-
-    def _page_href(self, params: dict[str, str], page: int, **cursor: int) -> str:
-        return routes.STAFF_FUNDING_REQUESTS + "?" + filter_query(
-            params, **{routes.PARAM_PAGE: page}, **cursor)
 
     @guarded(Audience.STAFF)
     async def load(self):
@@ -88,27 +76,18 @@ class StaffListState(SessionState):
         result = await in_transaction(
             lambda s: instruction.request_page(s, filters=filters, window=window)
         )
-        self.rows, self.total = result.rows, result.total
-        self.page, self.pages = result.page, result.pages
-        first, last = (result.rows[0].id, result.rows[-1].id) if result.rows else (0, 0)
-        self.first_href = self._page_href(params, 1)
-        self.last_href = self._page_href(params, self.pages)
-        self.previous_href = self._page_href(
-            params, self.page - 1, **{routes.PARAM_BEFORE: first} if first else {})
-        self.next_href = self._page_href(
-            params, self.page + 1, **{routes.PARAM_AFTER: last} if last else {})
+        self.rows = result.rows
+        self._show_page(routes.STAFF_FUNDING_REQUESTS, params, total=result.total,
+                        page=result.page, pages=result.pages, ids=[r.id for r in result.rows])
         self.status, self.kind = filters.status, filters.kind
         self.date_from = filters.deposited_from.isoformat() if filters.deposited_from else ""
         self.date_to = filters.deposited_to.isoformat() if filters.deposited_to else ""
         self.search, self.sort = filters.search, filters.sort
-        self.query = filter_query(params)
         return None
 
     @guarded(Audience.STAFF)
     async def apply_filters(self, form: dict):
-        params = {k: str(form.get(k, "") or "").strip() for k in FILTER_PARAMS}
-        query = filter_query(params)
-        return rx.redirect(routes.STAFF_FUNDING_REQUESTS + ("?" + query if query else ""))
+        return self._filtered(routes.STAFF_FUNDING_REQUESTS, form)
 
     @guarded(Audience.STAFF)
     async def open_number(self, form: dict):
@@ -123,11 +102,16 @@ class StaffListState(SessionState):
         )
 
 
-class DossierState(SessionState):
-    """One dossier being instructed."""
+class DossierState(QuickReviewMixin, SessionState):
+    """One dossier being instructed (one-action controls: ``QuickReviewMixin``)."""
 
     found: bool = False
     detail: DossierDetail | None = None
+    rounds: list[CorrectionView] = []  # its « Demandes de compléments », newest first
+    awaiting: bool = False
+    overdue: bool = False
+    due_on: str = ""  # deadline of the open request
+    can_ask: bool = False  # a piece is « Non conforme » and the dossier is open
     view: FundingView | None = None
     summary: SupplierSummary | None = None
     message: str = ""
@@ -152,6 +136,7 @@ class DossierState(SessionState):
             detail = instruction.dossier_detail(session, request_id=request_id)
             if detail is None:
                 return None
+            rounds = corrections.correction_views(session, request_id=request_id)
             summary = funding.supplier_summary(session, detail.supplier_id)
             previous, following = instruction.neighbours(
                 session, filters=filters, request_id=request_id
@@ -160,15 +145,22 @@ class DossierState(SessionState):
                 i: session.get(FundingRequest, i).dossier_number
                 for i in (previous, following) if i is not None
             }
-            return detail, summary, numbers.get(previous), numbers.get(following)
+            return detail, rounds, summary, numbers.get(previous), numbers.get(following)
 
         loaded = await in_transaction(work)
         self.found = loaded is not None
         if loaded is None:
             self.detail = self.view = self.summary = None
+            self.rounds, self.awaiting, self.overdue, self.can_ask = [], False, False, False
             return
-        detail, summary, previous, following = loaded
+        detail, rounds, summary, previous, following = loaded
         self.detail, self.view, self.summary = detail, detail.supplier_view, summary
+        self.rounds = rounds
+        self.awaiting = detail.status == FundingStatus.AWAITING_CORRECTIONS.value
+        self.overdue = any(r.overdue for r in rounds)
+        self.due_on = next((r.due_on for r in rounds if r.is_open), "")
+        self.can_ask = not detail.decided and not self.awaiting and any(
+            a.review_status == ReviewStatus.NON_COMPLIANT.value for a in detail.attachments)
         self._version = detail.version
         self.previous_href = self._dossier_href(previous, params) if previous else ""
         self.next_href = self._dossier_href(following, params) if following else ""
@@ -178,62 +170,36 @@ class DossierState(SessionState):
     @guarded(Audience.STAFF)
     async def load(self):
         self.message = self.error = ""
+        self._drafts, self._undo, self.undo_label = {}, None, ""
+        self.confirm_block = self.confirm_title = ""
+        self.preview_title = self.preview_subject = self.preview_body = ""
         number = self.router.url.query_parameters.get(routes.PARAM_NUMBER, "")
         self._request_id = await in_transaction(lambda s: instruction.find_by_number(s, number))
         await self._refresh()
         return None
 
     async def _apply(self, action, success: str):
-        """Run a domain change for the current dossier, then reload it."""
+        """Run a domain change for the current dossier, then reload it; what the
+        change returned (None when it was refused)."""
         staff_id = principal().id
         if self._request_id is None:
-            return
+            return None
+        result = None
         try:
-            await in_transaction(lambda s: action(s, staff_id))
+            result = await in_transaction(lambda s: action(s, staff_id))
             self.message, self.error = success, ""
+            self._drafts = {}
+            self.preview_title = self.preview_subject = self.preview_body = ""
         except InstructionError as exc:
             self.message, self.error = "", exc.message
         await self._refresh()
-
-    @guarded(Audience.STAFF)
-    async def set_control(self, form: dict):
-        block = str(form.get("block", ""))
-        decision = str(form.get("decision", ""))
-        comment = str(form.get("comment", ""))[:2000]
-        version, request_id = self._version, self._request_id
-        if decision not in ControlStatus.values():
-            self.error = "Choisissez une décision de contrôle."
-            return None
-        return await self._apply(
-            lambda s, staff_id: instruction.set_block_control(
-                s, request_id=request_id, block=block, decision=decision, comment=comment,
-                staff_id=staff_id, expected_version=version,
-            ),
-            f"Contrôle « {instruction.BLOCKS.get(block, '')} » enregistré.",
-        )
-
-    @guarded(Audience.STAFF)
-    async def review(self, form: dict):
-        raw_id = str(form.get("attachment_id", ""))
-        decision = str(form.get("decision", ""))
-        comment = str(form.get("comment", ""))[:2000]
-        version = self._version
-        if not raw_id.isdigit() or decision not in ReviewStatus.values():
-            self.error = "Choisissez une décision pour la pièce."
-            return None
-        return await self._apply(
-            lambda s, staff_id: instruction.review_attachment(
-                s, attachment_id=int(raw_id), decision=decision, comment=comment,
-                staff_id=staff_id, expected_version=version,
-            ),
-            "Décision sur la pièce enregistrée.",
-        )
+        return result
 
     @guarded(Audience.STAFF)
     async def add_note(self, form: dict):
         text = str(form.get("note", ""))
         request_id = self._request_id
-        return await self._apply(
+        await self._apply(
             lambda s, staff_id: instruction.add_note(
                 s, request_id=request_id, text=text, staff_id=staff_id
             ),
@@ -241,20 +207,37 @@ class DossierState(SessionState):
         )
 
     @guarded(Audience.STAFF)
+    async def ask_corrections(self, form: dict):
+        """« Demander des compléments »: the pieces marked « Non conforme »."""
+        message = str(form.get("message", ""))[:2000]
+        version, request_id = self._version, self._request_id
+        tracking, assistance = (absolute_url(routes.FUNDING_TRACKING),
+                                absolute_url(routes.ASSISTANCE))
+        await self._apply(
+            lambda s, staff_id: corrections.request_corrections(
+                s, request_id=request_id, staff_id=staff_id, expected_version=version,
+                message=message, tracking_url=tracking, assistance_url=assistance,
+            ),
+            "La demande de compléments a été envoyée. Le fournisseur est informé par courriel.",
+        )
+
+    @guarded(Audience.STAFF)
     async def validate(self):
-        return await self._decide(True, "")
+        await self._decide(True, "")
 
     @guarded(Audience.STAFF)
     async def reject(self, form: dict):
-        return await self._decide(False, str(form.get("reason", ""))[:2000])
+        await self._decide(False, str(form.get("reason", ""))[:2000])
 
     async def _decide(self, validate: bool, reason: str):
         version, request_id = self._version, self._request_id
         assistance = absolute_url(routes.ASSISTANCE)
-        return await self._apply(
+        storage_dir = storage.store_from_settings()  # the decision letter's PDF
+        await self._apply(
             lambda s, staff_id: instruction.decide(
                 s, request_id=request_id, validate=validate, reason=reason,
                 staff_id=staff_id, expected_version=version, assistance_url=assistance,
+                storage_dir=storage_dir,
             ),
             "La demande a été validée. Le fournisseur est informé par courriel."
             if validate else "La demande a été rejetée. Le fournisseur est informé par courriel.",

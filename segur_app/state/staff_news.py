@@ -1,27 +1,42 @@
-"""ASP staff publish the « Actualités » shown on the suppliers' home page."""
+"""ASP staff publish the « Actualités » shown on the suppliers' home page.
+
+The list of every item is a URL-driven staff list (filters, sort and page in
+the URL, :class:`~segur_app.state.staff_list.StaffListMixin`); the form above
+it creates or edits one item.
+"""
 
 from __future__ import annotations
 
-import math
 from datetime import date
 
 import reflex as rx
 
-from segur_app.core.config import get_settings
-from segur_app.domain import news, uploads
-from segur_app.domain.news import NewsInput, StaffNewsRow
+from segur_app import routes
+from segur_app.domain import news, storage, uploads
 from segur_app.domain.access import Audience
+from segur_app.domain.models import NewsCategory, NewsState
+from segur_app.domain.news import NewsInput, StaffNewsRow
+from segur_app.list_query import NEWS_FILTER_PARAMS, news_filters_from, window_from
 from segur_app.state.base import SessionState, guarded, in_transaction, principal
+from segur_app.state.staff_list import StaffListMixin
 from segur_app.state.uploads import StagedUploadsMixin
 
-PAGE_SIZE = 20
 ATTACHMENT = "attachment"
+STATUS_OPTIONS = [("", "Toutes"), *NewsState.options()]
+CATEGORY_OPTIONS = [("", "Toutes les catégories"), *NewsCategory.options()]
+SORT_OPTIONS = [
+    ("date_desc", "Date de publication (récentes d'abord)"),
+    ("date_asc", "Date de publication (anciennes d'abord)"),
+    ("titre", "Titre"),
+]
 
 
-class StaffNewsState(StagedUploadsMixin, SessionState):
+class StaffNewsState(StaffListMixin, StagedUploadsMixin, SessionState):
     rows: list[StaffNewsRow] = []
-    page: int = 1
-    pages: int = 1
+    # Current filters of the list, echoed in its form and in links.
+    status: str = ""
+    category_filter: str = ""
+    sort: str = news.STAFF_DEFAULT_SORT
     editing_id: int = 0  # 0 = new item
     title: str = ""
     body: str = ""
@@ -43,12 +58,16 @@ class StaffNewsState(StagedUploadsMixin, SessionState):
             self.file_error = shown["error"]
 
     async def _reload(self) -> None:
-        page = self.page
-        rows, total = await in_transaction(
-            lambda s: news.staff_list(s, page=page, page_size=PAGE_SIZE)
-        )
-        self.rows = rows
-        self.pages = max(1, math.ceil(total / PAGE_SIZE))
+        params = self._params()
+        filters, window = news_filters_from(params), window_from(params)
+        result = await in_transaction(
+            lambda s: news.staff_page(s, filters=filters, window=window))
+        self.rows = result.rows
+        self._show_page(routes.STAFF_NEWS, params, total=result.total, page=result.page,
+                        pages=result.pages, ids=[r.id for r in result.rows],
+                        names=NEWS_FILTER_PARAMS)
+        self.status, self.category_filter, self.sort = (
+            filters.status, filters.category, filters.sort)
 
     def _clear_form(self) -> None:
         self._discard_upload(ATTACHMENT)
@@ -64,6 +83,10 @@ class StaffNewsState(StagedUploadsMixin, SessionState):
         self._clear_form()
         await self._reload()
         return None
+
+    @guarded(Audience.STAFF)
+    async def apply_filters(self, form: dict):
+        return self._filtered(routes.STAFF_NEWS, form, NEWS_FILTER_PARAMS)
 
     @guarded(Audience.STAFF)
     async def edit(self, news_id: int):
@@ -104,7 +127,7 @@ class StaffNewsState(StagedUploadsMixin, SessionState):
         try:
             await in_transaction(lambda s: news.save_news(
                 s, news_id=news_id, data=data, staff_id=user.id, attachment=staged,
-                storage_dir=get_settings().storage_dir,
+                storage_dir=storage.store_from_settings(),
             ))
         except news.NewsRefused as exc:
             self.errors = exc.problems

@@ -58,6 +58,18 @@ class Portal:
     def url(self, route: str) -> str:
         return self.base_url + route
 
+    @property
+    def store(self):
+        """The portal's document store (a directory, or the S3 test server's bucket)."""
+        from segur_app.core.config import Settings
+        from segur_app.domain import storage
+
+        names = ("SEGUR_STORAGE_DIR", "SEGUR_STORAGE_URL", "SEGUR_S3_ENDPOINT_URL",
+                 "SEGUR_S3_REGION", "SEGUR_S3_ACCESS_KEY_ID", "SEGUR_S3_SECRET_ACCESS_KEY")
+        return storage.store_from_settings(Settings(**{
+            name.removeprefix("SEGUR_").lower(): self.env[name]
+            for name in names if self.env.get(name)}))
+
 
 def _wait_until_up(url: str, proc: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT
@@ -75,7 +87,11 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def portal(tmp_path_factory) -> Iterator[Portal]:
+def portal(tmp_path_factory, clamd) -> Iterator[Portal]:
+    """The compiled portal. It scans every upload with the test session's real clamd
+    (``SEGUR_ANTIVIRUS=required``, tests/clamd_helpers.py), as in production;
+    ``SEGUR_E2E_STORAGE=s3``: its documents in the S3 test server
+    (``tests/s3_server.py``) instead of a directory."""
     data_dir = tmp_path_factory.mktemp("portal")
     venv_bin = str(Path(sys.executable).parent)
     env = {
@@ -89,30 +105,42 @@ def portal(tmp_path_factory) -> Iterator[Portal]:
         "SEGUR_OUTBOX_DIR": str(data_dir / "outbox"),
         "SEGUR_PUBLIC_URL": f"http://localhost:{PORT}",
         "SEGUR_MAIL_POLL_SECONDS": "1",
+        "SEGUR_ANTIVIRUS": "required",
+        "SEGUR_CLAMD_SOCKET": clamd.address,
     }
     env.pop("SEGUR_SMTP_HOST", None)
-    subprocess.run(
-        [sys.executable, "-m", "segur_app.cli", "demo"],
-        cwd=PROJECT_ROOT, env=env, check=True, capture_output=True,
-    )
-    log = data_dir / "reflex.log"
-    with open(log, "wb") as log_fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
-             "--frontend-port", str(PORT), "--loglevel", "info"],
-            cwd=PROJECT_ROOT, env=env, stdout=log_fh, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base_url = f"http://localhost:{PORT}"
+    s3_server = None
+    if os.environ.get("SEGUR_E2E_STORAGE") == "s3":
+        from tests.s3_server import start_s3_server
+
+        s3_server = start_s3_server(data_dir=data_dir / "s3", bucket="segur-e2e")
+        env.update(s3_server.settings_env("segur-e2e", "documents"))
     try:
-        _wait_until_up(base_url + "/", proc, log)
-        yield Portal(base_url=base_url, data_dir=data_dir, env=env)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        subprocess.run(
+            [sys.executable, "-m", "segur_app.cli", "demo"],
+            cwd=PROJECT_ROOT, env=env, check=True, capture_output=True,
+        )
+        log = data_dir / "reflex.log"
+        with open(log, "wb") as log_fh:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
+                 "--frontend-port", str(PORT), "--loglevel", "info"],
+                cwd=PROJECT_ROOT, env=env, stdout=log_fh, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        base_url = f"http://localhost:{PORT}"
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            _wait_until_up(base_url + "/", proc, log)
+            yield Portal(base_url=base_url, data_dir=data_dir, env=env)
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        if s3_server is not None:
+            s3_server.stop()
 
 
 @pytest.fixture(scope="session")

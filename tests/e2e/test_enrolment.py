@@ -376,7 +376,7 @@ def _insert_pending_request(portal) -> None:
         "contact_phone": "0102030405", "iban": "FR7630006000011234567890189",
         "bic": "AGRIFRPPXXX", "holder": "A REJETER", "domiciliation": "PARIS",
     }
-    storage_dir = Path(portal.env["SEGUR_STORAGE_DIR"])
+    storage_dir = portal.store
     rib = uploads.stage(valid_pdf(), "rib.pdf", policy=submission.RIB_UPLOAD,
                         storage_dir=storage_dir)
     engine = make_engine(portal.env["REFLEX_DB_URL"])

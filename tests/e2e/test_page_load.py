@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from segur_app import routes
-from segur_app.frontend import css_subset, dsfr_bundle
+from segur_app.frontend import css_syntax, dsfr_bundle
 from tests.e2e.conftest import create_account, log_in
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -121,7 +121,7 @@ def test_the_stylesheet_is_the_reduced_dsfr(portal, http_client):
     for absent in (".fr-tile", ".fr-tabs", ".fr-icon-close-circle-line", "[data-fr-theme=dark]", ".woff)"):
         assert absent not in css, absent
     assert css.rstrip().endswith(dsfr_bundle.SEGUR_CSS.read_text().rstrip())
-    for url in {u for u in css_subset.urls(css) if not u.startswith("data:")}:
+    for url in {u for u in css_syntax.urls(css) if not u.startswith("data:")}:
         assert HASHED.fullmatch(url), url
         assert http_client.head(url).headers["cache-control"] == IMMUTABLE
 

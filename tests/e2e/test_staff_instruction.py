@@ -58,20 +58,22 @@ def open_all_blocks(page: Page) -> None:
 
 
 def mark_pieces_compliant(page: Page, count: int) -> None:
-    """« Conforme » on each piece, waiting for each decision to be shown."""
-    decided = page.locator(".segur-staff-tool h4").filter(has_text="Conforme")
+    """« Conforme » on each piece (one click: the radio saves at once), waiting for
+    each decision to be shown."""
+    decided = page.locator(".segur-staff-tool h4 .fr-badge").filter(
+        has_text=re.compile(r"^Conforme$"))
     for index in range(count):
-        form = page.get_by_role("form", name="Décision sur la pièce").nth(index)
-        form.get_by_label("Décision sur la pièce").select_option(label="Conforme")
-        form.get_by_role("button").click()
+        group = page.get_by_role("group", name="Décision sur la pièce").nth(index)
+        group.get_by_text("Conforme", exact=True).click()
         expect(decided).to_have_count(index + 1)
 
 
 def decide_control(page: Page, title: str, decision: str) -> None:
-    form = page.get_by_role("form", name=f"Contrôle {title}")
-    form.get_by_label("Décision").select_option(label=decision)
-    form.get_by_role("button").click()
-    expect(page.get_by_text(f"Contrôle « {title} » enregistré.")).to_be_visible()
+    """One click on the block's radio button records the control."""
+    group = page.get_by_role("group", name=f"Contrôle {title}")
+    group.get_by_text(decision, exact=True).click()
+    expect(page.get_by_role("status").get_by_text(
+        f"Contrôle « {title} » enregistré : {decision}.")).to_be_visible()
 
 
 def new_page(browser):
@@ -123,7 +125,7 @@ def test_agent_instructs_and_validates_an_advance(portal, page: Page, browser, t
     decide_control(page, "Informations de la demande", "Contrôle OK")
     decide_control(page, "Coordonnées bancaires", "Contrôle OK")
 
-    pieces = page.get_by_role("form", name="Décision sur la pièce")
+    pieces = page.get_by_role("group", name="Décision sur la pièce")
     expect(pieces).to_have_count(3)
     # Preview of the PDF and of the image, in the page.
     for summary in page.locator("summary", has_text="Aperçu de").all():

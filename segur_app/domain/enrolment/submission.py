@@ -4,9 +4,10 @@
 supplier row (created, or reused after a rejection), its bank details, the
 enrolment (``ENRSAS`` number, status « A instruire »), the RIB published from
 staging to private storage (``uploads.publish``: the sha256 of the file checked
-when it was chosen is verified, the file is not checked again), the history and
-the acknowledgement email (outbox) — and commits; on any failure nothing remains
-and the staged RIB is kept for a new attempt.
+when it was chosen is verified, the file is not checked again), the history, the
+« Accusé de dépôt » PDF (``receipts``) and the acknowledgement email (outbox,
+linking to it) — and commits; on any failure nothing remains and the staged RIB
+is kept for a new attempt.
 
 One enrolment per supplier
     Enforced by the database: unique SIRET and unique ANS number on
@@ -24,13 +25,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from segur_app.domain import mail, mail_templates, uploads
+from segur_app.domain import generated_documents, mail, mail_templates, receipts, storage, uploads
 from segur_app.domain.accounts import audit, count_within_limit
 from segur_app.domain.anti_abuse import ABUSE_WINDOW
 from segur_app.domain.enrolment.form import MSG_CGU_REQUIRED, MSG_RIB_REQUIRED, EnrolmentData
@@ -158,12 +158,15 @@ RIB_UPLOAD = uploads.UploadPolicy.for_kind(AttachmentKind.RIB)
 """What the RIB field accepts (PDF, PNG, JPEG of 4 Mo at most)."""
 
 
-def _publish_rib(session: Session, rib: uploads.StagedDocument, storage_dir: Path) -> str:
+def _publish_rib(session: Session, rib: uploads.StagedDocument,
+                 storage_dir: storage.Storage) -> str:
     """Publish the staged RIB: it must still be there and still be the file that was checked."""
     try:
         return uploads.publish(session, rib, policy=RIB_UPLOAD, storage_dir=storage_dir)
     except uploads.StagedFileMissing:
         raise EnrolmentRefused(MSG_RIB_REQUIRED, field_errors={"rib": MSG_RIB_REQUIRED}) from None
+    except storage.StorageUnavailable:
+        raise EnrolmentRefused(storage.MSG_UNAVAILABLE) from None
     except uploads.StagedFileAltered as altered:
         if altered.rejection is None:
             raise EnrolmentRefused(MSG_SUBMISSION_FAILED) from None
@@ -201,6 +204,7 @@ def _rib_attachment(rib: uploads.StagedDocument, *, key: str, enrolment_id: int,
         size_bytes=rib.size_bytes,
         sha256=rib.sha256,
         mime_type=rib.mime_type,
+        scan_result=rib.scan_result,
         storage_key=key,
         uploaded_at=now,
         enrolment_id=enrolment_id,
@@ -213,7 +217,7 @@ def submit(
     data: EnrolmentData,
     rib: uploads.StagedDocument | None,
     cgu_accepted: bool,
-    storage_dir: Path,
+    storage_dir: storage.Storage,
     assistance_url: str,
     client_address: str | None = None,
     now: datetime | None = None,
@@ -240,8 +244,12 @@ def submit(
                  client_address=client_address, now=now, cgu_accepted=True,
                  cgu_accepted_at=now.isoformat(), contact_email=data.contact_email,
                  siret=data.siret, ans_number=data.ans_number)
+        receipt = receipts.issue_enrolment_receipt(
+            session, enrolment=enrolment, storage_dir=storage_dir, now=now
+        )
         content = mail_templates.enrolment_acknowledgement(
-            enrolment.number, assistance_url=assistance_url
+            enrolment.number, assistance_url=assistance_url,
+            receipt_url=generated_documents.download_url(receipt.id),
         )
         mail.queue_email(
             session, template=TemplateName.ENROLMENT_ACKNOWLEDGEMENT, to=data.contact_email,

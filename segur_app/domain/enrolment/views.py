@@ -26,6 +26,7 @@ from segur_app.domain.models import (
     EnrolmentStatus,
     ReviewStatus,
     Supplier,
+    ScanResult,
 )
 from segur_app.domain.validators import CIVILITIES
 
@@ -135,6 +136,7 @@ class PendingEnrolmentView:
     rib_id: int
     rib_name: str
     rib_mime: str = ""
+    rib_scan_label: str = ""
     pending: bool = True
     can_take: bool = False
     checks: list[CheckView] = field(default_factory=list)
@@ -184,6 +186,7 @@ def pending_view(enrolment: Enrolment, supplier: Supplier, bank: BankDetails | N
         rib_id=rib.id if rib else 0,
         rib_name=rib.original_name if rib else "",
         rib_mime=rib.mime_type if rib else "",
+        rib_scan_label=ScanResult(rib.scan_result).label if rib else "",
         pending=enrolment.status in PENDING_STATUSES,
         can_take=enrolment.status == EnrolmentStatus.TO_REVIEW.value,
         checks=verification_checks(supplier, bank),
@@ -238,6 +241,7 @@ def _document_view(attachment: Attachment) -> DocumentView:
         size=uploads.format_size(attachment.size_bytes),
         deposited_on=fr_date(attachment.uploaded_at),
         review_label=ReviewStatus(attachment.review_status).label,
+        scan_label=ScanResult(attachment.scan_result).label,
     )
 
 

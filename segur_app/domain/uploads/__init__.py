@@ -13,7 +13,11 @@ message naming the form field):
 4. the format's structure is sound and a PDF carries no active content
    (:mod:`.pdf`, :mod:`.images` — images over 50 megapixels refused from their
    header, before any pixel is inflated);
-5. no ZIP archive is hidden at its end.
+5. no ZIP archive is hidden at its end;
+
+and, once written to staging, it is scanned by the antivirus before the
+content checks (:mod:`.antivirus`, clamd: an infected file is refused and
+never stored).
 
 Modules: :mod:`.policy` (what a field accepts: :class:`UploadPolicy`, limits,
 messages), :mod:`.names`, :mod:`.content` (the order above,
@@ -25,6 +29,7 @@ Python, no Reflex import: used by states, API routes, CLI scripts and tests.
 
 from __future__ import annotations
 
+from segur_app.domain.uploads.antivirus import Scanner
 from segur_app.domain.uploads.content import check_document, sniff_mime
 from segur_app.domain.uploads.names import safe_display_name
 from segur_app.domain.uploads.policy import (
@@ -58,6 +63,7 @@ __all__ = [
     "MAX_UPLOAD_BYTES",
     "CheckedDocument",
     "DocumentRejected",
+    "Scanner",
     "StagedDocument",
     "StagedFileAltered",
     "StagedFileMissing",

@@ -174,6 +174,12 @@ class UploadPolicy:
             f"{self.label} : {text}", field_label=self.label, reason=reason, detail=detail
         )
 
+    def interrupted(self) -> str:
+        """The connection dropped while the file was being sent."""
+        return (f"{self.browser_label or self.label} : la connexion a été interrompue pendant "
+                "l'envoi du fichier. Vérifiez votre connexion internet puis choisissez à "
+                "nouveau le fichier.")
+
     def browser_refusal(self, rejections: list[dict]) -> str:
         """French message for a file the browser refused before sending it
         (``on_drop_rejected``: react-dropzone's error codes)."""

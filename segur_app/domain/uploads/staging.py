@@ -1,12 +1,16 @@
 """A file chosen in a form: checked once, hashed once, staged; later published by a deposit.
 
 :func:`stage` is the one way a form's file enters the storage. It checks the
-size and the name first (nothing read yet), then copies the upload to
-``storage/staging`` in 1 MiB pieces, hashing each piece as it is written, then
-checks the written file in place (mapped: libmagic, structure, active content)
-and only then gives it its key. The whole file is never held in memory: the
-upload stays in Reflex's spooled temporary file, the staged copy is read
-through the page cache. A refused file leaves nothing behind.
+size and the name first (nothing read yet), then copies the upload to a
+local file in 1 MiB pieces, hashing each piece as it is written, then checks
+the written file in place (mapped: libmagic, structure, active content) while
+the antivirus scans it (:mod:`.antivirus`: an infected file is refused, as is
+any file while clamd is unavailable when the scan is required), and only then
+gives it its key in ``staging/`` of the store (locally the file is renamed;
+with an object store it is uploaded from that temporary file). The whole file
+is never held in memory: the upload stays in Reflex's spooled temporary file,
+the staged copy is read through the page cache. A refused file leaves nothing
+behind.
 
 The deposit (funding request, enrolment, assistance ticket) trusts what was
 checked: :func:`publish` publishes the staged file under its final key, and
@@ -23,16 +27,22 @@ import hashlib
 import io
 import mmap
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
 from segur_app.domain import file_commit, storage
+from segur_app.domain.models import ScanResult
+from segur_app.domain.uploads.antivirus import Scanner
 from segur_app.domain.uploads.content import check_content, check_name, check_size, check_with_policy
 from segur_app.domain.uploads.names import safe_display_name
 from segur_app.domain.uploads.policy import DocumentRejected, UploadPolicy
 
 CHUNK_BYTES = 1024 * 1024
+MSG_STORAGE_UNAVAILABLE = (
+    "le fichier n'a pas pu être enregistré, le service de conservation des documents est "
+    "momentanément indisponible. Veuillez le joindre à nouveau dans quelques minutes."
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,8 @@ class StagedDocument:
     size_bytes: int
     sha256: str
     mime_type: str
+    scan_result: str = ScanResult.NOT_SCANNED.value
+    """The antivirus verdict (``ScanResult`` value), recorded on the attachment row."""
 
 
 class StagedFileMissing(Exception):
@@ -77,14 +89,17 @@ def _known_size(source: BinaryIO) -> int | None:
 
 
 def stage(
-    source: bytes | BinaryIO, filename: str, *, policy: UploadPolicy, storage_dir: Path
+    source: bytes | BinaryIO, filename: str, *, policy: UploadPolicy,
+    storage_dir: storage.Storage, scanner: Scanner | None = None,
 ) -> StagedDocument:
     """Check an uploaded file and stage it; raise :class:`DocumentRejected` if refused.
 
     ``source``: the bytes, or a binary file positioned at the start of the
     upload (``rx.UploadFile.file``). ``policy`` says what the field accepts
     (PDF, PNG, JPEG documents only) and how it is named in messages.
+    ``scanner``: the antivirus (default: the one the settings configure).
     """
+    scanner = scanner or Scanner.from_settings()
     if not policy.is_document:
         raise ValueError(f"{policy.label}: only PDF, PNG and JPEG documents are staged")
     if isinstance(source, bytes | bytearray | memoryview):
@@ -94,17 +109,20 @@ def stage(
         check_size(size, policy)  # before reading anything: a huge file costs nothing
     extension = check_name(filename, policy)
     digest = hashlib.sha256()
-    with storage.writing_staged(storage_dir=storage_dir) as staged:
-        written = 0
-        while chunk := source.read(min(CHUNK_BYTES, policy.max_bytes + 1 - written)):
-            written += len(chunk)
-            if written > policy.max_bytes:
-                break
-            digest.update(chunk)
-            staged.file.write(chunk)
-        check_size(written, policy)  # a size unknown beforehand, or one that lied
-        staged.file.flush()
-        mime_type = _check_written(staged.file, extension, policy)
+    try:
+        with storage.writing_staged(storage_dir=storage_dir) as staged:
+            written = 0
+            while chunk := source.read(min(CHUNK_BYTES, policy.max_bytes + 1 - written)):
+                written += len(chunk)
+                if written > policy.max_bytes:
+                    break
+                digest.update(chunk)
+                staged.file.write(chunk)
+            check_size(written, policy)  # a size unknown beforehand, or one that lied
+            staged.file.flush()
+            mime_type, scan_result = _check_and_scan(staged.file, extension, policy, scanner)
+    except storage.StorageUnavailable as exc:  # the object store: nothing was staged
+        raise policy.rejected(MSG_STORAGE_UNAVAILABLE, "storage_unavailable", str(exc)) from None
     return StagedDocument(
         kind=policy.kind,
         key=staged.key,
@@ -112,7 +130,32 @@ def stage(
         size_bytes=written,
         sha256=digest.hexdigest(),
         mime_type=mime_type,
+        scan_result=scan_result.value,
     )
+
+
+def _check_and_scan(file: BinaryIO, extension: str, policy: UploadPolicy,
+                    scanner: Scanner) -> tuple[str, ScanResult]:
+    """The content checks and the antivirus scan of the file just written, side by
+    side (clamd works in its own process while the checks run here; the scan
+    reads through ``file``, the checks through a mapping of its descriptor).
+
+    An infected file is refused as such whatever the checks say; otherwise a
+    content problem is reported before an unavailable antivirus."""
+    if not scanner.enabled:
+        return _check_written(file, extension, policy), ScanResult.NOT_SCANNED
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clamd") as pool:
+        scan = pool.submit(scanner.check, file, policy)
+        try:
+            mime_type = _check_written(file, extension, policy)
+        except DocumentRejected as content_problem:
+            try:
+                scan.result()
+            except DocumentRejected as scan_problem:
+                if scan_problem.reason == "infected":
+                    raise scan_problem from None
+            raise content_problem
+        return mime_type, scan.result()
 
 
 def _check_written(file: BinaryIO, extension: str, policy: UploadPolicy) -> str:
@@ -128,12 +171,14 @@ def _check_written(file: BinaryIO, extension: str, policy: UploadPolicy) -> str:
             mapping.close()
 
 
-def publish(session, document: StagedDocument, *, policy: UploadPolicy, storage_dir: Path) -> str:
+def publish(session, document: StagedDocument, *, policy: UploadPolicy, storage_dir: storage.Storage) -> str:
     """Publish a staged file for a row of ``session``'s transaction (see
     :func:`segur_app.domain.file_commit.publish`); the key to store.
 
     Raises :class:`StagedFileMissing` or :class:`StagedFileAltered` (nothing
-    published); the caller refuses the deposit and rolls back.
+    published), or ``storage.StorageUnavailable`` (the object store cannot be
+    reached: nothing more is published); the caller refuses the deposit and
+    rolls back.
     """
     if document.kind != policy.kind or not storage.is_key(document.key):
         raise StagedFileMissing()
@@ -146,11 +191,12 @@ def publish(session, document: StagedDocument, *, policy: UploadPolicy, storage_
 
 
 def _rejection_of_altered(
-    document: StagedDocument, policy: UploadPolicy, storage_dir: Path
+    document: StagedDocument, policy: UploadPolicy, storage_dir: storage.Storage
 ) -> DocumentRejected | None:
     """Why the altered content would be refused (only on this abnormal path)."""
     try:
-        with open(storage.staging_path(document.key, storage_dir=storage_dir), "rb") as fh:
+        with contextlib.closing(storage.resolve(storage_dir).open(
+                storage.staging_name(document.key))) as fh:
             data = fh.read(policy.max_bytes + 1)
     except OSError:
         return None

@@ -1,4 +1,4 @@
-"""« Contacter l'assistance »: assistance tickets (ASSSAS numbers), answers by ASP staff.
+"""Assistance tickets: sending (public or logged in), answering and closing (staff).
 
 Sending (public or logged in)
     :func:`create_ticket` checks the message, stores the ticket (``ASSSAS``
@@ -24,14 +24,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from segur_app.domain import mail, mail_templates, uploads, validators
-from segur_app.domain.accounts import audit, count_within_limit
-from segur_app.domain.dates import fr_datetime
+from segur_app.domain import mail, mail_templates, storage, uploads, validators
+from segur_app.domain.accounts import audit
 from segur_app.domain.anti_abuse import (  # shared by the public forms
     ABUSE_WINDOW,
     looks_automated,
@@ -48,8 +46,23 @@ from segur_app.domain.models import (
     utcnow,
 )
 from segur_app.domain.numbering import TICKET_SERIES, next_number
+from segur_app.domain.throttling import count_within_limit
 
-__all__ = ["looks_automated", "record_automated_attempt"]
+__all__ = [
+    "ATTACHMENT_UPLOAD",
+    "TicketInput",
+    "TicketRefused",
+    "TicketResult",
+    "answer_ticket",
+    "category_options",
+    "check_input",
+    "close_ticket",
+    "create_ticket",
+    "looks_automated",
+    "record_automated_attempt",
+    "register_attachment_upload",
+    "register_request_attempt",
+]
 
 MAX_MESSAGE_LENGTH = 5000
 MAX_NAME_LENGTH = 240
@@ -200,7 +213,7 @@ ATTACHMENT_UPLOAD = uploads.UploadPolicy.for_kind(AttachmentKind.ASSISTANCE,
 
 
 def _publish_attachment(session: Session, document: uploads.StagedDocument,
-                        storage_dir: Path) -> str:
+                        storage_dir: storage.Storage) -> str:
     """Publish the staged attachment: still there, still the file that was checked."""
     try:
         return uploads.publish(session, document, policy=ATTACHMENT_UPLOAD,
@@ -208,6 +221,8 @@ def _publish_attachment(session: Session, document: uploads.StagedDocument,
     except uploads.StagedFileMissing:
         raise TicketRefused(MSG_ATTACHMENT_LOST,
                             field_errors={"attachment": MSG_ATTACHMENT_LOST}) from None
+    except storage.StorageUnavailable:
+        raise TicketRefused(storage.MSG_UNAVAILABLE) from None
     except uploads.StagedFileAltered as altered:
         if altered.rejection is None:
             raise TicketRefused(MSG_SENDING_FAILED) from None
@@ -221,7 +236,7 @@ def create_ticket(
     data: TicketInput,
     user_id: int | None,
     attachment: uploads.StagedDocument | None,
-    storage_dir: Path,
+    storage_dir: storage.Storage,
     assistance_url: str,
     client_address: str | None = None,
     now: datetime | None = None,
@@ -258,7 +273,7 @@ def create_ticket(
             session.add(Attachment(
                 kind=AttachmentKind.ASSISTANCE.value, original_name=attachment.original_name,
                 size_bytes=attachment.size_bytes, sha256=attachment.sha256,
-                mime_type=attachment.mime_type,
+                mime_type=attachment.mime_type, scan_result=attachment.scan_result,
                 storage_key=_publish_attachment(session, attachment, storage_dir),
                 uploaded_at=now, uploaded_by_id=ticket.user_id, ticket_id=ticket.id,
             ))
@@ -353,97 +368,3 @@ def close_ticket(session: Session, *, ticket_id: int, staff_id: int,
     session.commit()
     session.expire_all()
 
-
-# ---------------------------------------------------------------------------
-# Views
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TicketView:
-    """What the screens display of a ticket (plain values, no ORM object)."""
-
-    id: int
-    number: str
-    category: str
-    status: str
-    status_label: str
-    created_on: str
-    contact_email: str
-    contact_name: str
-    message: str
-    answer: str
-    answered_on: str
-    closed_on: str
-    attachment_id: int
-    attachment_name: str
-
-
-def _when(value: datetime | None) -> str:
-    return "" if value is None else fr_datetime(value)
-
-
-def _views(session: Session, tickets: list[AssistanceTicket]) -> list[TicketView]:
-    ids = [t.id for t in tickets]
-    files: dict[int, Attachment] = {}
-    if ids:
-        for row in session.exec(select(Attachment).where(Attachment.ticket_id.in_(ids))
-                                .order_by(Attachment.id)).all():
-            files.setdefault(row.ticket_id, row)
-    return [
-        TicketView(
-            id=t.id, number=t.number, category=TicketCategory(t.category).label,
-            status=t.status, status_label=TicketStatus(t.status).label,
-            created_on=_when(t.created_at), contact_email=t.contact_email,
-            contact_name=t.contact_name, message=t.message, answer=t.answer or "",
-            answered_on=_when(t.answered_at), closed_on=_when(t.closed_at),
-            attachment_id=files[t.id].id if t.id in files else 0,
-            attachment_name=files[t.id].original_name if t.id in files else "",
-        )
-        for t in tickets
-    ]
-
-
-_STATUS_RANK = sa.case(
-    (AssistanceTicket.status == TicketStatus.OPEN.value, 0),
-    (AssistanceTicket.status == TicketStatus.ANSWERED.value, 1),
-    else_=2,
-)
-
-
-def staff_tickets(
-    session: Session, *, page: int = 1, page_size: int = 10
-) -> tuple[list[TicketView], int]:
-    """One page of every ticket — open ones first (oldest first) — and the total."""
-    total = session.exec(select(sa.func.count()).select_from(AssistanceTicket)).one()
-    tickets = session.exec(
-        select(AssistanceTicket)
-        .order_by(_STATUS_RANK, AssistanceTicket.created_at, AssistanceTicket.id)
-        .offset((max(1, page) - 1) * page_size)
-        .limit(page_size)
-    ).all()
-    return _views(session, list(tickets)), total
-
-
-def open_count(session: Session) -> int:
-    return session.exec(
-        select(sa.func.count()).select_from(AssistanceTicket)
-        .where(AssistanceTicket.status == TicketStatus.OPEN.value)
-    ).one()
-
-
-def user_tickets(session: Session, *, user_id: int, limit: int = 100) -> list[TicketView]:
-    """The tickets a user sent while logged in, newest first."""
-    tickets = session.exec(
-        select(AssistanceTicket)
-        .where(AssistanceTicket.user_id == user_id)
-        .order_by(AssistanceTicket.created_at.desc(), AssistanceTicket.id.desc())
-        .limit(limit)
-    ).all()
-    return _views(session, list(tickets))
-
-
-def contact_of(session: Session, *, user_id: int) -> str:
-    """The address a logged-in user's tickets are answered at (their account's)."""
-    user = session.get(UserAccount, user_id)
-    return user.email if user is not None else ""

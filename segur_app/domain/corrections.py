@@ -1,0 +1,444 @@
+"""« Demande de compléments »: staff ask the supplier to replace some pieces.
+
+The workflow, for the advance and the balance alike:
+
+1. Staff mark pieces « Non conforme » with a reason (``instruction.review_attachment``,
+   ``CorrectionReason``) and send the request (:func:`request_corrections`): the
+   dossier goes to « En attente de compléments » with a deadline
+   (``SEGUR_CORRECTION_DELAY_DAYS``), the pieces are tied to the request
+   (``attachment.correction_id``), the supplier gets an email listing each piece
+   and its reason.
+2. The supplier replaces exactly those pieces, through the same upload checks as
+   the deposit (staged with ``uploads.stage``, published with
+   ``funding.publish_piece``), with an optional comment (:func:`send_corrections`):
+   each old piece is kept — row and file — with ``superseded_at`` set, its
+   replacement points back to it (``replaces_id``); the dossier is « En cours »
+   again and the agent who asked is emailed.
+3. :func:`send_due_reminders` (hourly, every worker) emails the supplier once,
+   7 days before the deadline; past it, staff see « Délai dépassé » and may reject
+   (``instruction.decide``).
+
+Every change takes the dossier's optimistic lock (``instruction.lock_dossier``):
+two agents, or an agent and the supplier, acting on the same version — one of
+them is refused with the conflict message. History and emails are written in
+the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from segur_app.core.config import get_settings
+from segur_app.domain import correction_mails, mail, uploads
+from segur_app.domain.correction_mails import AskedPieceText
+from segur_app.domain.dates import as_utc, fr_date
+from segur_app.domain.funding import DepositRefused, publish_piece
+from segur_app.domain.instruction import (
+    MSG_ALREADY_DECIDED,
+    InstructionError,
+    current_pieces,
+    lock_dossier,
+    open_correction,
+    piece_label,
+    record_event,
+)
+from segur_app.domain.mail_templates import MailContent, TemplateName
+from segur_app.domain.models import (
+    CORRECTION_OPEN,
+    Attachment,
+    AttachmentKind,
+    CorrectionReason,
+    CorrectionRequest,
+    FundingKind,
+    FundingRequest,
+    FundingStatus,
+    ReviewStatus,
+    Supplier,
+    UserAccount,
+    utcnow,
+)
+
+REMINDER_DAYS_BEFORE = 7
+
+MSG_NO_PIECE = (
+    "Marquez au moins une pièce « Non conforme », avec son motif, avant de demander des "
+    "compléments."
+)
+MSG_ALREADY_AWAITING = "Une demande de compléments est déjà en attente pour ce dossier."
+MSG_NOTHING_AWAITED = "Aucun complément n'est attendu pour cette demande de financement."
+MSG_PIECE_REQUIRED = "Déposez la nouvelle version de cette pièce."
+MSG_PIECES_REQUIRED = "Déposez une nouvelle version de chacune des pièces demandées."
+
+
+class CorrectionRefused(InstructionError):
+    """Refused; ``field_errors``: message per piece kind (the supplier's form)."""
+
+    def __init__(self, message: str, *, field_errors: dict[str, str] | None = None):
+        super().__init__(message)
+        self.field_errors = field_errors or {}
+
+
+# ---------------------------------------------------------------------------
+# Views
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AskedPiece:
+    """A piece the request asked for: the version found non conforme and, once
+    the supplier answered, its replacement (``new_id`` 0 until then)."""
+
+    kind: str
+    label: str
+    reason_label: str
+    comment: str
+    old_id: int
+    old_file_name: str
+    old_deposited_on: str
+    new_id: int = 0
+    new_file_name: str = ""
+    new_deposited_on: str = ""
+
+
+@dataclass(frozen=True)
+class CorrectionView:
+    id: int
+    requested_on: str
+    due_on: str
+    is_open: bool
+    overdue: bool
+    message: str
+    answered_on: str
+    supplier_comment: str
+    reminder_sent: bool
+    pieces: list[AskedPiece]
+
+
+@dataclass(frozen=True)
+class SupplierCorrection:
+    """The open request as the supplier's « Suivi » screen shows it."""
+
+    funding_request_id: int
+    version: int
+    kind: str
+    kind_label: str
+    dossier_number: str
+    view: CorrectionView
+
+
+def _reason_label(piece: Attachment) -> str:
+    reason = CorrectionReason(piece.review_reason or CorrectionReason.OTHER.value)
+    return "Autre" if reason is CorrectionReason.OTHER else reason.label
+
+
+def _view(session: Session, correction: CorrectionRequest, now: datetime) -> CorrectionView:
+    asked = list(session.exec(select(Attachment).where(Attachment.correction_id == correction.id)
+                              .order_by(Attachment.id)))
+    replacements = {a.replaces_id: a for a in session.exec(
+        select(Attachment).where(Attachment.replaces_id.in_([a.id for a in asked]))
+    )} if asked else {}
+    is_open = correction.answered_at is None and correction.closed_at is None
+    pieces = []
+    for old in asked:
+        new = replacements.get(old.id)
+        pieces.append(AskedPiece(
+            kind=old.kind, label=piece_label(old.kind), reason_label=_reason_label(old),
+            comment=old.review_comment or "", old_id=old.id, old_file_name=old.original_name,
+            old_deposited_on=fr_date(old.uploaded_at),
+            new_id=new.id if new else 0, new_file_name=new.original_name if new else "",
+            new_deposited_on=fr_date(new.uploaded_at) if new else "",
+        ))
+    return CorrectionView(
+        id=correction.id, requested_on=fr_date(correction.requested_at),
+        due_on=fr_date(correction.due_at), is_open=is_open,
+        overdue=is_open and as_utc(correction.due_at) <= now,
+        message=correction.message or "",
+        answered_on=fr_date(correction.answered_at) if correction.answered_at else "",
+        supplier_comment=correction.supplier_comment or "",
+        reminder_sent=correction.reminder_sent_at is not None, pieces=pieces,
+    )
+
+
+def correction_views(session: Session, *, request_id: int,
+                     now: datetime | None = None) -> list[CorrectionView]:
+    """Every correction request of a dossier, newest first (the staff screen)."""
+    now = now or utcnow()
+    corrections = session.exec(
+        select(CorrectionRequest).where(CorrectionRequest.funding_request_id == request_id)
+        .order_by(CorrectionRequest.requested_at.desc(), CorrectionRequest.id.desc())
+    ).all()
+    return [_view(session, c, now) for c in corrections]
+
+
+def supplier_correction(session: Session, *, supplier_id: int | None,
+                        now: datetime | None = None) -> SupplierCorrection | None:
+    """The supplier's request awaiting corrections, if any (at most one: the
+    balance is deposited only once the advance is validated)."""
+    if supplier_id is None:
+        return None
+    request = session.exec(
+        select(FundingRequest).where(
+            FundingRequest.supplier_id == supplier_id,
+            FundingRequest.status == FundingStatus.AWAITING_CORRECTIONS.value)
+        .order_by(FundingRequest.id)
+    ).first()
+    correction = open_correction(session, request.id) if request else None
+    if correction is None:
+        return None
+    return SupplierCorrection(
+        funding_request_id=request.id, version=request.version, kind=request.kind,
+        kind_label=FundingKind(request.kind).label, dossier_number=request.dossier_number,
+        view=_view(session, correction, now or utcnow()),
+    )
+
+
+def asked_kinds(session: Session, correction_id: int) -> list[AttachmentKind]:
+    """The kinds of the pieces a request still waits for."""
+    return [AttachmentKind(kind) for kind in session.exec(
+        select(Attachment.kind).where(Attachment.correction_id == correction_id,
+                                      Attachment.superseded_at.is_(None))
+        .order_by(Attachment.id))]
+
+
+# ---------------------------------------------------------------------------
+# Staff: « Demander des compléments »
+# ---------------------------------------------------------------------------
+
+
+def _texts(pieces: list[Attachment]) -> list[AskedPieceText]:
+    return [AskedPieceText(piece_label(p.kind), _reason_label(p), p.review_comment or "")
+            for p in pieces]
+
+
+def request_corrections(
+    session: Session,
+    *,
+    request_id: int,
+    staff_id: int,
+    expected_version: int,
+    message: str = "",
+    tracking_url: str | None = None,
+    assistance_url: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Ask the supplier to replace the pieces marked « Non conforme »; COMMIT.
+
+    Returns the dossier's new version.
+    """
+    now = now or utcnow()
+    message = message.strip()[:2000]
+    request = lock_dossier(session, request_id, expected_version, now=now)
+    try:
+        if request.status in (FundingStatus.VALIDATED.value, FundingStatus.REJECTED.value):
+            raise InstructionError(MSG_ALREADY_DECIDED)
+        if request.status == FundingStatus.AWAITING_CORRECTIONS.value:
+            raise InstructionError(MSG_ALREADY_AWAITING)
+        pieces = [p for p in current_pieces(session, request.id)
+                  if p.review_status == ReviewStatus.NON_COMPLIANT.value]
+        if not pieces:
+            raise InstructionError(MSG_NO_PIECE)
+    except InstructionError:
+        session.rollback()
+        raise
+    due_at = now + timedelta(days=get_settings().correction_delay_days)
+    correction = CorrectionRequest(funding_request_id=request.id, requested_at=now,
+                                   requested_by_id=staff_id, message=message or None,
+                                   due_at=due_at)
+    session.add(correction)
+    session.flush()
+    for piece in pieces:
+        piece.correction_id = correction.id
+        session.add(piece)
+    old = request.status
+    request.status = FundingStatus.AWAITING_CORRECTIONS.value
+    request.status_changed_at = now
+    request.instruction_started = True
+    session.add(request)
+    record_event(session, "correction_requested", request=request, staff_id=staff_id, now=now,
+                 old=old, new=request.status,
+                 pieces=", ".join(piece_label(p.kind) for p in pieces),
+                 due=f"réponse attendue avant le {fr_date(due_at)}", comment=message)
+    recipient = session.get(UserAccount, request.deposited_by_id) if request.deposited_by_id else None
+    if recipient is not None:
+        content = correction_mails.correction_request(
+            request.dossier_number, _texts(pieces), fr_date(due_at), message,
+            tracking_url=tracking_url, assistance_url=assistance_url)
+        mail.queue_email(session, template=TemplateName.CORRECTION_REQUEST, to=recipient.email,
+                         subject=content.subject, text=content.text, html=content.html,
+                         user_id=recipient.id, funding_request_id=request.id)
+    session.commit()
+    return request.version
+
+
+def request_email_preview(session: Session, *, request_id: int, message: str = "",
+                          tracking_url: str | None = None, assistance_url: str | None = None,
+                          now: datetime | None = None) -> MailContent | None:
+    """The email :func:`request_corrections` would send now, rendered, nothing queued."""
+    request = session.get(FundingRequest, request_id)
+    if request is None:
+        return None
+    pieces = [p for p in current_pieces(session, request.id)
+              if p.review_status == ReviewStatus.NON_COMPLIANT.value]
+    due_at = (now or utcnow()) + timedelta(days=get_settings().correction_delay_days)
+    return correction_mails.correction_request(
+        request.dossier_number, _texts(pieces), fr_date(due_at), message.strip()[:2000],
+        tracking_url=tracking_url, assistance_url=assistance_url)
+
+
+# ---------------------------------------------------------------------------
+# Supplier: « Envoyer les compléments »
+# ---------------------------------------------------------------------------
+
+
+def send_corrections(
+    session: Session,
+    *,
+    supplier_id: int | None,
+    user_id: int,
+    request_id: int,
+    expected_version: int,
+    documents: dict[str, uploads.StagedDocument],
+    storage_dir: Path,
+    comment: str = "",
+    dossier_url: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Replace the pieces asked for with the staged ``documents`` (by kind); COMMIT.
+
+    The old versions stay (``superseded_at``); the dossier is « En cours » again.
+    Raises :class:`CorrectionRefused` (nothing stored) or ``Conflict``.
+    """
+    now = now or utcnow()
+    comment = comment.strip()[:2000]
+    try:
+        # The lock first (SQLite: a write opens the transaction), then the checks.
+        request = lock_dossier(session, request_id, expected_version, now=now)
+        correction = open_correction(session, request.id)
+        if (supplier_id is None or request.supplier_id != supplier_id or correction is None
+                or request.status != FundingStatus.AWAITING_CORRECTIONS.value):
+            raise CorrectionRefused(MSG_NOTHING_AWAITED)
+        asked = list(session.exec(
+            select(Attachment).where(Attachment.correction_id == correction.id,
+                                     Attachment.superseded_at.is_(None))
+            .order_by(Attachment.id)))
+        missing = {p.kind: MSG_PIECE_REQUIRED for p in asked if p.kind not in documents}
+        if missing:
+            raise CorrectionRefused(MSG_PIECES_REQUIRED, field_errors=missing)
+        for old in asked:  # the current-piece index allows one current piece per kind
+            old.superseded_at = now
+            session.add(old)
+        session.flush()
+        for old in asked:
+            document = documents[old.kind]
+            try:
+                key = publish_piece(session, document, AttachmentKind(old.kind), storage_dir)
+            except DepositRefused as refused:
+                raise CorrectionRefused(refused.message,
+                                        field_errors=refused.field_errors) from None
+            session.add(Attachment(
+                kind=old.kind, original_name=document.original_name,
+                size_bytes=document.size_bytes, sha256=document.sha256,
+                mime_type=document.mime_type, scan_result=document.scan_result,
+                storage_key=key, uploaded_at=now,
+                uploaded_by_id=user_id, funding_request_id=request.id, replaces_id=old.id))
+        correction.answered_at = now
+        correction.answered_by_id = user_id
+        correction.supplier_comment = comment or None
+        session.add(correction)
+        request.status = FundingStatus.IN_PROGRESS.value
+        request.status_changed_at = now
+        session.add(request)
+        labels = [piece_label(p.kind) for p in asked]
+        record_event(session, "corrections_sent", request=request, staff_id=user_id, now=now,
+                     old=FundingStatus.AWAITING_CORRECTIONS.value, new=request.status,
+                     pieces=", ".join(labels), comment=comment)
+        agent = (session.get(UserAccount, correction.requested_by_id)
+                 if correction.requested_by_id else None)
+        if agent is not None and agent.is_active:
+            supplier = session.get(Supplier, request.supplier_id)
+            content = correction_mails.corrections_received(
+                request.dossier_number, supplier.company_name if supplier else "", labels,
+                comment, dossier_url=dossier_url)
+            mail.queue_email(session, template=TemplateName.CORRECTIONS_RECEIVED,
+                             to=agent.email, subject=content.subject, text=content.text,
+                             html=content.html, user_id=agent.id, funding_request_id=request.id)
+        session.flush()
+        session.commit()  # the staged copies are discarded once it has happened
+    except BaseException:
+        session.rollback()  # the files published for it are removed (file_commit)
+        raise
+    return request.version
+
+
+# ---------------------------------------------------------------------------
+# Reminders and deadlines
+# ---------------------------------------------------------------------------
+
+
+def _open():
+    return sa.text(CORRECTION_OPEN)
+
+
+def send_due_reminders(session: Session, *, now: datetime | None = None,
+                       tracking_url: str | None = None,
+                       assistance_url: str | None = None) -> int:
+    """Email each supplier whose deadline is within 7 days, once; returns how many.
+
+    Safe with several workers: each reminder is claimed by a conditional UPDATE
+    of ``reminder_sent_at`` (the row lock, or SQLite's single writer, lets one
+    claim win), committed with its email. A request made with less than 7 days
+    to answer gets no reminder.
+    """
+    now = now or utcnow()
+    horizon = now + timedelta(days=REMINDER_DAYS_BEFORE)
+    due = session.exec(
+        select(CorrectionRequest.id, CorrectionRequest.requested_at, CorrectionRequest.due_at)
+        .where(_open(), CorrectionRequest.reminder_sent_at.is_(None),
+               CorrectionRequest.due_at <= horizon, CorrectionRequest.due_at > now)
+    ).all()
+    session.commit()  # each claim below starts its own transaction
+    table = CorrectionRequest.__table__
+    sent = 0
+    for correction_id, requested_at, due_at in due:
+        if as_utc(due_at) - as_utc(requested_at) <= timedelta(days=REMINDER_DAYS_BEFORE):
+            continue
+        claimed = session.execute(
+            sa.update(table).where(table.c.id == correction_id,
+                                   table.c.reminder_sent_at.is_(None), _open())
+            .values(reminder_sent_at=now))
+        if claimed.rowcount != 1:
+            session.rollback()
+            continue
+        correction = session.get(CorrectionRequest, correction_id)
+        session.refresh(correction)
+        request = session.get(FundingRequest, correction.funding_request_id)
+        recipient = (session.get(UserAccount, request.deposited_by_id)
+                     if request.deposited_by_id else None)
+        pieces = list(session.exec(select(Attachment).where(
+            Attachment.correction_id == correction.id).order_by(Attachment.id)))
+        record_event(session, "correction_reminder", request=request, staff_id=None, now=now,
+                     due=f"réponse attendue avant le {fr_date(correction.due_at)}")
+        if recipient is not None:
+            content = correction_mails.correction_reminder(
+                request.dossier_number, _texts(pieces), fr_date(correction.due_at),
+                tracking_url=tracking_url, assistance_url=assistance_url)
+            mail.queue_email(session, template=TemplateName.CORRECTION_REMINDER,
+                             to=recipient.email, subject=content.subject, text=content.text,
+                             html=content.html, user_id=recipient.id,
+                             funding_request_id=request.id)
+        session.commit()
+        sent += 1
+    return sent
+
+
+def overdue_count(session: Session, *, now: datetime | None = None) -> int:
+    """Dossiers whose supplier let the deadline pass (« Délai dépassé »)."""
+    return session.exec(
+        select(sa.func.count()).select_from(CorrectionRequest)
+        .where(_open(), CorrectionRequest.due_at <= (now or utcnow()))
+    ).one()

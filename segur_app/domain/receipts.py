@@ -1,0 +1,190 @@
+"""« Accusé de dépôt »: the PDF deposit receipt of a funding request or an enrolment.
+
+Issued in the transaction of the deposit (:func:`issue_funding_receipt` from
+``funding.deposit_request``, :func:`issue_enrolment_receipt` from
+``enrolment.submission.submit``), from the rows that transaction wrote, and
+stored (:mod:`segur_app.domain.generated_documents`) before it commits: the
+confirmation email links to it, the consultation screens list it. It shows
+the portal and the agency, the dossier number, the date and time of the
+deposit (Paris time), the company, the amount and every piece with its
+SHA-256 fingerprint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from reportlab.platypus import Flowable
+from sqlmodel import Session, select
+
+from segur_app.domain import generated_documents, storage, uploads
+from segur_app.domain.dates import fr_amount, fr_datetime
+from segur_app.domain.models import (
+    Attachment,
+    AttachmentKind,
+    Enrolment,
+    FundingKind,
+    FundingRequest,
+    GeneratedDocumentKind,
+    Supplier,
+    UserAccount,
+)
+from segur_app.domain.pdf_layout import (
+    AGENCY, PORTAL, WIDTH, DocumentInfo, build, field_table, grid, markup, paragraph, text,
+)
+
+TITLE = GeneratedDocumentKind.DEPOSIT_RECEIPT.label
+FUNDING_CONTEXT = (
+    "Financement Ségur Numérique de la plateforme numérique Service d'Accès aux Soins (SAS)"
+)
+
+
+@dataclass(frozen=True)
+class Piece:
+    label: str
+    file_name: str
+    size_bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a receipt says (everything it prints comes from here)."""
+
+    request_label: str  # « Demande d'avance », « Demande d'enrôlement »
+    context: str
+    number: str
+    deposited_at: datetime
+    company_name: str
+    siret: str
+    ans_number: str
+    address: str
+    deposited_by: str
+    pieces: tuple[Piece, ...]
+    amount: int | None = None
+    vat_label: str = ""
+
+
+def file_name(number: str) -> str:
+    return f"accuse-de-depot-{number}.pdf"
+
+
+def _piece_row(piece: Piece) -> list[Flowable]:
+    described = paragraph(
+        f"<b>{markup(piece.label)}</b><br/>{markup(piece.file_name)} "
+        f"({uploads.format_size(piece.size_bytes)})",
+        "value",
+    )
+    return [described, text(piece.sha256, "mono")]
+
+
+def receipt_pdf(receipt: Receipt) -> bytes:
+    """The receipt as a PDF (same receipt, same bytes)."""
+    when = f"{fr_datetime(receipt.deposited_at)} (heure de Paris)"
+    fields = [
+        ("Numéro de dossier", receipt.number),
+        ("Type de demande", receipt.request_label),
+        ("Date et heure du dépôt", when),
+        ("Dénomination sociale", receipt.company_name),
+        ("SIRET", receipt.siret),
+        ("N° unique de référencement (ANS)", receipt.ans_number),
+        ("Adresse", receipt.address),
+        ("Déposée par", receipt.deposited_by),
+    ]
+    if receipt.amount is not None:
+        fields.append(("Montant demandé", fr_amount(receipt.amount)))
+        if receipt.vat_label:
+            fields.append(("Taux de TVA", receipt.vat_label))
+    story: list[Flowable] = [
+        text(TITLE, "title"),
+        text(f"{receipt.request_label} — {receipt.context}", "subtitle"),
+        text(f"L'{AGENCY} accuse réception de la demande ci-dessous, déposée sur le "
+             f"{PORTAL} le {when}."),
+        field_table(fields),
+        text(f"Pièces déposées ({len(receipt.pieces)})", "heading"),
+        grid(("Pièce", "Empreinte SHA-256 du fichier reçu"),
+             [_piece_row(piece) for piece in receipt.pieces],
+             (0.37 * WIDTH, 0.63 * WIDTH)),
+        text("L'empreinte SHA-256 identifie chaque fichier tel qu'il a été reçu : un "
+             "fichier dont l'empreinte calculée est identique est exactement celui déposé.",
+             "small"),
+        text("Ce document atteste du dépôt de la demande. Il ne vaut pas décision : la "
+             "demande va être instruite par l'Agence et le résultat de l'instruction vous "
+             "sera communiqué par courriel.", "body"),
+    ]
+    return build(story, info=DocumentInfo(
+        title=TITLE, reference=receipt.number, subject=f"{TITLE} — {receipt.request_label}",
+        issued_at=receipt.deposited_at,
+    ))
+
+
+def _pieces(session: Session, condition) -> tuple[Piece, ...]:
+    rows = session.exec(select(Attachment).where(condition).order_by(Attachment.id)).all()
+    return tuple(Piece(AttachmentKind(a.kind).label, a.original_name, a.size_bytes, a.sha256)
+                 for a in rows)
+
+
+def funding_receipt(session: Session, request: FundingRequest) -> Receipt:
+    """What the receipt of ``request`` says, read from the deposit's rows."""
+    supplier = session.get(Supplier, request.supplier_id)
+    depositor = session.get(UserAccount, request.deposited_by_id) if request.deposited_by_id else None
+    return Receipt(
+        request_label=FundingKind(request.kind).label,
+        context=FUNDING_CONTEXT,
+        number=request.dossier_number,
+        deposited_at=request.deposited_at,
+        company_name=supplier.company_name,
+        siret=supplier.siret,
+        ans_number=supplier.ans_number,
+        address=supplier.address,
+        deposited_by=depositor.display_name if depositor else "",
+        pieces=_pieces(session, Attachment.funding_request_id == request.id),
+        amount=request.amount,
+        vat_label=request.vat_label,
+    )
+
+
+def enrolment_receipt(session: Session, enrolment: Enrolment) -> Receipt:
+    supplier = session.get(Supplier, enrolment.supplier_id)
+    contact = f"{enrolment.contact_first_name} {enrolment.contact_last_name}".strip()
+    if enrolment.contact_email:
+        contact = f"{contact} ({enrolment.contact_email})" if contact else enrolment.contact_email
+    return Receipt(
+        request_label="Demande d'enrôlement",
+        context=f"Enrôlement d'un fournisseur SAS sur le {PORTAL}",
+        number=enrolment.number,
+        deposited_at=enrolment.submitted_at,
+        company_name=supplier.company_name,
+        siret=supplier.siret,
+        ans_number=supplier.ans_number,
+        address=supplier.address,
+        deposited_by=contact,
+        pieces=_pieces(session, Attachment.enrolment_id == enrolment.id),
+    )
+
+
+def issue_funding_receipt(
+    session: Session, *, request: FundingRequest, storage_dir: storage.Storage, now: datetime
+) -> Attachment:
+    """Generate and store the receipt of a request being deposited (caller commits)."""
+    session.flush()  # the pieces of this deposit are read back
+    receipt = funding_receipt(session, request)
+    return generated_documents.store(
+        session, kind=GeneratedDocumentKind.DEPOSIT_RECEIPT, pdf=receipt_pdf(receipt),
+        file_name=file_name(receipt.number), storage_dir=storage_dir, now=now,
+        funding_request_id=request.id,
+    )
+
+
+def issue_enrolment_receipt(
+    session: Session, *, enrolment: Enrolment, storage_dir: storage.Storage, now: datetime
+) -> Attachment:
+    """Generate and store the receipt of an enrolment being submitted (caller commits)."""
+    session.flush()
+    receipt = enrolment_receipt(session, enrolment)
+    return generated_documents.store(
+        session, kind=GeneratedDocumentKind.DEPOSIT_RECEIPT, pdf=receipt_pdf(receipt),
+        file_name=file_name(receipt.number), storage_dir=storage_dir, now=now,
+        enrolment_id=enrolment.id,
+    )
