@@ -466,7 +466,7 @@ def main() -> None:
     parser.add_argument("--soak-deposits", type=int,
                         default=int(os.environ.get("DRILL_SOAK_DEPOSITS", "1000")))
     parser.add_argument("--soak-clients", type=int, default=20)
-    parser.add_argument("--s3-down-seconds", type=float, default=10)
+    parser.add_argument("--s3-down-seconds", type=float, default=25)  # > 3 attempts × 5 s
     parser.add_argument("--soak-timeout", type=float, default=1800)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
