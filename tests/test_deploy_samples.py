@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from segur_app.core.config import PROJECT_ROOT
@@ -62,3 +63,51 @@ def test_readme_documents_the_setting_and_points_to_the_samples():
     assert "SEGUR_TRUSTED_PROXIES" in section
     assert "deploy/nginx.conf" in section and "deploy/Caddyfile" in section
     assert "| `SEGUR_TRUSTED_PROXIES` |" in README
+
+
+def _binary(name: str) -> str:
+    import shutil
+
+    import pytest
+
+    path = shutil.which(name) or (f"/usr/sbin/{name}" if os.path.exists(f"/usr/sbin/{name}") else None)
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is missing: .ci/run installs it")
+        pytest.skip(f"{name} is not installed (apt-get install -y nginx-light caddy)")
+    return path
+
+
+def test_nginx_accepts_the_sample(tmp_path):
+    """`nginx -t` on the sample, inside a minimal main configuration, with a
+    throw-away certificate at the placeholders' paths."""
+    import subprocess
+
+    nginx = _binary("nginx")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=portail.example.fr", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    site = (PROJECT_ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    site = site.replace("/etc/ssl/segur/fullchain.pem", str(cert))
+    site = site.replace("/etc/ssl/segur/privkey.pem", str(key))
+    (tmp_path / "site.conf").write_text(site, encoding="utf-8")
+    main = tmp_path / "nginx.conf"
+    main.write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\n  access_log {tmp_path}/access.log;\n  include {tmp_path}/site.conf;\n}}\n",
+        encoding="utf-8")
+    result = subprocess.run([nginx, "-t", "-c", str(main)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "test is successful" in result.stderr
+
+
+def test_caddy_accepts_the_sample():
+    import subprocess
+
+    caddy = _binary("caddy")
+    result = subprocess.run([caddy, "validate", "--adapter", "caddyfile", "--config",
+                             str(PROJECT_ROOT / "deploy" / "Caddyfile")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "Valid configuration" in result.stdout + result.stderr
