@@ -149,7 +149,10 @@ class App:
 
     @property
     def browser_url(self) -> str:
-        return f"http://localhost:{self.port}"
+        # The portal's own origin (SEGUR_PUBLIC_URL): its websocket and CORS
+        # accept that origin only, so a browser on http://localhost:… would get
+        # no state at all (issue 10).
+        return self.base_url
 
     @property
     def db_url(self) -> str:
