@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -28,6 +29,8 @@ from tests.mail_helpers import free_port
 pytestmark = pytest.mark.timeout(60)
 
 REDIS_SERVER = shutil.which("redis-server")
+if REDIS_SERVER is None and os.environ.get("CI"):
+    raise RuntimeError("redis-server is missing: .ci/run installs it (CI runs never skip these tests)")
 needs_redis = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
 
 
