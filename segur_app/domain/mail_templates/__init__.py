@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from segur_app.domain.mail_templates.accounts import (
     account_credentials,
+    email_change_confirmation,
+    email_change_notice,
     identifiant_reminder,
     password_changed,
     password_reset,
@@ -75,6 +77,8 @@ __all__ = [
     "assistance_link",
     "assistance_paragraph",
     "balance_deposit_confirmation",
+    "email_change_confirmation",
+    "email_change_notice",
     "enrolment_acknowledgement",
     "enrolment_decision",
     "format_date_fr",

@@ -115,3 +115,27 @@ def password_changed(*, assistance_url: str | None = None) -> MailContent:
     ]
     return render("Modification de votre mot de passe — portail Ségur Numérique", body,
                    links=[url])
+
+
+def email_change_confirmation(identifiant: str, confirm_url: str) -> MailContent:
+    """« Mon compte »: the link, sent to the new address, that confirms it (24 hours)."""
+    body = [
+        "Pour confirmer la nouvelle adresse électronique de votre compte "
+        f"{identifiant} sur le portail Ségur Numérique, ouvrez ce lien (valable 24 heures) :"
+        f"\n{confirm_url}",
+        "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.",
+    ]
+    return render("Confirmez votre nouvelle adresse électronique — portail Ségur Numérique",
+                  body, links=[confirm_url])
+
+
+def email_change_notice(identifiant: str, new_email: str) -> MailContent:
+    """« Mon compte »: the notice, sent to the old address, that a change was asked for."""
+    body = [
+        f"Un changement de l'adresse électronique de votre compte {identifiant} vers "
+        f"{new_email} a été demandé. Il ne prendra effet qu'après confirmation depuis la "
+        "nouvelle adresse.",
+        "Si vous n'êtes pas à l'origine de cette demande, changez votre mot de passe et "
+        "contactez l'assistance.",
+    ]
+    return render("Changement d'adresse électronique demandé — portail Ségur Numérique", body)

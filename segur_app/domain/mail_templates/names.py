@@ -17,6 +17,8 @@ class TemplateName(enum.StrEnum):
     PASSWORD_RESET = "password_reset"
     IDENTIFIANT_REMINDER = "identifiant_reminder"
     PASSWORD_CHANGED = "password_changed"
+    EMAIL_CHANGE_CONFIRMATION = "email_change_confirmation"
+    EMAIL_CHANGE_NOTICE = "email_change_notice"
     ASSISTANCE_ACKNOWLEDGEMENT = "assistance_acknowledgement"
     ASSISTANCE_ANSWER = "assistance_answer"
     # « Demande de compléments » (texts in correction_mails.py)
