@@ -116,7 +116,7 @@ def test_login_success_opens_a_session_and_audits(db, user):
     assert row.token_hash != result.token  # only the hash is stored
     events = db.exec(select(AuditEvent.action, AuditEvent.client_address)).all()
     assert ("login_succeeded", "203.0.113.7") in events
-    assert accounts.next_step(found) == "change_password"
+    assert accounts.next_step(found) == accounts.STEP_CHANGE_PASSWORD
 
 
 def test_unknown_identifiant_and_wrong_password_give_the_same_error(db, user):
@@ -196,7 +196,7 @@ def test_first_login_flow_and_password_change_ends_other_sessions(db, user):
     # The browser that made the change keeps its session (its HttpOnly cookie).
     _, fresh_user = live(db, this_browser)
     assert not fresh_user.must_change_password
-    assert accounts.next_step(fresh_user) == "secret_question"
+    assert accounts.next_step(fresh_user) == accounts.STEP_SECRET_QUESTION
 
     assert accounts.set_secret_question(db, user=user, question=" ", answer="") == [
         accounts.MSG_QUESTION_REQUIRED, accounts.MSG_ANSWER_REQUIRED,
@@ -204,7 +204,7 @@ def test_first_login_flow_and_password_change_ends_other_sessions(db, user):
     assert accounts.set_secret_question(db, user=user, question="Ville de naissance ?",
                                         answer="  Châlons ") == []
     db.commit()
-    assert accounts.next_step(user) == "home"
+    assert accounts.next_step(user) == accounts.STEP_HOME
     assert verify_password(user.secret_answer_hash, "chalons")
     assert not login(db, password=TEMP).ok
     assert login(db, password=NEW).ok

@@ -49,7 +49,7 @@ def test_create_staff_sends_credentials_that_work(tmp_path):
         assert (account.identifiant, account.role, account.must_change_password) == (
             "helene.dupre", "staff", True)
         result = accounts.authenticate(session, identifiant="helene.dupre", password=password)
-        assert result.ok and accounts.next_step(account) == "change_password"
+        assert result.ok and accounts.next_step(account) == accounts.STEP_CHANGE_PASSWORD
     engine.dispose()
 
 

@@ -406,7 +406,7 @@ def test_approval_opens_a_working_account(db, storage_dir):
     login = accounts.authenticate(db, identifiant=result.identifiant, password=password,
                                   now=SUBMITTED_AT + timedelta(days=2))
     assert login.ok
-    assert accounts.next_step(db.get(UserAccount, login.user_id)) == "change_password"
+    assert accounts.next_step(db.get(UserAccount, login.user_id)) == accounts.STEP_CHANGE_PASSWORD
     expired = accounts.authenticate(db, identifiant=result.identifiant, password=password,
                                     now=SUBMITTED_AT + timedelta(days=9))
     assert expired.error == accounts.MSG_TEMPORARY_EXPIRED

@@ -49,9 +49,9 @@ def cookie_name() -> str:
 
 def home_route(principal: Principal) -> str:
     """Where a logged-in user goes: the pending first-login step, else their home."""
-    if principal.next_step == "change_password":
+    if principal.next_step == accounts.STEP_CHANGE_PASSWORD:
         return routes.FIRST_LOGIN_PASSWORD
-    if principal.next_step == "secret_question":
+    if principal.next_step == accounts.STEP_SECRET_QUESTION:
         return routes.FIRST_LOGIN_SECRET_QUESTION
     return routes.STAFF_HOME if principal.is_staff else routes.PRIVATE_HOME
 

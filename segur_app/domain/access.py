@@ -48,8 +48,8 @@ class Audience(StrEnum):
 
 # The first-login step each audience accepts (accounts.next_step values).
 _STEP_OF = {
-    Audience.PASSWORD_CHANGE: "change_password",
-    Audience.SECRET_QUESTION: "secret_question",
+    Audience.PASSWORD_CHANGE: accounts.STEP_CHANGE_PASSWORD,
+    Audience.SECRET_QUESTION: accounts.STEP_SECRET_QUESTION,
 }
 
 
@@ -147,7 +147,7 @@ def _judge(principal: Principal | None, audience: Audience, *, expired: bool) ->
         return Decision(Outcome.EXPIRED if expired else Outcome.ANONYMOUS)
     if audience is Audience.PUBLIC:
         return Decision(Outcome.ALLOWED, principal)
-    if principal.next_step != _STEP_OF.get(audience, "home"):
+    if principal.next_step != _STEP_OF.get(audience, accounts.STEP_HOME):
         return Decision(Outcome.UNFINISHED, principal)
     if (audience is Audience.STAFF and not principal.is_staff) or (
         audience is Audience.SUPPLIER and principal.is_staff
