@@ -11,8 +11,9 @@ from datetime import date
 from urllib.parse import parse_qsl, urlencode
 
 from segur_app import routes
-from segur_app.domain import assistance, news, staff_lists
-from segur_app.domain.assistance import TicketFilters
+from segur_app.domain import news, staff_lists
+from segur_app.domain.assistance.staff_list import TicketFilters
+from segur_app.domain.assistance import staff_list as ticket_list
 from segur_app.domain.enrolment import staff_list as enrolment_list
 from segur_app.domain.enrolment.staff_list import PENDING_FILTER, EnrolmentFilters
 from segur_app.domain.staff_lists import RequestFilters
@@ -77,7 +78,7 @@ def ticket_filters_from(params: dict[str, str]) -> TicketFilters:
         status=params.get(routes.PARAM_STATUS, ""),
         category=params.get(routes.PARAM_CATEGORY, ""),
         search=params.get(routes.PARAM_SEARCH, "")[:100],
-        sort=params.get(routes.PARAM_SORT, assistance.DEFAULT_SORT),
+        sort=params.get(routes.PARAM_SORT, ticket_list.DEFAULT_SORT),
     )
 
 
