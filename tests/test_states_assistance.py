@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from segur_app import routes
 from segur_app.core.config import get_settings
-from segur_app.domain import accounts, anti_abuse
+from segur_app.domain import anti_abuse
 from segur_app.domain.anti_abuse import HONEYPOT_NAME
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
@@ -31,6 +31,7 @@ from segur_app.state.assistance import (
     StaffAssistanceState,
 )
 from segur_app.domain.assistance import tickets
+from segur_app.domain.accounts import sessions
 from tests.document_samples import elf_executable, valid_png
 from tests.state_harness import Tab, fresh, point_app_at, scenario, seed_people, upload
 from tests.storage_helpers import staged_names
@@ -153,7 +154,7 @@ async def test_a_logged_in_supplier_writes_with_the_accounts_address(db, people)
 async def test_a_session_that_ended_since_the_form_was_shown_sends_nothing(db, people):
     tab, form = await _form(people.owner)
     assert form.logged_in
-    accounts.revoke_session(db, people.owner)
+    sessions.revoke_session(db, people.owner)
     db.commit()
     await tab.run(AssistanceFormState.send, {"category": "avance", "message": "Bonjour"})
     assert form.form_errors == [MSG_SESSION_LOST] and form.submitted_number == ""

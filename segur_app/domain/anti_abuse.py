@@ -4,7 +4,7 @@ A hidden field that a person never sees nor reaches (``components.forms.anti_rob
 and a minimum fill time: a form sent with the field filled, or implausibly fast,
 is refused with a neutral message and recorded (``AUDIT_BOT_SUSPECTED``). Each
 form also counts its sendings per client address within :data:`ABUSE_WINDOW`
-(``accounts.count_within_limit``).
+(``throttling.count_within_limit``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from segur_app.domain.accounts import audit
+from segur_app.domain.accounts.events import audit
 
 HONEYPOT_NAME = "site_internet"
 MIN_FILL_SECONDS = 3.0

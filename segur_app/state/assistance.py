@@ -19,7 +19,7 @@ import reflex as rx
 from segur_app import routes
 from segur_app.core.db import session_scope
 from segur_app.links import absolute_url
-from segur_app.domain import accounts, storage, uploads
+from segur_app.domain import storage, uploads
 from segur_app.domain.assistance.tickets import TicketInput, TicketRefused
 from segur_app.domain.assistance.views import TicketView
 from segur_app.domain.assistance import staff_list as ticket_list, tickets, views
@@ -38,6 +38,7 @@ from segur_app.list_query import TICKET_FILTER_PARAMS, ticket_filters_from, wind
 from segur_app.state.focus import focus
 from segur_app.state.staff_list import StaffListMixin
 from segur_app.state.uploads import StagedUploadsMixin
+from segur_app.domain.accounts import first_login
 
 CONFIRMATION_ID = "confirmation-assistance"
 ERROR_SUMMARY_ID = "resume-erreurs-assistance"
@@ -62,7 +63,8 @@ class HelpState(SessionState):
     @public
     async def load(self):
         user = await self._visitor()  # public page: no redirect, only a hint
-        self.is_supplier = bool(user and not user.is_staff and user.next_step == accounts.STEP_HOME)
+        self.is_supplier = bool(user and not user.is_staff
+                                and user.next_step == first_login.STEP_HOME)
 
 
 ATTACHMENT = "attachment"
@@ -109,7 +111,7 @@ class AssistanceFormState(StagedUploadsMixin, SessionState):
     async def _who(self):
         """The logged-in user who may use the form as such (None = public use)."""
         user = await self._visitor()
-        if user is None or user.next_step != accounts.STEP_HOME:
+        if user is None or user.next_step != first_login.STEP_HOME:
             return None
         return user
 

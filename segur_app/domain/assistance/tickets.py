@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from segur_app.domain import mail, mail_templates, storage, uploads, validators
-from segur_app.domain.accounts import audit
+from segur_app.domain.accounts.events import audit
 from segur_app.domain.anti_abuse import (  # shared by the public forms
     ABUSE_WINDOW,
     looks_automated,

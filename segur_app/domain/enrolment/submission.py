@@ -31,7 +31,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from segur_app.domain import generated_documents, mail, mail_templates, receipts, storage, uploads
-from segur_app.domain.accounts import audit, count_within_limit
+from segur_app.domain.accounts.events import audit
+from segur_app.domain.throttling import count_within_limit
 from segur_app.domain.anti_abuse import ABUSE_WINDOW
 from segur_app.domain.enrolment.form import MSG_CGU_REQUIRED, MSG_RIB_REQUIRED, EnrolmentData
 from segur_app.domain.enrolment.rules import (
