@@ -31,7 +31,8 @@ from sqlmodel import Session
 from segur_app.domain import mail, mail_templates, storage, uploads, validators
 from segur_app.domain.accounts.events import audit
 from segur_app.domain.anti_abuse import (  # shared by the public forms
-    ABUSE_WINDOW,
+    count_sending,
+    count_upload,
     looks_automated,
     record_automated_attempt,
 )
@@ -46,7 +47,6 @@ from segur_app.domain.models import (
     utcnow,
 )
 from segur_app.domain.numbering import TICKET_SERIES, next_number
-from segur_app.domain.throttling import count_within_limit
 
 __all__ = [
     "ATTACHMENT_UPLOAD",
@@ -186,20 +186,17 @@ def register_request_attempt(
     session: Session, *, client_address: str | None, now: datetime | None = None
 ) -> bool:
     """Count one sending of the public form; False (and recorded) past the limit."""
-    now = now or utcnow()
-    allowed = count_within_limit(session, window=ABUSE_WINDOW, action=AUDIT_REQUEST_ATTEMPT, limit=REQUESTS_PER_ADDRESS,
-                            client_address=client_address, now=now)
-    if not allowed:
-        audit(session, AUDIT_REQUEST_THROTTLED, client_address=client_address, now=now)
-    return allowed
+    return count_sending(session, action=AUDIT_REQUEST_ATTEMPT,
+                         throttled_action=AUDIT_REQUEST_THROTTLED, limit=REQUESTS_PER_ADDRESS,
+                         client_address=client_address, now=now)
 
 
 def register_attachment_upload(
     session: Session, *, client_address: str | None, now: datetime | None = None
 ) -> bool:
     """Count one attachment staged from the public form; False past the limit."""
-    return count_within_limit(session, window=ABUSE_WINDOW, action=AUDIT_ATTACHMENT_STAGED, limit=UPLOADS_PER_ADDRESS,
-                         client_address=client_address, now=now or utcnow())
+    return count_upload(session, action=AUDIT_ATTACHMENT_STAGED, limit=UPLOADS_PER_ADDRESS,
+                        client_address=client_address, now=now)
 
 
 # ---------------------------------------------------------------------------
