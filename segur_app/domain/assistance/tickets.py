@@ -47,6 +47,7 @@ from segur_app.domain.models import (
     utcnow,
 )
 from segur_app.domain.numbering import TICKET_SERIES, next_number
+from segur_app.domain.refusals import Refused
 
 __all__ = [
     "ATTACHMENT_UPLOAD",
@@ -106,13 +107,8 @@ MSG_NOT_OPEN = (
 MSG_ALREADY_CLOSED = "Cette demande d'assistance est déjà close."
 
 
-class TicketRefused(Exception):
+class TicketRefused(Refused):
     """The ticket cannot be stored or changed; ``message`` (French) and per-field errors."""
-
-    def __init__(self, message: str, *, field_errors: dict[str, str] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field_errors = field_errors or {}
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from segur_app.domain.mail_templates.enrolment import (
 from segur_app.domain.mail_templates.funding import (
     advance_deposit_confirmation,
     balance_deposit_confirmation,
+    deposit_confirmation,
     funding_decision,
 )
 from segur_app.domain.mail_templates.layout import (
@@ -77,6 +78,7 @@ __all__ = [
     "assistance_link",
     "assistance_paragraph",
     "balance_deposit_confirmation",
+    "deposit_confirmation",
     "email_change_confirmation",
     "email_change_notice",
     "enrolment_acknowledgement",

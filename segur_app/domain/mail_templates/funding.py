@@ -22,10 +22,14 @@ def _document_paragraph(label: str, url: str) -> str:
     )
 
 
-def _deposit_confirmation(
-    dossier_number: str, deposit_date: date | datetime | str, assistance_url: str | None,
+def deposit_confirmation(
+    dossier_number: str,
+    deposit_date: date | datetime | str,
+    *,
+    assistance_url: str | None = None,
     receipt_url: str | None = None,
 ) -> MailContent:
+    """Acknowledgement of a funding request (text of the user guide)."""
     url = assistance_link(assistance_url)
     body = [
         f"Votre demande de financement {dossier_number} dans le cadre du financement "
@@ -46,26 +50,9 @@ def _deposit_confirmation(
     )
 
 
-def advance_deposit_confirmation(
-    dossier_number: str,
-    deposit_date: date | datetime | str,
-    *,
-    assistance_url: str | None = None,
-    receipt_url: str | None = None,
-) -> MailContent:
-    """Acknowledgement of a "demande d'avance" (text of the user guide)."""
-    return _deposit_confirmation(dossier_number, deposit_date, assistance_url, receipt_url)
-
-
-def balance_deposit_confirmation(
-    dossier_number: str,
-    deposit_date: date | datetime | str,
-    *,
-    assistance_url: str | None = None,
-    receipt_url: str | None = None,
-) -> MailContent:
-    """Acknowledgement of a "demande de solde" (same wording as the advance)."""
-    return _deposit_confirmation(dossier_number, deposit_date, assistance_url, receipt_url)
+#: « Demande d'avance » and « demande de solde » are acknowledged in the same words.
+advance_deposit_confirmation = deposit_confirmation
+balance_deposit_confirmation = deposit_confirmation
 
 
 def funding_decision(
