@@ -72,7 +72,8 @@ def cmd_deliver_mail(_args: argparse.Namespace) -> int:
 
 def cmd_create_staff(args: argparse.Namespace) -> int:
     from segur_app import routes
-    from segur_app.domain import accounts, credentials, mail
+    from segur_app.domain import credentials, mail
+    from segur_app.domain.accounts import events
     from segur_app.domain.models import Role
     from segur_app.links import absolute_url
 
@@ -91,7 +92,7 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
             session, account=account, password=password,
             login_url=absolute_url(routes.LOGIN),
         )
-        accounts.audit(session, "staff_account_created", subject_user_id=account.id,
+        events.audit(session, "staff_account_created", subject_user_id=account.id,
                        identifiant=account.identifiant, origin="cli")
     print(f"Compte « Agent ASP » créé : {account.identifiant}. Ses identifiants sont envoyés "
           f"à {email} (mot de passe temporaire valable 7 jours).")
