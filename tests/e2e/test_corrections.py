@@ -123,7 +123,9 @@ def test_correction_round_trip(portal, page: Page, browser, tmp_path):
         has_text=re.compile(r"^Conforme$"))
     expect(badges).to_have_count(0)
     page.get_by_role("button", name="Tout est conforme : bloc « Pièces justificatives »").click()
-    page.keyboard.press("Enter")  # the focus is on « Confirmer »
+    # The dialog comes with the server's answer: Enter once « Confirmer » has the focus.
+    expect(dialog.get_by_role("button", name="Confirmer")).to_be_focused()
+    page.keyboard.press("Enter")
     expect(badges).to_have_count(3)
     assert_accessible(page)
     page.get_by_role("status").get_by_role("button", name="Annuler").click()
