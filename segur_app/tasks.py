@@ -10,7 +10,8 @@ from sqlalchemy.engine import Engine
 
 from segur_app.core.config import Settings, get_settings
 from segur_app.core.db import session_scope
-from segur_app.domain import corrections, storage, storage_check, throttling
+from segur_app.domain import storage, storage_check, throttling
+from segur_app.domain.funding import corrections
 
 log = logging.getLogger(__name__)
 

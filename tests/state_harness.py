@@ -34,7 +34,8 @@ from segur_app.core import db as core_db
 from segur_app.core import security
 from segur_app.core.config import get_settings
 from segur_app.core.security import hash_password, session_key
-from segur_app.domain import accounts, demo, funding
+from segur_app.domain import accounts, demo
+from segur_app.domain.funding import deposit as funding_deposit
 from segur_app.domain.models import (
     Attachment,
     BankDetails,
@@ -216,7 +217,7 @@ def seed_people(db, storage_dir: Path, *, deposit: bool = True) -> People:
     db.commit()
     number, attachment_id = "", 0
     if deposit:
-        number = funding.deposit_request(
+        number = funding_deposit.deposit_request(
             db, kind=FundingKind.ADVANCE, supplier_id=summary.supplier_id, user_id=owner.id,
             recipient=owner.email,
             documents=stage_all(storage_dir), storage_dir=storage_dir, amount=30000,

@@ -17,10 +17,11 @@ import pytest
 from sqlmodel import select
 
 from segur_app.core.config import Settings
-from segur_app.domain import assistance, demo, funding, news, uploads
+from segur_app.domain import assistance, demo, news, uploads
+from segur_app.domain.funding import deposit, views
 from segur_app.domain.enrolment import staff_list, submission
-from segur_app.domain.funding import ADVANCE_DOCUMENTS
-from segur_app.domain.models import Attachment, AttachmentKind, ScanResult, UserAccount
+from segur_app.domain.funding.deposit import ADVANCE_DOCUMENTS
+from segur_app.domain.models import Attachment, AttachmentKind, FundingKind, ScanResult, UserAccount
 from segur_app.domain.pdf import simple_pdf
 from segur_app.domain.uploads import Scanner, antivirus
 from segur_app.domain.uploads.antivirus import ClamdNetworkSocket, ClamdUnixSocket
@@ -31,7 +32,7 @@ NOW = datetime(2024, 3, 4, 9, 30, tzinfo=timezone.utc)
 ASSISTANCE_URL = "http://localhost:3000/contacter-assistance"
 
 POLICIES = {
-    "piece": funding.piece_upload(AttachmentKind.PV_MISE_EN_SERVICE),
+    "piece": deposit.piece_upload(AttachmentKind.PV_MISE_EN_SERVICE),
     "rib": submission.RIB_UPLOAD,
     "assistance": assistance.ATTACHMENT_UPLOAD,
     "news": news.ATTACHMENT_UPLOAD,
@@ -167,12 +168,12 @@ def test_the_verdict_is_carried_to_each_attachment_row(db, clamd, stopped_clamd,
                                                          timeout=2)
     documents = {
         kind.value: uploads.stage(simple_pdf([kind.label]), f"{kind.value}.pdf",
-                                  policy=funding.piece_upload(kind), storage_dir=storage_dir,
+                                  policy=deposit.piece_upload(kind), storage_dir=storage_dir,
                                   scanner=optional if index == 0 else clean)
         for index, kind in enumerate(ADVANCE_DOCUMENTS)
     }
-    request_id = funding.deposit_request(
-        db, kind=funding.FundingKind.ADVANCE, supplier_id=summary.supplier_id,
+    request_id = deposit.deposit_request(
+        db, kind=FundingKind.ADVANCE, supplier_id=summary.supplier_id,
         user_id=summary.supplier_user_id, recipient="eishiro.oda@le-select.example",
         documents=documents, storage_dir=storage_dir, amount=30000,
         assistance_url=ASSISTANCE_URL, now=NOW,
@@ -181,8 +182,8 @@ def test_the_verdict_is_carried_to_each_attachment_row(db, clamd, stopped_clamd,
     by_kind = {row.kind: row.scan_result for row in rows}
     assert by_kind == {kind.value: ("erreur" if index == 0 else "sain")
                        for index, kind in enumerate(ADVANCE_DOCUMENTS)}
-    view = funding.funding_view(db, supplier_id=summary.supplier_id,
-                                kind=funding.FundingKind.ADVANCE)
+    view = views.funding_view(db, supplier_id=summary.supplier_id,
+                              kind=FundingKind.ADVANCE)
     assert sorted(d.scan_label for d in view.documents) == ["Erreur d'analyse", "Sain", "Sain"]
 
     staff = db.exec(select(UserAccount).where(UserAccount.role == "staff")).first()

@@ -17,7 +17,8 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-from segur_app.domain import demo, instruction, news, storage, uploads
+from segur_app.domain import demo, news, storage, uploads
+from segur_app.domain.funding import instruction
 from segur_app.domain.models import (
     AssistanceTicket,
     Attachment,

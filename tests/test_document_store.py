@@ -25,10 +25,12 @@ from segur_app.api import documents as documents_api
 from segur_app.core import db as core_db
 from segur_app.core.config import Settings, get_settings
 from segur_app.core.security import SESSION_COOKIE, hash_password
-from segur_app.domain import accounts, funding, storage, uploads
-from segur_app.domain.funding import DepositRefused
+from segur_app.domain import accounts, storage, uploads
+from segur_app.domain.funding import deposit as funding_deposit
+from segur_app.domain.funding.deposit import DepositRefused
 from segur_app.domain.models import (
     Attachment,
+    AttachmentKind,
     AuditEvent,
     EmailMessage,
     FundingRequest,
@@ -97,7 +99,7 @@ def test_a_refused_upload_leaves_nothing_in_the_store_or_on_disk(store, tmp_path
         os.makedirs(store.tmp_dir)
     with pytest.raises(uploads.DocumentRejected):
         uploads.stage(b"%PDF-1.4 not really", "facture.pdf",
-                      policy=funding.piece_upload(funding.AttachmentKind.FACTURE),
+                      policy=funding_deposit.piece_upload(AttachmentKind.FACTURE),
                       storage_dir=store)
     assert list(store.list()) == []
     if isinstance(store, S3Store):
@@ -315,7 +317,7 @@ def test_the_store_unreachable_when_a_file_is_chosen_gives_a_clear_message(
     store.tmp_dir = str(tmp_path)
     with link.unreachable(), pytest.raises(uploads.DocumentRejected) as rejected:
         uploads.stage(simple_pdf(["Facture"]), "facture.pdf",
-                      policy=funding.piece_upload(funding.AttachmentKind.FACTURE),
+                      policy=funding_deposit.piece_upload(AttachmentKind.FACTURE),
                       storage_dir=store)
     assert rejected.value.reason == "storage_unavailable"
     assert rejected.value.message == (

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
-from segur_app.domain import demo, funding, storage, uploads
+from segur_app.domain import demo, storage, uploads
+from segur_app.domain.funding import deposit as funding_deposit
 from segur_app.domain.models import Attachment, AttachmentKind, FundingRequest
 from segur_app.domain.pdf import simple_pdf
 from tests.storage_helpers import (
@@ -118,7 +119,8 @@ def test_a_clean_up_failure_after_the_commit_does_not_undo_the_deposit(
 
 def test_publishing_verifies_the_content(storage_dir):
     staged = uploads.stage(simple_pdf(["Facture"]), "facture.pdf",
-                           policy=funding.piece_upload(AttachmentKind.FACTURE), storage_dir=storage_dir)
+                           policy=funding_deposit.piece_upload(AttachmentKind.FACTURE),
+                           storage_dir=storage_dir)
     with pytest.raises(storage.StorageMismatch):
         storage.publish_staged(staged.key, sha256="0" * 64, storage_dir=storage_dir)
     assert final_keys(storage_dir) == set()

@@ -22,16 +22,8 @@ from segur_app import routes
 from segur_app.api import asgi
 from segur_app.core.config import get_settings
 from segur_app.core.session import cookie_name
-from segur_app.domain import (
-    funding,
-    generated_documents,
-    instruction,
-    instruction_views,
-    letters,
-    pdf_layout,
-    receipts,
-    storage,
-)
+from segur_app.domain import dates, generated_documents, letters, pdf_layout, receipts, storage
+from segur_app.domain.funding import deposit, instruction, views
 from segur_app.domain.dates import fr_amount, fr_datetime
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
@@ -163,7 +155,7 @@ def test_the_deposit_receipt_names_the_dossier_amount_company_and_every_piece(
         assert piece.sha256 in text, f"sha256 of {piece.kind} missing"
     # It is not one of the dossier's pieces: controls and validation never see it.
     assert receipt.id not in {p.id for p in pieces}
-    detail = instruction_views.dossier_detail(db, request_id=request.id)
+    detail = views.dossier_detail(db, request_id=request.id)
     assert len(detail.attachments) == 3 and len(detail.supplier_view.documents) == 3
     render_page_one(data, "pdf-accuse-de-depot")
 
@@ -195,8 +187,8 @@ def test_the_receipt_is_the_same_at_every_download_and_from_the_stored_rows(
 def test_a_failed_deposit_leaves_no_receipt(db, people, storage_dir):
     """The balance cannot be deposited yet: nothing is generated, nothing stored."""
     before = set(db.exec(select(Attachment.storage_key)).all())
-    with pytest.raises(funding.DepositRefused):
-        funding.deposit_request(
+    with pytest.raises(deposit.DepositRefused):
+        deposit.deposit_request(
             db, kind=FundingKind.BALANCE, supplier_id=request_of(db, people.dossier_number)
             .supplier_id, user_id=1, recipient="x@example.org", documents={},
             storage_dir=storage_dir, amount=70000, assistance_url=ASSISTANCE)
@@ -252,7 +244,7 @@ def test_a_validation_letter_states_the_amount_and_the_account(db, people, stora
     letter = document(db, GeneratedDocumentKind.DECISION_LETTER, funding_request_id=request.id)
     text = pdf_text(stored(db, letter, storage_dir))
     assert "validée" in text and "30 000 €" in text and "Motif" not in text
-    assert funding.group_iban(people.iban) in text
+    assert dates.group_iban(people.iban) in text
     assert letters.letter_pdf(letters.funding_decision(db, request)) == stored(
         db, letter, storage_dir)
     render_page_one(stored(db, letter, storage_dir), "pdf-decision-validation")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from segur_app.domain import corrections, instruction, quick_review
-from segur_app.domain.instruction import Conflict, InstructionError
+from segur_app.domain.funding import corrections, instruction, quick_review
+from segur_app.domain.funding.instruction import Conflict, InstructionError
 from segur_app.domain.models import AuditEvent, EmailMessage, FundingRequest
 from tests.test_corrections import dossier, mark_and_ask  # noqa: F401  (fixture)
 from tests.test_funding import storage_dir, supplier  # noqa: F401  (fixtures)

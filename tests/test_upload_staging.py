@@ -24,9 +24,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from segur_app.domain import assistance, funding, storage, uploads
+from segur_app.domain import assistance, storage, uploads
+from segur_app.domain.funding import deposit as funding_deposit
 from segur_app.domain.enrolment import rules
-from segur_app.domain.funding import ADVANCE_DOCUMENTS, DepositRefused
+from segur_app.domain.funding.deposit import ADVANCE_DOCUMENTS, DepositRefused
 from segur_app.domain.models import Attachment, AssistanceTicket, Enrolment, FundingRequest
 from segur_app.domain.uploads import images, pdf
 from segur_app.domain.uploads.policy import FormatProblem
@@ -392,7 +393,7 @@ def test_a_staged_piece_altered_before_the_deposit_is_refused(db, supplier, stor
     with pytest.raises(DepositRefused) as refused:
         deposit(db, supplier, storage_dir, documents=documents)
     if still_valid:
-        assert refused.value.message == funding.MSG_DEPOSIT_FAILED
+        assert refused.value.message == funding_deposit.MSG_DEPOSIT_FAILED
     else:
         message = refused.value.field_errors[piece.value]
         assert message.startswith(f"{piece.label} : le contenu du fichier ne correspond pas")
@@ -408,7 +409,7 @@ def test_a_staged_piece_gone_before_the_deposit_is_required_again(db, supplier, 
     storage.discard_staged(documents[piece.value].key, storage_dir=storage_dir)
     with pytest.raises(DepositRefused) as refused:
         deposit(db, supplier, storage_dir, documents=documents)
-    assert refused.value.field_errors == {piece.value: funding.MSG_DOCUMENT_REQUIRED}
+    assert refused.value.field_errors == {piece.value: funding_deposit.MSG_DOCUMENT_REQUIRED}
     assert db.exec(select(FundingRequest)).all() == []
     assert len(final_files(storage_dir)) == DEMO_FILES
 

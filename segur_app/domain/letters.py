@@ -16,8 +16,7 @@ from reportlab.platypus import Flowable, Spacer
 from sqlmodel import Session
 
 from segur_app.domain import generated_documents, storage
-from segur_app.domain.dates import fr_amount, fr_date, fr_datetime
-from segur_app.domain.funding import group_iban
+from segur_app.domain.dates import fr_amount, fr_date, fr_datetime, group_iban
 from segur_app.domain.models import (
     Attachment,
     FundingKind,

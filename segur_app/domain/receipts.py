@@ -1,7 +1,7 @@
 """« Accusé de dépôt »: the PDF deposit receipt of a funding request or an enrolment.
 
 Issued in the transaction of the deposit (:func:`issue_funding_receipt` from
-``funding.deposit_request``, :func:`issue_enrolment_receipt` from
+``funding.deposit.deposit_request``, :func:`issue_enrolment_receipt` from
 ``enrolment.submission.submit``), from the rows that transaction wrote, and
 stored (:mod:`segur_app.domain.generated_documents`) before it commits: the
 confirmation email links to it, the consultation screens list it. It shows

@@ -14,10 +14,11 @@ import reflex as rx
 
 from segur_app import routes
 from segur_app.core.db import session_scope
-from segur_app.domain import corrections, funding, storage, uploads
+from segur_app.domain import storage, uploads
 from segur_app.domain.access import Audience
-from segur_app.domain.corrections import CorrectionRefused, SupplierCorrection
-from segur_app.domain.instruction import InstructionError
+from segur_app.domain.funding import corrections, deposit
+from segur_app.domain.funding.corrections import CorrectionRefused, SupplierCorrection
+from segur_app.domain.funding.instruction import InstructionError
 from segur_app.domain.models import AttachmentKind, FundingKind
 from segur_app.links import absolute_url
 from segur_app.state.base import SessionState, guarded, in_transaction, principal
@@ -37,7 +38,7 @@ MSG_CHANGED = (
 
 def piece_kinds() -> tuple[AttachmentKind, ...]:
     """Every kind a funding request may ask again (advance and balance pieces)."""
-    kinds = funding.required_documents(FundingKind.ADVANCE) + funding.required_documents(
+    kinds = deposit.required_documents(FundingKind.ADVANCE) + deposit.required_documents(
         FundingKind.BALANCE)
     return tuple(dict.fromkeys(kinds))
 
@@ -67,7 +68,7 @@ class CorrectionFormState(StagedUploadsMixin, SessionState):
     def _upload_policy(self, slot: str) -> uploads.UploadPolicy | None:
         if slot not in self.asked:
             return None
-        return funding.piece_upload(AttachmentKind(slot))
+        return deposit.piece_upload(AttachmentKind(slot))
 
     def _show_upload(self, slot: str, **shown: str) -> None:
         for key, var in (("name", "file_names"), ("size", "sizes"), ("error", "errors")):

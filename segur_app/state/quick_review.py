@@ -13,10 +13,10 @@ from __future__ import annotations
 import reflex as rx
 
 from segur_app import routes
-from segur_app.domain import corrections, instruction, quick_review
+from segur_app.domain.funding import corrections, instruction, quick_review
 from segur_app.domain.access import Audience
 from segur_app.domain.models import ControlStatus, CorrectionReason, ReviewStatus
-from segur_app.domain.quick_review import BLOCK_TITLES, Previous
+from segur_app.domain.funding.quick_review import BLOCK_TITLES, Previous
 from segur_app.links import absolute_url
 from segur_app.state.base import guarded, in_transaction
 

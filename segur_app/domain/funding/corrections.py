@@ -10,7 +10,7 @@ The workflow, for the advance and the balance alike:
    and its reason.
 2. The supplier replaces exactly those pieces, through the same upload checks as
    the deposit (staged with ``uploads.stage``, published with
-   ``funding.publish_piece``), with an optional comment (:func:`send_corrections`):
+   ``deposit.publish_piece``), with an optional comment (:func:`send_corrections`):
    each old piece is kept — row and file — with ``superseded_at`` set, its
    replacement points back to it (``replaces_id``); the dossier is « En cours »
    again and the agent who asked is emailed.
@@ -34,11 +34,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from segur_app.core.config import get_settings
-from segur_app.domain import correction_mails, mail, uploads
-from segur_app.domain.correction_mails import AskedPieceText
+from segur_app.domain import mail, uploads
 from segur_app.domain.dates import as_utc, fr_date
-from segur_app.domain.funding import DepositRefused, publish_piece
-from segur_app.domain.instruction import (
+from segur_app.domain.funding import correction_mails
+from segur_app.domain.funding.correction_mails import AskedPieceText
+from segur_app.domain.funding.deposit import DepositRefused, publish_piece
+from segur_app.domain.funding.instruction import (
     MSG_ALREADY_DECIDED,
     InstructionError,
     current_pieces,

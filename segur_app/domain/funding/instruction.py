@@ -2,8 +2,8 @@
 
 Per-block and per-attachment controls, private notes, history and the final
 decision with its email. What the instruction screen shows is built in
-:mod:`segur_app.domain.instruction_views`; the list, its counters and its CSV
-export live in :mod:`segur_app.domain.staff_lists`.
+:mod:`.views`; the list and its counters live in :mod:`.staff_list`, its CSV
+export in :mod:`.export`.
 
 Every change to a dossier goes through :func:`lock_dossier`, an optimistic lock on
 ``FundingRequest.version``: the agent's screen carries the version it showed;
@@ -20,11 +20,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from segur_app.domain import generated_documents, letters, mail, mail_templates, storage
-from segur_app.domain.funding import piece_rank
 from segur_app.domain.dates import as_utc
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
     Attachment,
+    AttachmentKind,
     AuditEvent,
     ControlStatus,
     CorrectionReason,
@@ -77,6 +77,12 @@ class Conflict(InstructionError):
 # ---------------------------------------------------------------------------
 
 
+def piece_rank(attachment: Attachment) -> int:
+    """Place of a piece in the forms (the order ``AttachmentKind`` declares them): a
+    piece replaced after a « Demande de compléments » keeps its place."""
+    return list(AttachmentKind).index(AttachmentKind(attachment.kind))
+
+
 def current_pieces(session: Session, request_id: int) -> list[Attachment]:
     """The dossier's pieces, without the versions a correction replaced, in the
     order of the form (a replacement keeps its piece's place)."""
@@ -97,8 +103,6 @@ def can_validate(request: FundingRequest, attachments: list[Attachment]) -> bool
 
 
 def piece_label(kind: str) -> str:
-    from segur_app.domain.models import AttachmentKind
-
     return AttachmentKind(kind).label
 
 
