@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from segur_app.core.config import Settings, get_settings
 from segur_app.core.db import session_scope
 from segur_app.domain import storage, storage_check, throttling
-from segur_app.domain.funding import corrections
+from segur_app.domain.funding import correction_mails
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +55,9 @@ def purge_login_counters() -> int:
 
 def send_correction_reminders(*, engine: Engine | None = None) -> int:
     """Email the reminders of the correction requests due within 7 days (each once,
-    whatever the number of workers: see corrections.send_due_reminders)."""
+    whatever the number of workers: see correction_mails.send_due_reminders)."""
     with session_scope(engine) as session:
-        sent = corrections.send_due_reminders(session)
+        sent = correction_mails.send_due_reminders(session)
     if sent:
         log.info("correction reminders: %d queued", sent)
     return sent

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from segur_app.domain import storage_check, uploads
-from segur_app.domain.funding import corrections, export, instruction, staff_list, views
+from segur_app.domain.funding import correction_mails, corrections, export, instruction, staff_list, views
 from segur_app.domain.funding import deposit as funding_deposit
 from segur_app.domain.funding.corrections import CorrectionRefused
 from segur_app.domain.funding.instruction import Conflict, InstructionError
@@ -203,9 +203,9 @@ def test_the_supplier_replaces_the_pieces_and_both_versions_stay(db, dossier, su
 
 def test_a_reminder_is_sent_once_7_days_before_the_deadline(db, dossier, supplier):  # noqa: F811
     mark_and_ask(db, dossier, supplier.staff_id)
-    assert corrections.send_due_reminders(db, now=ASKED_AT + timedelta(days=22)) == 0
-    assert corrections.send_due_reminders(db, now=ASKED_AT + timedelta(days=23)) == 1
-    assert corrections.send_due_reminders(db, now=ASKED_AT + timedelta(days=24)) == 0
+    assert correction_mails.send_due_reminders(db, now=ASKED_AT + timedelta(days=22)) == 0
+    assert correction_mails.send_due_reminders(db, now=ASKED_AT + timedelta(days=23)) == 1
+    assert correction_mails.send_due_reminders(db, now=ASKED_AT + timedelta(days=24)) == 0
     reminder = db.exec(select(EmailMessage).where(
         EmailMessage.template == "correction_reminder")).one()
     assert "avant le 24/06/2023" in reminder.body_text
@@ -220,7 +220,7 @@ def test_reminders_are_claimed_once_by_concurrent_workers(engine, db, dossier, s
     def worker():
         barrier.wait()
         with Session(engine) as session:
-            counts.append(corrections.send_due_reminders(
+            counts.append(correction_mails.send_due_reminders(
                 session, now=ASKED_AT + timedelta(days=25)))
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
@@ -260,7 +260,7 @@ def test_past_the_deadline_staff_see_it_and_may_reject(db, dossier, supplier):  
     assert dossier.status == FundingStatus.REJECTED.value
     assert db.exec(select(CorrectionRequest)).one().closed_at is not None
     assert corrections.overdue_count(db, now=after) == 0
-    assert corrections.send_due_reminders(db, now=ASKED_AT + timedelta(days=25)) == 0
+    assert correction_mails.send_due_reminders(db, now=ASKED_AT + timedelta(days=25)) == 0
 
 
 def test_counters_and_filters_know_the_new_status(db, dossier, supplier, storage_dir):  # noqa: F811
@@ -367,7 +367,7 @@ def test_no_reminder_when_the_delay_is_a_week_or_less(db, dossier, supplier, mon
         get_settings.cache_clear()
     correction = db.exec(select(CorrectionRequest)).one()
     assert correction.due_at.replace(tzinfo=timezone.utc) == ASKED_AT + timedelta(days=5)
-    assert corrections.send_due_reminders(db, now=ASKED_AT + timedelta(days=1)) == 0
+    assert correction_mails.send_due_reminders(db, now=ASKED_AT + timedelta(days=1)) == 0
 
 
 def test_the_periodic_task_sends_the_reminders(engine, db, dossier, supplier):  # noqa: F811

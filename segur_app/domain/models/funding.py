@@ -173,7 +173,7 @@ class CorrectionRequest(SQLModel, table=True):
 
     At most one open request per dossier (partial unique index). The reminder
     sent 7 days before ``due_at`` is claimed by setting ``reminder_sent_at`` in
-    a conditional UPDATE (``funding.corrections.send_due_reminders``):
+    a conditional UPDATE (``funding.correction_mails.send_due_reminders``):
     whatever the number of workers, each reminder is queued exactly once.
     """
 
