@@ -205,10 +205,8 @@ def save_news(
         file_commit.delete_after_commit(session, [replaced.storage_key], storage_dir=storage_dir)
     try:
         if attachment is not None:
-            session.add(Attachment(
-                kind=AttachmentKind.NEWS.value, original_name=attachment.original_name,
-                size_bytes=attachment.size_bytes, sha256=attachment.sha256,
-                mime_type=attachment.mime_type, scan_result=attachment.scan_result,
+            session.add(uploads.attachment_row(
+                attachment, kind=AttachmentKind.NEWS.value,
                 storage_key=file_commit.publish(session, attachment, storage_dir=storage_dir),
                 uploaded_by_id=staff_id, news_id=item.id,
             ))

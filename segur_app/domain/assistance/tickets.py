@@ -38,7 +38,6 @@ from segur_app.domain.anti_abuse import (  # shared by the public forms
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
     AssistanceTicket,
-    Attachment,
     AttachmentKind,
     TicketCategory,
     TicketStatus,
@@ -270,10 +269,8 @@ def create_ticket(
         session.add(ticket)
         session.flush()
         if attachment is not None:
-            session.add(Attachment(
-                kind=AttachmentKind.ASSISTANCE.value, original_name=attachment.original_name,
-                size_bytes=attachment.size_bytes, sha256=attachment.sha256,
-                mime_type=attachment.mime_type, scan_result=attachment.scan_result,
+            session.add(uploads.attachment_row(
+                attachment, kind=AttachmentKind.ASSISTANCE.value,
                 storage_key=_publish_attachment(session, attachment, storage_dir),
                 uploaded_at=now, uploaded_by_id=ticket.user_id, ticket_id=ticket.id,
             ))

@@ -51,7 +51,6 @@ from segur_app.domain.enrolment.rules import (
 )
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
-    Attachment,
     AttachmentKind,
     BankDetails,
     Enrolment,
@@ -196,21 +195,6 @@ def _new_enrolment(session: Session, *, supplier_id: int, data: EnrolmentData,
     return enrolment
 
 
-def _rib_attachment(rib: uploads.StagedDocument, *, key: str, enrolment_id: int,
-                    now: datetime) -> Attachment:
-    return Attachment(
-        kind=AttachmentKind.RIB.value,
-        original_name=rib.original_name,
-        size_bytes=rib.size_bytes,
-        sha256=rib.sha256,
-        mime_type=rib.mime_type,
-        scan_result=rib.scan_result,
-        storage_key=key,
-        uploaded_at=now,
-        enrolment_id=enrolment_id,
-    )
-
-
 def submit(
     session: Session,
     *,
@@ -239,7 +223,8 @@ def submit(
         _save_bank_details(session, supplier_id=supplier.id, data=data, now=now)
         enrolment = _new_enrolment(session, supplier_id=supplier.id, data=data, now=now)
         key = _publish_rib(session, rib, storage_dir)
-        session.add(_rib_attachment(rib, key=key, enrolment_id=enrolment.id, now=now))
+        session.add(uploads.attachment_row(rib, kind=AttachmentKind.RIB.value, storage_key=key,
+                                           uploaded_at=now, enrolment_id=enrolment.id))
         record_history(session, enrolment, AUDIT_SUBMITTED, old_status=None, actor_user_id=None,
                  client_address=client_address, now=now, cgu_accepted=True,
                  cgu_accepted_at=now.isoformat(), contact_email=data.contact_email,

@@ -310,11 +310,8 @@ def send_corrections(
             except DepositRefused as refused:
                 raise CorrectionRefused(refused.message,
                                         field_errors=refused.field_errors) from None
-            session.add(Attachment(
-                kind=old.kind, original_name=document.original_name,
-                size_bytes=document.size_bytes, sha256=document.sha256,
-                mime_type=document.mime_type, scan_result=document.scan_result,
-                storage_key=key, uploaded_at=now,
+            session.add(uploads.attachment_row(
+                document, kind=old.kind, storage_key=key, uploaded_at=now,
                 uploaded_by_id=user_id, funding_request_id=request.id, replaces_id=old.id))
         correction.answered_at = now
         correction.answered_by_id = user_id

@@ -28,7 +28,6 @@ from segur_app.domain import generated_documents, mail, mail_templates, receipts
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.numbering import DOSSIER_SERIES, next_number
 from segur_app.domain.models import (
-    Attachment,
     AttachmentKind,
     AuditEvent,
     BankDetails,
@@ -260,20 +259,11 @@ def deposit_request(
         session.flush()  # the one-request-per-kind constraint answers here
         for piece in pieces:
             document = documents[piece.value]
-            session.add(
-                Attachment(
-                    kind=piece.value,
-                    original_name=document.original_name,
-                    size_bytes=document.size_bytes,
-                    sha256=document.sha256,
-                    mime_type=document.mime_type,
-                    scan_result=document.scan_result,
-                    storage_key=publish_piece(session, document, piece, storage_dir),
-                    uploaded_at=now,
-                    uploaded_by_id=user_id,
-                    funding_request_id=request.id,
-                )
-            )
+            session.add(uploads.attachment_row(
+                document, kind=piece.value,
+                storage_key=publish_piece(session, document, piece, storage_dir),
+                uploaded_at=now, uploaded_by_id=user_id, funding_request_id=request.id,
+            ))
         session.add(
             AuditEvent(
                 action="funding_deposited",
