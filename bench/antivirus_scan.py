@@ -47,7 +47,7 @@ def main() -> None:
                 for kind, name, data, _mime in files:
                     uploads.stage(io.BytesIO(data), name, scanner=scanner,
                                   policy=deposit.piece_upload(AttachmentKind(kind)),
-                                  storage_dir=work / "storage")
+                                  store=work / "storage")
                 times.append((time.perf_counter() - start) * 1000)
             print(f"| {mode} | {statistics.median(times):.0f} ms | {min(times):.0f} ms |")
         scanner = server.scanner("required")

@@ -27,7 +27,7 @@ def sweep_storage(*, settings: Settings | None = None, engine: Engine | None = N
     settings = settings or get_settings()
     with session_scope(engine) as session:
         return storage_check.sweep(
-            session, storage_dir=storage.store_from_settings(settings),
+            session, store=storage.store_from_settings(settings),
             grace_seconds=settings.storage_grace_seconds,
             staging_max_age_seconds=settings.staging_max_age_seconds,
             now=time.time() if now is None else now,

@@ -195,7 +195,7 @@ def seed_people(db, storage_dir: Path, *, deposit: bool = True) -> People:
     ``dossier_number`` is "" and ``attachment_id`` 0), four logged-in visitors."""
     from tests.test_funding import stage_all
 
-    summary = demo.load_demo_data(db, storage_dir=storage_dir, env="test")
+    summary = demo.load_demo_data(db, store=storage_dir, env="test")
     staff = db.get(UserAccount, summary.staff_id)
     owner = db.get(UserAccount, summary.supplier_user_id)
     for user in (staff, owner):
@@ -220,7 +220,7 @@ def seed_people(db, storage_dir: Path, *, deposit: bool = True) -> People:
         number = funding_deposit.deposit_request(
             db, kind=FundingKind.ADVANCE, supplier_id=summary.supplier_id, user_id=owner.id,
             recipient=owner.email,
-            documents=stage_all(storage_dir), storage_dir=storage_dir, amount=30000,
+            documents=stage_all(storage_dir), store=storage_dir, amount=30000,
             assistance_url="https://portail.example/contacter-assistance",
         ).dossier_number
         attachment_id = db.exec(

@@ -61,7 +61,7 @@ def mark_and_ask(db, dossier, staff_id: int, *, now=ASKED_AT) -> int:
 def new_version(storage_dir, kind: str = "pv_mise_en_service", text: str = "Version 2"):  # noqa: F811
     piece = AttachmentKind(kind)
     return uploads.stage(simple_pdf([text]), f"{kind}-v2.pdf",
-                         policy=funding_deposit.piece_upload(piece), storage_dir=storage_dir)
+                         policy=funding_deposit.piece_upload(piece), store=storage_dir)
 
 
 def test_the_request_lists_each_piece_and_reason_and_sets_a_deadline(db, dossier, supplier):  # noqa: F811
@@ -123,14 +123,14 @@ def test_the_supplier_replaces_the_pieces_and_both_versions_stay(db, dossier, su
         corrections.send_corrections(db, supplier_id=supplier.supplier_id,
                                      user_id=supplier.supplier_user_id, request_id=dossier.id,
                                      expected_version=version, documents={},
-                                     storage_dir=storage_dir)
+                                     store=storage_dir)
     assert refused.value.field_errors == {"pv_mise_en_service": corrections.MSG_PIECE_REQUIRED}
     with pytest.raises(CorrectionRefused):  # another company's supplier
         corrections.send_corrections(db, supplier_id=supplier.supplier_id + 99,
                                      user_id=supplier.supplier_user_id, request_id=dossier.id,
                                      expected_version=version,
                                      documents={"pv_mise_en_service": new_version(storage_dir)},
-                                     storage_dir=storage_dir)
+                                     store=storage_dir)
 
     when = ASKED_AT + timedelta(days=3)
     corrections.send_corrections(
@@ -138,7 +138,7 @@ def test_the_supplier_replaces_the_pieces_and_both_versions_stay(db, dossier, su
         request_id=dossier.id, expected_version=version, comment="Voici le bon scan",
         documents={"pv_mise_en_service": new_version(storage_dir),
                    "facture": new_version(storage_dir, "facture")},  # not asked: ignored
-        storage_dir=storage_dir, now=when)
+        store=storage_dir, now=when)
     db.expire_all()
     db.refresh(dossier)
     assert dossier.status == FundingStatus.IN_PROGRESS.value
@@ -153,7 +153,7 @@ def test_the_supplier_replaces_the_pieces_and_both_versions_stay(db, dossier, su
     # Both files are stored and referenced: the storage check removes neither.
     import time
 
-    report = storage_check.check(db, storage_dir=storage_dir, grace_seconds=0,
+    report = storage_check.check(db, store=storage_dir, grace_seconds=0,
                                  staging_max_age_seconds=10**9, now=time.time() + 10)
     assert report.intact and report.referenced == 3 + 1 + 2 + 1  # pieces, old version, demo, receipt
     assert [e for e in report.unreferenced if not e.staged] == []
@@ -179,7 +179,7 @@ def test_the_supplier_replaces_the_pieces_and_both_versions_stay(db, dossier, su
                                      user_id=supplier.supplier_user_id, request_id=dossier.id,
                                      expected_version=dossier.version,
                                      documents={"pv_mise_en_service": new_version(storage_dir)},
-                                     storage_dir=storage_dir)
+                                     store=storage_dir)
     # Staff can now validate on the current pieces only.
     version = dossier.version
     for block in ("info", "bank"):
@@ -280,7 +280,7 @@ def test_counters_and_filters_know_the_new_status(db, dossier, supplier, storage
                                  user_id=supplier.supplier_user_id, request_id=dossier.id,
                                  expected_version=version,
                                  documents={"pv_mise_en_service": new_version(storage_dir)},
-                                 storage_dir=storage_dir)
+                                 store=storage_dir)
     advance = staff_list.counters(db)[0]
     assert (advance.to_review, advance.in_progress, advance.awaiting) == (0, 1, 0)
 
@@ -332,7 +332,7 @@ def test_staff_and_supplier_racing_on_one_version(engine, db, dossier, supplier,
                         session, supplier_id=supplier.supplier_id,
                         user_id=supplier.supplier_user_id, request_id=dossier.id,
                         expected_version=version, documents={"pv_mise_en_service": staged},
-                        storage_dir=storage_dir)
+                        store=storage_dir)
                 outcomes.append("done")
             except Conflict:
                 outcomes.append("conflict")

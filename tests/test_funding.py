@@ -37,7 +37,7 @@ def storage_dir(tmp_path) -> Path:
 
 @pytest.fixture
 def supplier(db, storage_dir):
-    summary = demo.load_demo_data(db, storage_dir=storage_dir, env="test")
+    summary = demo.load_demo_data(db, store=storage_dir, env="test")
     db.commit()
     return summary
 
@@ -46,7 +46,7 @@ def stage_all(storage_dir: Path) -> dict[str, uploads.StagedDocument]:
     return {
         kind.value: uploads.stage(
             simple_pdf([kind.label]), f"{kind.value}.pdf",
-            policy=funding_deposit.piece_upload(kind), storage_dir=storage_dir,
+            policy=funding_deposit.piece_upload(kind), store=storage_dir,
         )
         for kind in ADVANCE_DOCUMENTS
     }
@@ -57,7 +57,7 @@ def deposit(db, supplier, storage_dir, documents=None, **overrides):
         supplier_id=supplier.supplier_id, user_id=supplier.supplier_user_id,
         recipient="eishiro.oda@le-select.example",
         documents=documents if documents is not None else stage_all(storage_dir),
-        storage_dir=storage_dir, amount=30000, assistance_url=ASSISTANCE, now=DEPOSIT_TIME,
+        store=storage_dir, amount=30000, assistance_url=ASSISTANCE, now=DEPOSIT_TIME,
     )
     kwargs.update(overrides)
     return funding_deposit.deposit_request(db, kind=FundingKind.ADVANCE, **kwargs)
@@ -129,7 +129,7 @@ def test_deposit_stores_dossier_files_history_and_email_together(db, supplier, s
     attachments = db.exec(select(Attachment).where(Attachment.funding_request_id == request.id)).all()
     assert sorted(a.kind for a in attachments) == sorted(k.value for k in ADVANCE_DOCUMENTS)
     for attachment in attachments:
-        data = storage.read_bytes(attachment.storage_key, storage_dir=storage_dir)
+        data = storage.read_bytes(attachment.storage_key, store=storage_dir)
         assert data.startswith(b"%PDF-") and len(data) == attachment.size_bytes
     assert staged_files(storage_dir) == []
     history = db.exec(select(AuditEvent).where(AuditEvent.funding_request_id == request.id)).one()
@@ -316,7 +316,7 @@ def stage_balance(storage_dir: Path) -> dict[str, uploads.StagedDocument]:
     return {
         kind.value: uploads.stage(
             simple_pdf([kind.label]), f"{kind.value}.pdf",
-            policy=funding_deposit.piece_upload(kind), storage_dir=storage_dir,
+            policy=funding_deposit.piece_upload(kind), store=storage_dir,
         )
         for kind in funding_deposit.required_documents(FundingKind.BALANCE)
     }
@@ -326,7 +326,7 @@ def deposit_balance(db, supplier, storage_dir, **overrides):
     kwargs = dict(
         kind=FundingKind.BALANCE, supplier_id=supplier.supplier_id,
         user_id=supplier.supplier_user_id, recipient="eishiro.oda@le-select.example",
-        documents=stage_balance(storage_dir), storage_dir=storage_dir, amount=70000,
+        documents=stage_balance(storage_dir), store=storage_dir, amount=70000,
         assistance_url=ASSISTANCE,
     )
     kwargs.update(overrides)

@@ -79,9 +79,9 @@ def request_of(db, number: str) -> FundingRequest:
 
 
 def stored(db, attachment: Attachment, storage_dir: Path) -> bytes:
-    data = storage.read_bytes(attachment.storage_key, storage_dir=storage_dir)
+    data = storage.read_bytes(attachment.storage_key, store=storage_dir)
     assert storage.file_sha256(storage.file_path(attachment.storage_key,
-                                                 storage_dir=storage_dir)) == attachment.sha256
+                                                 store=storage_dir)) == attachment.sha256
     return data
 
 
@@ -111,13 +111,13 @@ def render_page_one(data: bytes, name: str) -> Path:
     return target
 
 
-def decide(db, number: str, *, validate: bool, storage_dir: Path, reason: str = "") -> None:
+def decide(db, number: str, *, validate: bool, store: Path, reason: str = "") -> None:
     request = request_of(db, number)
     staff_id = db.exec(select(UserAccount.id).where(UserAccount.role == "staff")).first()
     version = approve_everything(db, request, staff_id) if validate else request.version
     instruction.decide(db, request_id=request.id, validate=validate, reason=reason,
                        staff_id=staff_id, expected_version=version, assistance_url=ASSISTANCE,
-                       storage_dir=storage_dir, now=DECIDED)
+                       store=store, now=DECIDED)
 
 
 def get(path: str, token: str | None):
@@ -191,7 +191,7 @@ def test_a_failed_deposit_leaves_no_receipt(db, people, storage_dir):
         deposit.deposit_request(
             db, kind=FundingKind.BALANCE, supplier_id=request_of(db, people.dossier_number)
             .supplier_id, user_id=1, recipient="x@example.org", documents={},
-            storage_dir=storage_dir, amount=70000, assistance_url=ASSISTANCE)
+            store=storage_dir, amount=70000, assistance_url=ASSISTANCE)
     assert set(db.exec(select(Attachment.storage_key)).all()) == before
     assert len(db.exec(select(GeneratedDocument)).all()) == 1
 
@@ -221,7 +221,7 @@ def test_a_rejection_letter_quotes_the_reason_and_is_linked_from_the_email(
     db, people, storage_dir
 ):
     decide(db, people.dossier_number, validate=False, reason=HOSTILE_REASON,
-           storage_dir=storage_dir)
+           store=storage_dir)
     request = request_of(db, people.dossier_number)
     letter = document(db, GeneratedDocumentKind.DECISION_LETTER, funding_request_id=request.id)
     assert letter.original_name == f"decision-{people.dossier_number}.pdf"
@@ -239,7 +239,7 @@ def test_a_rejection_letter_quotes_the_reason_and_is_linked_from_the_email(
 
 
 def test_a_validation_letter_states_the_amount_and_the_account(db, people, storage_dir):
-    decide(db, people.dossier_number, validate=True, storage_dir=storage_dir)
+    decide(db, people.dossier_number, validate=True, store=storage_dir)
     request = request_of(db, people.dossier_number)
     letter = document(db, GeneratedDocumentKind.DECISION_LETTER, funding_request_id=request.id)
     text = pdf_text(stored(db, letter, storage_dir))
@@ -270,7 +270,7 @@ def test_a_long_reason_flows_onto_a_second_page():
 
 def test_only_the_owner_and_staff_download_the_documents(db, people, storage_dir):
     decide(db, people.dossier_number, validate=False, reason="Pièce illisible",
-           storage_dir=storage_dir)
+           store=storage_dir)
     request = request_of(db, people.dossier_number)
     for kind in GeneratedDocumentKind:
         attachment = document(db, kind, funding_request_id=request.id)
@@ -304,7 +304,7 @@ async def test_the_consultation_screen_and_the_staff_dossier_list_the_documents(
     assert shown[0].size.endswith("ko")
 
     decide(db, people.dossier_number, validate=False, reason="Pièce illisible",
-           storage_dir=storage_dir)
+           store=storage_dir)
     await tab.run(TrackingState.load)
     assert [d.kind for d in (await tab.state(TrackingState)).view.issued] == [
         "accuse_depot", "decision"]
@@ -324,7 +324,7 @@ async def test_the_enrolment_tracking_screen_lists_the_receipt(db, people, stora
     assert (await tab.state(EnrolmentTrackingState)).issued == []
 
     enrolment = db.exec(select(Enrolment)).one()
-    receipts.issue_enrolment_receipt(db, enrolment=enrolment, storage_dir=storage_dir,
+    receipts.issue_enrolment_receipt(db, enrolment=enrolment, store=storage_dir,
                                      now=enrolment.submitted_at)
     db.commit()
     await tab.run(EnrolmentTrackingState.load)

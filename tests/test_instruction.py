@@ -113,7 +113,7 @@ def approve_everything(db, dossier, staff_id) -> int:
 def test_validation_requires_every_control_then_emails_the_supplier(db, dossier, supplier, storage_dir):  # noqa: F811
     staff_id = supplier.staff_id
     with pytest.raises(InstructionError, match="tous les contrôles"):
-        instruction.decide(db, request_id=dossier.id, storage_dir=storage_dir,
+        instruction.decide(db, request_id=dossier.id, store=storage_dir,
                            validate=True, staff_id=staff_id,
                            expected_version=dossier.version, assistance_url=ASSISTANCE)
     with pytest.raises(InstructionError, match="commentaire"):
@@ -128,7 +128,7 @@ def test_validation_requires_every_control_then_emails_the_supplier(db, dossier,
     assert detail.supplier_view.info_control_label == "Contrôle OK"
 
     when = datetime(2023, 6, 1, 12, tzinfo=timezone.utc)
-    instruction.decide(db, request_id=dossier.id, storage_dir=storage_dir,
+    instruction.decide(db, request_id=dossier.id, store=storage_dir,
                            validate=True, staff_id=staff_id,
                        expected_version=version, assistance_url=ASSISTANCE, now=when)
     db.refresh(dossier)
@@ -142,7 +142,7 @@ def test_validation_requires_every_control_then_emails_the_supplier(db, dossier,
     assert "funding_validated" in actions
     # A decided dossier is frozen.
     with pytest.raises(InstructionError, match="déjà fait l'objet"):
-        instruction.decide(db, request_id=dossier.id, storage_dir=storage_dir,
+        instruction.decide(db, request_id=dossier.id, store=storage_dir,
                            validate=False, reason="x",
                            staff_id=staff_id, expected_version=dossier.version,
                            assistance_url=ASSISTANCE)
@@ -151,11 +151,11 @@ def test_validation_requires_every_control_then_emails_the_supplier(db, dossier,
 def test_rejection_needs_a_reason_which_is_emailed(db, dossier, supplier, storage_dir):  # noqa: F811
     staff_id = supplier.staff_id
     with pytest.raises(InstructionError, match="motif"):
-        instruction.decide(db, request_id=dossier.id, storage_dir=storage_dir,
+        instruction.decide(db, request_id=dossier.id, store=storage_dir,
                            validate=False, reason="  ",
                            staff_id=staff_id, expected_version=dossier.version,
                            assistance_url=ASSISTANCE)
-    instruction.decide(db, request_id=dossier.id, storage_dir=storage_dir,
+    instruction.decide(db, request_id=dossier.id, store=storage_dir,
                            validate=False,
                        reason="Procès-verbal non signé", staff_id=staff_id,
                        expected_version=dossier.version, assistance_url=ASSISTANCE)
@@ -188,7 +188,7 @@ def test_two_agents_deciding_at_once_give_one_decision(engine, db, dossier, supp
         with Session(engine) as session:
             try:
                 instruction.decide(session, request_id=dossier.id, validate=validate,
-                                   storage_dir=storage_dir,
+                                   store=storage_dir,
                                    reason="" if validate else "Doublon", staff_id=staff_id,
                                    expected_version=version, assistance_url=ASSISTANCE)
                 outcomes.append("decided")

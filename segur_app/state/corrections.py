@@ -129,7 +129,7 @@ class CorrectionFormState(StagedUploadsMixin, SessionState):
         comment = str(form.get("comment", "") or "")[:2000]
         staged = {kind: doc for kind, doc in self._staged.items() if kind in self.asked}
         request_id, version = self._request_id, self._version
-        storage_dir = storage.store_from_settings()
+        store = storage.store_from_settings()
         number = self.correction.dossier_number if self.correction else ""
         dossier_url = absolute_url(routes.STAFF_FUNDING_REQUEST, **{routes.PARAM_NUMBER: number})
 
@@ -138,7 +138,7 @@ class CorrectionFormState(StagedUploadsMixin, SessionState):
                 return corrections.send_corrections(
                     session, supplier_id=user.supplier_id, user_id=user.id,
                     request_id=request_id, expected_version=version, documents=staged,
-                    storage_dir=storage_dir, comment=comment, dossier_url=dossier_url)
+                    store=store, comment=comment, dossier_url=dossier_url)
 
         try:
             await asyncio.to_thread(work)

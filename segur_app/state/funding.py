@@ -168,7 +168,7 @@ class FundingFormMixin(StagedUploadsMixin, mixin=True):
                     user_id=user.id,
                     recipient=account.email,
                     documents=staged,
-                    storage_dir=storage.store_from_settings(),
+                    store=storage.store_from_settings(),
                     amount=amount,
                     assistance_url=absolute_url(routes.ASSISTANCE),
                 )

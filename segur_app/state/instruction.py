@@ -229,12 +229,12 @@ class DossierState(QuickReviewMixin, SessionState):
     async def _decide(self, validate: bool, reason: str):
         version, request_id = self._version, self._request_id
         assistance = absolute_url(routes.ASSISTANCE)
-        storage_dir = storage.store_from_settings()  # the decision letter's PDF
+        store = storage.store_from_settings()  # the decision letter's PDF
         await self._apply(
             lambda s, staff_id: instruction.decide(
                 s, request_id=request_id, validate=validate, reason=reason,
                 staff_id=staff_id, expected_version=version, assistance_url=assistance,
-                storage_dir=storage_dir,
+                store=store,
             ),
             "La demande a été validée. Le fournisseur est informé par courriel."
             if validate else "La demande a été rejetée. Le fournisseur est informé par courriel.",

@@ -212,11 +212,11 @@ ATTACHMENT_UPLOAD = uploads.UploadPolicy.for_kind(AttachmentKind.ASSISTANCE,
 
 
 def _publish_attachment(session: Session, document: uploads.StagedDocument,
-                        storage_dir: storage.Storage) -> str:
+                        store: storage.Storage) -> str:
     """Publish the staged attachment: still there, still the file that was checked."""
     try:
         return uploads.publish(session, document, policy=ATTACHMENT_UPLOAD,
-                               storage_dir=storage_dir)
+                               store=store)
     except uploads.StagedFileMissing:
         raise TicketRefused(MSG_ATTACHMENT_LOST,
                             field_errors={"attachment": MSG_ATTACHMENT_LOST}) from None
@@ -235,7 +235,7 @@ def create_ticket(
     data: TicketInput,
     user_id: int | None,
     attachment: uploads.StagedDocument | None,
-    storage_dir: storage.Storage,
+    store: storage.Storage,
     assistance_url: str,
     client_address: str | None = None,
     now: datetime | None = None,
@@ -271,7 +271,7 @@ def create_ticket(
         if attachment is not None:
             session.add(uploads.attachment_row(
                 attachment, kind=AttachmentKind.ASSISTANCE.value,
-                storage_key=_publish_attachment(session, attachment, storage_dir),
+                storage_key=_publish_attachment(session, attachment, store),
                 uploaded_at=now, uploaded_by_id=ticket.user_id, ticket_id=ticket.id,
             ))
         audit(session, AUDIT_CREATED, actor_user_id=ticket.user_id,

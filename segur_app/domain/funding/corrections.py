@@ -29,12 +29,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from segur_app.domain import mail, uploads
+from segur_app.domain import mail, storage, uploads
 from segur_app.domain.dates import as_utc, fr_date
 from segur_app.domain.funding import correction_mails
 from segur_app.domain.funding.deposit import DepositRefused, publish_piece
@@ -273,7 +272,7 @@ def send_corrections(
     request_id: int,
     expected_version: int,
     documents: dict[str, uploads.StagedDocument],
-    storage_dir: Path,
+    store: storage.Storage,
     comment: str = "",
     dossier_url: str | None = None,
     now: datetime | None = None,
@@ -306,7 +305,7 @@ def send_corrections(
         for old in asked:
             document = documents[old.kind]
             try:
-                key = publish_piece(session, document, AttachmentKind(old.kind), storage_dir)
+                key = publish_piece(session, document, AttachmentKind(old.kind), store)
             except DepositRefused as refused:
                 raise CorrectionRefused(refused.message,
                                         field_errors=refused.field_errors) from None

@@ -191,11 +191,11 @@ class DepositResult:
 
 
 def publish_piece(session: Session, document: uploads.StagedDocument, piece: AttachmentKind,
-                  storage_dir: storage.Storage) -> str:
+                  store: storage.Storage) -> str:
     """Publish a staged piece (its sha256 verified: the file is not checked again)."""
     try:
         return uploads.publish(session, document, policy=piece_upload(piece),
-                               storage_dir=storage_dir)
+                               store=store)
     except uploads.StagedFileMissing:
         raise DepositRefused(
             MSG_DOCUMENT_REQUIRED, field_errors={piece.value: MSG_DOCUMENT_REQUIRED}
@@ -217,7 +217,7 @@ def deposit_request(
     user_id: int,
     recipient: str,
     documents: dict[str, uploads.StagedDocument],
-    storage_dir: storage.Storage,
+    store: storage.Storage,
     amount: int,
     assistance_url: str,
     now: datetime | None = None,
@@ -261,7 +261,7 @@ def deposit_request(
             document = documents[piece.value]
             session.add(uploads.attachment_row(
                 document, kind=piece.value,
-                storage_key=publish_piece(session, document, piece, storage_dir),
+                storage_key=publish_piece(session, document, piece, store),
                 uploaded_at=now, uploaded_by_id=user_id, funding_request_id=request.id,
             ))
         session.add(
@@ -281,7 +281,7 @@ def deposit_request(
                   TemplateName.BALANCE_DEPOSIT_CONFIRMATION)
         )
         receipt = receipts.issue_funding_receipt(
-            session, request=request, storage_dir=storage_dir, now=now
+            session, request=request, store=store, now=now
         )
         content = confirmation(number, now, assistance_url=assistance_url,
                                receipt_url=generated_documents.download_url(receipt.id))

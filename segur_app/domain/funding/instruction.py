@@ -267,12 +267,12 @@ def add_note(
 
 
 def _decision_letter(session: Session, request: FundingRequest,
-                     storage_dir: storage.Storage | None,
+                     store: storage.Storage | None,
                      now: datetime):
     """The « Décision » PDF of the decision being recorded (same transaction)."""
     session.flush()
     return letters.issue_decision_letter(
-        session, request=request, storage_dir=storage_dir or storage.store_from_settings(), now=now
+        session, request=request, store=store or storage.store_from_settings(), now=now
     )
 
 
@@ -285,11 +285,11 @@ def decide(
     staff_id: int,
     expected_version: int,
     assistance_url: str,
-    storage_dir: storage.Storage | None = None,
+    store: storage.Storage | None = None,
     now: datetime | None = None,
 ) -> int:
     """« Valider » or « Rejeter »: status, change date, history, the PDF decision
-    letter (``letters``, in ``storage_dir``, default the settings') and email together."""
+    letter (``letters``, in ``store``, default the settings') and email together."""
     now = now or utcnow()
     reason = reason.strip()
     if not validate and not reason:
@@ -317,7 +317,7 @@ def decide(
     record_event(session, "funding_validated" if validate else "funding_rejected", request=request,
            staff_id=staff_id, now=now, old=old, new=request.status, reason=reason)
     recipient = session.get(UserAccount, request.deposited_by_id) if request.deposited_by_id else None
-    letter = _decision_letter(session, request, storage_dir, now)
+    letter = _decision_letter(session, request, store, now)
     if recipient is not None:
         content = decision_email(request, validate=validate, reason=reason,
                                  assistance_url=assistance_url,

@@ -91,7 +91,7 @@ def _known_size(source: BinaryIO) -> int | None:
 
 def stage(
     source: bytes | BinaryIO, filename: str, *, policy: UploadPolicy,
-    storage_dir: storage.Storage, scanner: Scanner | None = None,
+    store: storage.Storage, scanner: Scanner | None = None,
 ) -> StagedDocument:
     """Check an uploaded file and stage it; raise :class:`DocumentRejected` if refused.
 
@@ -111,7 +111,7 @@ def stage(
     extension = check_name(filename, policy)
     digest = hashlib.sha256()
     try:
-        with storage.writing_staged(storage_dir=storage_dir) as staged:
+        with storage.writing_staged(store=store) as staged:
             written = 0
             while chunk := source.read(min(CHUNK_BYTES, policy.max_bytes + 1 - written)):
                 written += len(chunk)
@@ -172,7 +172,7 @@ def _check_written(file: BinaryIO, extension: str, policy: UploadPolicy) -> str:
             mapping.close()
 
 
-def publish(session, document: StagedDocument, *, policy: UploadPolicy, storage_dir: storage.Storage) -> str:
+def publish(session, document: StagedDocument, *, policy: UploadPolicy, store: storage.Storage) -> str:
     """Publish a staged file for a row of ``session``'s transaction (see
     :func:`segur_app.domain.file_commit.publish`); the key to store.
 
@@ -184,11 +184,11 @@ def publish(session, document: StagedDocument, *, policy: UploadPolicy, storage_
     if document.kind != policy.kind or not storage.is_key(document.key):
         raise StagedFileMissing()
     try:
-        return file_commit.publish(session, document, storage_dir=storage_dir)
+        return file_commit.publish(session, document, store=store)
     except FileNotFoundError:
         raise StagedFileMissing() from None
     except storage.StorageMismatch:
-        raise StagedFileAltered(_rejection_of_altered(document, policy, storage_dir)) from None
+        raise StagedFileAltered(_rejection_of_altered(document, policy, store)) from None
 
 
 def attachment_row(document: StagedDocument, *, kind: str, storage_key: str,
@@ -213,11 +213,11 @@ def attachment_row(document: StagedDocument, *, kind: str, storage_key: str,
 
 
 def _rejection_of_altered(
-    document: StagedDocument, policy: UploadPolicy, storage_dir: storage.Storage
+    document: StagedDocument, policy: UploadPolicy, store: storage.Storage
 ) -> DocumentRejected | None:
     """Why the altered content would be refused (only on this abnormal path)."""
     try:
-        with contextlib.closing(storage.resolve(storage_dir).open(
+        with contextlib.closing(storage.resolve(store).open(
                 storage.staging_name(document.key))) as fh:
             data = fh.read(policy.max_bytes + 1)
     except OSError:
