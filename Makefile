@@ -53,6 +53,8 @@ install: $(VENV)/.installed $(DSFR_DIR)/dsfr.min.css
 migrate: install
 	$(PYTHON) -m alembic upgrade head
 
+# The links of the demo's emails and the websocket's origin check follow PORT.
+run: export SEGUR_PUBLIC_URL ?= http://localhost:$(PORT)
 run: migrate
 	$(PYTHON) -m segur_app.cli demo --if-empty
 	$(PYTHON) -m reflex run --env prod --single-port --frontend-port $(PORT)

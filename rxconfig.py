@@ -11,6 +11,7 @@ import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
 from segur_app.core.config import get_settings
+from segur_app.core.migrations import use_portal_schema_check
 from segur_app.core.workers import respawn_failed_workers
 from segur_app.frontend.dsfr_bundle import DsfrBundlePlugin
 
@@ -25,6 +26,8 @@ settings = get_settings()
 os.environ.setdefault("GRANIAN_WORKERS", str(settings.backend_workers))
 # …and a worker that dies is replaced (core/workers.py).
 respawn_failed_workers()
+# `reflex run` checks the schema as alembic/env.py does (search tables included).
+use_portal_schema_check()
 
 # Redis state lock (ms): an event holds its tab's lock while it runs. Long work
 # (deposit, exports) runs outside it (background events, HTTP routes), so 20 s is

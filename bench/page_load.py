@@ -21,6 +21,10 @@ it: path, type, status, bytes transferred and decoded, start and end on the
 page's clock, and the ``Cache-Control`` header it was served with.
 
     .venv/bin/python bench/page_load.py --list [--only portal]
+
+``--profile`` makes ``--loads`` cold loads per app and prints the median
+main-thread time by kind (script, style recalculation, layout) read through
+the DevTools protocol when the page became usable.
 """
 
 from __future__ import annotations
@@ -188,6 +192,60 @@ def list_mode(apps: dict[str, h.App], args) -> None:
             browser.close()
 
 
+# Main-thread time by kind (Chrome DevTools Protocol ``Performance.getMetrics``),
+# read when the page became usable: where a cold load spends its CPU.
+PROFILE_METRICS = ("TaskDuration", "ScriptDuration", "RecalcStyleDuration", "LayoutDuration",
+                   "Nodes", "LayoutCount", "RecalcStyleCount")
+
+
+def profile_load(browser, url: str) -> dict:
+    """One cold load of ``url``: usable time and the main thread's busy time by kind."""
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    try:
+        context.add_init_script(PROBE)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        cdp = context.new_cdp_session(page)
+        cdp.send("Performance.enable", {"timeDomain": "timeTicks"})
+        page.goto(url, wait_until="load")
+        page.wait_for_function("window.__usableAt !== undefined")
+        metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+        figures = {name: metrics.get(name, 0.0) for name in PROFILE_METRICS}
+        figures["usable"] = page.evaluate("window.__usableAt")
+        return figures
+    finally:
+        context.close()
+
+
+def profile_mode(apps: dict[str, h.App], args) -> None:
+    from playwright.sync_api import sync_playwright
+
+    paths = {"portal": "/connexion", "bare": "/"}
+    loads: dict[str, list[dict]] = {kind: [] for kind in apps}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for kind, app in apps.items():
+                for _ in range(WARMUP):
+                    profile_load(browser, app.browser_url + paths[kind])
+            for n in range(args.loads):
+                for kind in (("portal", "bare") if n % 2 == 0 else ("bare", "portal")):
+                    if kind in apps:
+                        loads[kind].append(profile_load(browser, apps[kind].browser_url + paths[kind]))
+        finally:
+            browser.close()
+    rows = []
+    for name in ("usable", *PROFILE_METRICS):
+        cells = []
+        for kind in apps:
+            value = h.median([f[name] for f in loads[kind]])
+            cells.append(f"{value * 1000:.0f} ms" if name.endswith("Duration")
+                         else f"{value:.0f} ms" if name == "usable" else f"{value:.0f}")
+        rows.append([name, *cells])
+    h.print_table(["main thread, median", *apps], rows,
+                  title=f"Cold-load profile — {args.loads} loads per app, {h.machine_note()}")
+
+
 def bench(portal: h.App, bare: h.App, args) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -256,7 +314,15 @@ def main() -> None:
                         help="one cold load per app: list every request (size, timing, cache)")
     parser.add_argument("--only", choices=("portal", "bare"),
                         help="with --list: start and list only this app")
+    parser.add_argument("--profile", action="store_true",
+                        help="main-thread time by kind (script, style, layout) at usable")
     args = parser.parse_args()
+    if args.profile:
+        kinds = [args.only] if args.only else ["portal", "bare"]
+        with contextlib.ExitStack() as stack:
+            apps = {kind: stack.enter_context(h.running(kind)) for kind in kinds}
+            profile_mode(apps, args)
+        return
     if args.list:
         kinds = [args.only] if args.only else ["portal", "bare"]
         with contextlib.ExitStack() as stack:

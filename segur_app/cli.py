@@ -13,6 +13,11 @@
                          --repair), rows whose file is missing or altered (only
                          reported). Exit code 0: clean; 1: unreferenced files
                          left; 3: a file is missing or altered
+    issue-missing-documents [--limit N]
+                         issue the « Accusé de dépôt » and « Courrier de
+                         décision » PDFs the dossiers deposited or decided
+                         before they existed lack (the hourly housekeeping does
+                         it too, 200 a pass); all of them unless --limit
 """
 
 from __future__ import annotations
@@ -67,7 +72,8 @@ def cmd_deliver_mail(_args: argparse.Namespace) -> int:
 
 def cmd_create_staff(args: argparse.Namespace) -> int:
     from segur_app import routes
-    from segur_app.domain import accounts, credentials, mail
+    from segur_app.domain import credentials, mail
+    from segur_app.domain.accounts import events
     from segur_app.domain.models import Role
     from segur_app.links import absolute_url
 
@@ -86,7 +92,7 @@ def cmd_create_staff(args: argparse.Namespace) -> int:
             session, account=account, password=password,
             login_url=absolute_url(routes.LOGIN),
         )
-        accounts.audit(session, "staff_account_created", subject_user_id=account.id,
+        events.audit(session, "staff_account_created", subject_user_id=account.id,
                        identifiant=account.identifiant, origin="cli")
     print(f"Compte « Agent ASP » créé : {account.identifiant}. Ses identifiants sont envoyés "
           f"à {email} (mot de passe temporaire valable 7 jours).")
@@ -116,6 +122,32 @@ def cmd_storage_check(args: argparse.Namespace) -> int:
     return 1 if report.leftovers else 0
 
 
+def cmd_issue_missing_documents(args: argparse.Namespace) -> int:
+    from segur_app.domain import missing_documents
+    from segur_app.domain.models import utcnow
+
+    store = storage.store_from_settings(get_settings())
+    totals = {"funding_receipts": 0, "enrolment_receipts": 0, "decision_letters": 0}
+    remaining = args.limit
+    while remaining is None or remaining > 0:
+        batch = missing_documents.DEFAULT_LIMIT if remaining is None else min(
+            remaining, missing_documents.DEFAULT_LIMIT)
+        with session_scope() as session:
+            issued = missing_documents.issue_missing(session, store=store, now=utcnow(),
+                                                     limit=batch)
+        for name in totals:
+            totals[name] += getattr(issued, name)
+        if remaining is not None:
+            remaining -= issued.total + issued.skipped
+        if issued.total + issued.skipped < batch:
+            break
+    receipts_count = totals["funding_receipts"] + totals["enrolment_receipts"]
+    print(f"{receipts_count} accusé(s) de dépôt ({totals['funding_receipts']} de demandes de "
+          f"financement, {totals['enrolment_receipts']} d'enrôlements) et "
+          f"{totals['decision_letters']} courrier(s) de décision émis.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="python -m segur_app.cli", description=__doc__,
@@ -138,6 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     p_storage.add_argument("--repair", action="store_true",
                            help="remove the unreferenced files past the grace period")
     p_storage.set_defaults(func=cmd_storage_check)
+    p_missing = sub.add_parser("issue-missing-documents",
+                               help="issue the receipts and decision letters dossiers lack")
+    p_missing.add_argument("--limit", type=int, default=None,
+                           help="at most this many documents (default: all)")
+    p_missing.set_defaults(func=cmd_issue_missing_documents)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from segur_app import routes
-from segur_app.domain import assistance, news
-from segur_app.domain.assistance import TicketFilters
-from segur_app.domain.enrolment.staff_list import PENDING_FILTER, EnrolmentFilters
+from segur_app.domain import news
 from segur_app.domain.funding import staff_list as funding_list
+from segur_app.domain.assistance.staff_list import TicketFilters
+from segur_app.domain.assistance import staff_list as ticket_list
+from segur_app.domain.enrolment import staff_list as enrolment_list
+from segur_app.domain.enrolment.staff_list import PENDING_FILTER, EnrolmentFilters
 from segur_app.domain.funding.staff_list import RequestFilters
 from segur_app.domain.news import NewsFilters
 from segur_app.domain.paging import Window
@@ -27,6 +29,19 @@ TICKET_FILTER_PARAMS = (
     routes.PARAM_STATUS, routes.PARAM_CATEGORY, routes.PARAM_SEARCH, routes.PARAM_SORT,
 )
 NEWS_FILTER_PARAMS = (routes.PARAM_STATUS, routes.PARAM_CATEGORY, routes.PARAM_SORT)
+ENROLMENT_FILTER_PARAMS = (
+    routes.PARAM_STATUS, routes.PARAM_SEARCH, routes.PARAM_FROM, routes.PARAM_TO,
+    routes.PARAM_SORT,
+)
+#: Without a status the enrolment list shows the pending requests; « Tous » is
+#: the empty status, so it stays in the query (``kept_empty``).
+ENROLMENT_KEPT_EMPTY = (routes.PARAM_STATUS,)
+
+
+def url_params(query: str) -> dict[str, str]:
+    """A URL's query parameters, blank ones kept: Reflex's ``query_parameters``
+    drops them, yet the enrolment list's empty status (« Tous ») is not its default."""
+    return dict(parse_qsl(query, keep_blank_values=True))
 
 
 def parse_date(value: str) -> date | None:
@@ -54,7 +69,7 @@ def enrolment_filters_from(params: dict[str, str]) -> EnrolmentFilters:
         search=params.get(routes.PARAM_SEARCH, "")[:100],
         submitted_from=parse_date(params.get(routes.PARAM_FROM, "")),
         submitted_to=parse_date(params.get(routes.PARAM_TO, "")),
-        sort=params.get(routes.PARAM_SORT, "depot_asc"),
+        sort=params.get(routes.PARAM_SORT, enrolment_list.DEFAULT_SORT),
     )
 
 
@@ -64,7 +79,7 @@ def ticket_filters_from(params: dict[str, str]) -> TicketFilters:
         status=params.get(routes.PARAM_STATUS, ""),
         category=params.get(routes.PARAM_CATEGORY, ""),
         search=params.get(routes.PARAM_SEARCH, "")[:100],
-        sort=params.get(routes.PARAM_SORT, assistance.DEFAULT_SORT),
+        sort=params.get(routes.PARAM_SORT, ticket_list.DEFAULT_SORT),
     )
 
 
@@ -91,16 +106,21 @@ def window_from(params: dict[str, str]) -> Window:
 
 
 def filter_query(params: dict[str, str], *, names: tuple[str, ...] = FILTER_PARAMS,
-                 **extra: str | int) -> str:
-    """The query string of the current filters ``names`` (empty values dropped)."""
+                 kept_empty: tuple[str, ...] = (), **extra: str | int) -> str:
+    """The query string of the current filters ``names``: empty values dropped,
+    except those of ``kept_empty`` that ``params`` holds (an empty filter that
+    differs from its absence)."""
     values = {k: params.get(k, "") for k in names}
     values.update({k: str(v) for k, v in extra.items()})
-    return urlencode({k: v for k, v in values.items() if v})
+    return urlencode({k: v for k, v in values.items()
+                      if v or (k in kept_empty and k in params)})
 
 
-def form_query(form: dict, *, names: tuple[str, ...] = FILTER_PARAMS) -> str:
+def form_query(form: dict, *, names: tuple[str, ...] = FILTER_PARAMS,
+               kept_empty: tuple[str, ...] = ()) -> str:
     """The query string of a submitted filter form (« Filtrer »)."""
-    return filter_query({k: str(form.get(k, "") or "").strip() for k in names}, names=names)
+    return filter_query({k: str(form.get(k, "") or "").strip() for k in names}, names=names,
+                        kept_empty=kept_empty)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ from sqlalchemy.engine import Engine
 
 from segur_app.core.config import Settings, get_settings
 from segur_app.core.db import session_scope
-from segur_app.domain import storage, storage_check, throttling
+from segur_app.domain import missing_documents, storage, storage_check, throttling
 from segur_app.domain.funding import correction_mails
+from segur_app.domain.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +37,13 @@ def sweep_storage(*, settings: Settings | None = None, engine: Engine | None = N
 
 async def run_housekeeping() -> None:
     """Hourly: the storage sweep, the login failure counters that no longer matter,
-    the correction reminders due."""
+    the correction reminders due, the receipts and letters dossiers lack."""
     while True:
         try:
             await asyncio.to_thread(sweep_storage)
             await asyncio.to_thread(purge_login_counters)
             await asyncio.to_thread(send_correction_reminders)
+            await asyncio.to_thread(issue_missing_documents)
         except Exception:  # keep the loop alive whatever happens
             log.exception("housekeeping failed")
         await asyncio.sleep(HOUSEKEEPING_PERIOD_SECONDS)
@@ -61,3 +63,14 @@ def send_correction_reminders(*, engine: Engine | None = None) -> int:
     if sent:
         log.info("correction reminders: %d queued", sent)
     return sent
+
+
+def issue_missing_documents(*, engine: Engine | None = None,
+                            limit: int = missing_documents.DEFAULT_LIMIT) -> int:
+    """Issue the receipts and decision letters of the dossiers that lack them (at
+    most ``limit`` a pass: see missing_documents); the number issued."""
+    store = storage.store_from_settings(get_settings())
+    with session_scope(engine) as session:
+        issued = missing_documents.issue_missing(session, store=store, now=utcnow(),
+                                                 limit=limit)
+    return issued.total

@@ -29,6 +29,10 @@ if IN_CI and not POSTGRES_URL:
     raise pytest.UsageError("CI=true requires SEGUR_TEST_POSTGRES_URL (PostgreSQL tests must run)")
 
 DB_BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+#: ``@postgres_only``: a test of what only PostgreSQL can show runs on it alone, never
+#: on SQLite (without SEGUR_TEST_POSTGRES_URL it has no case; CI=true refuses that).
+postgres_only = pytest.mark.parametrize(
+    "engine", [b for b in DB_BACKENDS if b == "postgresql"], indirect=True)
 
 
 def postgres_schema_url(base_url: str, schema: str) -> str:

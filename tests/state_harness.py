@@ -34,7 +34,7 @@ from segur_app.core import db as core_db
 from segur_app.core import security
 from segur_app.core.config import get_settings
 from segur_app.core.security import hash_password, session_key
-from segur_app.domain import accounts, demo
+from segur_app.domain import demo
 from segur_app.domain.funding import deposit as funding_deposit
 from segur_app.domain.models import (
     Attachment,
@@ -47,6 +47,7 @@ from segur_app.domain.models import (
 from segur_app.domain.passwords import normalise_secret_answer
 from segur_app.core.session import AUTH_SCHEME
 from segur_app.state.binding import TabBinding
+from segur_app.domain.accounts import sessions
 
 
 class Tab:
@@ -226,7 +227,7 @@ def seed_people(db, storage_dir: Path, *, deposit: bool = True) -> People:
         attachment_id = db.exec(
             select(Attachment.id).where(Attachment.funding_request_id.is_not(None))
         ).first()
-    tokens = {user.identifiant: accounts.open_session(db, user=user)
+    tokens = {user.identifiant: sessions.open_session(db, user=user)
               for user in (staff, owner, other, newcomer)}
     bank = db.exec(select(BankDetails)).first()
     db.commit()

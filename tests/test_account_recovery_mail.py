@@ -9,8 +9,9 @@ import pytest
 from sqlmodel import select
 
 from segur_app.core.security import hash_password, session_key
-from segur_app.domain import access, accounts, mail
+from segur_app.domain import access, mail
 from segur_app.domain.models import EmailMessage, Role, UserAccount, utcnow
+from segur_app.domain.accounts import first_login, login, recovery
 from tests.mail_helpers import mail_settings, running_smtp_server
 
 RESET_BASE = "http://localhost:3000/reinitialiser-mot-de-passe?jeton="
@@ -43,7 +44,7 @@ def user(db):
     )
     db.add(account)
     db.commit()
-    accounts.set_secret_question(db, user=account, question="Ville ?", answer="Antony")
+    first_login.set_secret_question(db, user=account, question="Ville ?", answer="Antony")
     db.commit()
     return account
 
@@ -59,10 +60,10 @@ def body_of(received) -> str:
 
 
 def test_identifiant_reminder_is_emailed(db, engine, smtp, transport, user):
-    accounts.request_identifiant_reminder(
+    recovery.request_identifiant_reminder(
         db, email="EISHIRO.ODA@le-select.example", login_url="http://localhost:3000/connexion"
     )
-    accounts.request_identifiant_reminder(
+    recovery.request_identifiant_reminder(
         db, email="nobody@example.org", login_url="http://localhost:3000/connexion"
     )
     report = deliver(db, engine, transport)
@@ -74,13 +75,13 @@ def test_identifiant_reminder_is_emailed(db, engine, smtp, transport, user):
 
 
 def test_password_reset_round_trip_through_the_emailed_link(db, engine, smtp, transport, user):
-    session_token = accounts.authenticate(
+    session_token = login.authenticate(
         db, identifiant="test.ecomplementaire", password="Segur2023!"
     ).token
-    accounts.request_password_reset(
+    recovery.request_password_reset(
         db, identifiant="test.ecomplementaire", reset_url_for=lambda t: RESET_BASE + t
     )
-    accounts.request_password_reset(
+    recovery.request_password_reset(
         db, identifiant="unknown.user", reset_url_for=lambda t: RESET_BASE + t
     )
     assert deliver(db, engine, transport).sent == 1
@@ -89,14 +90,14 @@ def test_password_reset_round_trip_through_the_emailed_link(db, engine, smtp, tr
     assert link, body_of(received)
     token = link.group(1)
 
-    result = accounts.complete_password_reset(
+    result = recovery.complete_password_reset(
         db, token=token, answer="antony", new_password="Nouveau-Depart-42",
         confirmation="Nouveau-Depart-42",
     )
     db.commit()
     assert result.ok
     assert live(db, session_token) is None
-    assert accounts.authenticate(
+    assert login.authenticate(
         db, identifiant="test.ecomplementaire", password="Nouveau-Depart-42"
     ).ok
 
@@ -111,10 +112,10 @@ def test_password_reset_round_trip_through_the_emailed_link(db, engine, smtp, tr
 
 
 def test_recovery_requests_are_throttled_per_address(db, engine, smtp, transport, user):
-    for _ in range(accounts.RECOVERY_LIMIT_PER_ADDRESS + 3):
-        accounts.request_password_reset(
+    for _ in range(recovery.RECOVERY_LIMIT_PER_ADDRESS + 3):
+        recovery.request_password_reset(
             db, identifiant="test.ecomplementaire", reset_url_for=lambda t: RESET_BASE + t,
             client_address="192.0.2.50",
         )
         db.commit()
-    assert deliver(db, engine, transport).sent == accounts.RECOVERY_LIMIT_PER_ADDRESS
+    assert deliver(db, engine, transport).sent == recovery.RECOVERY_LIMIT_PER_ADDRESS

@@ -8,8 +8,11 @@ import pytest
 from sqlmodel import select
 
 from segur_app.core.security import hash_password, session_key, verify_password
-from segur_app.domain import access, accounts, passwords
+from segur_app.domain import access, passwords
 from segur_app.domain.models import AuditEvent, Role, UserAccount, UserSession, utcnow
+from segur_app.domain.accounts import first_login, profile, recovery, sessions
+from segur_app.domain.accounts import login as account_login
+from segur_app.domain.throttling import MAX_FAILED_LOGINS_PER_ADDRESS
 
 IDENT = "test.ecomplementaire"
 TEMP = "Segur2023!"
@@ -104,7 +107,7 @@ def user(db) -> UserAccount:
 
 
 def login(db, password=TEMP, identifiant=IDENT, **kw):
-    return accounts.authenticate(db, identifiant=identifiant, password=password,
+    return account_login.authenticate(db, identifiant=identifiant, password=password,
                                  client_address="203.0.113.7", **kw)
 
 
@@ -116,23 +119,23 @@ def test_login_success_opens_a_session_and_audits(db, user):
     assert row.token_hash != result.token  # only the hash is stored
     events = db.exec(select(AuditEvent.action, AuditEvent.client_address)).all()
     assert ("login_succeeded", "203.0.113.7") in events
-    assert accounts.next_step(found) == "change_password"
+    assert first_login.next_step(found) == first_login.STEP_CHANGE_PASSWORD
 
 
 def test_unknown_identifiant_and_wrong_password_give_the_same_error(db, user):
     unknown = login(db, identifiant="nobody")
     wrong = login(db, password="Wrong-pass-1")
     assert not unknown.ok and not wrong.ok
-    assert unknown.error == wrong.error == accounts.MSG_BAD_CREDENTIALS
+    assert unknown.error == wrong.error == account_login.MSG_BAD_CREDENTIALS
     assert unknown.token is None
 
 
 def test_five_failures_lock_the_account_for_15_minutes(db, user):
     now = utcnow()
     for attempt in range(4):
-        assert login(db, password="bad", now=now).error == accounts.MSG_BAD_CREDENTIALS
+        assert login(db, password="bad", now=now).error == account_login.MSG_BAD_CREDENTIALS
     fifth = login(db, password="bad", now=now)
-    assert accounts.MSG_LOCKED in fifth.error
+    assert account_login.MSG_LOCKED in fifth.error
     # Even the right password is refused while locked.
     assert not login(db, now=now + timedelta(minutes=14)).ok
     assert login(db, now=now + timedelta(minutes=16)).ok
@@ -142,7 +145,7 @@ def test_five_failures_lock_the_account_for_15_minutes(db, user):
 
 def test_expired_temporary_password(db, user):
     result = login(db, now=utcnow() + timedelta(days=8))
-    assert not result.ok and result.error == accounts.MSG_TEMPORARY_EXPIRED
+    assert not result.ok and result.error == account_login.MSG_TEMPORARY_EXPIRED
 
 
 def test_session_idle_and_absolute_expiry(db, user):
@@ -168,7 +171,7 @@ def test_session_idle_and_absolute_expiry(db, user):
 
 def test_logout_revokes_server_side(db, user):
     token = login(db).token
-    accounts.revoke_session(db, token)
+    sessions.revoke_session(db, token)
     db.commit()
     assert live(db, token) is None
     assert live(db, "forged-token") is None
@@ -180,15 +183,15 @@ def test_first_login_flow_and_password_change_ends_other_sessions(db, user):
     this_browser = login(db).token
     db.commit()
 
-    bad = accounts.change_password(db, user=user, old_password="nope", new_password=NEW,
+    bad = first_login.change_password(db, user=user, old_password="nope", new_password=NEW,
                                    confirmation=NEW)
-    assert bad.errors == [accounts.MSG_WRONG_OLD_PASSWORD]
-    weak = accounts.change_password(db, user=user, old_password=TEMP, new_password="abc",
+    assert bad.errors == [first_login.MSG_WRONG_OLD_PASSWORD]
+    weak = first_login.change_password(db, user=user, old_password=TEMP, new_password="abc",
                                     confirmation="abc")
     assert passwords.MSG_TOO_SHORT in weak.errors
 
     kept_id = live(db, this_browser)[0].id
-    done = accounts.change_password(db, user=user, old_password=TEMP, new_password=NEW,
+    done = first_login.change_password(db, user=user, old_password=TEMP, new_password=NEW,
                                     confirmation=NEW, keep_session_id=kept_id)
     db.commit()
     assert done.ok
@@ -196,15 +199,15 @@ def test_first_login_flow_and_password_change_ends_other_sessions(db, user):
     # The browser that made the change keeps its session (its HttpOnly cookie).
     _, fresh_user = live(db, this_browser)
     assert not fresh_user.must_change_password
-    assert accounts.next_step(fresh_user) == "secret_question"
+    assert first_login.next_step(fresh_user) == first_login.STEP_SECRET_QUESTION
 
-    assert accounts.set_secret_question(db, user=user, question=" ", answer="") == [
-        accounts.MSG_QUESTION_REQUIRED, accounts.MSG_ANSWER_REQUIRED,
+    assert first_login.set_secret_question(db, user=user, question=" ", answer="") == [
+        first_login.MSG_QUESTION_REQUIRED, first_login.MSG_ANSWER_REQUIRED,
     ]
-    assert accounts.set_secret_question(db, user=user, question="Ville de naissance ?",
+    assert first_login.set_secret_question(db, user=user, question="Ville de naissance ?",
                                         answer="  Châlons ") == []
     db.commit()
-    assert accounts.next_step(user) == "home"
+    assert first_login.next_step(user) == first_login.STEP_HOME
     assert verify_password(user.secret_answer_hash, "chalons")
     assert not login(db, password=TEMP).ok
     assert login(db, password=NEW).ok
@@ -213,20 +216,20 @@ def test_first_login_flow_and_password_change_ends_other_sessions(db, user):
 def test_every_way_of_setting_a_password_refuses_one_containing_the_identifiant(db, user):
     embedding = "2024!" + IDENT.upper()
     # First login (temporary password).
-    first = accounts.change_password(db, user=user, old_password=TEMP, new_password=embedding,
+    first = first_login.change_password(db, user=user, old_password=TEMP, new_password=embedding,
                                      confirmation=embedding)
     assert first.errors == [passwords.MSG_CONTAINS_IDENTIFIANT]
-    assert accounts.change_password(db, user=user, old_password=TEMP, new_password=NEW,
+    assert first_login.change_password(db, user=user, old_password=TEMP, new_password=NEW,
                                     confirmation=NEW).ok
     db.commit()
     # « Mon compte ».
-    later = accounts.change_password(db, user=user, old_password=NEW, new_password=embedding,
+    later = first_login.change_password(db, user=user, old_password=NEW, new_password=embedding,
                                      confirmation=embedding)
     assert later.errors == [passwords.MSG_CONTAINS_IDENTIFIANT]
     # Reset by emailed link.
-    token = accounts.create_reset_token(db, user=user)
+    token = recovery.create_reset_token(db, user=user)
     db.commit()
-    reset = accounts.complete_password_reset(db, token=token, answer="", new_password=embedding,
+    reset = recovery.complete_password_reset(db, token=token, answer="", new_password=embedding,
                                              confirmation=embedding)
     assert reset.errors == [passwords.MSG_CONTAINS_IDENTIFIANT] and not reset.link_burnt
     db.commit()
@@ -252,73 +255,73 @@ def test_old_argon2_parameters_are_upgraded_at_login(db, user):
 
 
 def test_reset_link_single_use_and_answer_tries(db, user):
-    accounts.set_secret_question(db, user=user, question="Ville ?", answer="Antony")
+    first_login.set_secret_question(db, user=user, question="Ville ?", answer="Antony")
     db.commit()
     session_token = login(db).token
 
-    token = accounts.create_reset_token(db, user=user)
+    token = recovery.create_reset_token(db, user=user)
     db.commit()
-    first = accounts.complete_password_reset(db, token=token, answer="Paris",
+    first = recovery.complete_password_reset(db, token=token, answer="Paris",
                                              new_password=NEW, confirmation=NEW)
     assert not first.ok and not first.link_burnt and "2 essai(s)" in first.errors[0]
-    weak = accounts.complete_password_reset(db, token=token, answer="antony ",
+    weak = recovery.complete_password_reset(db, token=token, answer="antony ",
                                             new_password="short", confirmation="short")
     assert passwords.MSG_TOO_SHORT in weak.errors
-    done = accounts.complete_password_reset(db, token=token, answer="ANTONY",
+    done = recovery.complete_password_reset(db, token=token, answer="ANTONY",
                                             new_password=NEW, confirmation=NEW)
     db.commit()
     assert done.ok
     assert live(db, session_token) is None
     assert login(db, password=NEW).ok
-    again = accounts.complete_password_reset(db, token=token, answer="Antony",
+    again = recovery.complete_password_reset(db, token=token, answer="Antony",
                                              new_password="Other-pass-99", confirmation="Other-pass-99")
-    assert again.errors == [accounts.MSG_RESET_LINK_INVALID]
+    assert again.errors == [recovery.MSG_RESET_LINK_INVALID]
 
 
 def test_reset_link_burnt_after_three_wrong_answers_or_expiry(db, user):
-    accounts.set_secret_question(db, user=user, question="Ville ?", answer="Antony")
-    token = accounts.create_reset_token(db, user=user)
+    first_login.set_secret_question(db, user=user, question="Ville ?", answer="Antony")
+    token = recovery.create_reset_token(db, user=user)
     db.commit()
     for _ in range(2):
-        assert not accounts.complete_password_reset(
+        assert not recovery.complete_password_reset(
             db, token=token, answer="x", new_password=NEW, confirmation=NEW).link_burnt
-    third = accounts.complete_password_reset(db, token=token, answer="x",
+    third = recovery.complete_password_reset(db, token=token, answer="x",
                                              new_password=NEW, confirmation=NEW)
     assert third.link_burnt
-    assert accounts.complete_password_reset(
+    assert recovery.complete_password_reset(
         db, token=token, answer="Antony", new_password=NEW, confirmation=NEW
-    ).errors == [accounts.MSG_RESET_LINK_INVALID]
+    ).errors == [recovery.MSG_RESET_LINK_INVALID]
 
-    late = accounts.create_reset_token(db, user=user)
+    late = recovery.create_reset_token(db, user=user)
     db.commit()
-    assert accounts.live_reset_token(db, late, now=utcnow() + timedelta(minutes=31)) is None
+    assert recovery.live_reset_token(db, late, now=utcnow() + timedelta(minutes=31)) is None
 
 
 def test_newer_reset_link_replaces_older(db, user):
-    old = accounts.create_reset_token(db, user=user)
+    old = recovery.create_reset_token(db, user=user)
     db.commit()
-    new = accounts.create_reset_token(db, user=user)
+    new = recovery.create_reset_token(db, user=user)
     db.commit()
-    assert accounts.live_reset_token(db, old) is None
-    assert accounts.live_reset_token(db, new) is not None
+    assert recovery.live_reset_token(db, old) is None
+    assert recovery.live_reset_token(db, new) is not None
 
 
 def test_accounts_for_email_is_case_insensitive(db, user):
-    assert [u.id for u in accounts.accounts_for_email(db, " eishiro.oda@LE-SELECT.example ")] == [
+    assert [u.id for u in recovery.accounts_for_email(db, " eishiro.oda@LE-SELECT.example ")] == [
         user.id
     ]
-    assert accounts.accounts_for_email(db, "unknown@example.org") == []
+    assert recovery.accounts_for_email(db, "unknown@example.org") == []
 
 
 def test_one_address_trying_many_identifiants_is_throttled(db, user):
     now = utcnow()
-    for n in range(accounts.MAX_FAILED_LOGINS_PER_ADDRESS):
+    for n in range(MAX_FAILED_LOGINS_PER_ADDRESS):
         assert login(db, identifiant=f"guess{n}", password="x", now=now).error == (
-            accounts.MSG_BAD_CREDENTIALS
+            account_login.MSG_BAD_CREDENTIALS
         )
-    assert login(db, now=now).error == accounts.MSG_THROTTLED
+    assert login(db, now=now).error == account_login.MSG_THROTTLED
     # Another address is not affected; the first one recovers after the window.
-    assert accounts.authenticate(db, identifiant=IDENT, password=TEMP,
+    assert account_login.authenticate(db, identifiant=IDENT, password=TEMP,
                                  client_address="198.51.100.1", now=now).ok
     assert login(db, now=now + timedelta(minutes=16)).ok
 
@@ -329,9 +332,9 @@ def test_one_address_trying_many_identifiants_is_throttled(db, user):
 
 
 def test_change_secret_question_requires_the_password(db, user):
-    assert accounts.change_secret_question(db, user=user, password="nope", question="Q ?",
-                                           answer="abc") == [accounts.MSG_WRONG_PASSWORD]
-    assert accounts.change_secret_question(db, user=user, password=TEMP, question="Animal ?",
+    assert profile.change_secret_question(db, user=user, password="nope", question="Q ?",
+                                           answer="abc") == [profile.MSG_WRONG_PASSWORD]
+    assert profile.change_secret_question(db, user=user, password=TEMP, question="Animal ?",
                                            answer="Chat") == []
     db.commit()
     assert user.secret_question == "Animal ?"
@@ -347,16 +350,16 @@ def test_email_change_is_confirmed_by_a_link_sent_to_the_new_address(db, user):
         return f"http://localhost:3000/confirmer-adresse?jeton={token}"
 
     common = dict(user=user, confirm_url_for=link_for)
-    assert accounts.request_email_change(db, password="x", new_email="a@b.example",
+    assert profile.request_email_change(db, password="x", new_email="a@b.example",
                                          confirmation="a@b.example", **common) == [
-        accounts.MSG_WRONG_PASSWORD]
-    assert accounts.request_email_change(db, password=TEMP, new_email="pas-une-adresse",
+        profile.MSG_WRONG_PASSWORD]
+    assert profile.request_email_change(db, password=TEMP, new_email="pas-une-adresse",
                                          confirmation="pas-une-adresse", **common) == [
-        accounts.MSG_EMAIL_INVALID]
-    assert accounts.request_email_change(db, password=TEMP, new_email="a@b.example",
+        profile.MSG_EMAIL_INVALID]
+    assert profile.request_email_change(db, password=TEMP, new_email="a@b.example",
                                          confirmation="c@d.example", **common) == [
-        accounts.MSG_EMAIL_MISMATCH]
-    assert accounts.request_email_change(db, password=TEMP, new_email="nouvelle@le-select.example",
+        profile.MSG_EMAIL_MISMATCH]
+    assert profile.request_email_change(db, password=TEMP, new_email="nouvelle@le-select.example",
                                          confirmation="Nouvelle@le-select.example", **common) == []
     db.commit()
     sent = {m.to_address: m for m in db.exec(select(EmailMessage))}
@@ -364,21 +367,21 @@ def test_email_change_is_confirmed_by_a_link_sent_to_the_new_address(db, user):
     assert "nouvelle@le-select.example" in sent["Eishiro.Oda@le-select.example"].body_text
     assert user.email == "Eishiro.Oda@le-select.example"  # not before confirmation
 
-    assert accounts.confirm_email_change(db, token="forged") is None
-    assert accounts.confirm_email_change(db, token=links[-1]) == "nouvelle@le-select.example"
+    assert profile.confirm_email_change(db, token="forged") is None
+    assert profile.confirm_email_change(db, token=links[-1]) == "nouvelle@le-select.example"
     db.commit()
     assert user.email == "nouvelle@le-select.example"
-    assert accounts.confirm_email_change(db, token=links[-1]) is None  # single use
+    assert profile.confirm_email_change(db, token=links[-1]) is None  # single use
 
 
 def test_recent_logins_and_ending_other_sessions(db, user):
     here = login(db).token
-    elsewhere = accounts.authenticate(db, identifiant=IDENT, password=TEMP,
+    elsewhere = account_login.authenticate(db, identifiant=IDENT, password=TEMP,
                                       client_address="198.51.100.9").token
-    logins = accounts.recent_logins(db, user_id=user.id)
+    logins = profile.recent_logins(db, user_id=user.id)
     assert [l.client_address for l in logins] == ["198.51.100.9", "203.0.113.7"]
     here_id = live(db, here)[0].id
-    assert accounts.revoke_other_sessions(db, user_id=user.id, keep_session_id=here_id) == 1
+    assert sessions.revoke_other_sessions(db, user_id=user.id, keep_session_id=here_id) == 1
     db.commit()
     assert live(db, here) is not None
     assert live(db, elsewhere) is None

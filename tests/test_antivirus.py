@@ -17,7 +17,7 @@ import pytest
 from sqlmodel import select
 
 from segur_app.core.config import Settings
-from segur_app.domain import assistance, demo, news, uploads
+from segur_app.domain import demo, news, uploads
 from segur_app.domain.funding import deposit, views
 from segur_app.domain.enrolment import staff_list, submission
 from segur_app.domain.funding.deposit import ADVANCE_DOCUMENTS
@@ -25,6 +25,7 @@ from segur_app.domain.models import Attachment, AttachmentKind, FundingKind, Sca
 from segur_app.domain.pdf import simple_pdf
 from segur_app.domain.uploads import Scanner, antivirus
 from segur_app.domain.uploads.antivirus import ClamdNetworkSocket, ClamdUnixSocket
+from segur_app.domain.assistance import tickets
 from tests.clamd_helpers import EICAR, SIGNATURE_NAME, ClamdServer, eicar_pdf
 from tests.document_samples import valid_png
 
@@ -34,7 +35,7 @@ ASSISTANCE_URL = "http://localhost:3000/contacter-assistance"
 POLICIES = {
     "piece": deposit.piece_upload(AttachmentKind.PV_MISE_EN_SERVICE),
     "rib": submission.RIB_UPLOAD,
-    "assistance": assistance.ATTACHMENT_UPLOAD,
+    "assistance": tickets.ATTACHMENT_UPLOAD,
     "news": news.ATTACHMENT_UPLOAD,
 }
 
@@ -192,10 +193,10 @@ def test_the_verdict_is_carried_to_each_attachment_row(db, clamd, stopped_clamd,
     news_id = news.save_news(
         db, news_id=None, staff_id=staff.id, attachment=note, store=storage_dir,
         data=news.NewsInput("Titre", "Texte", "FOURNISSEUR", NOW.date()))
-    capture = uploads.stage(valid_png(), "capture.png", policy=assistance.ATTACHMENT_UPLOAD,
+    capture = uploads.stage(valid_png(), "capture.png", policy=tickets.ATTACHMENT_UPLOAD,
                             store=storage_dir, scanner=clean)
-    assistance.create_ticket(
-        db, data=assistance.TicketInput(category="avance", message="Question ?",
+    tickets.create_ticket(
+        db, data=tickets.TicketInput(category="avance", message="Question ?",
                                         contact_email="claire@exemple.fr", contact_name="Claire"),
         user_id=None, attachment=capture, store=storage_dir,
         assistance_url=ASSISTANCE_URL, now=NOW)

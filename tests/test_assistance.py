@@ -9,8 +9,9 @@ import pytest
 from sqlmodel import select
 
 from segur_app.core.security import hash_password
-from segur_app.domain import assistance, documents, mail, storage, uploads
-from segur_app.domain.assistance import TicketInput, TicketRefused
+from segur_app.domain import documents, mail, storage, uploads
+from segur_app.domain.assistance.tickets import TicketInput, TicketRefused
+from segur_app.domain.assistance import staff_list as ticket_list, tickets, views
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
     AssistanceTicket,
@@ -55,7 +56,7 @@ def public_input(**overrides) -> TicketInput:
 
 
 def create(db, storage_dir, *, data=None, user_id=None, attachment=None, **kwargs):
-    return assistance.create_ticket(
+    return tickets.create_ticket(
         db, data=data or public_input(), user_id=user_id, attachment=attachment,
         store=storage_dir, assistance_url=ASSISTANCE_URL, now=NOW, **kwargs,
     )
@@ -63,7 +64,7 @@ def create(db, storage_dir, *, data=None, user_id=None, attachment=None, **kwarg
 
 def stage(storage_dir) -> uploads.StagedDocument:
     return uploads.stage(simple_pdf(["Capture"]), "capture.pdf",
-                         policy=assistance.ATTACHMENT_UPLOAD, store=storage_dir)
+                         policy=tickets.ATTACHMENT_UPLOAD, store=storage_dir)
 
 
 def test_a_public_ticket_is_numbered_stored_and_acknowledged(db, storage_dir):
@@ -80,7 +81,7 @@ def test_a_public_ticket_is_numbered_stored_and_acknowledged(db, storage_dir):
     assert "ASSSAS000001" in emails[0].subject
     assert "« Demande d'avance »" in emails[0].body_text
     created = db.exec(select(AuditEvent).where(
-        AuditEvent.action == assistance.AUDIT_CREATED)).all()
+        AuditEvent.action == tickets.AUDIT_CREATED)).all()
     assert created[0].client_address == "198.51.100.7"
 
 
@@ -91,15 +92,15 @@ def test_a_logged_in_ticket_uses_the_account_address(db, storage_dir):
     ticket = db.get(AssistanceTicket, result.ticket_id)
     assert ticket.contact_email == "asst.connecte@exemple.fr"
     assert ticket.contact_name == "Camille MARTIN" and ticket.user_id == user.id
-    assert [t.number for t in assistance.user_tickets(db, user_id=user.id)] == [result.number]
+    assert [t.number for t in views.user_tickets(db, user_id=user.id)] == [result.number]
 
 
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"category": "inconnu"}, "category", assistance.MSG_CATEGORY),
-        ({"message": "   \n "}, "message", assistance.MSG_MESSAGE_REQUIRED),
-        ({"message": "x" * 5001}, "message", assistance.MSG_MESSAGE_TOO_LONG),
+        ({"category": "inconnu"}, "category", tickets.MSG_CATEGORY),
+        ({"message": "   \n "}, "message", tickets.MSG_MESSAGE_REQUIRED),
+        ({"message": "x" * 5001}, "message", tickets.MSG_MESSAGE_TOO_LONG),
         ({"contact_email": ""}, "contact_email", "L'adresse électronique est obligatoire."),
         ({"contact_email": "pas-une-adresse"}, "contact_email",
          "L'adresse électronique n'est pas valide (exemple : prenom.nom@domaine.fr)."),
@@ -130,7 +131,7 @@ def test_the_attachment_is_promoted_with_the_ticket(db, storage_dir):
     assert documents.can_read(db, user=user, attachment=row)
     assert documents.can_read(db, user=agent, attachment=row)
     assert not documents.can_read(db, user=other, attachment=row)
-    view = assistance.user_tickets(db, user_id=user.id)[0]
+    view = views.user_tickets(db, user_id=user.id)[0]
     assert (view.attachment_id, view.attachment_name) == (row.id, "capture.pdf")
 
 
@@ -154,26 +155,26 @@ def test_a_tampered_or_lost_attachment_is_refused(db, storage_dir):
     storage.discard_staged(staged.key, store=storage_dir)
     with pytest.raises(TicketRefused) as refused:
         create(db, storage_dir, attachment=staged)
-    assert refused.value.field_errors["attachment"] == assistance.MSG_ATTACHMENT_LOST
+    assert refused.value.field_errors["attachment"] == tickets.MSG_ATTACHMENT_LOST
     assert db.exec(select(AssistanceTicket)).all() == []
 
 
 def test_anti_bot_rules_are_the_enrolment_ones():
-    assert assistance.looks_automated(honeypot="http://spam.example", elapsed_seconds=60)
-    assert assistance.looks_automated(honeypot="", elapsed_seconds=1.0)
-    assert not assistance.looks_automated(honeypot="", elapsed_seconds=30)
+    assert tickets.looks_automated(honeypot="http://spam.example", elapsed_seconds=60)
+    assert tickets.looks_automated(honeypot="", elapsed_seconds=1.0)
+    assert not tickets.looks_automated(honeypot="", elapsed_seconds=30)
 
 
 def test_public_requests_are_limited_per_address(db):
-    for _ in range(assistance.REQUESTS_PER_ADDRESS):
-        assert assistance.register_request_attempt(db, client_address="198.51.100.9", now=NOW)
-    assert not assistance.register_request_attempt(db, client_address="198.51.100.9", now=NOW)
-    assert assistance.register_request_attempt(db, client_address="198.51.100.10", now=NOW)
+    for _ in range(tickets.REQUESTS_PER_ADDRESS):
+        assert tickets.register_request_attempt(db, client_address="198.51.100.9", now=NOW)
+    assert not tickets.register_request_attempt(db, client_address="198.51.100.9", now=NOW)
+    assert tickets.register_request_attempt(db, client_address="198.51.100.10", now=NOW)
     later = NOW + timedelta(hours=1, minutes=1)
-    assert assistance.register_request_attempt(db, client_address="198.51.100.9", now=later)
-    for _ in range(assistance.UPLOADS_PER_ADDRESS):
-        assert assistance.register_attachment_upload(db, client_address="198.51.100.9", now=NOW)
-    assert not assistance.register_attachment_upload(db, client_address="198.51.100.9", now=NOW)
+    assert tickets.register_request_attempt(db, client_address="198.51.100.9", now=later)
+    for _ in range(tickets.UPLOADS_PER_ADDRESS):
+        assert tickets.register_attachment_upload(db, client_address="198.51.100.9", now=NOW)
+    assert not tickets.register_attachment_upload(db, client_address="198.51.100.9", now=NOW)
 
 
 def test_staff_answer_then_close(db, storage_dir):
@@ -181,15 +182,15 @@ def test_staff_answer_then_close(db, storage_dir):
     agent = account(db, "asst.instructeur", role=Role.STAFF.value)
     result = create(db, storage_dir, user_id=user.id)
     with pytest.raises(TicketRefused) as refused:
-        assistance.answer_ticket(db, ticket_id=result.ticket_id, answer="  ", staff_id=agent.id)
-    assert refused.value.field_errors["answer"] == assistance.MSG_ANSWER_REQUIRED
+        tickets.answer_ticket(db, ticket_id=result.ticket_id, answer="  ", staff_id=agent.id)
+    assert refused.value.field_errors["answer"] == tickets.MSG_ANSWER_REQUIRED
 
-    assistance.answer_ticket(db, ticket_id=result.ticket_id, answer="Utilisez « Parcourir ».",
+    tickets.answer_ticket(db, ticket_id=result.ticket_id, answer="Utilisez « Parcourir ».",
                              staff_id=agent.id, tickets_url=TICKETS_URL,
                              assistance_url=ASSISTANCE_URL)
     ticket = db.get(AssistanceTicket, result.ticket_id)
     assert ticket.status == TicketStatus.ANSWERED.value and ticket.answered_by_id == agent.id
-    view = assistance.user_tickets(db, user_id=user.id)[0]
+    view = views.user_tickets(db, user_id=user.id)[0]
     assert view.answer == "Utilisez « Parcourir »." and view.status_label == "Répondue"
     answer_mail = db.exec(select(EmailMessage).where(
         EmailMessage.template == TemplateName.ASSISTANCE_ANSWER)).one()
@@ -198,33 +199,33 @@ def test_staff_answer_then_close(db, storage_dir):
     assert TICKETS_URL in answer_mail.body_text
 
     with pytest.raises(TicketRefused, match="déjà reçu une réponse"):
-        assistance.answer_ticket(db, ticket_id=result.ticket_id, answer="Encore",
+        tickets.answer_ticket(db, ticket_id=result.ticket_id, answer="Encore",
                                  staff_id=agent.id)
-    assistance.close_ticket(db, ticket_id=result.ticket_id, staff_id=agent.id)
+    tickets.close_ticket(db, ticket_id=result.ticket_id, staff_id=agent.id)
     assert db.get(AssistanceTicket, result.ticket_id).status == TicketStatus.CLOSED.value
     with pytest.raises(TicketRefused, match="déjà close"):
-        assistance.close_ticket(db, ticket_id=result.ticket_id, staff_id=agent.id)
+        tickets.close_ticket(db, ticket_id=result.ticket_id, staff_id=agent.id)
     actions = [e.action for e in db.exec(select(AuditEvent).order_by(AuditEvent.id)).all()]
-    assert actions == [assistance.AUDIT_CREATED, assistance.AUDIT_ANSWERED,
-                       assistance.AUDIT_CLOSED]
+    assert actions == [tickets.AUDIT_CREATED, tickets.AUDIT_ANSWERED,
+                       tickets.AUDIT_CLOSED]
 
 
 def test_staff_list_shows_open_tickets_first_paginated(db, storage_dir):
     agent = account(db, "asst.liste", role=Role.STAFF.value)
     numbers = [create(db, storage_dir).number for _ in range(3)]
     first = db.exec(select(AssistanceTicket).where(AssistanceTicket.number == numbers[0])).one()
-    assistance.close_ticket(db, ticket_id=first.id, staff_id=agent.id)
-    first_page = assistance.ticket_page(db, page_size=2)
+    tickets.close_ticket(db, ticket_id=first.id, staff_id=agent.id)
+    first_page = ticket_list.ticket_page(db, page_size=2)
     assert first_page.total == 3 and [r.number for r in first_page.rows] == numbers[1:]
-    rows = assistance.ticket_page(db, window=Window(page=2), page_size=2).rows
+    rows = ticket_list.ticket_page(db, window=Window(page=2), page_size=2).rows
     assert [(r.number, r.status_label) for r in rows] == [(numbers[0], "Close")]
-    assert assistance.open_count(db) == 2
+    assert views.open_count(db) == 2
 
 
 def test_acknowledgement_and_answer_reach_the_smtp_server(db, engine, storage_dir, tmp_path):
     agent = account(db, "asst.smtp", role=Role.STAFF.value)
     result = create(db, storage_dir, data=public_input(contact_email="asst.smtp@exemple.fr"))
-    assistance.answer_ticket(db, ticket_id=result.ticket_id, answer="Voici la réponse.",
+    tickets.answer_ticket(db, ticket_id=result.ticket_id, answer="Voici la réponse.",
                              staff_id=agent.id, tickets_url=TICKETS_URL)
     with running_smtp_server() as smtp:
         transport = mail.SmtpTransport.from_settings(

@@ -40,7 +40,7 @@ def test_create_staff_sends_credentials_that_work(tmp_path):
     from sqlmodel import Session, select
 
     from segur_app.core.db import make_engine
-    from segur_app.domain import accounts
+    from segur_app.domain.accounts import first_login, login
     from segur_app.domain.models import UserAccount
 
     engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
@@ -48,8 +48,8 @@ def test_create_staff_sends_credentials_that_work(tmp_path):
         account = session.exec(select(UserAccount)).one()
         assert (account.identifiant, account.role, account.must_change_password) == (
             "helene.dupre", "staff", True)
-        result = accounts.authenticate(session, identifiant="helene.dupre", password=password)
-        assert result.ok and accounts.next_step(account) == "change_password"
+        result = login.authenticate(session, identifiant="helene.dupre", password=password)
+        assert result.ok and first_login.next_step(account) == first_login.STEP_CHANGE_PASSWORD
     engine.dispose()
 
 

@@ -16,8 +16,8 @@ from segur_app.api import documents
 from segur_app.api.ids import MAX_ID, parse_id
 from segur_app.core import db as core_db
 from segur_app.core.security import SESSION_COOKIE, hash_password
-from segur_app.domain import accounts
 from segur_app.domain.models import Role, UserAccount
+from segur_app.domain.accounts import sessions
 
 HOSTILE_IDS = [
     "99999999999999999999",  # beyond int64: SQLite OverflowError, PostgreSQL out of range
@@ -44,7 +44,7 @@ def staff_cookie(db, engine, monkeypatch) -> dict[str, str]:
                         secret_answer_hash=hash_password("r"))
     db.add(staff)
     db.commit()
-    token = accounts.open_session(db, user=staff)
+    token = sessions.open_session(db, user=staff)
     db.commit()
     return {SESSION_COOKIE: token}
 

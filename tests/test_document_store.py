@@ -25,7 +25,7 @@ from segur_app.api import documents as documents_api
 from segur_app.core import db as core_db
 from segur_app.core.config import Settings, get_settings
 from segur_app.core.security import SESSION_COOKIE, hash_password
-from segur_app.domain import accounts, storage, uploads
+from segur_app.domain import storage, uploads
 from segur_app.domain.funding import deposit as funding_deposit
 from segur_app.domain.funding.deposit import DepositRefused
 from segur_app.domain.models import (
@@ -38,6 +38,7 @@ from segur_app.domain.models import (
 )
 from segur_app.domain.pdf import simple_pdf
 from segur_app.domain.storage.s3 import S3Store
+from segur_app.domain.accounts import sessions
 from tests.conftest import S3_TEST_BUCKET, outage_store, s3_store_for
 from tests.storage_helpers import (
     after_every_grace_period,
@@ -176,7 +177,7 @@ def logged_in_supplier(db, store):
     user.secret_question, user.secret_answer_hash = "Q ?", hash_password("r")
     db.add(user)
     db.commit()
-    token = accounts.open_session(db, user=user)
+    token = sessions.open_session(db, user=user)
     db.commit()
     return summary, {SESSION_COOKIE: token}
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from segur_app.domain import accounts, anti_abuse, mail, storage, uploads
+from segur_app.domain import anti_abuse, mail, storage, uploads
 from segur_app.domain.funding import staff_list as funding_list
 from segur_app.domain.enrolment import decision, rules, staff_list, submission, views
 from segur_app.domain.credentials import base_identifiant, temporary_password, unique_identifiant
@@ -34,6 +34,7 @@ from segur_app.domain.models import (
 )
 from segur_app.domain.passwords import password_problems
 from segur_app.domain.pdf import simple_pdf
+from segur_app.domain.accounts import first_login, login as account_login
 from tests.mail_helpers import mail_settings, running_smtp_server
 
 ASSISTANCE = "http://localhost:3000/contacter-assistance"
@@ -404,13 +405,14 @@ def test_approval_opens_a_working_account(db, storage_dir):
     assert password_problems(password, identifiant=account.identifiant) == []
 
     # The emailed password opens a session, and the first login starts.
-    login = accounts.authenticate(db, identifiant=result.identifiant, password=password,
+    login = account_login.authenticate(db, identifiant=result.identifiant, password=password,
                                   now=SUBMITTED_AT + timedelta(days=2))
     assert login.ok
-    assert accounts.next_step(db.get(UserAccount, login.user_id)) == "change_password"
-    expired = accounts.authenticate(db, identifiant=result.identifiant, password=password,
+    account = db.get(UserAccount, login.user_id)
+    assert first_login.next_step(account) == first_login.STEP_CHANGE_PASSWORD
+    expired = account_login.authenticate(db, identifiant=result.identifiant, password=password,
                                     now=SUBMITTED_AT + timedelta(days=9))
-    assert expired.error == accounts.MSG_TEMPORARY_EXPIRED
+    assert expired.error == account_login.MSG_TEMPORARY_EXPIRED
 
     history = db.exec(select(AuditEvent).where(AuditEvent.enrolment_id == row.id)
                       .order_by(AuditEvent.id)).all()

@@ -778,6 +778,10 @@ def test_every_template_is_signed_and_escapes_html() -> None:
             expires_at=datetime(2024, 1, 1, 12, tzinfo=timezone.utc),
         ),
     ]
+    contents[-1:-1] = [
+        t.email_change_confirmation(evil, "https://p.example/confirmer?jeton=abc"),
+        t.email_change_notice(evil, evil),
+    ]
     for subject, text, html in contents:
         assert text.startswith("Madame, Monsieur,\n\n")
         assert text.endswith(

@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 from segur_app.core.db import make_engine
 from segur_app.domain.mail import SmtpTransport, queue_email, run_mail_worker
 from segur_app.domain.models import EmailMessage, EmailStatus
+from tests.conftest import postgres_only
 from tests.mail_helpers import mail_settings, running_smtp_server
 
 pytestmark = pytest.mark.timeout(120)
@@ -52,11 +53,10 @@ def _loop(url: str, settings, stop: threading.Event, errors: list) -> None:
         engine.dispose()
 
 
+@postgres_only  # the multi-worker proof needs PostgreSQL's concurrency
 def test_two_delivery_loops_on_postgresql_deliver_each_email_once(
     engine: Engine, db: Session, tmp_path: Path
 ) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("the multi-worker proof runs on PostgreSQL (SEGUR_TEST_POSTGRES_URL)")
     url = engine.url.render_as_string(hide_password=False)
     with running_smtp_server() as smtp:
         settings = mail_settings(
@@ -157,6 +157,7 @@ class Relay:
         threading.Timer(seconds, lambda: setattr(self, "up", True)).start()
 
 
+@postgres_only  # the database restart is simulated on PostgreSQL (a TCP relay)
 def test_a_sent_email_is_recorded_through_a_database_restart(
     engine: Engine, db: Session, tmp_path: Path
 ) -> None:
@@ -165,8 +166,6 @@ def test_a_sent_email_is_recorded_through_a_database_restart(
     leaving it to be sent again when its lease expires."""
     from segur_app.domain.mail import deliver_due
 
-    if engine.dialect.name != "postgresql":
-        pytest.skip("the database restart is simulated on PostgreSQL (a TCP relay)")
     relay = Relay(engine.url.host or "127.0.0.1", engine.url.port or 5432)
     relayed = make_engine(engine.url.set(host="127.0.0.1", port=relay.port)
                           .render_as_string(hide_password=False))

@@ -12,7 +12,12 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from segur_app.core.db import make_engine
-from segur_app.core.migrations import alembic_config, upgrade_to_head
+from segur_app.core.migrations import (
+    alembic_config,
+    schema_problems,
+    upgrade_to_head,
+    use_portal_schema_check,
+)
 from segur_app.domain.search_ddl import include_name
 from tests.conftest import DB_BACKENDS, create_empty_database
 
@@ -41,6 +46,30 @@ def test_models_and_migrations_agree(empty_engine):
             conn, opts={"compare_type": True, "include_name": include_name})
         diff = compare_metadata(ctx, SQLModel.metadata)
     assert diff == [], f"models differ from migrations, run alembic revision --autogenerate: {diff}"
+
+
+def test_the_start_up_check_reports_a_database_behind_or_drifted_and_nothing_else(
+    empty_engine
+):
+    """What ``reflex run`` logs at start (core/migrations.use_portal_schema_check):
+    nothing on an up-to-date database (its search tables included), the command
+    to run on a database behind, the drift when a model has no migration."""
+    [behind] = schema_problems(empty_engine)
+    assert "aucune" in behind and "make migrate" in behind
+    upgrade_to_head(empty_engine)
+    assert schema_problems(empty_engine) == []
+    with empty_engine.begin() as conn:
+        conn.execute(sa.text("DROP INDEX ix_funding_request_deposited"))
+    [drift] = schema_problems(empty_engine)
+    assert "diffèrent des migrations" in drift and "ix_funding_request_deposited" in drift
+
+
+def test_reflex_run_uses_the_portal_check(monkeypatch):
+    from reflex.utils import prerequisites
+
+    monkeypatch.setattr(prerequisites, "check_schema_up_to_date", None)
+    use_portal_schema_check()
+    assert prerequisites.check_schema_up_to_date.__module__ == "segur_app.core.migrations"
 
 
 def test_downgrade_to_base_and_up_again(empty_engine):

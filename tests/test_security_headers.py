@@ -101,6 +101,15 @@ def test_allowed_origins_come_from_the_public_url():
     assert prod.allowed_origins == ["https://portail.example.fr"]
     dev = Settings(env="development", public_url="http://localhost:3000")
     assert dev.allowed_origins == ["http://localhost:3000", "http://127.0.0.1:3000"]
+    # `make run PORT=3400`: the portal's port under both names, and Vite's.
+    other_port = Settings(env="development", public_url="http://127.0.0.1:3400")
+    assert other_port.allowed_origins == ["http://127.0.0.1:3400", "http://localhost:3400",
+                                          "http://localhost:3000", "http://127.0.0.1:3000"]
+    # Only on this machine, and only in development.
+    assert Settings(env="development", public_url="http://demo.example:8080").allowed_origins == [
+        "http://demo.example:8080", "http://localhost:3000", "http://127.0.0.1:3000"]
+    assert Settings(env="test", public_url="http://127.0.0.1:3400").allowed_origins == [
+        "http://127.0.0.1:3400"]
     with pytest.raises(ValueError):
         Settings(public_url="portail.example.fr").public_origin  # noqa: B018
 

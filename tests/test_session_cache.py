@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from segur_app.core.security import session_key
-from segur_app.domain import access, accounts, session_cache
+from segur_app.domain import access, session_cache
 from segur_app.domain.access import Audience, Outcome
 from segur_app.domain.models import UserAccount, utcnow
+from segur_app.domain.accounts import sessions
 from tests.state_harness import seed_people
 
 
@@ -56,7 +57,7 @@ def test_a_revocation_from_another_process_is_seen_at_the_next_event(engine, peo
     assert _authorise(engine, people.owner).allowed
     # Another worker logs the user out: its own ORM session, its own transaction.
     with Session(engine) as other_worker:
-        accounts.revoke_session(other_worker, people.owner)
+        sessions.revoke_session(other_worker, people.owner)
         other_worker.commit()
     key = session_key(people.owner)
     assert access.cached_decision(engine, session_key=key, audience=Audience.USER) is None
@@ -96,11 +97,11 @@ def test_unrelated_writes_keep_the_cache(engine, people):
 def test_idle_and_absolute_expiry_are_checked_from_the_cache(engine, people):
     assert _authorise(engine, people.owner).allowed
     key = session_key(people.owner)
-    later = utcnow() + accounts.SESSION_TOUCH_INTERVAL + timedelta(seconds=1)
+    later = utcnow() + sessions.SESSION_TOUCH_INTERVAL + timedelta(seconds=1)
     # Time to refresh the idle timer: back to the full check (which writes it).
     assert access.cached_decision(engine, session_key=key, audience=Audience.USER,
                                   now=later) is None
-    too_late = utcnow() + accounts.SESSION_IDLE_TIMEOUT + timedelta(minutes=1)
+    too_late = utcnow() + sessions.SESSION_IDLE_TIMEOUT + timedelta(minutes=1)
     assert _authorise(engine, people.owner, now=too_late).outcome is Outcome.EXPIRED
 
 

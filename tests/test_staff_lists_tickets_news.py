@@ -13,8 +13,9 @@ from sqlmodel import select
 
 from segur_app import routes
 from segur_app.core.config import get_settings
-from segur_app.domain import assistance, news
-from segur_app.domain.assistance import TicketFilters
+from segur_app.domain import news
+from segur_app.domain.assistance.staff_list import TicketFilters
+from segur_app.domain.assistance import staff_list as ticket_list, tickets, views
 from segur_app.domain.models import (
     AssistanceTicket,
     NewsCategory,
@@ -45,7 +46,7 @@ ADVANCE = TicketCategory.ADVANCE.value
 
 def add_tickets(db, count: int, *, first: int = 1) -> list[AssistanceTicket]:
     """``count`` tickets, one hour apart; status and category in turn."""
-    tickets = [
+    rows = [
         AssistanceTicket(
             number=f"ASSSAS{n:06d}", category=CATEGORIES[n % 3].value,
             message=f"Question {n}", contact_email=f"contact{n}@exemple.fr",
@@ -54,9 +55,9 @@ def add_tickets(db, count: int, *, first: int = 1) -> list[AssistanceTicket]:
         )
         for n in range(first, first + count)
     ]
-    db.add_all(tickets)
+    db.add_all(rows)
     db.commit()
-    return tickets
+    return rows
 
 
 def add_news(db, count: int) -> list[NewsItem]:
@@ -82,15 +83,15 @@ def _walk(read, pages: int) -> list[list[str]]:
 
 def test_ticket_list_open_first_filters_and_search(db):
     add_tickets(db, 12)
-    page = assistance.ticket_page(db)
+    page = ticket_list.ticket_page(db)
     statuses = [r.status for r in page.rows]
-    assert page.total == 12 and page.pages == 2 and assistance.open_count(db) == 4
+    assert page.total == 12 and page.pages == 2 and views.open_count(db) == 4
     assert statuses[:4] == [TicketStatus.OPEN.value] * 4  # open first, oldest first
     assert [r.number for r in page.rows[:4]] == ["ASSSAS000003", "ASSSAS000006",
                                                   "ASSSAS000009", "ASSSAS000012"]
 
     def numbers(**filters) -> list[str]:
-        return [r.number for r in assistance.ticket_page(
+        return [r.number for r in ticket_list.ticket_page(
             db, filters=TicketFilters(**filters)).rows]
 
     assert numbers(status=TicketStatus.CLOSED.value, sort="numero") == [
@@ -109,27 +110,27 @@ def test_ticket_list_open_first_filters_and_search(db):
     assert numbers(status="bogus", category="bogus", sort="bogus") == numbers()
 
 
-@pytest.mark.parametrize("sort", list(assistance.SORTS))
+@pytest.mark.parametrize("sort", list(ticket_list.SORTS))
 def test_ticket_keyset_pages_are_the_numbered_pages(db, sort):
     add_tickets(db, 25)
     filters = TicketFilters(sort=sort)
 
     def read(window: Window) -> list[str]:
-        return [r.number for r in assistance.ticket_page(db, filters=filters, window=window,
+        return [r.number for r in ticket_list.ticket_page(db, filters=filters, window=window,
                                                           page_size=10).rows]
 
     numbered = _walk(read, 3)
     assert sorted(sum(numbered, [])) == [f"ASSSAS{n:06d}" for n in range(1, 26)]
-    first = assistance.ticket_page(db, filters=filters, page_size=10)
+    first = ticket_list.ticket_page(db, filters=filters, page_size=10)
     ids = [r.id for r in first.rows]
-    second = assistance.ticket_page(db, filters=filters, page_size=10,
+    second = ticket_list.ticket_page(db, filters=filters, page_size=10,
                                     window=Window(page=2, after=ids[-1]))
     assert [r.number for r in second.rows] == numbered[1] and second.page == 2
-    back = assistance.ticket_page(db, filters=filters, page_size=10,
+    back = ticket_list.ticket_page(db, filters=filters, page_size=10,
                                   window=Window(page=1, before=second.rows[0].id))
     assert [r.number for r in back.rows] == numbered[0] and back.page == 1
     # A page beyond the last one shows the last one.
-    assert assistance.ticket_page(db, filters=filters, page_size=10,
+    assert ticket_list.ticket_page(db, filters=filters, page_size=10,
                                   window=Window(page=9)).page == 3
 
 
@@ -161,7 +162,7 @@ def test_list_query_reads_and_writes_the_ticket_and_news_filters():
               routes.PARAM_SEARCH: "x" * 300, routes.PARAM_SORT: "numero",
               routes.PARAM_KIND: "advance"}
     assert ticket_filters_from(params) == TicketFilters(OPEN, ADVANCE, "x" * 100, "numero")
-    assert ticket_filters_from({}) == TicketFilters(sort=assistance.DEFAULT_SORT)
+    assert ticket_filters_from({}) == TicketFilters(sort=ticket_list.DEFAULT_SORT)
     assert news_filters_from({routes.PARAM_STATUS: NewsState.DRAFT.value}) == NewsFilters(
         status=NewsState.DRAFT.value, sort=news.STAFF_DEFAULT_SORT)
     # « Filtrer »: the list's own parameters only, empty ones dropped.
@@ -194,7 +195,7 @@ async def test_staff_assistance_state_filters_and_walks_the_pages(db, people):
     await tab.run(StaffAssistanceState.load)
     state = await tab.state(StaffAssistanceState)
     assert (state.page, state.pages, state.total, state.open_tickets) == (1, 3, 25, 8)
-    numbered = [[r.number for r in assistance.ticket_page(db, window=Window(page=n)).rows]
+    numbered = [[r.number for r in ticket_list.ticket_page(db, window=Window(page=n)).rows]
                 for n in (1, 2, 3)]
     assert [t.number for t in state.tickets] == numbered[0]
 
@@ -223,7 +224,7 @@ async def test_staff_assistance_state_filters_and_walks_the_pages(db, people):
 
     # Closing a ticket reloads the same filtered page.
     await tab.run(StaffAssistanceState.close, state.tickets[0].id)
-    assert state.error == assistance.MSG_ALREADY_CLOSED and state.status == CLOSED
+    assert state.error == tickets.MSG_ALREADY_CLOSED and state.status == CLOSED
     open_one = db.exec(select(AssistanceTicket).where(
         AssistanceTicket.status == TicketStatus.OPEN.value)).first()
     await tab.run(StaffAssistanceState.close, open_one.id)

@@ -14,7 +14,7 @@ from segur_app import routes
 from segur_app.core.config import get_settings
 from segur_app.core.security import verify_password
 from segur_app.core.session import MSG_PASSWORD_CHANGED
-from segur_app.domain import accounts, passwords
+from segur_app.domain import passwords
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import EmailMessage, PasswordResetToken, UserAccount
 from segur_app.domain.passwords import normalise_secret_answer
@@ -27,6 +27,7 @@ from segur_app.state.access import (
     ResetPasswordState,
 )
 from segur_app.state.base import SessionState
+from segur_app.domain.accounts import first_login, recovery
 from tests.state_harness import Tab, fresh, point_app_at, redirect_target, scenario, seed_people
 
 NEW_PASSWORD = "Premier#2024x"
@@ -57,7 +58,7 @@ async def test_first_login_changes_the_password_then_sets_the_secret_question(db
     form = {"old_password": "x", "new_password": NEW_PASSWORD, "confirmation": NEW_PASSWORD}
 
     out = await tab.run(FirstLoginState.change_password, {**form, "old_password": "y"})
-    assert redirect_target(out) is None and page.errors == [accounts.MSG_WRONG_OLD_PASSWORD]
+    assert redirect_target(out) is None and page.errors == [first_login.MSG_WRONG_OLD_PASSWORD]
     out = await tab.run(FirstLoginState.change_password,
                         {**form, "new_password": "nouveau.select#1", "confirmation": "z"})
     assert redirect_target(out) is None
@@ -75,7 +76,7 @@ async def test_first_login_changes_the_password_then_sets_the_secret_question(db
     assert redirect_target(await tab.run(FirstLoginState.load_question_step)) is None
     out = await tab.run(FirstLoginState.set_secret_question, {"question": "", "answer": "ab"})
     assert redirect_target(out) is None
-    assert page.errors == [accounts.MSG_QUESTION_REQUIRED, accounts.MSG_ANSWER_TOO_SHORT]
+    assert page.errors == [first_login.MSG_QUESTION_REQUIRED, first_login.MSG_ANSWER_TOO_SHORT]
     out = await tab.run(FirstLoginState.set_secret_question,
                         {"question": "  Nom de   mon école ? ", "answer": "Jules Ferry"})
     assert redirect_target(out) == routes.PRIVATE_HOME and page.errors == []
@@ -150,7 +151,7 @@ async def test_a_forgotten_password_is_reset_through_the_emailed_link(db, people
 
     form = {"answer": "Marseille", "new_password": NEW_PASSWORD, "confirmation": NEW_PASSWORD}
     assert redirect_target(await link.run(ResetPasswordState.submit, form)) is None
-    assert reset.errors == [f"{accounts.MSG_WRONG_ANSWER} Il vous reste 2 essai(s)."]
+    assert reset.errors == [f"{recovery.MSG_WRONG_ANSWER} Il vous reste 2 essai(s)."]
     assert reset.link_valid
     out = await link.run(ResetPasswordState.submit,
                          {**form, "answer": "paris", "confirmation": "x"})
@@ -168,7 +169,7 @@ async def test_a_forgotten_password_is_reset_through_the_emailed_link(db, people
     await link.run(ResetPasswordState.load)
     assert reset.link_valid is False
     await link.run(ResetPasswordState.submit, form)
-    assert reset.errors == [accounts.MSG_RESET_LINK_INVALID] and reset.link_valid is False
+    assert reset.errors == [recovery.MSG_RESET_LINK_INVALID] and reset.link_valid is False
 
 
 @scenario
@@ -180,7 +181,7 @@ async def test_three_wrong_answers_burn_the_link(db, people):
     form = {"answer": "Lyon", "new_password": NEW_PASSWORD, "confirmation": NEW_PASSWORD}
     for _ in range(3):
         await link.run(ResetPasswordState.submit, form)
-    assert reset.errors == [accounts.MSG_RESET_LINK_INVALID] and reset.link_valid is False
+    assert reset.errors == [recovery.MSG_RESET_LINK_INVALID] and reset.link_valid is False
     await link.run(ResetPasswordState.submit, {**form, "answer": "Paris"})
     assert not verify_password(_user(db, "test.ecomplementaire").password_hash, NEW_PASSWORD)
 

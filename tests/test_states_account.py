@@ -13,12 +13,13 @@ from sqlmodel import select
 from segur_app import routes
 from segur_app.core.config import get_settings
 from segur_app.core.security import hash_token, verify_password
-from segur_app.domain import accounts, passwords
+from segur_app.domain import passwords
 from segur_app.domain.demo import SUPPLIER_PASSWORD
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import EmailMessage, UserAccount, UserSession
 from segur_app.domain.passwords import normalise_secret_answer
 from segur_app.state.account import AccountState, ConfirmEmailState
+from segur_app.domain.accounts import first_login, profile, sessions
 from tests.state_harness import Tab, fresh, point_app_at, redirect_target, scenario, seed_people
 
 NEW_PASSWORD = "Nouveau#2024x"
@@ -29,7 +30,7 @@ def world(db, engine, tmp_path, monkeypatch):
     """The people, and a second browser of the owner (another session)."""
     point_app_at(monkeypatch, engine, tmp_path / "storage")
     people = seed_people(db, tmp_path / "storage", deposit=False)
-    other_browser = accounts.open_session(db, user=_owner(db))
+    other_browser = sessions.open_session(db, user=_owner(db))
     db.commit()
     yield people, other_browser
     get_settings.cache_clear()
@@ -61,7 +62,7 @@ async def test_a_password_change_keeps_this_session_and_ends_the_others(db, worl
     await tab.run(AccountState.change_password, {"old_password": "faux",
                                                  "new_password": NEW_PASSWORD,
                                                  "confirmation": NEW_PASSWORD})
-    assert page.password_errors == [accounts.MSG_WRONG_OLD_PASSWORD] and page.message == ""
+    assert page.password_errors == [first_login.MSG_WRONG_OLD_PASSWORD] and page.message == ""
     await tab.run(AccountState.change_password, {"old_password": SUPPLIER_PASSWORD,
                                                  "new_password": "court",
                                                  "confirmation": "autre"})
@@ -92,10 +93,10 @@ async def test_the_secret_question_needs_the_password(db, world):
     tab, page, _ = await _account(people.owner)
     form = {"password": "faux", "question": "Nom de mon premier chat ?", "answer": "Félix"}
     await tab.run(AccountState.change_question, form)
-    assert page.question_errors == [accounts.MSG_WRONG_PASSWORD]
+    assert page.question_errors == [profile.MSG_WRONG_PASSWORD]
     await tab.run(AccountState.change_question, {**form, "password": SUPPLIER_PASSWORD,
                                                  "answer": "a"})
-    assert page.question_errors == [accounts.MSG_ANSWER_TOO_SHORT]
+    assert page.question_errors == [first_login.MSG_ANSWER_TOO_SHORT]
     assert _owner(db).secret_question == "Ville de naissance ?"
 
     await tab.run(AccountState.change_question, {**form, "password": SUPPLIER_PASSWORD})
@@ -113,12 +114,12 @@ async def test_a_new_email_is_used_once_confirmed_by_the_emailed_link(db, world)
     form = {"password": SUPPLIER_PASSWORD, "email": "nouvelle@le-select.example",
             "email_confirmation": "autre@le-select.example"}
     await tab.run(AccountState.change_email, form)
-    assert page.email_errors == [accounts.MSG_EMAIL_MISMATCH]
+    assert page.email_errors == [profile.MSG_EMAIL_MISMATCH]
     await tab.run(AccountState.change_email, {**form, "password": "faux"})
-    assert page.email_errors == [accounts.MSG_WRONG_PASSWORD]
+    assert page.email_errors == [profile.MSG_WRONG_PASSWORD]
     await tab.run(AccountState.change_email, {**form, "email": old_email,
                                               "email_confirmation": old_email})
-    assert page.email_errors == [accounts.MSG_EMAIL_SAME]
+    assert page.email_errors == [profile.MSG_EMAIL_SAME]
 
     await tab.run(AccountState.change_email, {**form, "email_confirmation": form["email"]})
     assert page.email_errors == []

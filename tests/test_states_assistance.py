@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from segur_app import routes
 from segur_app.core.config import get_settings
-from segur_app.domain import accounts, anti_abuse, assistance
+from segur_app.domain import anti_abuse
 from segur_app.domain.anti_abuse import HONEYPOT_NAME
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
@@ -30,6 +30,8 @@ from segur_app.state.assistance import (
     MyTicketsState,
     StaffAssistanceState,
 )
+from segur_app.domain.assistance import tickets
+from segur_app.domain.accounts import sessions
 from tests.document_samples import elf_executable, valid_png
 from tests.state_harness import Tab, fresh, point_app_at, scenario, seed_people, upload
 from tests.storage_helpers import staged_names
@@ -76,7 +78,7 @@ async def test_a_public_request_gets_its_number_and_an_acknowledgement(db, peopl
 
     await tab.run(AssistanceFormState.send, {**PUBLIC_FORM, "category": "", "contact_email": "x"})
     assert form.form_errors == [MSG_FIX_ERRORS] and form.submitted_number == ""
-    assert form.errors["category"] == assistance.MSG_CATEGORY and form.errors["contact_email"]
+    assert form.errors["category"] == tickets.MSG_CATEGORY and form.errors["contact_email"]
     assert (form.message, form.contact_name) == (PUBLIC_FORM["message"], "Jeanne Martin")
     assert _tickets(db) == []
 
@@ -118,10 +120,10 @@ async def test_robots_are_refused_and_nothing_is_stored(db, people):
     await tab.run(AssistanceFormState.load)
     form = await tab.state(AssistanceFormState)
     await tab.run(AssistanceFormState.send, PUBLIC_FORM)  # within a second of the display
-    assert form.form_errors == [assistance.MSG_SENDING_FAILED]
+    assert form.form_errors == [tickets.MSG_SENDING_FAILED]
     form._started_at -= 60
     await tab.run(AssistanceFormState.send, {**PUBLIC_FORM, HONEYPOT_NAME: "http://spam"})
-    assert form.form_errors == [assistance.MSG_SENDING_FAILED] and form.submitted_number == ""
+    assert form.form_errors == [tickets.MSG_SENDING_FAILED] and form.submitted_number == ""
     assert _tickets(db) == []
     reasons = [json.loads(e.details)["reason"] for e in db.exec(select(AuditEvent).where(
         AuditEvent.action == anti_abuse.AUDIT_BOT_SUSPECTED).order_by(AuditEvent.id))]
@@ -152,7 +154,7 @@ async def test_a_logged_in_supplier_writes_with_the_accounts_address(db, people)
 async def test_a_session_that_ended_since_the_form_was_shown_sends_nothing(db, people):
     tab, form = await _form(people.owner)
     assert form.logged_in
-    accounts.revoke_session(db, people.owner)
+    sessions.revoke_session(db, people.owner)
     db.commit()
     await tab.run(AssistanceFormState.send, {"category": "avance", "message": "Bonjour"})
     assert form.form_errors == [MSG_SESSION_LOST] and form.submitted_number == ""
@@ -175,7 +177,7 @@ async def test_staff_answer_then_close_a_ticket(db, people):
     assert [t.number for t in page.tickets] == [ticket.number] and page.open_tickets == 1
 
     await tab.run(StaffAssistanceState.answer, {"ticket_id": str(ticket.id), "answer": "  "})
-    assert page.answer_errors == {str(ticket.id): assistance.MSG_ANSWER_REQUIRED}
+    assert page.answer_errors == {str(ticket.id): tickets.MSG_ANSWER_REQUIRED}
     assert _tickets(db)[0].status == TicketStatus.OPEN.value
     key = page.form_key
     await tab.run(StaffAssistanceState.answer,
@@ -192,15 +194,15 @@ async def test_staff_answer_then_close_a_ticket(db, people):
 
     # Another agent's page still shows it open: a second answer is refused.
     await tab.run(StaffAssistanceState.answer, {"ticket_id": str(ticket.id), "answer": "Bis"})
-    assert page.error == assistance.MSG_NOT_OPEN and page.message == ""
+    assert page.error == tickets.MSG_NOT_OPEN and page.message == ""
     assert len(_mails(db, TemplateName.ASSISTANCE_ANSWER)) == 1
 
     await tab.run(StaffAssistanceState.close, ticket.id)
     assert page.message == f"La demande {ticket.number} a été close." and page.error == ""
     assert _tickets(db)[0].status == TicketStatus.CLOSED.value
     await tab.run(StaffAssistanceState.close, ticket.id)
-    assert page.error == assistance.MSG_ALREADY_CLOSED
+    assert page.error == tickets.MSG_ALREADY_CLOSED
     await tab.run(StaffAssistanceState.close, 999_999)
-    assert page.error == assistance.MSG_NOT_FOUND
+    assert page.error == tickets.MSG_NOT_FOUND
     await tab.run(StaffAssistanceState.answer, {"ticket_id": "abc", "answer": "x"})
-    assert page.error == assistance.MSG_NOT_FOUND  # unchanged: a malformed id is ignored
+    assert page.error == tickets.MSG_NOT_FOUND  # unchanged: a malformed id is ignored

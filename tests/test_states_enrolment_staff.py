@@ -148,6 +148,11 @@ async def test_the_filter_form_redirects_with_its_query(db, world):
     await tab.run(StaffEnrolmentsState.load)
     assert [item.number for item in page.items] == [submitted.number]
     assert (page.search, page.sort) == ("EXEMPLE", "depot_desc")
+    # The export link exports what is shown: every status (an empty one), not the default.
+    tab.navigate(routes.STAFF_ENROLMENTS, {routes.PARAM_STATUS: ""})
+    await tab.run(StaffEnrolmentsState.load)
+    assert parse_qs(page.query, keep_blank_values=True) == {routes.PARAM_STATUS: [""]}
+    assert {item.company_name for item in page.items} >= {"LE SELECT"}  # validated too
     tab.follow(f"{routes.STAFF_ENROLMENTS}?{routes.PARAM_STATUS}=validee")
     await tab.run(StaffEnrolmentsState.load)
     assert [item.company_name for item in page.items] == ["LE SELECT"]

@@ -13,11 +13,11 @@ import pytest
 
 from segur_app import routes
 from segur_app.core import db as core_db
-from segur_app.domain import accounts
 from segur_app.state.access import LoginState
 from segur_app.state.account import AccountState
 from segur_app.state.base import SessionState
 from segur_app.state.instruction import DossierState
+from segur_app.domain.accounts import sessions
 from tests.state_harness import Tab, redirect_target, seed_people, tab_text
 
 
@@ -76,7 +76,7 @@ def test_a_new_login_in_the_same_tab_starts_from_nothing(db, people):
 def test_revocation_and_expiry_wipe_the_tab_at_the_next_event(db, people):
     async def scenario():
         tab = await _open_dossier(people)
-        accounts.revoke_session(db, people.staff)  # e.g. « fermer mes autres sessions »
+        sessions.revoke_session(db, people.staff)  # e.g. « fermer mes autres sessions »
         db.commit()
         out = await tab.run(DossierState.load)
         assert redirect_target(out) == routes.LOGIN

@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from segur_app.core.security import hash_password
-from segur_app.domain import accounts, throttling
+from segur_app.domain import throttling
 from segur_app.domain.models import AuditEvent, LoginThrottle, Role, UserAccount, utcnow
+from segur_app.domain.accounts import login, recovery
 
 PASSWORD = "Ambre-Lagon-73"
-BAD = accounts.MSG_BAD_CREDENTIALS
-LOCKED = accounts.MSG_BAD_CREDENTIALS_LOCKED
+BAD = login.MSG_BAD_CREDENTIALS
+LOCKED = login.MSG_BAD_CREDENTIALS_LOCKED
 ATTACKER = "198.51.100.66"
 
 
@@ -47,7 +48,7 @@ def other(db) -> UserAccount:
 
 
 def attempt(db, identifiant, password="Mauvais-1!", address=ATTACKER, now=None):
-    return accounts.authenticate(db, identifiant=identifiant, password=password,
+    return login.authenticate(db, identifiant=identifiant, password=password,
                                  client_address=address, now=now)
 
 
@@ -68,7 +69,7 @@ def test_a_flood_from_one_address_never_blocks_another_address(
         target = victim.identifiant if n % 3 == 0 else f"guess{n}"
         attempt(db, target, now=now)
     # The flooding address is slowed down, even with a right password.
-    assert attempt(db, other.identifiant, PASSWORD, now=now).error == accounts.MSG_THROTTLED
+    assert attempt(db, other.identifiant, PASSWORD, now=now).error == login.MSG_THROTTLED
     # Another user from another address logs in normally.
     assert attempt(db, other.identifiant, PASSWORD, address="203.0.113.7", now=now).ok
     assert actions(db, "login_throttled") > 0
@@ -81,14 +82,14 @@ def test_refused_attempts_on_a_locked_account_count_for_the_address(
         attempt(db, victim.identifiant, now=now)
     assert actions(db, "login_refused_locked") == (
         throttling.MAX_FAILED_LOGINS_PER_ADDRESS - throttling.MAX_FAILED_LOGINS)
-    assert attempt(db, "someone.else", now=now).error == accounts.MSG_THROTTLED
+    assert attempt(db, "someone.else", now=now).error == login.MSG_THROTTLED
 
 
 def test_the_address_limit_is_a_sliding_window(db, other, small_address_limit):
     now = utcnow()
     for n in range(throttling.MAX_FAILED_LOGINS_PER_ADDRESS):
         attempt(db, f"guess{n}", now=now)
-    assert attempt(db, other.identifiant, PASSWORD, now=now).error == accounts.MSG_THROTTLED
+    assert attempt(db, other.identifiant, PASSWORD, now=now).error == login.MSG_THROTTLED
     assert attempt(db, other.identifiant, PASSWORD,
                    now=now + throttling.ADDRESS_WINDOW + timedelta(seconds=1)).ok
 
@@ -141,10 +142,10 @@ def test_a_password_reset_by_emailed_link_lifts_the_lock(db, victim):
     now = utcnow()
     for _ in range(throttling.MAX_FAILED_LOGINS):
         attempt(db, victim.identifiant, now=now)
-    token = accounts.create_reset_token(db, user=victim, now=now)
+    token = recovery.create_reset_token(db, user=victim, now=now)
     db.commit()
     new = "Corail-Brume-58"
-    assert accounts.complete_password_reset(db, token=token, answer="", new_password=new,
+    assert recovery.complete_password_reset(db, token=token, answer="", new_password=new,
                                             confirmation=new, now=now).ok
     db.commit()
     assert attempt(db, victim.identifiant, new, address="203.0.113.7", now=now).ok
@@ -189,13 +190,13 @@ def test_a_blank_identifiant_is_refused_without_a_counter(db):
 
 def test_every_answer_costs_one_argon2_verification(db, victim, monkeypatch):
     calls = []
-    real_verify = accounts.login.verify_password
+    real_verify = login.verify_password
 
     def counting_verify(digest, password):
         calls.append(digest)
         return real_verify(digest, password)
 
-    monkeypatch.setattr(accounts.login, "verify_password", counting_verify)
+    monkeypatch.setattr(login, "verify_password", counting_verify)
     now = utcnow()
     for identifiant in (victim.identifiant, "nobody.here"):
         for n in range(7):  # wrong, then locking, then locked

@@ -556,3 +556,7 @@ def test_real_server_passes_small_uploads_and_other_paths(granian_server):
     assert small.status_code == 200 and 100_000 < int(small.text) <= SERVED_LIMIT
     assert other.status_code == 200 and int(other.text) == SERVED_LIMIT * 2
     assert [line.split()[0] for line in _log_lines(log, 2)] == ["/_upload", "/api/other"]
+
+
+def test_the_refusal_names_the_limit_of_the_upload_policy():
+    assert TOO_LARGE_MESSAGE == "Fichier trop volumineux : la taille maximum est de 4 Mo."

@@ -24,13 +24,14 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from segur_app.domain import assistance, storage, uploads
+from segur_app.domain import storage, uploads
 from segur_app.domain.funding import deposit as funding_deposit
 from segur_app.domain.enrolment import rules
 from segur_app.domain.funding.deposit import ADVANCE_DOCUMENTS, DepositRefused
 from segur_app.domain.models import Attachment, AssistanceTicket, Enrolment, FundingRequest
 from segur_app.domain.uploads import images, pdf
 from segur_app.domain.uploads.policy import FormatProblem
+from segur_app.domain.assistance import tickets
 from tests import document_samples as s
 from tests import former_checks as former
 from tests.test_assistance import create as create_ticket
@@ -424,9 +425,9 @@ def test_an_altered_rib_or_attachment_is_refused(db, storage_dir):
 
     attachment = stage_ticket_attachment(storage_dir)
     alter(attachment, storage_dir, still_valid=True)
-    with pytest.raises(assistance.TicketRefused) as refused:
+    with pytest.raises(tickets.TicketRefused) as refused:
         create_ticket(db, storage_dir, attachment=attachment)
-    assert refused.value.message == assistance.MSG_SENDING_FAILED
+    assert refused.value.message == tickets.MSG_SENDING_FAILED
     assert db.exec(select(AssistanceTicket)).all() == []
 
 

@@ -20,11 +20,9 @@ from reflex_base.registry import RegistrationContext
 
 from segur_app.api import websocket_guard as wg
 from segur_app.api.handler_args import value_matches
+from segur_app.api.event_limits import EventLimits, GuardedLog, TokenBucket
 from segur_app.api.websocket_guard import (
-    EventLimits,
     GuardedEventNamespace,
-    GuardedLog,
-    TokenBucket,
     backend_exception_handler,
     install_event_guard,
 )

@@ -57,9 +57,10 @@ from segur_app.core.session import (
     key_from_authorization,
     login_url,
 )
-from segur_app.domain import access, accounts
+from segur_app.domain import access
 from segur_app.domain.access import AUDIENCE_ATTRIBUTE, Audience, Decision
 from segur_app.domain.passwords import MAX_LENGTH
+from segur_app.domain.accounts import login as account_login, sessions
 
 logger = logging.getLogger(__name__)
 
@@ -252,7 +253,7 @@ async def login(request: Request) -> Response:
 
     def work():
         with session_scope() as session:
-            result = accounts.authenticate(
+            result = account_login.authenticate(
                 session, identifiant=identifiant, password=password,
                 client_address=address, user_agent=user_agent,
             )
@@ -280,7 +281,7 @@ async def logout(request: Request) -> Response:
 
     def work():
         with session_scope() as session:
-            accounts.revoke_session(session, token)
+            sessions.revoke_session(session, token)
 
     if token:
         await asyncio.to_thread(work)

@@ -29,11 +29,13 @@ from collections.abc import Iterable
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from segur_app.domain.uploads import MAX_UPLOAD_BYTES
+from segur_app.domain.uploads.policy import format_size
 
 UPLOAD_REQUEST_LIMIT = MAX_UPLOAD_BYTES + 256 * 1024
 """One 4 Mo document plus room for the multipart envelope and form fields."""
 
-TOO_LARGE_MESSAGE = "Fichier trop volumineux : la taille maximum est de 4 Mo."
+TOO_LARGE_MESSAGE = (
+    f"Fichier trop volumineux : la taille maximum est de {format_size(MAX_UPLOAD_BYTES)}.")
 BAD_REQUEST_MESSAGE = "Requête invalide : en-tête Content-Length incorrect."
 GUARDED_METHODS = frozenset({"POST", "PUT", "PATCH"})
 

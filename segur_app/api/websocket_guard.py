@@ -25,7 +25,8 @@ replaces Reflex's default, which logs the whole traceback of every failing
 handler: one line (exception type, where, handler's tab as a short hash),
 the traceback only at DEBUG level, and a French message for the user.
 
-Log lines about one connection (or tab) are limited to
+The limits themselves (token bucket, log line budgets) are in
+``api/event_limits.py``. Log lines about one connection (or tab) are limited to
 ``SEGUR_WS_LOG_LINES_PER_CONNECTION`` per minute, and the process to
 ``SEGUR_WS_LOG_LINES_PER_MINUTE_TOTAL``, each with one « suppressed » notice.
 The other connections are served as usual throughout.
@@ -35,7 +36,6 @@ import hashlib
 import logging
 import re
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
@@ -45,13 +45,13 @@ from reflex_base.event.context import EventContext
 from reflex_base.registry import RegistrationContext
 
 from segur_app.api import worker_liveness
+from segur_app.api.event_limits import EventLimits, GuardedLog, TokenBucket
 from segur_app.api.redis_health import REDIS, UNAVAILABLE_MESSAGE, is_redis_error
 from segur_app.api.handler_args import (
     HandlerSignature,
     handler_signature,
     value_matches,
 )
-from segur_app.core.config import get_settings
 from segur_app.domain.access import declared_audience
 
 logger = logging.getLogger("segur_app.websocket")
@@ -60,87 +60,7 @@ ERROR_MESSAGE = (
     "Une erreur est survenue : l'action n'a pas pu être effectuée. Rechargez la page ; "
     "si le problème persiste, contactez l'assistance."
 )
-WINDOW_SECONDS = 60.0
 _NAME_RE = re.compile(r"[^A-Za-z0-9_.]")
-
-
-@dataclass(frozen=True)
-class EventLimits:
-    rate: float = 30.0
-    burst: int = 60
-    max_malformed: int = 20
-    log_lines_per_connection: int = 5
-    log_lines_total: int = 100
-
-    @classmethod
-    def from_settings(cls) -> "EventLimits":
-        s = get_settings()
-        return cls(rate=s.ws_event_rate, burst=s.ws_event_burst, max_malformed=s.ws_max_malformed_events,
-                   log_lines_per_connection=s.ws_log_lines_per_connection,
-                   log_lines_total=s.ws_log_lines_per_minute_total)
-
-
-class TokenBucket:
-    """``rate`` tokens per second, at most ``capacity`` stored."""
-
-    __slots__ = ("capacity", "rate", "stamp", "tokens")
-
-    def __init__(self, rate: float, capacity: int, now: float) -> None:
-        self.rate, self.capacity = rate, float(capacity)
-        self.tokens, self.stamp = float(capacity), now
-
-    def take(self, now: float) -> bool:
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens < 1.0:
-            return False
-        self.tokens -= 1.0
-        return True
-
-
-class LogBudget:
-    """At most ``limit`` lines per window for a key, then one « suppressed » line."""
-
-    def __init__(self, limit: int, window: float = WINDOW_SECONDS) -> None:
-        self.limit, self.window = limit, window
-        self.start, self.count = float("-inf"), 0
-
-    def allow(self, now: float) -> str:
-        """``"log"``, ``"notice"`` (the first refused line of the window) or ``"drop"``."""
-        if now - self.start >= self.window:
-            self.start, self.count = now, 0
-        self.count += 1
-        if self.count <= self.limit:
-            return "log"
-        return "notice" if self.count == self.limit + 1 else "drop"
-
-
-class GuardedLog:
-    """Short log lines limited per key (connection or tab) and in total."""
-
-    def __init__(self, per_key: int, total: int, clock=time.monotonic) -> None:
-        self.per_key, self.clock = per_key, clock
-        self.total = LogBudget(total)
-        self.keys: dict[str, LogBudget] = {}
-
-    def note(self, key: str, text: str) -> None:
-        now = self.clock()
-        verdict = self.keys.setdefault(key, LogBudget(self.per_key)).allow(now)
-        if verdict == "drop":
-            return
-        overall = self.total.allow(now)
-        if overall == "drop":
-            return
-        if overall == "notice":
-            logger.warning("more than %d websocket log lines this minute: further ones suppressed",
-                           self.total.limit)
-        elif verdict == "notice":
-            logger.warning("%s: further messages suppressed for %.0f s", key, self.total.window)
-        else:
-            logger.warning("%s: %s", key, text)
-
-    def forget(self, key: str) -> None:
-        self.keys.pop(key, None)
 
 
 # Socket.IO events the Reflex frontend sends, with their accepted argument

@@ -43,12 +43,3 @@ def bullet_list(*items: Child) -> rx.Component:
 def definition(term: str, *description: Child) -> rx.Component:
     """A « term : description » list item, the term in bold."""
     return rx.el.li(rx.el.strong(term), " : ", *description)
-
-
-def callout(title: str, *children: Child, icon: str = "information-line") -> rx.Component:
-    """DSFR « mise en avant » block with an icon."""
-    return rx.el.div(
-        rx.el.p(title, class_name="fr-callout__title"),
-        *children,
-        class_name=f"fr-callout fr-icon-{icon}",
-    )

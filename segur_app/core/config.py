@@ -211,11 +211,21 @@ class Settings(BaseSettings):
     @property
     def allowed_origins(self) -> list[str]:
         """Origins allowed by CORS and the websocket: the portal's own; in
-        development also the Vite dev server's (``reflex run --env dev``)."""
+        development also the Vite dev server's (``reflex run --env dev``), and
+        on this machine both of its names (``localhost`` and ``127.0.0.1``: a
+        newcomer may open either — with the other one the page would load but
+        its websocket would be refused)."""
         origins = [self.public_origin]
         if self.env == "development":
-            origins += ["http://localhost:3000", "http://127.0.0.1:3000"]
+            parts = urlsplit(self.public_origin)
+            if parts.hostname in LOOPBACK_NAMES:
+                port = f":{parts.port}" if parts.port else ""
+                origins += [f"{parts.scheme}://{name}{port}" for name in LOOPBACK_NAMES]
+            origins += [f"http://{name}:3000" for name in LOOPBACK_NAMES]
         return list(dict.fromkeys(origins))
+
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1")
 
 
 @lru_cache

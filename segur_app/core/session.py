@@ -13,9 +13,9 @@ from segur_app import routes
 from segur_app.core.config import get_settings
 from segur_app.core import db
 from segur_app.core.security import session_cookie_name
-from segur_app.domain import accounts
 from segur_app.domain import access
 from segur_app.domain.access import Audience, Decision, Principal
+from segur_app.domain.accounts import first_login, login
 
 AUTH_SCHEME = "SegurSession"
 # Messages of the login page, by the code carried in LOGIN_MESSAGE_PARAM:
@@ -27,10 +27,10 @@ MSG_LOGIN_REQUIRED = "Veuillez vous connecter pour accéder à votre espace pers
 MSG_PASSWORD_CHANGED = "Votre mot de passe a été modifié. Vous pouvez vous connecter."
 MSG_REFUSED = "La connexion a été refusée. Veuillez réessayer depuis cette page."
 LOGIN_ERRORS = {
-    "echec": accounts.MSG_BAD_CREDENTIALS,
-    "verrouille": accounts.MSG_BAD_CREDENTIALS_LOCKED,
-    "trop-de-tentatives": accounts.MSG_THROTTLED,
-    "provisoire-expire": accounts.MSG_TEMPORARY_EXPIRED,
+    "echec": login.MSG_BAD_CREDENTIALS,
+    "verrouille": login.MSG_BAD_CREDENTIALS_LOCKED,
+    "trop-de-tentatives": login.MSG_THROTTLED,
+    "provisoire-expire": login.MSG_TEMPORARY_EXPIRED,
     "incomplet": MSG_FILL_LOGIN,
     "refuse": MSG_REFUSED,
 }
@@ -49,9 +49,9 @@ def cookie_name() -> str:
 
 def home_route(principal: Principal) -> str:
     """Where a logged-in user goes: the pending first-login step, else their home."""
-    if principal.next_step == "change_password":
+    if principal.next_step == first_login.STEP_CHANGE_PASSWORD:
         return routes.FIRST_LOGIN_PASSWORD
-    if principal.next_step == "secret_question":
+    if principal.next_step == first_login.STEP_SECRET_QUESTION:
         return routes.FIRST_LOGIN_SECRET_QUESTION
     return routes.STAFF_HOME if principal.is_staff else routes.PRIVATE_HOME
 

@@ -30,9 +30,10 @@ from enum import StrEnum
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from segur_app.domain import accounts, session_cache
+from segur_app.domain import session_cache
 from segur_app.domain.dates import as_utc
 from segur_app.domain.models import Role, UserAccount, UserSession, utcnow
+from segur_app.domain.accounts import events, first_login, sessions
 
 
 class Audience(StrEnum):
@@ -46,10 +47,10 @@ class Audience(StrEnum):
     SECRET_QUESTION = "secret_question"    # first login, step 2
 
 
-# The first-login step each audience accepts (accounts.next_step values).
+# The first-login step each audience accepts (first_login.next_step values).
 _STEP_OF = {
-    Audience.PASSWORD_CHANGE: "change_password",
-    Audience.SECRET_QUESTION: "secret_question",
+    Audience.PASSWORD_CHANGE: first_login.STEP_CHANGE_PASSWORD,
+    Audience.SECRET_QUESTION: first_login.STEP_SECRET_QUESTION,
 }
 
 
@@ -119,9 +120,9 @@ def live_session(
     if row.revoked_at is not None or not user.is_active:
         return None
     last_seen = as_utc(row.last_seen_at)
-    if as_utc(row.expires_at) <= now or last_seen + accounts.SESSION_IDLE_TIMEOUT <= now:
+    if as_utc(row.expires_at) <= now or last_seen + sessions.SESSION_IDLE_TIMEOUT <= now:
         return None
-    if now - last_seen >= accounts.SESSION_TOUCH_INTERVAL:
+    if now - last_seen >= sessions.SESSION_TOUCH_INTERVAL:
         row.last_seen_at = now
         session.add(row)
     return row, user
@@ -135,7 +136,7 @@ def principal_of(row: UserSession, user: UserAccount) -> Principal:
         display_name=user.display_name,
         role=user.role,
         supplier_id=user.supplier_id,
-        next_step=accounts.next_step(user),
+        next_step=first_login.next_step(user),
     )
 
 
@@ -147,7 +148,7 @@ def _judge(principal: Principal | None, audience: Audience, *, expired: bool) ->
         return Decision(Outcome.EXPIRED if expired else Outcome.ANONYMOUS)
     if audience is Audience.PUBLIC:
         return Decision(Outcome.ALLOWED, principal)
-    if principal.next_step != _STEP_OF.get(audience, "home"):
+    if principal.next_step != _STEP_OF.get(audience, first_login.STEP_HOME):
         return Decision(Outcome.UNFINISHED, principal)
     if (audience is Audience.STAFF and not principal.is_staff) or (
         audience is Audience.SUPPLIER and principal.is_staff
@@ -181,14 +182,14 @@ def authorise(
         last_seen = as_utc(row.last_seen_at)
         session_cache.CACHE.put(session_key, session_cache.Entry(
             principal=principal, epoch=epoch,
-            valid_until=min(as_utc(row.expires_at), last_seen + accounts.SESSION_IDLE_TIMEOUT),
-            touch_after=last_seen + accounts.SESSION_TOUCH_INTERVAL,
+            valid_until=min(as_utc(row.expires_at), last_seen + sessions.SESSION_IDLE_TIMEOUT),
+            touch_after=last_seen + sessions.SESSION_TOUCH_INTERVAL,
         ))
     elif session_key:
         session_cache.CACHE.forget(session_key)
     decision = _judge(principal, audience, expired=bool(session_key))
     if decision.outcome is Outcome.FORBIDDEN:
-        accounts.audit(
+        events.audit(
             session, "access_refused", actor_user_id=principal.id,
             client_address=client_address, route=(route or "")[:200], now=now,
         )

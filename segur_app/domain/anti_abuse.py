@@ -4,7 +4,7 @@ A hidden field that a person never sees nor reaches (``components.forms.anti_rob
 and a minimum fill time: a form sent with the field filled, or implausibly fast,
 is refused with a neutral message and recorded (``AUDIT_BOT_SUSPECTED``). Each
 form also counts its sendings per client address within :data:`ABUSE_WINDOW`
-(``accounts.count_within_limit``).
+(:func:`count_sending`, :func:`count_upload`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from segur_app.domain.accounts import audit
+from segur_app.domain.accounts.events import audit
+from segur_app.domain.models import utcnow
+from segur_app.domain.throttling import count_within_limit
 
 HONEYPOT_NAME = "site_internet"
 MIN_FILL_SECONDS = 3.0
@@ -30,3 +32,27 @@ def record_automated_attempt(
     session: Session, *, client_address: str | None, reason: str, now: datetime | None = None
 ) -> None:
     audit(session, AUDIT_BOT_SUSPECTED, client_address=client_address, now=now, reason=reason)
+
+
+def count_sending(
+    session: Session, *, action: str, throttled_action: str, limit: int,
+    client_address: str | None, now: datetime | None = None,
+) -> bool:
+    """Count one sending of a public form (``action``) from ``client_address``;
+    past ``limit`` within :data:`ABUSE_WINDOW`, False and ``throttled_action`` recorded."""
+    now = now or utcnow()
+    allowed = count_within_limit(session, window=ABUSE_WINDOW, action=action, limit=limit,
+                                 client_address=client_address, now=now)
+    if not allowed:
+        audit(session, throttled_action, client_address=client_address, now=now)
+    return allowed
+
+
+def count_upload(
+    session: Session, *, action: str, limit: int, client_address: str | None,
+    now: datetime | None = None,
+) -> bool:
+    """Count one file staged from a public form; False past ``limit`` within
+    :data:`ABUSE_WINDOW`."""
+    return count_within_limit(session, window=ABUSE_WINDOW, action=action, limit=limit,
+                              client_address=client_address, now=now or utcnow())

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from segur_app.domain.ddl_events import follow_tables
+
 # Table -> (list name, its group columns as (counter column, table expression)).
 GROUPS = {
     "funding_request": ("funding_request", (("kind", "{row}.kind"), ("status", "{row}.status"),
@@ -131,9 +133,4 @@ def drop(connection, table: str) -> None:
 
 def attach(metadata: sa.MetaData) -> None:
     """Create the triggers whenever ``metadata.create_all`` creates their table."""
-    for name in GROUPS:
-        table = metadata.tables[name]
-        sa.event.listen(table, "after_create",
-                        lambda target, connection, **kw: create(connection, target.name))
-        sa.event.listen(table, "before_drop",
-                        lambda target, connection, **kw: drop(connection, target.name))
+    follow_tables(metadata, GROUPS, create=create, drop=drop)

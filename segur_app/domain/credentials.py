@@ -16,7 +16,7 @@ from datetime import datetime
 
 from segur_app.core.security import hash_password
 from segur_app.domain import mail, mail_templates
-from segur_app.domain.accounts import TEMPORARY_PASSWORD_VALIDITY
+from segur_app.domain.accounts.first_login import TEMPORARY_PASSWORD_VALIDITY
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import Role, UserAccount, utcnow
 from segur_app.domain.passwords import password_problems

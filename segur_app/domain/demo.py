@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
 from segur_app.core.security import hash_password
-from segur_app.domain.accounts import TEMPORARY_PASSWORD_VALIDITY
+from segur_app.domain.accounts.first_login import TEMPORARY_PASSWORD_VALIDITY
 from segur_app.domain import file_commit, storage
 from segur_app.domain.models import (
     Attachment,

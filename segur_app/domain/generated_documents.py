@@ -158,10 +158,3 @@ def find(
         .join(GeneratedDocument, GeneratedDocument.attachment_id == Attachment.id)
         .where(owner, GeneratedDocument.kind == kind.value)
     ).first()
-
-
-def dossier_of(session: Session, attachment_id: int) -> GeneratedDocument | None:
-    """The generated-document row of an attachment (None: not a generated document)."""
-    return session.exec(
-        select(GeneratedDocument).where(GeneratedDocument.attachment_id == attachment_id)
-    ).first()

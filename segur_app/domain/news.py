@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from segur_app.domain import paging, storage, uploads
-from segur_app.domain.accounts import audit
+from segur_app.domain.accounts.events import audit
 from segur_app.domain.models import (
     Attachment,
     AttachmentKind,

@@ -139,7 +139,10 @@ def funding_receipt(session: Session, request: FundingRequest) -> Receipt:
         ans_number=supplier.ans_number,
         address=supplier.address,
         deposited_by=depositor.display_name if depositor else "",
-        pieces=_pieces(session, Attachment.funding_request_id == request.id),
+        # The pieces deposited with the dossier (a later « Demande de compléments »
+        # adds replacements, uploaded after it: not on its receipt).
+        pieces=_pieces(session, (Attachment.funding_request_id == request.id)
+                       & (Attachment.uploaded_at <= request.deposited_at)),
         amount=request.amount,
         vat_label=request.vat_label,
     )

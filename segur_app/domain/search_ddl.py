@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from segur_app.domain.ddl_events import follow_tables
+
 # Table -> its searched text column.
 TRIGRAM_COLUMNS = {
     "supplier": "search_text",
@@ -116,9 +118,4 @@ def drop(connection, table: str) -> None:
 
 def attach(metadata: sa.MetaData) -> None:
     """Build the search objects whenever ``metadata.create_all`` builds their table."""
-    for name in TRIGRAM_COLUMNS:
-        table = metadata.tables[name]
-        sa.event.listen(table, "after_create",
-                        lambda target, connection, **kw: create(connection, target.name))
-        sa.event.listen(table, "before_drop",
-                        lambda target, connection, **kw: drop(connection, target.name))
+    follow_tables(metadata, TRIGRAM_COLUMNS, create=create, drop=drop)

@@ -1,6 +1,6 @@
 """Login throttling and per-address rate limits.
 
-Two independent rules protect the login (``accounts.authenticate``):
+Two independent rules protect the login (``accounts.login.authenticate``):
 
 * **Per identifiant** (the lockout): 5 wrong passwords for one identifiant
   within 24 hours lock it for 15 minutes. Attempts during the lock are refused

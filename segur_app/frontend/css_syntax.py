@@ -9,7 +9,7 @@ turns a stylesheet into :class:`Node` s, :func:`serialise` writes them back.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 __all__ = [
@@ -67,10 +67,9 @@ def _skip_comment(css: str, i: int) -> int:
     return len(css) if end < 0 else end + 2
 
 
-def find_top_level(css: str, i: int, stops: str) -> int:
-    """Index of the first character of ``stops`` at nesting depth 0 from ``i``
-    (strings, comments, parentheses and brackets skipped); len(css) if none."""
-    depth = 0
+def _code(css: str, i: int) -> Iterator[tuple[int, str]]:
+    """``(index, character)`` of ``css`` from ``i``, strings, comments and escaped
+    characters passed over: what the scanners below look at."""
     while i < len(css):
         char = css[i]
         if char in "\"'":
@@ -82,37 +81,34 @@ def find_top_level(css: str, i: int, stops: str) -> int:
         if char == "\\":
             i += 2
             continue
+        yield i, char
+        i += 1
+
+
+def find_top_level(css: str, i: int, stops: str) -> int:
+    """Index of the first character of ``stops`` at nesting depth 0 from ``i``
+    (strings, comments, parentheses and brackets skipped); len(css) if none."""
+    depth = 0
+    for at, char in _code(css, i):
         if char in "([":
             depth += 1
         elif char in ")]":
             depth = max(0, depth - 1)
         elif depth == 0 and char in stops:
-            return i
-        i += 1
-    return i
+            return at
+    return len(css)
 
 
 def _block_end(css: str, i: int) -> int:
     """``css[i]`` is ``{``: index of its matching ``}``."""
     depth = 0
-    while i < len(css):
-        char = css[i]
-        if char in "\"'":
-            i = skip_string(css, i)
-            continue
-        if char == "/" and css.startswith("/*", i):
-            i = _skip_comment(css, i)
-            continue
-        if char == "\\":
-            i += 2
-            continue
+    for at, char in _code(css, i):
         if char == "{":
             depth += 1
         elif char == "}":
             depth -= 1
             if depth == 0:
-                return i
-        i += 1
+                return at
     return len(css)  # unclosed at the end: closed there, as browsers do
 
 

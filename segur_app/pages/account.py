@@ -11,7 +11,7 @@ from segur_app.components.links import arrow_link
 from segur_app.components.private import private_page
 from segur_app.domain.access import Audience
 from segur_app.components.template import template
-from segur_app.domain.accounts import MSG_EMAIL_LINK_INVALID
+from segur_app.domain.accounts.profile import MSG_EMAIL_LINK_INVALID
 from segur_app.pages.first_login import password_change_fields, password_rules
 from segur_app.state.account import AccountState, ConfirmEmailState
 

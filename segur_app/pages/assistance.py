@@ -10,13 +10,13 @@ from segur_app.components.file_picker import file_picker
 from segur_app.components.forms import anti_robot_field, buttons, error_list, error_text
 from segur_app.components.links import arrow_link, button_link
 from segur_app.components.template import SitemapSection, template
-from segur_app.domain import assistance
 from segur_app.state.assistance import (
     ATTACHMENT,
     CONFIRMATION_ID,
     ERROR_SUMMARY_ID,
     AssistanceFormState,
 )
+from segur_app.domain.assistance import tickets
 
 S = AssistanceFormState
 UPLOAD_ID = "piece-assistance"
@@ -44,10 +44,10 @@ def _invalid(name: str):
 
 def _category() -> rx.Component:
     return _group(
-        "category", f"{assistance.CATEGORY_FIELD_LABEL} *",
+        "category", f"{tickets.CATEGORY_FIELD_LABEL} *",
         rx.el.select(
             rx.el.option("Sélectionnez une option", value="", disabled=True),
-            *[rx.el.option(label, value=value) for value, label in assistance.category_options()],
+            *[rx.el.option(label, value=value) for value, label in tickets.category_options()],
             id="assistance-category", name="category", required=True,
             default_value=S.category, class_name="fr-select",
             aria_invalid=_invalid("category"), aria_describedby="erreur-assistance-category",
@@ -58,14 +58,14 @@ def _category() -> rx.Component:
 
 def _message() -> rx.Component:
     return _group(
-        "message", f"{assistance.MESSAGE_FIELD_LABEL} *",
+        "message", f"{tickets.MESSAGE_FIELD_LABEL} *",
         rx.el.textarea(
             id="assistance-message", name="message", rows=8, required=True,
-            max_length=assistance.MAX_MESSAGE_LENGTH, default_value=S.message,
+            max_length=tickets.MAX_MESSAGE_LENGTH, default_value=S.message,
             class_name="fr-input", aria_invalid=_invalid("message"),
             aria_describedby="erreur-assistance-message",
         ),
-        hint=f"{assistance.MAX_MESSAGE_LENGTH} caractères maximum.",
+        hint=f"{tickets.MAX_MESSAGE_LENGTH} caractères maximum.",
     )
 
 
@@ -100,8 +100,8 @@ def _contact() -> rx.Component:
             class_name="fr-input-group",
         ),
         rx.fragment(
-            _text("contact_name", f"{assistance.NAME_FIELD_LABEL} *", S.contact_name,
-                  autocomplete="name", max_length=assistance.MAX_NAME_LENGTH),
+            _text("contact_name", f"{tickets.NAME_FIELD_LABEL} *", S.contact_name,
+                  autocomplete="name", max_length=tickets.MAX_NAME_LENGTH),
             _text("contact_email", "Adresse électronique de contact *", S.contact_email,
                   type="email", autocomplete="email", max_length=254,
                   hint="La réponse vous sera envoyée à cette adresse. Format attendu : "
@@ -137,7 +137,7 @@ def _form() -> rx.Component:
 
 def _attachment() -> rx.Component:
     return file_picker(
-        assistance.ATTACHMENT_UPLOAD,
+        tickets.ATTACHMENT_UPLOAD,
         label="Pièce jointe (facultative)",
         upload_id=UPLOAD_ID,
         on_drop=S.stage_file, staged_by=S, slot=ATTACHMENT,

@@ -8,7 +8,7 @@ from segur_app import routes
 from segur_app.components.forms import alert, buttons, error_list, field, form, submit_button
 from segur_app.components.links import arrow_link
 from segur_app.components.template import template
-from segur_app.domain.accounts import MSG_RESET_LINK_INVALID
+from segur_app.domain.accounts.recovery import MSG_RESET_LINK_INVALID
 from segur_app.pages.first_login import password_rules
 from segur_app.state.access import ResetPasswordState
 

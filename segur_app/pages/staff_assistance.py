@@ -12,7 +12,6 @@ from segur_app.components.private import private_page
 from segur_app.domain.access import Audience
 from segur_app.components.staff import hidden, select
 from segur_app.components.staff_list import filter_form, link_pagination
-from segur_app.domain import assistance
 from segur_app.domain.models import TicketStatus
 from segur_app.state.assistance import (
     CATEGORY_OPTIONS,
@@ -20,6 +19,7 @@ from segur_app.state.assistance import (
     STATUS_OPTIONS,
     StaffAssistanceState,
 )
+from segur_app.domain.assistance import tickets
 
 S = StaffAssistanceState
 
@@ -33,7 +33,7 @@ def _answer_form(ticket) -> rx.Component:
             rx.el.label("Réponse à la demande ", ticket.number, class_name="fr-label",
                         html_for=field_id),
             rx.el.textarea(id=field_id, name="answer", rows=5, required=True,
-                           max_length=assistance.MAX_ANSWER_LENGTH, class_name="fr-input"),
+                           max_length=tickets.MAX_ANSWER_LENGTH, class_name="fr-input"),
             rx.cond(error != "", rx.el.p(error, class_name="fr-error-text", role="alert")),
             class_name=rx.cond(error != "", "fr-input-group fr-input-group--error",
                                "fr-input-group"),

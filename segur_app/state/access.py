@@ -11,10 +11,11 @@ import reflex as rx
 from segur_app import routes
 from segur_app.core.session import LOGIN_ERRORS, LOGIN_NOTICES, MSG_PASSWORD_CHANGED
 from segur_app.links import absolute_url
-from segur_app.domain import access, accounts
+from segur_app.domain import access
 from segur_app.domain.access import Audience
 from segur_app.domain.passwords import MAX_LENGTH
 from segur_app.state.base import SessionState, guarded, in_transaction, principal, public
+from segur_app.domain.accounts import first_login, recovery
 
 MSG_IDENTIFIANT_SENT = (
     "Si cette adresse électronique correspond à un compte du portail, un courriel "
@@ -64,7 +65,7 @@ class ForgotIdentifiantState(SessionState):
         client = self._client()
         login_url = absolute_url(routes.LOGIN)
 
-        await in_transaction(lambda s: accounts.request_identifiant_reminder(
+        await in_transaction(lambda s: recovery.request_identifiant_reminder(
             s, email=email, login_url=login_url, client_address=client["client_address"],
         ))
         self.error, self.done = "", True
@@ -86,7 +87,7 @@ class ForgotPasswordState(SessionState):
             return
         client = self._client()
 
-        await in_transaction(lambda s: accounts.request_password_reset(
+        await in_transaction(lambda s: recovery.request_password_reset(
             s, identifiant=identifiant,
             reset_url_for=lambda token: absolute_url(
                 routes.RESET_PASSWORD, **{routes.RESET_TOKEN_PARAM: token}),
@@ -111,7 +112,7 @@ class ResetPasswordState(SessionState):
         token = self._token()
 
         def work(session):
-            found = accounts.live_reset_token(session, token)
+            found = recovery.live_reset_token(session, token)
             return None if found is None else (found[1].secret_question or "")
 
         question = await in_transaction(work)
@@ -125,7 +126,7 @@ class ResetPasswordState(SessionState):
         token = self._token()
         client = self._client()
         result = await in_transaction(
-            lambda s: accounts.complete_password_reset(
+            lambda s: recovery.complete_password_reset(
                 s, token=token, answer=_field(form, "answer"),
                 new_password=_field(form, "new_password", MAX_LENGTH + 1),
                 confirmation=_field(form, "confirmation", MAX_LENGTH + 1),
@@ -159,7 +160,7 @@ class FirstLoginState(SessionState):
     async def change_password(self, form: dict):
         who = principal()
         client = self._client()
-        result = await in_transaction(lambda s: accounts.change_password(
+        result = await in_transaction(lambda s: first_login.change_password(
             s, user=access.user_of(s, who), keep_session_id=who.session_id,
             old_password=_field(form, "old_password", MAX_LENGTH + 1),
             new_password=_field(form, "new_password", MAX_LENGTH + 1),
@@ -174,7 +175,7 @@ class FirstLoginState(SessionState):
     async def set_secret_question(self, form: dict):
         who = principal()
         client_address = self._client()["client_address"]
-        errors = await in_transaction(lambda s: accounts.set_secret_question(
+        errors = await in_transaction(lambda s: first_login.set_secret_question(
             s, user=access.user_of(s, who), question=_field(form, "question", 300),
             answer=_field(form, "answer", 300), client_address=client_address,
         ))

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from segur_app import routes
 from segur_app.links import absolute_url
-from segur_app.domain import access, accounts
-from segur_app.domain.access import Audience
-from segur_app.domain.accounts import LoginView
+from segur_app.domain import access
 from segur_app.domain.funding import deposit
+from segur_app.domain.access import Audience
+from segur_app.domain.accounts.profile import LoginView
+from segur_app.domain.accounts import first_login, profile, sessions
 from segur_app.domain.funding.deposit import SupplierSummary
 from segur_app.domain.passwords import MAX_LENGTH
 from segur_app.state.base import SessionState, guarded, in_transaction, principal, public
@@ -34,7 +35,7 @@ class AccountState(SessionState):
             user = access.user_of(session, who)
             summary = (deposit.supplier_summary(session, user.supplier_id)
                        if user.supplier_id else None)
-            return user.email, summary, accounts.recent_logins(session, user_id=user.id)
+            return user.email, summary, profile.recent_logins(session, user_id=user.id)
 
         self.email, self.summary, self.logins = await in_transaction(work)
 
@@ -54,7 +55,7 @@ class AccountState(SessionState):
         self.message = ""
         client = self._client()
         keep = principal().session_id
-        result = await self._with_user(lambda s, user: accounts.change_password(
+        result = await self._with_user(lambda s, user: first_login.change_password(
             s, user=user, old_password=_field(form, "old_password", MAX_LENGTH + 1),
             new_password=_field(form, "new_password", MAX_LENGTH + 1),
             confirmation=_field(form, "confirmation", MAX_LENGTH + 1),
@@ -70,7 +71,7 @@ class AccountState(SessionState):
     async def change_question(self, form: dict):
         self.message = ""
         address = self._client()["client_address"]
-        errors = await self._with_user(lambda s, user: accounts.change_secret_question(
+        errors = await self._with_user(lambda s, user: profile.change_secret_question(
             s, user=user, password=_field(form, "password", MAX_LENGTH + 1),
             question=_field(form, "question", 300), answer=_field(form, "answer", 300),
             client_address=address,
@@ -82,7 +83,7 @@ class AccountState(SessionState):
     @guarded(Audience.USER)
     async def change_email(self, form: dict):
         self.message = ""
-        errors = await self._with_user(lambda s, user: accounts.request_email_change(
+        errors = await self._with_user(lambda s, user: profile.request_email_change(
             s, user=user, password=_field(form, "password", MAX_LENGTH + 1),
             new_email=_field(form, "email"), confirmation=_field(form, "email_confirmation"),
             confirm_url_for=lambda t: absolute_url(
@@ -97,7 +98,7 @@ class AccountState(SessionState):
     async def end_other_sessions(self):
         keep = principal().session_id
         count = await self._with_user(
-            lambda s, user: accounts.revoke_other_sessions(s, user_id=user.id, keep_session_id=keep)
+            lambda s, user: sessions.revoke_other_sessions(s, user_id=user.id, keep_session_id=keep)
         )
         self.message = f"{count} autre(s) session(s) fermée(s)."
 
@@ -109,6 +110,6 @@ class ConfirmEmailState(SessionState):
     @public
     async def load(self):
         token = self.router.url.query_parameters.get(routes.RESET_TOKEN_PARAM, "")
-        email = await in_transaction(lambda s: accounts.confirm_email_change(s, token=token))
+        email = await in_transaction(lambda s: profile.confirm_email_change(s, token=token))
         self.confirmed_email = email or ""
         self.done = True

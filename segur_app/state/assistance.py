@@ -19,8 +19,10 @@ import reflex as rx
 from segur_app import routes
 from segur_app.core.db import session_scope
 from segur_app.links import absolute_url
-from segur_app.domain import accounts, assistance, storage, uploads
-from segur_app.domain.assistance import TicketInput, TicketRefused, TicketView
+from segur_app.domain import storage, uploads
+from segur_app.domain.assistance.tickets import TicketInput, TicketRefused
+from segur_app.domain.assistance.views import TicketView
+from segur_app.domain.assistance import staff_list as ticket_list, tickets, views
 from segur_app.domain.anti_abuse import HONEYPOT_NAME
 from segur_app.domain.models import AssistanceTicket, TicketCategory, TicketStatus
 from segur_app.domain.access import Audience
@@ -36,6 +38,7 @@ from segur_app.list_query import TICKET_FILTER_PARAMS, ticket_filters_from, wind
 from segur_app.state.focus import focus
 from segur_app.state.staff_list import StaffListMixin
 from segur_app.state.uploads import StagedUploadsMixin
+from segur_app.domain.accounts import first_login
 
 CONFIRMATION_ID = "confirmation-assistance"
 ERROR_SUMMARY_ID = "resume-erreurs-assistance"
@@ -60,7 +63,8 @@ class HelpState(SessionState):
     @public
     async def load(self):
         user = await self._visitor()  # public page: no redirect, only a hint
-        self.is_supplier = bool(user and not user.is_staff and user.next_step == accounts.STEP_HOME)
+        self.is_supplier = bool(user and not user.is_staff
+                                and user.next_step == first_login.STEP_HOME)
 
 
 ATTACHMENT = "attachment"
@@ -85,7 +89,7 @@ class AssistanceFormState(StagedUploadsMixin, SessionState):
     _started_at: float = 0.0
 
     def _upload_policy(self, slot: str) -> uploads.UploadPolicy | None:
-        return assistance.ATTACHMENT_UPLOAD if slot == ATTACHMENT else None
+        return tickets.ATTACHMENT_UPLOAD if slot == ATTACHMENT else None
 
     def _show_upload(self, slot: str, **shown: str) -> None:
         if "name" in shown:
@@ -107,7 +111,7 @@ class AssistanceFormState(StagedUploadsMixin, SessionState):
     async def _who(self):
         """The logged-in user who may use the form as such (None = public use)."""
         user = await self._visitor()
-        if user is None or user.next_step != accounts.STEP_HOME:
+        if user is None or user.next_step != first_login.STEP_HOME:
             return None
         return user
 
@@ -118,7 +122,7 @@ class AssistanceFormState(StagedUploadsMixin, SessionState):
             self.account_email = ""
             return
         self.account_email = await in_transaction(
-            lambda s: assistance.contact_of(s, user_id=user.id))
+            lambda s: views.contact_of(s, user_id=user.id))
 
     @public
     async def load(self):
@@ -138,9 +142,9 @@ class AssistanceFormState(StagedUploadsMixin, SessionState):
         if user is None:
             address = self._client()["client_address"]
             if not await in_transaction(
-                lambda s: assistance.register_attachment_upload(s, client_address=address)
+                lambda s: tickets.register_attachment_upload(s, client_address=address)
             ):
-                self.errors = {**self.errors, ATTACHMENT: assistance.MSG_UPLOAD_THROTTLED}
+                self.errors = {**self.errors, ATTACHMENT: tickets.MSG_UPLOAD_THROTTLED}
                 return
         await self._stage_upload(ATTACHMENT, files)
 
@@ -168,7 +172,7 @@ class AssistanceFormState(StagedUploadsMixin, SessionState):
         was_logged_in = self.logged_in
         user = await self._who()  # a session that ended wipes the tab: read the form after
         self.category = str(form.get("category") or "")[:16]
-        self.message = str(form.get("message") or "")[: assistance.MAX_MESSAGE_LENGTH * 2]
+        self.message = str(form.get("message") or "")[: tickets.MAX_MESSAGE_LENGTH * 2]
         self.contact_name = str(form.get("contact_name") or "")[:480]
         self.contact_email = str(form.get("contact_email") or "")[:500]
         address = self._client()["client_address"]
@@ -181,21 +185,21 @@ class AssistanceFormState(StagedUploadsMixin, SessionState):
         if user is None:
             honeypot = str(form.get(HONEYPOT_NAME) or "")
             elapsed = time.time() - self._started_at if self._started_at else None
-            if assistance.looks_automated(honeypot=honeypot, elapsed_seconds=elapsed):
+            if tickets.looks_automated(honeypot=honeypot, elapsed_seconds=elapsed):
                 reason = "assistance_honeypot" if honeypot.strip() else "assistance_too_fast"
-                await in_transaction(lambda s: assistance.record_automated_attempt(
+                await in_transaction(lambda s: tickets.record_automated_attempt(
                     s, client_address=address, reason=reason))
-                self.form_errors = [assistance.MSG_SENDING_FAILED]
+                self.form_errors = [tickets.MSG_SENDING_FAILED]
                 yield focus(f"#{ERROR_SUMMARY_ID}")
                 return
-        _, errors = assistance.check_input(data, public=user is None)
+        _, errors = tickets.check_input(data, public=user is None)
         if errors:
             yield self._show_errors(errors)
             return
         if user is None and not await in_transaction(
-            lambda s: assistance.register_request_attempt(s, client_address=address)
+            lambda s: tickets.register_request_attempt(s, client_address=address)
         ):
-            self.form_errors = [assistance.MSG_THROTTLED]
+            self.form_errors = [tickets.MSG_THROTTLED]
             yield focus(f"#{ERROR_SUMMARY_ID}")
             return
         self.submitting = True
@@ -222,7 +226,7 @@ class AssistanceFormState(StagedUploadsMixin, SessionState):
 
 def _create(data: TicketInput, user_id: int | None, attachment, address: str | None):
     with session_scope() as session:
-        return assistance.create_ticket(
+        return tickets.create_ticket(
             session, data=data, user_id=user_id, attachment=attachment,
             store=storage.store_from_settings(),
             assistance_url=absolute_url(routes.ASSISTANCE),
@@ -239,7 +243,7 @@ class MyTicketsState(SessionState):
     async def load(self):
         user = principal()
         self.tickets = await in_transaction(
-            lambda s: assistance.user_tickets(s, user_id=user.id))
+            lambda s: views.user_tickets(s, user_id=user.id))
         return None
 
 
@@ -263,7 +267,7 @@ class StaffAssistanceState(StaffListMixin, SessionState):
     status: str = ""
     category: str = ""
     search: str = ""
-    sort: str = assistance.DEFAULT_SORT
+    sort: str = ticket_list.DEFAULT_SORT
     message: str = ""
     error: str = ""
     answer_errors: dict[str, str] = {}
@@ -273,8 +277,8 @@ class StaffAssistanceState(StaffListMixin, SessionState):
         params = self._params()
         filters, window = ticket_filters_from(params), window_from(params)
         result, self.open_tickets = await in_transaction(lambda s: (
-            assistance.ticket_page(s, filters=filters, window=window),
-            assistance.open_count(s)))
+            ticket_list.ticket_page(s, filters=filters, window=window),
+            views.open_count(s)))
         self.tickets = result.rows
         self._show_page(routes.STAFF_ASSISTANCE, params, total=result.total, page=result.page,
                         pages=result.pages, ids=[t.id for t in result.rows],
@@ -300,10 +304,10 @@ class StaffAssistanceState(StaffListMixin, SessionState):
             ticket_id = int(form.get("ticket_id") or 0)
         except ValueError:
             return None
-        text = str(form.get("answer") or "")[: assistance.MAX_ANSWER_LENGTH * 2]
+        text = str(form.get("answer") or "")[: tickets.MAX_ANSWER_LENGTH * 2]
 
         def work(session):
-            assistance.answer_ticket(
+            tickets.answer_ticket(
                 session, ticket_id=ticket_id, answer=text, staff_id=user.id,
                 tickets_url=absolute_url(routes.MY_TICKETS),
                 assistance_url=absolute_url(routes.ASSISTANCE),
@@ -332,7 +336,7 @@ class StaffAssistanceState(StaffListMixin, SessionState):
         ticket_id = int(ticket_id)
 
         def work(session):
-            assistance.close_ticket(session, ticket_id=ticket_id, staff_id=user.id)
+            tickets.close_ticket(session, ticket_id=ticket_id, staff_id=user.id)
             return session.get(AssistanceTicket, ticket_id).number
 
         self.message = self.error = ""

@@ -8,8 +8,6 @@ staff_list, views).
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import reflex as rx
 
 from segur_app import routes
@@ -20,7 +18,14 @@ from segur_app.domain.enrolment.rules import DecisionRefused
 from segur_app.domain.enrolment.views import EnrolmentTrackingView, PendingEnrolmentView
 from segur_app.domain.generated_documents import GeneratedDocumentView
 from segur_app.links import absolute_url
-from segur_app.list_query import enrolment_filters_from
+from segur_app.list_query import (
+    ENROLMENT_FILTER_PARAMS,
+    ENROLMENT_KEPT_EMPTY,
+    enrolment_filters_from,
+    filter_query,
+    form_query,
+    url_params,
+)
 from segur_app.state.base import SessionState, guarded, in_transaction, principal
 from segur_app.state.focus import focus
 
@@ -75,7 +80,7 @@ class StaffEnrolmentsState(SessionState):
     search: str = ""
     date_from: str = ""
     date_to: str = ""
-    sort: str = "depot_asc"
+    sort: str = staff_list.DEFAULT_SORT
     query: str = ""
 
     # Backend only: the reasons typed, by enrolment id.
@@ -86,19 +91,15 @@ class StaffEnrolmentsState(SessionState):
     _first_id: int | None = None
     _last_id: int | None = None
 
-    def _filters(self) -> staff_list.EnrolmentFilters:
-        return enrolment_filters_from(dict(self.router.url.query_parameters))
-
     async def _refresh(self, page: int, *, after: int | None = None,
                        before: int | None = None):
-        filters = self._filters()
+        params = url_params(self.router.url.query)
+        filters = enrolment_filters_from(params)
         self.status, self.search, self.sort = filters.status, filters.search, filters.sort
         self.date_from = filters.submitted_from.isoformat() if filters.submitted_from else ""
         self.date_to = filters.submitted_to.isoformat() if filters.submitted_to else ""
-        self.query = urlencode({k: v for k, v in (
-            (routes.PARAM_STATUS, filters.status), (routes.PARAM_SEARCH, filters.search),
-            (routes.PARAM_FROM, self.date_from), (routes.PARAM_TO, self.date_to),
-            (routes.PARAM_SORT, filters.sort)) if v})
+        self.query = filter_query(params, names=ENROLMENT_FILTER_PARAMS,
+                                  kept_empty=ENROLMENT_KEPT_EMPTY)
         result = await in_transaction(
             lambda s: staff_list.list_enrolments(
                 s, filters=filters, page=page, page_size=STAFF_PAGE_SIZE,
@@ -118,10 +119,7 @@ class StaffEnrolmentsState(SessionState):
 
     @guarded(Audience.STAFF)
     async def apply_filters(self, form: dict):
-        names = (routes.PARAM_STATUS, routes.PARAM_SEARCH, routes.PARAM_FROM, routes.PARAM_TO,
-                 routes.PARAM_SORT)
-        query = urlencode({k: str(form.get(k, "")).strip() for k in names
-                           if str(form.get(k, "")).strip() or k == routes.PARAM_STATUS})
+        query = form_query(form, names=ENROLMENT_FILTER_PARAMS, kept_empty=ENROLMENT_KEPT_EMPTY)
         return rx.redirect(f"{routes.STAFF_ENROLMENTS}?{query}")
 
     @guarded(Audience.STAFF)

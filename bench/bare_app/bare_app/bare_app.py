@@ -4,6 +4,8 @@ The baseline the portal is compared with in bench/: whatever the portal costs
 on top of these is the portal's own.
 """
 
+import os
+
 import reflex as rx
 
 
@@ -40,3 +42,21 @@ def index() -> rx.Component:
 
 app = rx.App(reset_style=False, theme=None)
 app.add_page(index, route="/")
+
+
+# Optional: BARE_EXTRA_STATES=N adds N states of six vars, each with a page of its
+# own, so the bare app has the size of the portal's runtime (state tree, routes)
+# without its pages (bench/README.md, « Goal 4 — where the time goes »). Default 0:
+# the one-state baseline every ratio of the issue is measured against.
+for _n in range(int(os.environ.get("BARE_EXTRA_STATES", "0"))):
+    _extra = type(f"Extra{_n}", (rx.State,), {
+        "__annotations__": {"a": str, "b": int, "c": bool, "d": list[str], "e": str, "f": str},
+        "a": "", "b": 0, "c": False, "d": [], "e": "", "f": "",
+        "__module__": __name__,
+    })
+    globals()[_extra.__name__] = _extra
+
+    def _extra_page(state=_extra) -> rx.Component:
+        return rx.el.main(rx.el.p(state.a), rx.el.p(state.b), rx.el.p(state.e))
+
+    app.add_page(_extra_page, route=f"/extra{_n}")

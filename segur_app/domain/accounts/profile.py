@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from segur_app.core.security import hash_token, new_token, verify_password
-from segur_app.domain import mail
+from segur_app.domain import mail, mail_templates
 from segur_app.domain.accounts.events import audit
 from segur_app.domain.accounts.first_login import set_secret_question
 from segur_app.domain.accounts.recovery import live_token
 from segur_app.domain.dates import fr_datetime
+from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import AuditEvent, EmailChangeToken, UserAccount, utcnow
 
 __all__ = [
@@ -79,32 +80,15 @@ def request_email_change(
     token = new_token()
     session.add(EmailChangeToken(user_id=user.id, new_email=address, token_hash=hash_token(token),
                                  created_at=now, expires_at=now + EMAIL_CHANGE_VALIDITY))
-    link = confirm_url_for(token)
-    mail.queue_email(
-        session, template="email_change_confirmation", to=address,
-        subject="Confirmez votre nouvelle adresse électronique — portail Ségur Numérique",
-        text=(
-            "Madame, Monsieur,\n\nPour confirmer la nouvelle adresse électronique de votre "
-            f"compte {user.identifiant} sur le portail Ségur Numérique, ouvrez ce lien "
-            f"(valable 24 heures) :\n{link}\n\nSi vous n'êtes pas à l'origine de cette demande, "
-            "ignorez ce message.\n\nL'Agence de services et de paiement.\n\nCe message a été "
-            "généré automatiquement, merci de ne pas y répondre."
-        ),
-        user_id=user.id,
-    )
-    mail.queue_email(
-        session, template="email_change_notice", to=user.email,
-        subject="Changement d'adresse électronique demandé — portail Ségur Numérique",
-        text=(
-            "Madame, Monsieur,\n\nUn changement de l'adresse électronique de votre compte "
-            f"{user.identifiant} vers {address} a été demandé. Il ne prendra effet qu'après "
-            "confirmation depuis la nouvelle adresse.\n\nSi vous n'êtes pas à l'origine de "
-            "cette demande, changez votre mot de passe et contactez l'assistance.\n\n"
-            "L'Agence de services et de paiement.\n\nCe message a été généré automatiquement, "
-            "merci de ne pas y répondre."
-        ),
-        user_id=user.id,
-    )
+    confirmation_mail = mail_templates.email_change_confirmation(user.identifiant,
+                                                                 confirm_url_for(token))
+    mail.queue_email(session, template=TemplateName.EMAIL_CHANGE_CONFIRMATION, to=address,
+                     subject=confirmation_mail.subject, text=confirmation_mail.text,
+                     html=confirmation_mail.html, user_id=user.id)
+    notice = mail_templates.email_change_notice(user.identifiant, address)
+    mail.queue_email(session, template=TemplateName.EMAIL_CHANGE_NOTICE, to=user.email,
+                     subject=notice.subject, text=notice.text, html=notice.html,
+                     user_id=user.id)
     audit(session, "email_change_requested", actor_user_id=user.id, subject_user_id=user.id,
           now=now, new_email=address)
     return []

@@ -29,9 +29,10 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from segur_app.domain import mail, mail_templates, storage, uploads, validators
-from segur_app.domain.accounts import audit
+from segur_app.domain.accounts.events import audit
 from segur_app.domain.anti_abuse import (  # shared by the public forms
-    ABUSE_WINDOW,
+    count_sending,
+    count_upload,
     looks_automated,
     record_automated_attempt,
 )
@@ -45,7 +46,7 @@ from segur_app.domain.models import (
     utcnow,
 )
 from segur_app.domain.numbering import TICKET_SERIES, next_number
-from segur_app.domain.throttling import count_within_limit
+from segur_app.domain.refusals import Refused
 
 __all__ = [
     "ATTACHMENT_UPLOAD",
@@ -105,13 +106,8 @@ MSG_NOT_OPEN = (
 MSG_ALREADY_CLOSED = "Cette demande d'assistance est déjà close."
 
 
-class TicketRefused(Exception):
+class TicketRefused(Refused):
     """The ticket cannot be stored or changed; ``message`` (French) and per-field errors."""
-
-    def __init__(self, message: str, *, field_errors: dict[str, str] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field_errors = field_errors or {}
 
 
 @dataclass(frozen=True)
@@ -185,20 +181,17 @@ def register_request_attempt(
     session: Session, *, client_address: str | None, now: datetime | None = None
 ) -> bool:
     """Count one sending of the public form; False (and recorded) past the limit."""
-    now = now or utcnow()
-    allowed = count_within_limit(session, window=ABUSE_WINDOW, action=AUDIT_REQUEST_ATTEMPT, limit=REQUESTS_PER_ADDRESS,
-                            client_address=client_address, now=now)
-    if not allowed:
-        audit(session, AUDIT_REQUEST_THROTTLED, client_address=client_address, now=now)
-    return allowed
+    return count_sending(session, action=AUDIT_REQUEST_ATTEMPT,
+                         throttled_action=AUDIT_REQUEST_THROTTLED, limit=REQUESTS_PER_ADDRESS,
+                         client_address=client_address, now=now)
 
 
 def register_attachment_upload(
     session: Session, *, client_address: str | None, now: datetime | None = None
 ) -> bool:
     """Count one attachment staged from the public form; False past the limit."""
-    return count_within_limit(session, window=ABUSE_WINDOW, action=AUDIT_ATTACHMENT_STAGED, limit=UPLOADS_PER_ADDRESS,
-                         client_address=client_address, now=now or utcnow())
+    return count_upload(session, action=AUDIT_ATTACHMENT_STAGED, limit=UPLOADS_PER_ADDRESS,
+                        client_address=client_address, now=now)
 
 
 # ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from segur_app.domain import mail, mail_templates
-from segur_app.domain.accounts import audit
+from segur_app.domain.accounts.events import audit
 from segur_app.domain.credentials import open_account, queue_credentials_email
 from segur_app.domain.enrolment.rules import (
     AUDIT_ACCOUNT_CREATED,

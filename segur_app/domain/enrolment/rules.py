@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from segur_app.domain.models import AuditEvent, Enrolment, EnrolmentStatus
+from segur_app.domain.refusals import Refused
 
 AUDIT_SUBMISSION_ATTEMPT = "enrolment_submission_attempt"
 AUDIT_SUBMISSION_THROTTLED = "enrolment_submission_throttled"
@@ -75,21 +76,12 @@ MSG_REASON_REQUIRED = "Le motif du rejet est obligatoire."
 MSG_REASON_TOO_LONG = f"Le motif du rejet ne doit pas dépasser {MAX_REASON_LENGTH} caractères."
 
 
-class EnrolmentRefused(Exception):
+class EnrolmentRefused(Refused):
     """The request cannot be stored; ``message`` (French) and per-field errors."""
 
-    def __init__(self, message: str, *, field_errors: dict[str, str] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field_errors = field_errors or {}
 
-
-class DecisionRefused(Exception):
+class DecisionRefused(Refused):
     """A staff decision that cannot be applied; ``message`` is French."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def record_history(

@@ -36,25 +36,27 @@ from segur_app.domain.paging import Key, Window
 from segur_app.domain.funding.export import csv_bytes
 from segur_app.domain.funding.staff_list import counted_total
 
+PENDING_FILTER = "en_attente"  # submitted or in review (models.ENROLMENT_PENDING)
+DEFAULT_SORT = "depot_asc"
+
+
 @dataclass(frozen=True)
 class EnrolmentFilters:
     """Staff list filters; the default shows the requests waiting for a decision."""
 
-    status: str = "en_attente"
+    status: str = PENDING_FILTER
     search: str = ""
     submitted_from: date | None = None
     submitted_to: date | None = None
-    sort: str = "depot_asc"
+    sort: str = DEFAULT_SORT
 
 
-PENDING_FILTER = "en_attente"  # submitted or in review (models.ENROLMENT_PENDING)
 ENROLMENT_CSV_HEADER = [
     "Numéro", "Date de dépôt", "Statut", "Dénomination sociale", "SIRET", "N° ANS",
     "Contact", "Adresse électronique", "Téléphone",
 ]
 
 
-DEFAULT_SORT = "depot_asc"
 SORTS = {
     "depot_asc": Key((Enrolment.submitted_at, Enrolment.id)),
     "depot_desc": Key((Enrolment.submitted_at, Enrolment.id), descending=True),

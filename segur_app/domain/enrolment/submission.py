@@ -31,8 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from segur_app.domain import generated_documents, mail, mail_templates, receipts, storage, uploads
-from segur_app.domain.accounts import audit, count_within_limit
-from segur_app.domain.anti_abuse import ABUSE_WINDOW
+from segur_app.domain.anti_abuse import count_sending, count_upload
 from segur_app.domain.enrolment.form import MSG_CGU_REQUIRED, MSG_RIB_REQUIRED, EnrolmentData
 from segur_app.domain.enrolment.rules import (
     AUDIT_RIB_STAGED,
@@ -69,20 +68,17 @@ def register_submission_attempt(
     session: Session, *, client_address: str | None, now: datetime | None = None
 ) -> bool:
     """Count one sending of the form; False (and recorded) past the per-address limit."""
-    now = now or utcnow()
-    allowed = count_within_limit(session, window=ABUSE_WINDOW, action=AUDIT_SUBMISSION_ATTEMPT,
-                            limit=SUBMISSIONS_PER_ADDRESS, client_address=client_address, now=now)
-    if not allowed:
-        audit(session, AUDIT_SUBMISSION_THROTTLED, client_address=client_address, now=now)
-    return allowed
+    return count_sending(session, action=AUDIT_SUBMISSION_ATTEMPT,
+                         throttled_action=AUDIT_SUBMISSION_THROTTLED,
+                         limit=SUBMISSIONS_PER_ADDRESS, client_address=client_address, now=now)
 
 
 def register_rib_upload(
     session: Session, *, client_address: str | None, now: datetime | None = None
 ) -> bool:
     """Count one RIB staged from the public form; False past the per-address limit."""
-    return count_within_limit(session, window=ABUSE_WINDOW, action=AUDIT_RIB_STAGED, limit=RIB_UPLOADS_PER_ADDRESS,
-                         client_address=client_address, now=now or utcnow())
+    return count_upload(session, action=AUDIT_RIB_STAGED, limit=RIB_UPLOADS_PER_ADDRESS,
+                        client_address=client_address, now=now)
 
 
 # ---------------------------------------------------------------------------

@@ -89,6 +89,14 @@ def _audit_details(row: Any, error: str | None = None) -> str:
     return details
 
 
+def _outcome_event(row: Any, *, when: datetime, action: str, new_status: str, details: str,
+                   old_status: str | None = None) -> AuditEvent:
+    """The audit line of a message's final outcome, linked to its dossier or enrolment."""
+    return AuditEvent(occurred_at=when, action=action, funding_request_id=row.funding_request_id,
+                      enrolment_id=row.enrolment_id, subject_user_id=row.user_id,
+                      old_status=old_status, new_status=new_status, details=details)
+
+
 def _claim(
     engine: Engine, message_id: int, seen: datetime, lease_until: datetime
 ) -> Any | None:
@@ -125,17 +133,8 @@ def _mark_sent(engine: Engine, row: Any, when: datetime) -> bool:
         )
         if result.rowcount != 1:
             return False
-        session.add(
-            AuditEvent(
-                occurred_at=when,
-                action=AUDIT_EMAIL_SENT,
-                funding_request_id=row.funding_request_id,
-                enrolment_id=row.enrolment_id,
-                subject_user_id=row.user_id,
-                new_status=SENT,
-                details=_audit_details(row),
-            )
-        )
+        session.add(_outcome_event(row, when=when, action=AUDIT_EMAIL_SENT, new_status=SENT,
+                                   details=_audit_details(row)))
     return True
 
 
@@ -191,18 +190,9 @@ def _mark_failure(
         if result.rowcount != 1:
             return None
         if give_up:
-            session.add(
-                AuditEvent(
-                    occurred_at=when,
-                    action=AUDIT_EMAIL_FAILED,
-                    funding_request_id=row.funding_request_id,
-                    enrolment_id=row.enrolment_id,
-                    subject_user_id=row.user_id,
-                    old_status=PENDING,
-                    new_status=FAILED,
-                    details=_audit_details(row, error),
-                )
-            )
+            session.add(_outcome_event(row, when=when, action=AUDIT_EMAIL_FAILED,
+                                       old_status=PENDING, new_status=FAILED,
+                                       details=_audit_details(row, error)))
     return FAILED if give_up else PENDING
 
 
