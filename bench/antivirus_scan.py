@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from deposit import samples  # noqa: E402
 
-from segur_app.domain import funding, uploads  # noqa: E402
+from segur_app.domain import uploads  # noqa: E402
+from segur_app.domain.funding import deposit  # noqa: E402
 from segur_app.domain.models import AttachmentKind  # noqa: E402
 from tests.clamd_helpers import ClamdServer  # noqa: E402
 
@@ -45,8 +46,8 @@ def main() -> None:
                 start = time.perf_counter()
                 for kind, name, data, _mime in files:
                     uploads.stage(io.BytesIO(data), name, scanner=scanner,
-                                  policy=funding.piece_upload(AttachmentKind(kind)),
-                                  storage_dir=work / "storage")
+                                  policy=deposit.piece_upload(AttachmentKind(kind)),
+                                  store=work / "storage")
                 times.append((time.perf_counter() - start) * 1000)
             print(f"| {mode} | {statistics.median(times):.0f} ms | {min(times):.0f} ms |")
         scanner = server.scanner("required")

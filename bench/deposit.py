@@ -121,7 +121,7 @@ def samples() -> list[tuple[str, str, bytes, str]]:
     """(piece kind, file name, bytes, MIME type) for the three advance pieces, checked
     with the portal's own upload checks."""
     from segur_app.domain import uploads
-    from segur_app.domain.funding import ADVANCE_DOCUMENTS
+    from segur_app.domain.funding.deposit import ADVANCE_DOCUMENTS
 
     files = [("pv-mise-en-service.pdf", sample_pdf(), "application/pdf"),
              ("attestation-sur-l-honneur.png", sample_png(), "image/png"),

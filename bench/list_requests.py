@@ -29,10 +29,10 @@ from sqlmodel import Session  # noqa: E402
 
 from segur_app.core.db import make_engine  # noqa: E402
 from segur_app.core.migrations import upgrade_to_head  # noqa: E402
-from segur_app.domain import staff_lists  # noqa: E402
+from segur_app.domain.funding import export, staff_list as funding_list  # noqa: E402
 from segur_app.domain.enrolment import staff_list  # noqa: E402
 from segur_app.domain.enrolment.staff_list import EnrolmentFilters  # noqa: E402
-from segur_app.domain.staff_lists import RequestFilters  # noqa: E402
+from segur_app.domain.funding.staff_list import RequestFilters  # noqa: E402
 from segur_app.domain.paging import Window  # noqa: E402
 from segur_app.domain.models import (  # noqa: E402
     AuditEvent,
@@ -182,38 +182,38 @@ def main() -> None:
                 middle.c.dossier_number == f"FINSAS{N // 2:06d}")).scalar()
         print(" funding requests (20 rows per page)")
         for label, filters in request_cases().items():
-            timed(engine, label, lambda s, f=filters: staff_lists.list_requests(s, filters=f))
-        deep = N // 2 // staff_lists.PAGE_SIZE
+            timed(engine, label, lambda s, f=filters: funding_list.list_requests(s, filters=f))
+        deep = N // 2 // funding_list.PAGE_SIZE
         for label, filters in (("no filter", RequestFilters()),
                                ("sort by company name", RequestFilters(sort="denomination")),
                                ("status + kind", RequestFilters(status="en_cours", kind="avance"))):
             with Session(engine) as s:
-                middle = staff_lists.request_page(s, filters=filters).pages // 2
-                shown = staff_lists.request_page(s, filters=filters, window=Window(page=middle))
+                middle = funding_list.request_page(s, filters=filters).pages // 2
+                shown = funding_list.request_page(s, filters=filters, window=Window(page=middle))
             after, before = shown.rows[-1].id, shown.rows[0].id
             timed(engine, f"page {middle + 1} (« suivante », keyset), {label}",
-                  lambda s, f=filters, a=after, m=middle: staff_lists.list_requests(
+                  lambda s, f=filters, a=after, m=middle: funding_list.list_requests(
                       s, filters=f, page=m + 1, after=a))
             timed(engine, f"page {middle - 1} (« précédente », keyset), {label}",
-                  lambda s, f=filters, b=before, m=middle: staff_lists.list_requests(
+                  lambda s, f=filters, b=before, m=middle: funding_list.list_requests(
                       s, filters=f, page=m - 1, before=b))
         timed(engine, f"page {deep} (middle) by its number alone, no filter",
-              lambda s: staff_lists.list_requests(s, filters=RequestFilters(), page=deep))
+              lambda s: funding_list.list_requests(s, filters=RequestFilters(), page=deep))
         timed(engine, f"page {deep} (middle) by its number alone, sort by company name",
-              lambda s: staff_lists.list_requests(s, filters=RequestFilters(sort="denomination"),
-                                                  page=deep))
+              lambda s: funding_list.list_requests(s, filters=RequestFilters(sort="denomination"),
+                                                   page=deep))
         timed(engine, "last page (« Dernière page »), sort by company name",
-              lambda s: staff_lists.list_requests(s, filters=RequestFilters(sort="denomination"),
-                                                  page=N // staff_lists.PAGE_SIZE))
-        timed(engine, "previous/next dossier", lambda s: staff_lists.neighbours(
+              lambda s: funding_list.list_requests(s, filters=RequestFilters(sort="denomination"),
+                                                   page=N // funding_list.PAGE_SIZE))
+        timed(engine, "previous/next dossier", lambda s: funding_list.neighbours(
             s, filters=RequestFilters(), request_id=some_id))
-        timed(engine, "previous/next dossier, sort by company name", lambda s: staff_lists.neighbours(
+        timed(engine, "previous/next dossier, sort by company name", lambda s: funding_list.neighbours(
             s, filters=RequestFilters(sort="denomination"), request_id=some_id))
-        timed(engine, "dashboard counters: funding requests", staff_lists.counters)
-        timed(engine, "dashboard counters: enrolments", staff_lists.enrolment_counters)
+        timed(engine, "dashboard counters: funding requests", funding_list.counters)
+        timed(engine, "dashboard counters: enrolments", funding_list.enrolment_counters)
         timed(engine, "dashboard counters (funding + enrolments)",
-              lambda s: (staff_lists.counters(s), staff_lists.enrolment_counters(s)))
-        timed(engine, "CSV export, status + kind + 1 month", lambda s: staff_lists.export_csv(
+              lambda s: (funding_list.counters(s), funding_list.enrolment_counters(s)))
+        timed(engine, "CSV export, status + kind + 1 month", lambda s: export.export_csv(
             s, filters=RequestFilters(status="en_cours", kind="avance",
                                       deposited_from=date(2023, 6, 1), deposited_to=date(2023, 6, 30))))
 

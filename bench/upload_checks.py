@@ -67,7 +67,7 @@ def main() -> None:
         for kind, name, data in samples:
             def stage(data=data, name=name):
                 staged = uploads.stage(io.BytesIO(data), name, policy=policy,
-                                       storage_dir=storage_dir)
+                                       store=storage_dir)
                 (storage_dir / "staging" / staged.key[:2] / staged.key).unlink()
 
             figures = [

@@ -29,7 +29,7 @@ import _harness as h  # noqa: E402
 from deposit import _slot_error, upload  # noqa: E402
 
 from segur_app.domain import pdf  # noqa: E402
-from segur_app.domain.funding import ADVANCE_DOCUMENTS  # noqa: E402
+from segur_app.domain.funding.deposit import ADVANCE_DOCUMENTS  # noqa: E402
 from tests.document_samples import valid_jpeg, valid_png  # noqa: E402
 
 ADVANCE_PAGE = "/demande-financement/avance"

@@ -51,8 +51,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print("Base non vide : données de démonstration conservées.")
             return 0
         store = storage.store_from_settings(settings)
-        demo.clear_all_data(session, storage_dir=store)
-        demo.load_demo_data(session, storage_dir=store, env=settings.env)
+        demo.clear_all_data(session, store=store)
+        demo.load_demo_data(session, store=store, env=settings.env)
     print(
         "Données de démonstration chargées : "
         f"{demo.SUPPLIER_IDENTIFIANT} / {demo.SUPPLIER_PASSWORD}, "
@@ -105,7 +105,7 @@ def cmd_storage_check(args: argparse.Namespace) -> int:
     from segur_app.domain import storage_check
 
     settings = get_settings()
-    options = dict(storage_dir=storage.store_from_settings(settings),
+    options = dict(store=storage.store_from_settings(settings),
                    grace_seconds=settings.storage_grace_seconds,
                    staging_max_age_seconds=settings.staging_max_age_seconds)
     try:
@@ -113,7 +113,7 @@ def cmd_storage_check(args: argparse.Namespace) -> int:
             report = storage_check.check(session, now=time.time(), repair=args.repair,
                                          **options)
     except storage.StorageUnavailable as exc:
-        print(f"Stockage {options['storage_dir'].location} injoignable : {exc}", file=sys.stderr)
+        print(f"Stockage {options['store'].location} injoignable : {exc}", file=sys.stderr)
         return 4
     for line in storage_check.report_lines(report, repair=args.repair, **options):
         print(line)
@@ -133,7 +133,7 @@ def cmd_issue_missing_documents(args: argparse.Namespace) -> int:
         batch = missing_documents.DEFAULT_LIMIT if remaining is None else min(
             remaining, missing_documents.DEFAULT_LIMIT)
         with session_scope() as session:
-            issued = missing_documents.issue_missing(session, storage_dir=store, now=utcnow(),
+            issued = missing_documents.issue_missing(session, store=store, now=utcnow(),
                                                      limit=batch)
         for name in totals:
             totals[name] += getattr(issued, name)

@@ -11,12 +11,13 @@ from datetime import date
 from urllib.parse import parse_qsl, urlencode
 
 from segur_app import routes
-from segur_app.domain import news, staff_lists
+from segur_app.domain import news
+from segur_app.domain.funding import staff_list as funding_list
 from segur_app.domain.assistance.staff_list import TicketFilters
 from segur_app.domain.assistance import staff_list as ticket_list
 from segur_app.domain.enrolment import staff_list as enrolment_list
 from segur_app.domain.enrolment.staff_list import PENDING_FILTER, EnrolmentFilters
-from segur_app.domain.staff_lists import RequestFilters
+from segur_app.domain.funding.staff_list import RequestFilters
 from segur_app.domain.news import NewsFilters
 from segur_app.domain.paging import Window
 
@@ -57,7 +58,7 @@ def filters_from(params: dict[str, str]) -> RequestFilters:
         deposited_from=parse_date(params.get(routes.PARAM_FROM, "")),
         deposited_to=parse_date(params.get(routes.PARAM_TO, "")),
         search=params.get(routes.PARAM_SEARCH, "")[:100],
-        sort=params.get(routes.PARAM_SORT, staff_lists.DEFAULT_SORT),
+        sort=params.get(routes.PARAM_SORT, funding_list.DEFAULT_SORT),
     )
 
 

@@ -10,7 +10,8 @@ from sqlalchemy.engine import Engine
 
 from segur_app.core.config import Settings, get_settings
 from segur_app.core.db import session_scope
-from segur_app.domain import corrections, missing_documents, storage, storage_check, throttling
+from segur_app.domain import missing_documents, storage, storage_check, throttling
+from segur_app.domain.funding import correction_mails
 from segur_app.domain.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ def sweep_storage(*, settings: Settings | None = None, engine: Engine | None = N
     settings = settings or get_settings()
     with session_scope(engine) as session:
         return storage_check.sweep(
-            session, storage_dir=storage.store_from_settings(settings),
+            session, store=storage.store_from_settings(settings),
             grace_seconds=settings.storage_grace_seconds,
             staging_max_age_seconds=settings.staging_max_age_seconds,
             now=time.time() if now is None else now,
@@ -56,9 +57,9 @@ def purge_login_counters() -> int:
 
 def send_correction_reminders(*, engine: Engine | None = None) -> int:
     """Email the reminders of the correction requests due within 7 days (each once,
-    whatever the number of workers: see corrections.send_due_reminders)."""
+    whatever the number of workers: see correction_mails.send_due_reminders)."""
     with session_scope(engine) as session:
-        sent = corrections.send_due_reminders(session)
+        sent = correction_mails.send_due_reminders(session)
     if sent:
         log.info("correction reminders: %d queued", sent)
     return sent
@@ -70,6 +71,6 @@ def issue_missing_documents(*, engine: Engine | None = None,
     most ``limit`` a pass: see missing_documents); the number issued."""
     store = storage.store_from_settings(get_settings())
     with session_scope(engine) as session:
-        issued = missing_documents.issue_missing(session, storage_dir=store, now=utcnow(),
+        issued = missing_documents.issue_missing(session, store=store, now=utcnow(),
                                                  limit=limit)
     return issued.total

@@ -34,7 +34,8 @@ from segur_app.core import db as core_db
 from segur_app.core import security
 from segur_app.core.config import get_settings
 from segur_app.core.security import hash_password, session_key
-from segur_app.domain import demo, funding
+from segur_app.domain import demo
+from segur_app.domain.funding import deposit as funding_deposit
 from segur_app.domain.models import (
     Attachment,
     BankDetails,
@@ -195,7 +196,7 @@ def seed_people(db, storage_dir: Path, *, deposit: bool = True) -> People:
     ``dossier_number`` is "" and ``attachment_id`` 0), four logged-in visitors."""
     from tests.test_funding import stage_all
 
-    summary = demo.load_demo_data(db, storage_dir=storage_dir, env="test")
+    summary = demo.load_demo_data(db, store=storage_dir, env="test")
     staff = db.get(UserAccount, summary.staff_id)
     owner = db.get(UserAccount, summary.supplier_user_id)
     for user in (staff, owner):
@@ -217,10 +218,10 @@ def seed_people(db, storage_dir: Path, *, deposit: bool = True) -> People:
     db.commit()
     number, attachment_id = "", 0
     if deposit:
-        number = funding.deposit_request(
+        number = funding_deposit.deposit_request(
             db, kind=FundingKind.ADVANCE, supplier_id=summary.supplier_id, user_id=owner.id,
             recipient=owner.email,
-            documents=stage_all(storage_dir), storage_dir=storage_dir, amount=30000,
+            documents=stage_all(storage_dir), store=storage_dir, amount=30000,
             assistance_url="https://portail.example/contacter-assistance",
         ).dossier_number
         attachment_id = db.exec(

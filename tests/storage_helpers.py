@@ -45,23 +45,23 @@ def make_old(store, names, *, older_than: float) -> None:
         time.sleep(0.1)
 
 
-def sweep(db: Session, storage_dir, *, now: float | None = None):
-    return storage_check.sweep(db, storage_dir=storage_dir, grace_seconds=GRACE,
+def sweep(db: Session, store, *, now: float | None = None):
+    return storage_check.sweep(db, store=store, grace_seconds=GRACE,
                                staging_max_age_seconds=STAGING_AGE,
                                now=time.time() if now is None else now)
 
 
-def final_keys(storage_dir) -> set[str]:
-    return {e.name.rsplit("/", 1)[-1] for e in storage_check.scan(storage_dir) if not e.staged}
+def final_keys(store) -> set[str]:
+    return {e.name.rsplit("/", 1)[-1] for e in storage_check.scan(store) if not e.staged}
 
 
-def staged_names(storage_dir) -> set[str]:
-    return {e.name.rsplit("/", 1)[-1] for e in storage_check.scan(storage_dir) if e.staged}
+def staged_names(store) -> set[str]:
+    return {e.name.rsplit("/", 1)[-1] for e in storage_check.scan(store) if e.staged}
 
 
-def assert_every_row_has_its_file(db: Session, storage_dir) -> set[str]:
+def assert_every_row_has_its_file(db: Session, store) -> set[str]:
     db.rollback()  # see what other connections committed
-    store = storage.resolve(storage_dir)
+    store = storage.resolve(store)
     keys = set()
     for row in db.exec(select(Attachment)).all():
         name = storage.object_name(row.storage_key)
@@ -71,9 +71,9 @@ def assert_every_row_has_its_file(db: Session, storage_dir) -> set[str]:
     return keys
 
 
-def assert_storage_matches_rows(db: Session, storage_dir) -> None:
+def assert_storage_matches_rows(db: Session, store) -> None:
     """Both directions: no row without its file, no file without its row."""
-    assert final_keys(storage_dir) == assert_every_row_has_its_file(db, storage_dir)
+    assert final_keys(store) == assert_every_row_has_its_file(db, store)
 
 
 def die(when: str, owner, name: str, nth: int = 1) -> None:

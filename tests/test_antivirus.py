@@ -17,10 +17,11 @@ import pytest
 from sqlmodel import select
 
 from segur_app.core.config import Settings
-from segur_app.domain import demo, funding, news, uploads
+from segur_app.domain import demo, news, uploads
+from segur_app.domain.funding import deposit, views
 from segur_app.domain.enrolment import staff_list, submission
-from segur_app.domain.funding import ADVANCE_DOCUMENTS
-from segur_app.domain.models import Attachment, AttachmentKind, ScanResult, UserAccount
+from segur_app.domain.funding.deposit import ADVANCE_DOCUMENTS
+from segur_app.domain.models import Attachment, AttachmentKind, FundingKind, ScanResult, UserAccount
 from segur_app.domain.pdf import simple_pdf
 from segur_app.domain.uploads import Scanner, antivirus
 from segur_app.domain.uploads.antivirus import ClamdNetworkSocket, ClamdUnixSocket
@@ -32,7 +33,7 @@ NOW = datetime(2024, 3, 4, 9, 30, tzinfo=timezone.utc)
 ASSISTANCE_URL = "http://localhost:3000/contacter-assistance"
 
 POLICIES = {
-    "piece": funding.piece_upload(AttachmentKind.PV_MISE_EN_SERVICE),
+    "piece": deposit.piece_upload(AttachmentKind.PV_MISE_EN_SERVICE),
     "rib": submission.RIB_UPLOAD,
     "assistance": tickets.ATTACHMENT_UPLOAD,
     "news": news.ATTACHMENT_UPLOAD,
@@ -62,7 +63,7 @@ def test_eicar_is_refused_at_staging_for_every_upload_use(clamd, storage_dir, us
     policy = POLICIES[use]
     data = EICAR if content == "eicar_file" else eicar_pdf()
     with pytest.raises(uploads.DocumentRejected) as refused:
-        uploads.stage(io.BytesIO(data), "document.pdf", policy=policy, storage_dir=storage_dir,
+        uploads.stage(io.BytesIO(data), "document.pdf", policy=policy, store=storage_dir,
                       scanner=clamd.scanner("required"))
     assert refused.value.reason == "infected"
     assert refused.value.message == f"{policy.label} : {antivirus.MSG_INFECTED}"
@@ -75,14 +76,14 @@ def test_eicar_is_refused_at_staging_for_every_upload_use(clamd, storage_dir, us
 def test_eicar_is_refused_whether_the_scan_is_required_or_optional(clamd, storage_dir, mode):
     with pytest.raises(uploads.DocumentRejected, match="virus"):
         uploads.stage(eicar_pdf(), "facture.pdf", policy=POLICIES["piece"],
-                      storage_dir=storage_dir, scanner=clamd.scanner(mode))
+                      store=storage_dir, scanner=clamd.scanner(mode))
     assert leftovers(storage_dir) == []
 
 
 @pytest.mark.parametrize("use", list(POLICIES))
 def test_a_clean_file_is_staged_sain(clamd, storage_dir, use):
     staged = uploads.stage(simple_pdf(["Document sain"]), "sain.pdf", policy=POLICIES[use],
-                           storage_dir=storage_dir, scanner=clamd.scanner("required"))
+                           store=storage_dir, scanner=clamd.scanner("required"))
     assert staged.scan_result == ScanResult.CLEAN.value == "sain"
     assert ScanResult(staged.scan_result).label == "Sain"
 
@@ -90,7 +91,7 @@ def test_a_clean_file_is_staged_sain(clamd, storage_dir, use):
 def test_a_multi_megabyte_image_is_streamed_and_found_clean(clamd, storage_dir):
     big = valid_png(1500, 800)  # uncompressed-ish IDAT, a few Mo
     staged = uploads.stage(io.BytesIO(big), "scan.png", policy=POLICIES["rib"],
-                           storage_dir=storage_dir, scanner=clamd.scanner("required"))
+                           store=storage_dir, scanner=clamd.scanner("required"))
     assert staged.scan_result == "sain" and staged.size_bytes == len(big)
 
 
@@ -100,7 +101,7 @@ def test_clamd_over_tcp(clamd, storage_dir):
     assert scanner.ping()
     assert scanner.scan(io.BytesIO(EICAR)).result is ScanResult.INFECTED
     staged = uploads.stage(simple_pdf(["ok"]), "ok.pdf", policy=POLICIES["news"],
-                           storage_dir=storage_dir, scanner=scanner)
+                           store=storage_dir, scanner=scanner)
     assert staged.scan_result == "sain"
 
 
@@ -121,7 +122,7 @@ def test_stopped_clamd_required_refuses_with_a_french_message(stopped_clamd, sto
     assert not scanner.ping()
     with pytest.raises(uploads.DocumentRejected) as refused:
         uploads.stage(simple_pdf(["ok"]), "ok.pdf", policy=POLICIES["rib"],
-                      storage_dir=storage_dir, scanner=scanner)
+                      store=storage_dir, scanner=scanner)
     assert refused.value.reason == "antivirus_unavailable"
     assert refused.value.message.startswith("Relevé d'identité bancaire (RIB) : analyse antivirus "
                                             "indisponible")
@@ -131,14 +132,14 @@ def test_stopped_clamd_required_refuses_with_a_french_message(stopped_clamd, sto
 
 def test_stopped_clamd_optional_stages_with_erreur(stopped_clamd, storage_dir):
     staged = uploads.stage(simple_pdf(["ok"]), "ok.pdf", policy=POLICIES["rib"],
-                           storage_dir=storage_dir,
+                           store=storage_dir,
                            scanner=Scanner(mode="optional", address=stopped_clamd, timeout=2))
     assert staged.scan_result == ScanResult.ERROR.value == "erreur"
 
 
 def test_off_scans_nothing(stopped_clamd, storage_dir):
     staged = uploads.stage(simple_pdf(["ok"]), "ok.pdf", policy=POLICIES["rib"],
-                           storage_dir=storage_dir,
+                           store=storage_dir,
                            scanner=Scanner(mode="off", address=stopped_clamd))
     assert staged.scan_result == ScanResult.NOT_SCANNED.value == "non_analyse"
 
@@ -162,42 +163,42 @@ def test_mode_defaults_required_in_production_off_in_the_embedded_set_up(monkeyp
 
 
 def test_the_verdict_is_carried_to_each_attachment_row(db, clamd, stopped_clamd, storage_dir):
-    summary = demo.load_demo_data(db, storage_dir=storage_dir, env="test")
+    summary = demo.load_demo_data(db, store=storage_dir, env="test")
     db.commit()
     clean, optional = clamd.scanner("required"), Scanner(mode="optional", address=stopped_clamd,
                                                          timeout=2)
     documents = {
         kind.value: uploads.stage(simple_pdf([kind.label]), f"{kind.value}.pdf",
-                                  policy=funding.piece_upload(kind), storage_dir=storage_dir,
+                                  policy=deposit.piece_upload(kind), store=storage_dir,
                                   scanner=optional if index == 0 else clean)
         for index, kind in enumerate(ADVANCE_DOCUMENTS)
     }
-    request_id = funding.deposit_request(
-        db, kind=funding.FundingKind.ADVANCE, supplier_id=summary.supplier_id,
+    request_id = deposit.deposit_request(
+        db, kind=FundingKind.ADVANCE, supplier_id=summary.supplier_id,
         user_id=summary.supplier_user_id, recipient="eishiro.oda@le-select.example",
-        documents=documents, storage_dir=storage_dir, amount=30000,
+        documents=documents, store=storage_dir, amount=30000,
         assistance_url=ASSISTANCE_URL, now=NOW,
     ).funding_request_id
     rows = db.exec(select(Attachment).where(Attachment.funding_request_id == request_id)).all()
     by_kind = {row.kind: row.scan_result for row in rows}
     assert by_kind == {kind.value: ("erreur" if index == 0 else "sain")
                        for index, kind in enumerate(ADVANCE_DOCUMENTS)}
-    view = funding.funding_view(db, supplier_id=summary.supplier_id,
-                                kind=funding.FundingKind.ADVANCE)
+    view = views.funding_view(db, supplier_id=summary.supplier_id,
+                              kind=FundingKind.ADVANCE)
     assert sorted(d.scan_label for d in view.documents) == ["Erreur d'analyse", "Sain", "Sain"]
 
     staff = db.exec(select(UserAccount).where(UserAccount.role == "staff")).first()
     note = uploads.stage(simple_pdf(["note"]), "note.pdf", policy=news.ATTACHMENT_UPLOAD,
-                         storage_dir=storage_dir, scanner=clean)
+                         store=storage_dir, scanner=clean)
     news_id = news.save_news(
-        db, news_id=None, staff_id=staff.id, attachment=note, storage_dir=storage_dir,
+        db, news_id=None, staff_id=staff.id, attachment=note, store=storage_dir,
         data=news.NewsInput("Titre", "Texte", "FOURNISSEUR", NOW.date()))
     capture = uploads.stage(valid_png(), "capture.png", policy=tickets.ATTACHMENT_UPLOAD,
-                            storage_dir=storage_dir, scanner=clean)
+                            store=storage_dir, scanner=clean)
     tickets.create_ticket(
         db, data=tickets.TicketInput(category="avance", message="Question ?",
                                         contact_email="claire@exemple.fr", contact_name="Claire"),
-        user_id=None, attachment=capture, storage_dir=storage_dir,
+        user_id=None, attachment=capture, store=storage_dir,
         assistance_url=ASSISTANCE_URL, now=NOW)
     news_row = db.exec(select(Attachment).where(Attachment.news_id == news_id)).one()
     ticket_row = db.exec(select(Attachment).where(Attachment.kind == "assistance")).one()
@@ -208,7 +209,7 @@ def test_staff_views_carry_the_verdict(db, clamd, stopped_clamd, storage_dir):
     from tests.test_enrolment import submit
 
     rib = uploads.stage(simple_pdf(["RIB"]), "rib.pdf", policy=submission.RIB_UPLOAD,
-                        storage_dir=storage_dir,
+                        store=storage_dir,
                         scanner=Scanner(mode="optional", address=stopped_clamd, timeout=2))
     submit(db, storage_dir, rib=rib)
     [item] = staff_list.list_enrolments(

@@ -58,13 +58,13 @@ def public_input(**overrides) -> TicketInput:
 def create(db, storage_dir, *, data=None, user_id=None, attachment=None, **kwargs):
     return tickets.create_ticket(
         db, data=data or public_input(), user_id=user_id, attachment=attachment,
-        storage_dir=storage_dir, assistance_url=ASSISTANCE_URL, now=NOW, **kwargs,
+        store=storage_dir, assistance_url=ASSISTANCE_URL, now=NOW, **kwargs,
     )
 
 
 def stage(storage_dir) -> uploads.StagedDocument:
     return uploads.stage(simple_pdf(["Capture"]), "capture.pdf",
-                         policy=tickets.ATTACHMENT_UPLOAD, storage_dir=storage_dir)
+                         policy=tickets.ATTACHMENT_UPLOAD, store=storage_dir)
 
 
 def test_a_public_ticket_is_numbered_stored_and_acknowledged(db, storage_dir):
@@ -127,7 +127,7 @@ def test_the_attachment_is_promoted_with_the_ticket(db, storage_dir):
     result = create(db, storage_dir, user_id=user.id, attachment=staged)
     row = db.exec(select(Attachment).where(Attachment.ticket_id == result.ticket_id)).one()
     assert row.kind == AttachmentKind.ASSISTANCE.value
-    assert storage.read_bytes(row.storage_key, storage_dir=storage_dir).startswith(b"%PDF")
+    assert storage.read_bytes(row.storage_key, store=storage_dir).startswith(b"%PDF")
     assert documents.can_read(db, user=user, attachment=row)
     assert documents.can_read(db, user=agent, attachment=row)
     assert not documents.can_read(db, user=other, attachment=row)
@@ -138,7 +138,7 @@ def test_the_attachment_is_promoted_with_the_ticket(db, storage_dir):
 def test_a_failure_while_publishing_leaves_nothing(db, storage_dir, monkeypatch):
     staged = stage(storage_dir)
 
-    def broken_publish(key, *, sha256, storage_dir):
+    def broken_publish(key, *, sha256, store):
         raise OSError("disk full")
 
     monkeypatch.setattr(storage, "publish_staged", broken_publish)
@@ -152,7 +152,7 @@ def test_a_failure_while_publishing_leaves_nothing(db, storage_dir, monkeypatch)
 
 def test_a_tampered_or_lost_attachment_is_refused(db, storage_dir):
     staged = stage(storage_dir)
-    storage.discard_staged(staged.key, storage_dir=storage_dir)
+    storage.discard_staged(staged.key, store=storage_dir)
     with pytest.raises(TicketRefused) as refused:
         create(db, storage_dir, attachment=staged)
     assert refused.value.field_errors["attachment"] == tickets.MSG_ATTACHMENT_LOST

@@ -9,21 +9,24 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlmodel import Session, select
 
-from segur_app.domain import corrections, funding, instruction, instruction_views, staff_lists, storage_check, uploads
-from segur_app.domain.corrections import CorrectionRefused
-from segur_app.domain.instruction import Conflict, InstructionError
+from segur_app.domain import storage_check, uploads
+from segur_app.domain.funding import correction_mails, corrections, export, instruction, staff_list, views
+from segur_app.domain.funding import deposit as funding_deposit
+from segur_app.domain.funding.corrections import CorrectionRefused
+from segur_app.domain.funding.instruction import Conflict, InstructionError
 from segur_app.domain.models import (
     Attachment,
     AttachmentKind,
     AuditEvent,
     CorrectionRequest,
     EmailMessage,
+    FundingKind,
     FundingRequest,
     FundingStatus,
     UserAccount,
 )
 from segur_app.domain.pdf import simple_pdf
-from segur_app.domain.staff_lists import RequestFilters
+from segur_app.domain.funding.staff_list import RequestFilters
 from tests.test_funding import DEPOSIT_TIME, deposit, storage_dir, supplier  # noqa: F401
 
 ASKED_AT = DEPOSIT_TIME + timedelta(days=2)
@@ -58,7 +61,7 @@ def mark_and_ask(db, dossier, staff_id: int, *, now=ASKED_AT) -> int:
 def new_version(storage_dir, kind: str = "pv_mise_en_service", text: str = "Version 2"):  # noqa: F811
     piece = AttachmentKind(kind)
     return uploads.stage(simple_pdf([text]), f"{kind}-v2.pdf",
-                         policy=funding.piece_upload(piece), storage_dir=storage_dir)
+                         policy=funding_deposit.piece_upload(piece), store=storage_dir)
 
 
 def test_the_request_lists_each_piece_and_reason_and_sets_a_deadline(db, dossier, supplier):  # noqa: F811
@@ -84,7 +87,7 @@ def test_the_request_lists_each_piece_and_reason_and_sets_a_deadline(db, dossier
     assert shown.dossier_number == dossier.dossier_number and shown.view.due_on == "24/06/2023"
     assert [(p.label, p.reason_label, p.comment) for p in shown.view.pieces] == [
         ("Procès-verbal de mise en service", "Document illisible", "Scan flou")]
-    history = instruction_views.dossier_detail(db, request_id=dossier.id).history
+    history = views.dossier_detail(db, request_id=dossier.id).history
     assert any(h.what.startswith("Demande de compléments — En cours → En attente de "
                                  "compléments — Procès-verbal de mise en service")
                for h in history)
@@ -120,14 +123,14 @@ def test_the_supplier_replaces_the_pieces_and_both_versions_stay(db, dossier, su
         corrections.send_corrections(db, supplier_id=supplier.supplier_id,
                                      user_id=supplier.supplier_user_id, request_id=dossier.id,
                                      expected_version=version, documents={},
-                                     storage_dir=storage_dir)
+                                     store=storage_dir)
     assert refused.value.field_errors == {"pv_mise_en_service": corrections.MSG_PIECE_REQUIRED}
     with pytest.raises(CorrectionRefused):  # another company's supplier
         corrections.send_corrections(db, supplier_id=supplier.supplier_id + 99,
                                      user_id=supplier.supplier_user_id, request_id=dossier.id,
                                      expected_version=version,
                                      documents={"pv_mise_en_service": new_version(storage_dir)},
-                                     storage_dir=storage_dir)
+                                     store=storage_dir)
 
     when = ASKED_AT + timedelta(days=3)
     corrections.send_corrections(
@@ -135,7 +138,7 @@ def test_the_supplier_replaces_the_pieces_and_both_versions_stay(db, dossier, su
         request_id=dossier.id, expected_version=version, comment="Voici le bon scan",
         documents={"pv_mise_en_service": new_version(storage_dir),
                    "facture": new_version(storage_dir, "facture")},  # not asked: ignored
-        storage_dir=storage_dir, now=when)
+        store=storage_dir, now=when)
     db.expire_all()
     db.refresh(dossier)
     assert dossier.status == FundingStatus.IN_PROGRESS.value
@@ -150,7 +153,7 @@ def test_the_supplier_replaces_the_pieces_and_both_versions_stay(db, dossier, su
     # Both files are stored and referenced: the storage check removes neither.
     import time
 
-    report = storage_check.check(db, storage_dir=storage_dir, grace_seconds=0,
+    report = storage_check.check(db, store=storage_dir, grace_seconds=0,
                                  staging_max_age_seconds=10**9, now=time.time() + 10)
     assert report.intact and report.referenced == 3 + 1 + 2 + 1  # pieces, old version, demo, receipt
     assert [e for e in report.unreferenced if not e.staged] == []
@@ -162,8 +165,8 @@ def test_the_supplier_replaces_the_pieces_and_both_versions_stay(db, dossier, su
     notice = db.exec(select(EmailMessage).where(
         EmailMessage.template == "corrections_received")).one()
     assert notice.to_address == staff.email and "Voici le bon scan" in notice.body_text
-    supplier_view = funding.funding_view(db, supplier_id=supplier.supplier_id,
-                                         kind=funding.FundingKind.ADVANCE)
+    supplier_view = views.funding_view(db, supplier_id=supplier.supplier_id,
+                                       kind=FundingKind.ADVANCE)
     assert len(supplier_view.documents) == 3 and supplier_view.status_label == "En cours"
     # The agents' notification is not among the supplier's emails.
     assert [e.subject for e in supplier_view.emails if "reçus" in e.subject] == []
@@ -176,7 +179,7 @@ def test_the_supplier_replaces_the_pieces_and_both_versions_stay(db, dossier, su
                                      user_id=supplier.supplier_user_id, request_id=dossier.id,
                                      expected_version=dossier.version,
                                      documents={"pv_mise_en_service": new_version(storage_dir)},
-                                     storage_dir=storage_dir)
+                                     store=storage_dir)
     # Staff can now validate on the current pieces only.
     version = dossier.version
     for block in ("info", "bank"):
@@ -200,9 +203,9 @@ def test_the_supplier_replaces_the_pieces_and_both_versions_stay(db, dossier, su
 
 def test_a_reminder_is_sent_once_7_days_before_the_deadline(db, dossier, supplier):  # noqa: F811
     mark_and_ask(db, dossier, supplier.staff_id)
-    assert corrections.send_due_reminders(db, now=ASKED_AT + timedelta(days=22)) == 0
-    assert corrections.send_due_reminders(db, now=ASKED_AT + timedelta(days=23)) == 1
-    assert corrections.send_due_reminders(db, now=ASKED_AT + timedelta(days=24)) == 0
+    assert correction_mails.send_due_reminders(db, now=ASKED_AT + timedelta(days=22)) == 0
+    assert correction_mails.send_due_reminders(db, now=ASKED_AT + timedelta(days=23)) == 1
+    assert correction_mails.send_due_reminders(db, now=ASKED_AT + timedelta(days=24)) == 0
     reminder = db.exec(select(EmailMessage).where(
         EmailMessage.template == "correction_reminder")).one()
     assert "avant le 24/06/2023" in reminder.body_text
@@ -217,7 +220,7 @@ def test_reminders_are_claimed_once_by_concurrent_workers(engine, db, dossier, s
     def worker():
         barrier.wait()
         with Session(engine) as session:
-            counts.append(corrections.send_due_reminders(
+            counts.append(correction_mails.send_due_reminders(
                 session, now=ASKED_AT + timedelta(days=25)))
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
@@ -244,7 +247,7 @@ def test_past_the_deadline_staff_see_it_and_may_reject(db, dossier, supplier):  
     assert corrections.overdue_count(db, now=after) == 1
     assert corrections.correction_views(db, request_id=dossier.id, now=after)[0].overdue
     assert corrections.overdue_count(db) == 1  # the test dates are in the past
-    rows, _ = staff_lists.list_requests(db, filters=RequestFilters(status="complements"))
+    rows, _ = staff_list.list_requests(db, filters=RequestFilters(status="complements"))
     assert [(r.status_label, r.overdue) for r in rows] == [("En attente de compléments", True)]
     with pytest.raises(InstructionError, match="en attente de compléments"):
         instruction.decide(db, request_id=dossier.id, validate=True,
@@ -257,28 +260,28 @@ def test_past_the_deadline_staff_see_it_and_may_reject(db, dossier, supplier):  
     assert dossier.status == FundingStatus.REJECTED.value
     assert db.exec(select(CorrectionRequest)).one().closed_at is not None
     assert corrections.overdue_count(db, now=after) == 0
-    assert corrections.send_due_reminders(db, now=ASKED_AT + timedelta(days=25)) == 0
+    assert correction_mails.send_due_reminders(db, now=ASKED_AT + timedelta(days=25)) == 0
 
 
 def test_counters_and_filters_know_the_new_status(db, dossier, supplier, storage_dir):  # noqa: F811
-    advance = staff_lists.counters(db)[0]
+    advance = staff_list.counters(db)[0]
     assert (advance.to_review, advance.in_progress, advance.awaiting) == (1, 0, 0)
     version = mark_and_ask(db, dossier, supplier.staff_id)
-    advance = staff_lists.counters(db)[0]
+    advance = staff_list.counters(db)[0]
     assert (advance.to_review, advance.in_progress, advance.awaiting) == (0, 0, 1)
     assert advance.amount_requested == 30000
-    _, total = staff_lists.list_requests(db, filters=RequestFilters(status="complements"))
+    _, total = staff_list.list_requests(db, filters=RequestFilters(status="complements"))
     assert total == 1
-    _, total = staff_lists.list_requests(db, filters=RequestFilters(status="en_cours"))
+    _, total = staff_list.list_requests(db, filters=RequestFilters(status="en_cours"))
     assert total == 0
-    assert "En attente de compléments" in staff_lists.export_csv(
+    assert "En attente de compléments" in export.export_csv(
         db, filters=RequestFilters()).decode("utf-8")
     corrections.send_corrections(db, supplier_id=supplier.supplier_id,
                                  user_id=supplier.supplier_user_id, request_id=dossier.id,
                                  expected_version=version,
                                  documents={"pv_mise_en_service": new_version(storage_dir)},
-                                 storage_dir=storage_dir)
-    advance = staff_lists.counters(db)[0]
+                                 store=storage_dir)
+    advance = staff_list.counters(db)[0]
     assert (advance.to_review, advance.in_progress, advance.awaiting) == (0, 1, 0)
 
 
@@ -329,7 +332,7 @@ def test_staff_and_supplier_racing_on_one_version(engine, db, dossier, supplier,
                         session, supplier_id=supplier.supplier_id,
                         user_id=supplier.supplier_user_id, request_id=dossier.id,
                         expected_version=version, documents={"pv_mise_en_service": staged},
-                        storage_dir=storage_dir)
+                        store=storage_dir)
                 outcomes.append("done")
             except Conflict:
                 outcomes.append("conflict")
@@ -348,7 +351,7 @@ def test_staff_and_supplier_racing_on_one_version(engine, db, dossier, supplier,
     # One current piece per kind whoever won, and the counters still add up.
     kinds = [a.kind for a in instruction.current_pieces(db, dossier.id)]
     assert len(kinds) == len(set(kinds)) == 3
-    counter = staff_lists.counters(db)[0]
+    counter = staff_list.counters(db)[0]
     assert (counter.to_review + counter.in_progress + counter.awaiting + counter.validated
             + counter.rejected) == 1
 
@@ -364,7 +367,7 @@ def test_no_reminder_when_the_delay_is_a_week_or_less(db, dossier, supplier, mon
         get_settings.cache_clear()
     correction = db.exec(select(CorrectionRequest)).one()
     assert correction.due_at.replace(tzinfo=timezone.utc) == ASKED_AT + timedelta(days=5)
-    assert corrections.send_due_reminders(db, now=ASKED_AT + timedelta(days=1)) == 0
+    assert correction_mails.send_due_reminders(db, now=ASKED_AT + timedelta(days=1)) == 0
 
 
 def test_the_periodic_task_sends_the_reminders(engine, db, dossier, supplier):  # noqa: F811

@@ -17,7 +17,8 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-from segur_app.domain import demo, instruction, news, storage, uploads
+from segur_app.domain import demo, news, storage, uploads
+from segur_app.domain.funding import instruction
 from segur_app.domain.models import (
     AssistanceTicket,
     Attachment,
@@ -47,31 +48,31 @@ def exists(model):
     return lambda db: db.exec(select(model)).first() is not None
 
 
-def funding_case(db, storage_dir):
-    summary = demo.load_demo_data(db, storage_dir=storage_dir, env="test")
+def funding_case(db, store):
+    summary = demo.load_demo_data(db, store=store, env="test")
     db.commit()
-    documents = stage_all(storage_dir)
-    return (lambda s: deposit(s, summary, storage_dir, documents=documents),
+    documents = stage_all(store)
+    return (lambda s: deposit(s, summary, store, documents=documents),
             exists(FundingRequest))
 
 
-def enrolment_case(db, storage_dir):
-    rib = stage_rib(storage_dir)
-    return lambda s: submit(s, storage_dir, rib=rib), exists(Enrolment)
+def enrolment_case(db, store):
+    rib = stage_rib(store)
+    return lambda s: submit(s, store, rib=rib), exists(Enrolment)
 
 
-def decision_case(db, storage_dir):
+def decision_case(db, store):
     """Reject a deposited request: its decision letter (PDF) is written before the commit."""
-    summary = demo.load_demo_data(db, storage_dir=storage_dir, env="test")
+    summary = demo.load_demo_data(db, store=store, env="test")
     db.commit()
-    request_id = deposit(db, summary, storage_dir).funding_request_id
+    request_id = deposit(db, summary, store).funding_request_id
     version = db.get(FundingRequest, request_id).version
 
     def work(s):
         instruction.decide(s, request_id=request_id, validate=False, reason="Pièce illisible",
                            staff_id=summary.staff_id, expected_version=version,
                            assistance_url="http://localhost:3000/contacter-assistance",
-                           storage_dir=storage_dir)
+                           store=store)
 
     def committed(db):
         return db.exec(select(FundingRequest.status)).one() == "rejetee"
@@ -79,13 +80,13 @@ def decision_case(db, storage_dir):
     return work, committed
 
 
-def assistance_case(db, storage_dir):
-    staged = stage_ticket_attachment(storage_dir)
-    return (lambda s: create_ticket(s, storage_dir, attachment=staged),
+def assistance_case(db, store):
+    staged = stage_ticket_attachment(store)
+    return (lambda s: create_ticket(s, store, attachment=staged),
             exists(AssistanceTicket))
 
 
-def news_case(db, storage_dir):
+def news_case(db, store):
     """Replace the attachment of a published news item."""
     agent = UserAccount(identifiant="agent", email="a@asp.example", first_name="A",
                         last_name="B", role="staff", password_hash="x")
@@ -94,17 +95,17 @@ def news_case(db, storage_dir):
 
     def staged(text):
         return uploads.stage(simple_pdf([text]), f"{text}.pdf",
-                             policy=news.ATTACHMENT_UPLOAD, storage_dir=storage_dir)
+                             policy=news.ATTACHMENT_UPLOAD, store=store)
 
     data = news.NewsInput("Soldes", "Le dépôt des soldes est ouvert.", "FOURNISSEUR",
                           date(2024, 3, 1))
     news_id = news.save_news(db, news_id=None, data=data, staff_id=agent.id,
-                             attachment=staged("v1"), storage_dir=storage_dir)
+                             attachment=staged("v1"), store=store)
     second = staged("v2")
 
     def work(s):
         news.save_news(s, news_id=news_id, data=dataclasses.replace(data, title="Soldes v2"),
-                       staff_id=agent.id, attachment=second, storage_dir=storage_dir)
+                       staff_id=agent.id, attachment=second, store=store)
 
     def committed(db):
         return db.exec(select(NewsItem.title)).one() == "Soldes v2"
@@ -112,14 +113,14 @@ def news_case(db, storage_dir):
     return work, committed
 
 
-def demo_reset_case(db, storage_dir):
-    demo.load_demo_data(db, storage_dir=storage_dir, env="development")
+def demo_reset_case(db, store):
+    demo.load_demo_data(db, store=store, env="development")
     db.commit()
     before = set(db.exec(select(Attachment.storage_key)).all())
 
     def work(s):
-        demo.clear_all_data(s, storage_dir=storage_dir)
-        demo.load_demo_data(s, storage_dir=storage_dir, env="development")
+        demo.clear_all_data(s, store=store)
+        demo.load_demo_data(s, store=store, env="development")
         s.commit()
 
     return work, lambda db: set(db.exec(select(Attachment.storage_key)).all()) != before
@@ -168,28 +169,26 @@ CASES = [
 def test_a_crash_leaves_no_row_without_its_file_and_the_sweep_removes_the_rest(
     db, store, case, inject, committed
 ):
-    storage_dir = store
-    work, has_committed = case(db, storage_dir)
+    work, has_committed = case(db, store)
 
     assert run_until_death(db, work, inject) == CRASHED
     assert has_committed(db) is committed
-    assert_every_row_has_its_file(db, storage_dir)  # holds right after the crash
+    assert_every_row_has_its_file(db, store)  # holds right after the crash
 
-    report = sweep(db, storage_dir)  # now: the grace period protects fresh files
+    report = sweep(db, store)  # now: the grace period protects fresh files
     assert report.removed == [] and report.intact
 
-    report = sweep(db, storage_dir, now=after_every_grace_period())
+    report = sweep(db, store, now=after_every_grace_period())
     assert report.intact and not report.removal_refused
     assert report.removed, "the crash left a file behind: the sweep must remove it"
-    assert_storage_matches_rows(db, storage_dir)
-    assert staged_names(storage_dir) == set()
+    assert_storage_matches_rows(db, store)
+    assert staged_names(store) == set()
 
 
 def test_without_a_crash_nothing_is_left_for_the_sweep(db, store):
-    storage_dir = store
-    work, has_committed = funding_case(db, storage_dir)
+    work, has_committed = funding_case(db, store)
     work(db)
     assert has_committed(db)
-    assert_storage_matches_rows(db, storage_dir)
-    assert staged_names(storage_dir) == set()
-    assert sweep(db, storage_dir, now=after_every_grace_period()).removed == []
+    assert_storage_matches_rows(db, store)
+    assert staged_names(store) == set()
+    assert sweep(db, store, now=after_every_grace_period()).removed == []

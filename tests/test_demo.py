@@ -20,7 +20,7 @@ from segur_app.domain.models import (
 
 def test_demo_data_matches_the_guide(db, tmp_path):
     assert demo.database_is_empty(db)
-    demo.load_demo_data(db, storage_dir=tmp_path, env="development")
+    demo.load_demo_data(db, store=tmp_path, env="development")
     db.commit()
     assert not demo.database_is_empty(db)
 
@@ -49,35 +49,35 @@ def test_demo_data_matches_the_guide(db, tmp_path):
     )
     assert news.body == "Ceci est le test pour le couloir SAS" and news.is_published
     attachment = db.exec(select(Attachment).where(Attachment.news_id == news.id)).one()
-    data = storage.read_bytes(attachment.storage_key, storage_dir=tmp_path)
+    data = storage.read_bytes(attachment.storage_key, store=tmp_path)
     assert data.startswith(b"%PDF-") and len(data) == attachment.size_bytes
     rib = db.exec(select(Attachment).where(Attachment.enrolment_id == enrolment.id)).one()
-    assert rib.kind == "rib" and storage.read_bytes(rib.storage_key, storage_dir=tmp_path)
+    assert rib.kind == "rib" and storage.read_bytes(rib.storage_key, store=tmp_path)
 
 
 def test_demo_data_refused_in_production(db, tmp_path):
     with pytest.raises(demo.DemoDataRefused):
-        demo.load_demo_data(db, storage_dir=tmp_path, env="production")
+        demo.load_demo_data(db, store=tmp_path, env="production")
     assert demo.database_is_empty(db)
 
 
 def test_reset_replaces_everything_and_removes_files(db, tmp_path):
-    demo.load_demo_data(db, storage_dir=tmp_path, env="development")
+    demo.load_demo_data(db, store=tmp_path, env="development")
     db.commit()
     first_key = db.exec(select(Attachment.storage_key).where(Attachment.news_id.is_not(None))).one()
-    demo.clear_all_data(db, storage_dir=tmp_path)
-    demo.load_demo_data(db, storage_dir=tmp_path, env="development")
+    demo.clear_all_data(db, store=tmp_path)
+    demo.load_demo_data(db, store=tmp_path, env="development")
     db.commit()
     assert len(db.exec(select(Supplier)).all()) == 1
     assert len(db.exec(select(Attachment)).all()) == 2
     with pytest.raises(FileNotFoundError):
-        storage.read_bytes(first_key, storage_dir=tmp_path)
+        storage.read_bytes(first_key, store=tmp_path)
 
 
 def test_demo_enrolment_number_comes_from_the_series(db, tmp_path):
     from segur_app.domain.numbering import ENROLMENT_SERIES, next_number
 
-    demo.load_demo_data(db, storage_dir=tmp_path, env="development")
+    demo.load_demo_data(db, store=tmp_path, env="development")
     db.commit()
     assert db.exec(select(Enrolment.number)).one() == "ENRSAS000001"
     assert next_number(db, ENROLMENT_SERIES) == "ENRSAS000002"

@@ -25,10 +25,12 @@ from segur_app.api import documents as documents_api
 from segur_app.core import db as core_db
 from segur_app.core.config import Settings, get_settings
 from segur_app.core.security import SESSION_COOKIE, hash_password
-from segur_app.domain import funding, storage, uploads
-from segur_app.domain.funding import DepositRefused
+from segur_app.domain import storage, uploads
+from segur_app.domain.funding import deposit as funding_deposit
+from segur_app.domain.funding.deposit import DepositRefused
 from segur_app.domain.models import (
     Attachment,
+    AttachmentKind,
     AuditEvent,
     EmailMessage,
     FundingRequest,
@@ -98,8 +100,8 @@ def test_a_refused_upload_leaves_nothing_in_the_store_or_on_disk(store, tmp_path
         os.makedirs(store.tmp_dir)
     with pytest.raises(uploads.DocumentRejected):
         uploads.stage(b"%PDF-1.4 not really", "facture.pdf",
-                      policy=funding.piece_upload(funding.AttachmentKind.FACTURE),
-                      storage_dir=store)
+                      policy=funding_deposit.piece_upload(AttachmentKind.FACTURE),
+                      store=store)
     assert list(store.list()) == []
     if isinstance(store, S3Store):
         assert os.listdir(store.tmp_dir) == []  # the transient copy is unnamed
@@ -145,8 +147,8 @@ def test_without_s3_credentials_the_standard_aws_variables_are_used(s3_server, m
     signatures = []
     store.client.meta.events.register(
         "before-send.s3", lambda request, **_: signatures.append(request.headers["Authorization"]))
-    stored = storage.store_bytes(b"%PDF-1.4 chain", storage_dir=store)
-    assert storage.read_bytes(stored.key, storage_dir=store) == b"%PDF-1.4 chain"
+    stored = storage.store_bytes(b"%PDF-1.4 chain", store=store)
+    assert storage.read_bytes(stored.key, store=store) == b"%PDF-1.4 chain"
     credential = f"Credential={s3_server.access_key_id}/"
     assert signatures and all(credential in value.decode() and f"/{s3_server.region}/s3/"
                               in value.decode() for value in signatures)
@@ -192,7 +194,7 @@ def reader(db, engine, store, monkeypatch):
 def funding_supplier(db, store):
     from segur_app.domain import demo
 
-    summary = demo.load_demo_data(db, storage_dir=store, env="test")
+    summary = demo.load_demo_data(db, store=store, env="test")
     db.commit()
     return summary
 
@@ -216,12 +218,12 @@ def test_a_document_is_streamed_from_the_store_after_the_policy(db, store, reade
         Attachment.funding_request_id == result.funding_request_id)).first()
     response = _get(f"/documents/{row.id}", cookies)
     assert response.status_code == 200
-    assert response.content == storage.read_bytes(row.storage_key, storage_dir=store)
+    assert response.content == storage.read_bytes(row.storage_key, store=store)
     assert response.headers["content-length"] == str(row.size_bytes)
     assert response.headers["cache-control"] == "private, no-store"
     assert _get(f"/documents/{row.id}", {}).status_code in (303, 401, 403, 404)
 
-    storage.delete(row.storage_key, storage_dir=store)
+    storage.delete(row.storage_key, store=store)
     missing = _get(f"/documents/{row.id}", cookies)
     assert (missing.status_code, missing.text) == (404, "Document introuvable.")
 
@@ -316,8 +318,8 @@ def test_the_store_unreachable_when_a_file_is_chosen_gives_a_clear_message(
     store.tmp_dir = str(tmp_path)
     with link.unreachable(), pytest.raises(uploads.DocumentRejected) as rejected:
         uploads.stage(simple_pdf(["Facture"]), "facture.pdf",
-                      policy=funding.piece_upload(funding.AttachmentKind.FACTURE),
-                      storage_dir=store)
+                      policy=funding_deposit.piece_upload(AttachmentKind.FACTURE),
+                      store=store)
     assert rejected.value.reason == "storage_unavailable"
     assert rejected.value.message == (
         "Copie de la facture émise au client final : le fichier n'a pas pu être "
@@ -329,14 +331,14 @@ def test_the_store_unreachable_when_a_file_is_chosen_gives_a_clear_message(
 def test_a_frozen_store_times_out_and_comes_back_with_its_objects(s3_server, tmp_path):
     store = s3_store_for(s3_server, f"frozen-{os.urandom(6).hex()}", timeout_seconds=1.0,
                          max_attempts=1)
-    stored = storage.store_bytes(b"%PDF-1.4 kept", storage_dir=store)
+    stored = storage.store_bytes(b"%PDF-1.4 kept", store=store)
     s3_server.pause()
     try:
         with pytest.raises(storage.StorageUnavailable):
-            storage.read_bytes(stored.key, storage_dir=store)
+            storage.read_bytes(stored.key, store=store)
     finally:
         s3_server.resume()
-    assert storage.read_bytes(stored.key, storage_dir=store) == b"%PDF-1.4 kept"
+    assert storage.read_bytes(stored.key, store=store) == b"%PDF-1.4 kept"
 
 
 def test_only_the_store_reads_the_storage_directory_setting():

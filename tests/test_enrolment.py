@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from segur_app.domain import anti_abuse, mail, staff_lists, storage, uploads
+from segur_app.domain import anti_abuse, mail, storage, uploads
+from segur_app.domain.funding import staff_list as funding_list
 from segur_app.domain.enrolment import decision, rules, staff_list, submission, views
 from segur_app.domain.credentials import base_identifiant, temporary_password, unique_identifiant
 from segur_app.domain.enrolment.rules import DecisionRefused, EnrolmentRefused
@@ -73,13 +74,13 @@ def storage_dir(tmp_path) -> Path:
 
 def stage_rib(storage_dir: Path) -> uploads.StagedDocument:
     return uploads.stage(simple_pdf(["RIB"]), "rib.pdf", policy=submission.RIB_UPLOAD,
-                         storage_dir=storage_dir)
+                         store=storage_dir)
 
 
 def submit(session, storage_dir, *, rib=None, **overrides):
     return submission.submit(
         session, data=data(**overrides), rib=rib or stage_rib(storage_dir), cgu_accepted=True,
-        storage_dir=storage_dir, assistance_url=ASSISTANCE, client_address="203.0.113.7",
+        store=storage_dir, assistance_url=ASSISTANCE, client_address="203.0.113.7",
         now=SUBMITTED_AT,
     )
 
@@ -181,7 +182,7 @@ def test_submission_stores_everything_together(db, storage_dir):
     assert (bank.iban, bank.bic) == ("FR7630006000011234567890189", "AGRIFRPPXXX")
     rib = db.exec(select(Attachment).where(Attachment.enrolment_id == row.id)).one()
     assert rib.kind == "rib" and rib.funding_request_id is None
-    assert storage.read_bytes(rib.storage_key, storage_dir=storage_dir).startswith(b"%PDF-")
+    assert storage.read_bytes(rib.storage_key, store=storage_dir).startswith(b"%PDF-")
     assert staged_files(storage_dir) == []
     event = db.exec(select(AuditEvent).where(AuditEvent.enrolment_id == row.id)).one()
     assert (event.action, event.new_status, event.client_address) == (
@@ -200,12 +201,12 @@ def test_rib_and_cgu_are_required(db, storage_dir):
     with pytest.raises(EnrolmentRefused) as refused:
         submission.submit(
             db, data=data(), rib=stage_rib(storage_dir), cgu_accepted=False,
-            storage_dir=storage_dir, assistance_url=ASSISTANCE,
+            store=storage_dir, assistance_url=ASSISTANCE,
         )
     assert set(refused.value.field_errors) == {"cgu"}
     with pytest.raises(EnrolmentRefused) as refused:
         submission.submit(
-            db, data=data(), rib=None, cgu_accepted=True, storage_dir=storage_dir,
+            db, data=data(), rib=None, cgu_accepted=True, store=storage_dir,
             assistance_url=ASSISTANCE,
         )
     assert refused.value.field_errors == {"rib": "Le relevé d'identité bancaire (RIB) est obligatoire."}
@@ -224,7 +225,7 @@ def test_a_tampered_staged_rib_is_refused(db, storage_dir):
 def test_a_failure_mid_submission_leaves_nothing(db, storage_dir, monkeypatch):
     rib = stage_rib(storage_dir)
 
-    def broken_publish(key, *, sha256, storage_dir):
+    def broken_publish(key, *, sha256, store):
         raise OSError("disk full")
 
     monkeypatch.setattr(storage, "publish_staged", broken_publish)
@@ -578,7 +579,7 @@ def test_taking_a_request_in_charge_then_deciding(db, storage_dir):
     db.commit()
     db.refresh(row)
     assert row.status == "en_cours" and result.number in message
-    assert staff_lists.enrolment_counters(db).in_progress == 1
+    assert funding_list.enrolment_counters(db).in_progress == 1
     with pytest.raises(rules.DecisionRefused):  # already taken (and stale version)
         decision.take_in_charge(db, enrolment_id=row.id, expected_version=row.version,
                                  staff_id=agent.id)

@@ -9,13 +9,16 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from segur_app.domain import demo, funding, mail, numbering, storage, uploads
-from segur_app.domain.funding import ADVANCE_DOCUMENTS, DepositRefused
+from segur_app.domain import demo, mail, numbering, storage, uploads
+from segur_app.domain.funding import deposit as funding_deposit
+from segur_app.domain.funding import views
+from segur_app.domain.funding.deposit import ADVANCE_DOCUMENTS, DepositRefused
 from segur_app.domain.models import (
     Attachment,
     AuditEvent,
     EmailMessage,
     Enrolment,
+    FundingKind,
     FundingRequest,
 )
 from segur_app.domain.pdf import simple_pdf
@@ -34,7 +37,7 @@ def storage_dir(tmp_path) -> Path:
 
 @pytest.fixture
 def supplier(db, storage_dir):
-    summary = demo.load_demo_data(db, storage_dir=storage_dir, env="test")
+    summary = demo.load_demo_data(db, store=storage_dir, env="test")
     db.commit()
     return summary
 
@@ -42,8 +45,8 @@ def supplier(db, storage_dir):
 def stage_all(storage_dir: Path) -> dict[str, uploads.StagedDocument]:
     return {
         kind.value: uploads.stage(
-            simple_pdf([kind.label]), f"{kind.value}.pdf", policy=funding.piece_upload(kind),
-            storage_dir=storage_dir,
+            simple_pdf([kind.label]), f"{kind.value}.pdf",
+            policy=funding_deposit.piece_upload(kind), store=storage_dir,
         )
         for kind in ADVANCE_DOCUMENTS
     }
@@ -54,10 +57,10 @@ def deposit(db, supplier, storage_dir, documents=None, **overrides):
         supplier_id=supplier.supplier_id, user_id=supplier.supplier_user_id,
         recipient="eishiro.oda@le-select.example",
         documents=documents if documents is not None else stage_all(storage_dir),
-        storage_dir=storage_dir, amount=30000, assistance_url=ASSISTANCE, now=DEPOSIT_TIME,
+        store=storage_dir, amount=30000, assistance_url=ASSISTANCE, now=DEPOSIT_TIME,
     )
     kwargs.update(overrides)
-    return funding.deposit_request(db, kind=funding.FundingKind.ADVANCE, **kwargs)
+    return funding_deposit.deposit_request(db, kind=FundingKind.ADVANCE, **kwargs)
 
 
 def staged_files(storage_dir: Path) -> list[Path]:
@@ -126,7 +129,7 @@ def test_deposit_stores_dossier_files_history_and_email_together(db, supplier, s
     attachments = db.exec(select(Attachment).where(Attachment.funding_request_id == request.id)).all()
     assert sorted(a.kind for a in attachments) == sorted(k.value for k in ADVANCE_DOCUMENTS)
     for attachment in attachments:
-        data = storage.read_bytes(attachment.storage_key, storage_dir=storage_dir)
+        data = storage.read_bytes(attachment.storage_key, store=storage_dir)
         assert data.startswith(b"%PDF-") and len(data) == attachment.size_bytes
     assert staged_files(storage_dir) == []
     history = db.exec(select(AuditEvent).where(AuditEvent.funding_request_id == request.id)).one()
@@ -141,7 +144,7 @@ def test_only_one_advance_request_per_supplier(db, supplier, storage_dir):
     deposit(db, supplier, storage_dir)
     with pytest.raises(DepositRefused) as refused:
         deposit(db, supplier, storage_dir)
-    assert refused.value.message == funding.MSG_ALREADY_DEPOSITED
+    assert refused.value.message == funding_deposit.MSG_ALREADY_DEPOSITED
     assert len(db.exec(select(FundingRequest)).all()) == 1
     assert len(db.exec(select(Attachment).where(Attachment.funding_request_id.is_not(None))).all()) == 3
 
@@ -166,7 +169,7 @@ def test_concurrent_deposits_create_exactly_one_dossier(engine, db, supplier, st
     for t in threads:
         t.join()
     assert outcomes.count("ok") == 1, outcomes
-    assert all(o in ("ok", funding.MSG_ALREADY_DEPOSITED) for o in outcomes), outcomes
+    assert all(o in ("ok", funding_deposit.MSG_ALREADY_DEPOSITED) for o in outcomes), outcomes
     db.expire_all()
     assert len(db.exec(select(FundingRequest)).all()) == 1
     assert len(final_files(storage_dir)) == FILES_PER_DEPOSIT + DEMO_FILES
@@ -216,7 +219,8 @@ def test_every_document_is_required(db, supplier, storage_dir):
     documents.pop(ADVANCE_DOCUMENTS[1].value)
     with pytest.raises(DepositRefused) as refused:
         deposit(db, supplier, storage_dir, documents=documents)
-    assert refused.value.field_errors == {ADVANCE_DOCUMENTS[1].value: funding.MSG_DOCUMENT_REQUIRED}
+    assert refused.value.field_errors == {
+        ADVANCE_DOCUMENTS[1].value: funding_deposit.MSG_DOCUMENT_REQUIRED}
     assert db.exec(select(FundingRequest)).all() == []
 
 
@@ -237,10 +241,10 @@ def test_only_enrolled_suppliers_can_deposit(db, supplier, storage_dir):
     db.commit()
     with pytest.raises(DepositRefused) as refused:
         deposit(db, supplier, storage_dir)
-    assert refused.value.message == funding.MSG_NOT_ENROLLED
+    assert refused.value.message == funding_deposit.MSG_NOT_ENROLLED
     with pytest.raises(DepositRefused) as refused:
         deposit(db, supplier, storage_dir, supplier_id=None)
-    assert refused.value.message == funding.MSG_NOT_SUPPLIER
+    assert refused.value.message == funding_deposit.MSG_NOT_SUPPLIER
 
 
 # --------------------------------------------------------------------------
@@ -249,11 +253,11 @@ def test_only_enrolled_suppliers_can_deposit(db, supplier, storage_dir):
 
 
 def test_consultation_view(db, supplier, storage_dir):
-    assert funding.funding_view(db, supplier_id=supplier.supplier_id,
-                                kind=funding.FundingKind.ADVANCE) is None
+    assert views.funding_view(db, supplier_id=supplier.supplier_id,
+                              kind=FundingKind.ADVANCE) is None
     deposit(db, supplier, storage_dir)
-    view = funding.funding_view(db, supplier_id=supplier.supplier_id,
-                                kind=funding.FundingKind.ADVANCE)
+    view = views.funding_view(db, supplier_id=supplier.supplier_id,
+                              kind=FundingKind.ADVANCE)
     assert view.dossier_number == "FINSAS000001"
     assert view.deposited_on == view.status_changed_on == "23/05/2023"
     assert view.status_label == "En cours"
@@ -266,9 +270,9 @@ def test_consultation_view(db, supplier, storage_dir):
 
 
 def test_documents_badge():
-    assert funding.documents_badge(["a_instruire", "conforme"]) == "A instruire"
-    assert funding.documents_badge(["conforme", "conforme"]) == "Contrôle OK"
-    assert funding.documents_badge(["conforme", "non_conforme"]) == "Contrôle KO"
+    assert views.documents_badge(["a_instruire", "conforme"]) == "A instruire"
+    assert views.documents_badge(["conforme", "conforme"]) == "Contrôle OK"
+    assert views.documents_badge(["conforme", "non_conforme"]) == "Contrôle KO"
 
 
 def test_confirmation_email_is_delivered_by_smtp(db, engine, supplier, storage_dir, tmp_path):
@@ -294,11 +298,11 @@ def test_confirmation_email_is_delivered_by_smtp(db, engine, supplier, storage_d
         "Ce message a été généré automatiquement, merci de ne pas y répondre.",
     ):
         assert fragment in text
-    view = funding.funding_view(db, supplier_id=supplier.supplier_id,
-                                kind=funding.FundingKind.ADVANCE)
+    view = views.funding_view(db, supplier_id=supplier.supplier_id,
+                              kind=FundingKind.ADVANCE)
     db.expire_all()
-    view = funding.funding_view(db, supplier_id=supplier.supplier_id,
-                                kind=funding.FundingKind.ADVANCE)
+    view = views.funding_view(db, supplier_id=supplier.supplier_id,
+                              kind=FundingKind.ADVANCE)
     assert [e.status_label for e in view.emails] == ["Envoyé"]
     assert "FINSAS000001" in view.emails[0].body
 
@@ -311,35 +315,35 @@ def test_confirmation_email_is_delivered_by_smtp(db, engine, supplier, storage_d
 def stage_balance(storage_dir: Path) -> dict[str, uploads.StagedDocument]:
     return {
         kind.value: uploads.stage(
-            simple_pdf([kind.label]), f"{kind.value}.pdf", policy=funding.piece_upload(kind),
-            storage_dir=storage_dir,
+            simple_pdf([kind.label]), f"{kind.value}.pdf",
+            policy=funding_deposit.piece_upload(kind), store=storage_dir,
         )
-        for kind in funding.required_documents(funding.FundingKind.BALANCE)
+        for kind in funding_deposit.required_documents(FundingKind.BALANCE)
     }
 
 
 def deposit_balance(db, supplier, storage_dir, **overrides):
     kwargs = dict(
-        kind=funding.FundingKind.BALANCE, supplier_id=supplier.supplier_id,
+        kind=FundingKind.BALANCE, supplier_id=supplier.supplier_id,
         user_id=supplier.supplier_user_id, recipient="eishiro.oda@le-select.example",
-        documents=stage_balance(storage_dir), storage_dir=storage_dir, amount=70000,
+        documents=stage_balance(storage_dir), store=storage_dir, amount=70000,
         assistance_url=ASSISTANCE,
     )
     kwargs.update(overrides)
-    return funding.deposit_request(db, **kwargs)
+    return funding_deposit.deposit_request(db, **kwargs)
 
 
 def test_balance_opens_only_once_the_advance_is_validated(db, supplier, storage_dir):
-    assert [k.value for k in funding.required_documents(funding.FundingKind.BALANCE)] == [
+    assert [k.value for k in funding_deposit.required_documents(FundingKind.BALANCE)] == [
         "facture", "pv_verification",
     ]
     with pytest.raises(DepositRefused) as refused:
         deposit_balance(db, supplier, storage_dir)
-    assert refused.value.message == funding.MSG_BALANCE_NOT_YET
+    assert refused.value.message == funding_deposit.MSG_BALANCE_NOT_YET
     advance = deposit(db, supplier, storage_dir)
     with pytest.raises(DepositRefused) as refused:
         deposit_balance(db, supplier, storage_dir)
-    assert refused.value.message == funding.MSG_BALANCE_NOT_YET  # deposited, not validated
+    assert refused.value.message == funding_deposit.MSG_BALANCE_NOT_YET  # deposited, not validated
 
     request = db.get(FundingRequest, advance.funding_request_id)
     request.status = "validee"
@@ -353,10 +357,10 @@ def test_balance_opens_only_once_the_advance_is_validated(db, supplier, storage_
     assert sorted(pieces) == ["facture", "pv_verification"]
     email = db.exec(select(EmailMessage).where(EmailMessage.funding_request_id == balance.id)).one()
     assert email.template == "balance_deposit_confirmation" and "FINSAS000002" in email.body_text
-    view = funding.funding_view(db, supplier_id=supplier.supplier_id, kind=funding.FundingKind.BALANCE)
+    view = views.funding_view(db, supplier_id=supplier.supplier_id, kind=FundingKind.BALANCE)
     assert (view.amount_label, view.amount) == ("Montant du solde", "70\u202f000\u00a0€")
 
     with pytest.raises(DepositRefused) as refused:
         deposit_balance(db, supplier, storage_dir)
-    assert refused.value.message == funding.MSG_BALANCE_ALREADY_DEPOSITED
+    assert refused.value.message == funding_deposit.MSG_BALANCE_ALREADY_DEPOSITED
     assert len(db.exec(select(FundingRequest)).all()) == 2

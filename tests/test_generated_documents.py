@@ -22,16 +22,8 @@ from segur_app import routes
 from segur_app.api import asgi
 from segur_app.core.config import get_settings
 from segur_app.core.session import cookie_name
-from segur_app.domain import (
-    funding,
-    generated_documents,
-    instruction,
-    instruction_views,
-    letters,
-    pdf_layout,
-    receipts,
-    storage,
-)
+from segur_app.domain import dates, generated_documents, letters, pdf_layout, receipts, storage
+from segur_app.domain.funding import deposit, instruction, views
 from segur_app.domain.dates import fr_amount, fr_datetime
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
@@ -87,9 +79,9 @@ def request_of(db, number: str) -> FundingRequest:
 
 
 def stored(db, attachment: Attachment, storage_dir: Path) -> bytes:
-    data = storage.read_bytes(attachment.storage_key, storage_dir=storage_dir)
+    data = storage.read_bytes(attachment.storage_key, store=storage_dir)
     assert storage.file_sha256(storage.file_path(attachment.storage_key,
-                                                 storage_dir=storage_dir)) == attachment.sha256
+                                                 store=storage_dir)) == attachment.sha256
     return data
 
 
@@ -119,13 +111,13 @@ def render_page_one(data: bytes, name: str) -> Path:
     return target
 
 
-def decide(db, number: str, *, validate: bool, storage_dir: Path, reason: str = "") -> None:
+def decide(db, number: str, *, validate: bool, store: Path, reason: str = "") -> None:
     request = request_of(db, number)
     staff_id = db.exec(select(UserAccount.id).where(UserAccount.role == "staff")).first()
     version = approve_everything(db, request, staff_id) if validate else request.version
     instruction.decide(db, request_id=request.id, validate=validate, reason=reason,
                        staff_id=staff_id, expected_version=version, assistance_url=ASSISTANCE,
-                       storage_dir=storage_dir, now=DECIDED)
+                       store=store, now=DECIDED)
 
 
 def get(path: str, token: str | None):
@@ -163,7 +155,7 @@ def test_the_deposit_receipt_names_the_dossier_amount_company_and_every_piece(
         assert piece.sha256 in text, f"sha256 of {piece.kind} missing"
     # It is not one of the dossier's pieces: controls and validation never see it.
     assert receipt.id not in {p.id for p in pieces}
-    detail = instruction_views.dossier_detail(db, request_id=request.id)
+    detail = views.dossier_detail(db, request_id=request.id)
     assert len(detail.attachments) == 3 and len(detail.supplier_view.documents) == 3
     render_page_one(data, "pdf-accuse-de-depot")
 
@@ -195,11 +187,11 @@ def test_the_receipt_is_the_same_at_every_download_and_from_the_stored_rows(
 def test_a_failed_deposit_leaves_no_receipt(db, people, storage_dir):
     """The balance cannot be deposited yet: nothing is generated, nothing stored."""
     before = set(db.exec(select(Attachment.storage_key)).all())
-    with pytest.raises(funding.DepositRefused):
-        funding.deposit_request(
+    with pytest.raises(deposit.DepositRefused):
+        deposit.deposit_request(
             db, kind=FundingKind.BALANCE, supplier_id=request_of(db, people.dossier_number)
             .supplier_id, user_id=1, recipient="x@example.org", documents={},
-            storage_dir=storage_dir, amount=70000, assistance_url=ASSISTANCE)
+            store=storage_dir, amount=70000, assistance_url=ASSISTANCE)
     assert set(db.exec(select(Attachment.storage_key)).all()) == before
     assert len(db.exec(select(GeneratedDocument)).all()) == 1
 
@@ -229,7 +221,7 @@ def test_a_rejection_letter_quotes_the_reason_and_is_linked_from_the_email(
     db, people, storage_dir
 ):
     decide(db, people.dossier_number, validate=False, reason=HOSTILE_REASON,
-           storage_dir=storage_dir)
+           store=storage_dir)
     request = request_of(db, people.dossier_number)
     letter = document(db, GeneratedDocumentKind.DECISION_LETTER, funding_request_id=request.id)
     assert letter.original_name == f"decision-{people.dossier_number}.pdf"
@@ -247,12 +239,12 @@ def test_a_rejection_letter_quotes_the_reason_and_is_linked_from_the_email(
 
 
 def test_a_validation_letter_states_the_amount_and_the_account(db, people, storage_dir):
-    decide(db, people.dossier_number, validate=True, storage_dir=storage_dir)
+    decide(db, people.dossier_number, validate=True, store=storage_dir)
     request = request_of(db, people.dossier_number)
     letter = document(db, GeneratedDocumentKind.DECISION_LETTER, funding_request_id=request.id)
     text = pdf_text(stored(db, letter, storage_dir))
     assert "validée" in text and "30 000 €" in text and "Motif" not in text
-    assert funding.group_iban(people.iban) in text
+    assert dates.group_iban(people.iban) in text
     assert letters.letter_pdf(letters.funding_decision(db, request)) == stored(
         db, letter, storage_dir)
     render_page_one(stored(db, letter, storage_dir), "pdf-decision-validation")
@@ -278,7 +270,7 @@ def test_a_long_reason_flows_onto_a_second_page():
 
 def test_only_the_owner_and_staff_download_the_documents(db, people, storage_dir):
     decide(db, people.dossier_number, validate=False, reason="Pièce illisible",
-           storage_dir=storage_dir)
+           store=storage_dir)
     request = request_of(db, people.dossier_number)
     for kind in GeneratedDocumentKind:
         attachment = document(db, kind, funding_request_id=request.id)
@@ -312,7 +304,7 @@ async def test_the_consultation_screen_and_the_staff_dossier_list_the_documents(
     assert shown[0].size.endswith("ko")
 
     decide(db, people.dossier_number, validate=False, reason="Pièce illisible",
-           storage_dir=storage_dir)
+           store=storage_dir)
     await tab.run(TrackingState.load)
     assert [d.kind for d in (await tab.state(TrackingState)).view.issued] == [
         "accuse_depot", "decision"]
@@ -332,7 +324,7 @@ async def test_the_enrolment_tracking_screen_lists_the_receipt(db, people, stora
     assert (await tab.state(EnrolmentTrackingState)).issued == []
 
     enrolment = db.exec(select(Enrolment)).one()
-    receipts.issue_enrolment_receipt(db, enrolment=enrolment, storage_dir=storage_dir,
+    receipts.issue_enrolment_receipt(db, enrolment=enrolment, store=storage_dir,
                                      now=enrolment.submitted_at)
     db.commit()
     await tab.run(EnrolmentTrackingState.load)

@@ -10,9 +10,9 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlmodel import Session, select
 
-from segur_app.domain import instruction, instruction_views, staff_lists
-from segur_app.domain.instruction import Conflict, InstructionError
-from segur_app.domain.staff_lists import RequestFilters
+from segur_app.domain.funding import export, instruction, staff_list, views
+from segur_app.domain.funding.instruction import Conflict, InstructionError
+from segur_app.domain.funding.staff_list import RequestFilters
 from segur_app.domain.models import (
     Attachment,
     AuditEvent,
@@ -52,45 +52,45 @@ def add_dossiers(db, count: int, *, start: datetime, company: str = "EDITEUR"):
 
 def test_list_filters_search_sort_and_paginate(db):
     add_dossiers(db, 25, start=datetime(2024, 1, 1, 10, tzinfo=timezone.utc))
-    rows, total = staff_lists.list_requests(db, filters=RequestFilters(), page=1, page_size=10)
+    rows, total = staff_list.list_requests(db, filters=RequestFilters(), page=1, page_size=10)
     assert total == 25 and len(rows) == 10
     assert rows[0].dossier_number == "FINSAS000524"  # newest first
-    page3, _ = staff_lists.list_requests(db, filters=RequestFilters(), page=3, page_size=10)
+    page3, _ = staff_list.list_requests(db, filters=RequestFilters(), page=3, page_size=10)
     assert len(page3) == 5
 
-    _, avances = staff_lists.list_requests(db, filters=RequestFilters(kind="avance"))
+    _, avances = staff_list.list_requests(db, filters=RequestFilters(kind="avance"))
     assert avances == 13
-    _, validated = staff_lists.list_requests(db, filters=RequestFilters(status="validee"))
+    _, validated = staff_list.list_requests(db, filters=RequestFilters(status="validee"))
     assert validated == 9
-    _, january = staff_lists.list_requests(
+    _, january = staff_list.list_requests(
         db, filters=RequestFilters(deposited_from=date(2024, 1, 5), deposited_to=date(2024, 1, 9)))
     assert january == 5
     for term, expected in (("FINSAS000507", 1), ("finsas000507", 1), ("000507", 1),
                            ("editeur 1", 10), ("00000000000103", 1),
                            ("tndsas0104", 1), ("inconnu", 0)):
-        _, found = staff_lists.list_requests(db, filters=RequestFilters(search=term))
+        _, found = staff_list.list_requests(db, filters=RequestFilters(search=term))
         assert found == expected, term
-    by_name, _ = staff_lists.list_requests(db, filters=RequestFilters(sort="denomination"),
-                                           page_size=3)
+    by_name, _ = staff_list.list_requests(db, filters=RequestFilters(sort="denomination"),
+                                          page_size=3)
     assert [r.company_name for r in by_name] == ["EDITEUR 00", "EDITEUR 01", "EDITEUR 02"]
     # Unknown filter values are ignored rather than trusted.
-    _, everything = staff_lists.list_requests(db, filters=RequestFilters(status="' OR 1=1 --"))
+    _, everything = staff_list.list_requests(db, filters=RequestFilters(status="' OR 1=1 --"))
     assert everything == 25
 
 
 def test_previous_and_next_follow_the_filtered_order(db):
     rows = add_dossiers(db, 6, start=datetime(2024, 1, 1, tzinfo=timezone.utc))
     filters = RequestFilters(kind="avance")  # dossiers 0, 2, 4; newest first: 4, 2, 0
-    previous, following = staff_lists.neighbours(db, filters=filters, request_id=rows[2].id)
+    previous, following = staff_list.neighbours(db, filters=filters, request_id=rows[2].id)
     assert (previous, following) == (rows[4].id, rows[0].id)
-    assert staff_lists.neighbours(db, filters=filters, request_id=rows[4].id) == (None, rows[2].id)
+    assert staff_list.neighbours(db, filters=filters, request_id=rows[4].id) == (None, rows[2].id)
     numbered = RequestFilters(sort="numero")
-    assert staff_lists.neighbours(db, filters=numbered, request_id=rows[0].id) == (None, rows[1].id)
+    assert staff_list.neighbours(db, filters=numbered, request_id=rows[0].id) == (None, rows[1].id)
 
 
 def test_counters(db, dossier):
     add_dossiers(db, 6, start=datetime(2024, 1, 1, tzinfo=timezone.utc))
-    advance, balance = staff_lists.counters(db)
+    advance, balance = staff_list.counters(db)
     # Advances: dossier 0 is validated; the demo dossier and dossiers 2, 4 are untouched.
     assert (advance.to_review, advance.in_progress, advance.validated, advance.rejected) == (3, 0, 1, 0)
     assert advance.amount_requested == 4 * 30000 and advance.amount_validated == 30000
@@ -113,27 +113,27 @@ def approve_everything(db, dossier, staff_id) -> int:
 def test_validation_requires_every_control_then_emails_the_supplier(db, dossier, supplier, storage_dir):  # noqa: F811
     staff_id = supplier.staff_id
     with pytest.raises(InstructionError, match="tous les contrôles"):
-        instruction.decide(db, request_id=dossier.id, storage_dir=storage_dir,
+        instruction.decide(db, request_id=dossier.id, store=storage_dir,
                            validate=True, staff_id=staff_id,
                            expected_version=dossier.version, assistance_url=ASSISTANCE)
     with pytest.raises(InstructionError, match="commentaire"):
         instruction.set_block_control(db, request_id=dossier.id, block="bank", decision="ko",
                                       staff_id=staff_id, expected_version=dossier.version)
-    detail = instruction_views.dossier_detail(db, request_id=dossier.id)
+    detail = views.dossier_detail(db, request_id=dossier.id)
     assert detail.supplier_view.documents_badge == "A instruire" and not detail.can_validate
 
     version = approve_everything(db, dossier, staff_id)
-    detail = instruction_views.dossier_detail(db, request_id=dossier.id)
+    detail = views.dossier_detail(db, request_id=dossier.id)
     assert detail.can_validate and detail.supplier_view.documents_badge == "Contrôle OK"
     assert detail.supplier_view.info_control_label == "Contrôle OK"
 
     when = datetime(2023, 6, 1, 12, tzinfo=timezone.utc)
-    instruction.decide(db, request_id=dossier.id, storage_dir=storage_dir,
+    instruction.decide(db, request_id=dossier.id, store=storage_dir,
                            validate=True, staff_id=staff_id,
                        expected_version=version, assistance_url=ASSISTANCE, now=when)
     db.refresh(dossier)
     assert dossier.status == "validee" and dossier.decided_by_id == staff_id
-    view = instruction_views.dossier_detail(db, request_id=dossier.id).supplier_view
+    view = views.dossier_detail(db, request_id=dossier.id).supplier_view
     assert (view.status_label, view.status_changed_on) == ("Validée", "01/06/2023")
     email = db.exec(select(EmailMessage).where(EmailMessage.template == "funding_decision")).one()
     assert email.funding_request_id == dossier.id and dossier.dossier_number in email.subject + email.body_text
@@ -142,7 +142,7 @@ def test_validation_requires_every_control_then_emails_the_supplier(db, dossier,
     assert "funding_validated" in actions
     # A decided dossier is frozen.
     with pytest.raises(InstructionError, match="déjà fait l'objet"):
-        instruction.decide(db, request_id=dossier.id, storage_dir=storage_dir,
+        instruction.decide(db, request_id=dossier.id, store=storage_dir,
                            validate=False, reason="x",
                            staff_id=staff_id, expected_version=dossier.version,
                            assistance_url=ASSISTANCE)
@@ -151,11 +151,11 @@ def test_validation_requires_every_control_then_emails_the_supplier(db, dossier,
 def test_rejection_needs_a_reason_which_is_emailed(db, dossier, supplier, storage_dir):  # noqa: F811
     staff_id = supplier.staff_id
     with pytest.raises(InstructionError, match="motif"):
-        instruction.decide(db, request_id=dossier.id, storage_dir=storage_dir,
+        instruction.decide(db, request_id=dossier.id, store=storage_dir,
                            validate=False, reason="  ",
                            staff_id=staff_id, expected_version=dossier.version,
                            assistance_url=ASSISTANCE)
-    instruction.decide(db, request_id=dossier.id, storage_dir=storage_dir,
+    instruction.decide(db, request_id=dossier.id, store=storage_dir,
                            validate=False,
                        reason="Procès-verbal non signé", staff_id=staff_id,
                        expected_version=dossier.version, assistance_url=ASSISTANCE)
@@ -188,7 +188,7 @@ def test_two_agents_deciding_at_once_give_one_decision(engine, db, dossier, supp
         with Session(engine) as session:
             try:
                 instruction.decide(session, request_id=dossier.id, validate=validate,
-                                   storage_dir=storage_dir,
+                                   store=storage_dir,
                                    reason="" if validate else "Doublon", staff_id=staff_id,
                                    expected_version=version, assistance_url=ASSISTANCE)
                 outcomes.append("decided")
@@ -216,7 +216,7 @@ def test_notes_and_history(db, dossier, supplier):  # noqa: F811
     instruction.set_block_control(db, request_id=dossier.id, block="bank", decision="ko",
                                   comment="RIB illisible", staff_id=staff_id,
                                   expected_version=dossier.version)
-    detail = instruction_views.dossier_detail(db, request_id=dossier.id)
+    detail = views.dossier_detail(db, request_id=dossier.id)
     assert [n.text for n in detail.notes] == ["Appeler le fournisseur"]
     assert detail.notes[0].who == "Agent ASP"
     assert detail.history[0].who == "Agent ASP"
@@ -227,17 +227,17 @@ def test_notes_and_history(db, dossier, supplier):  # noqa: F811
 
 def test_csv_export_opens_in_french_spreadsheets(db):
     rows = add_dossiers(db, 3, start=datetime(2024, 2, 1, tzinfo=timezone.utc), company="=HYPERLINK")
-    data = staff_lists.export_csv(db, filters=RequestFilters(kind="avance"))
+    data = export.export_csv(db, filters=RequestFilters(kind="avance"))
     assert data.startswith("\ufeff".encode("utf-8"))
     lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
-    assert lines[0] == staff_lists.CSV_HEADER
+    assert lines[0] == export.CSV_HEADER
     assert [line[0] for line in lines[1:]] == [rows[2].dossier_number, rows[0].dossier_number]
     assert lines[1][2].startswith("'=HYPERLINK")  # formula neutralised
     assert lines[1][5:8] == ["03/02/2024", "En cours", "30000"]
 
 
 def test_enrolment_counters(db, supplier):  # noqa: F811
-    counters = staff_lists.enrolment_counters(db)
+    counters = staff_list.enrolment_counters(db)
     assert (counters.to_review, counters.in_progress, counters.validated, counters.rejected) == (
         0, 0, 1, 0)  # the demo enrolment is approved
 
@@ -262,7 +262,7 @@ def recount(db) -> list[tuple[int, int]]:
 
 
 def shown(db) -> list[tuple[int, int]]:
-    return [(c.to_review, c.in_progress) for c in staff_lists.counters(db)]
+    return [(c.to_review, c.in_progress) for c in staff_list.counters(db)]
 
 
 def test_counters_follow_controls_and_pieces_both_ways(db, dossier, supplier):  # noqa: F811

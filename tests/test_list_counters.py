@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
-from segur_app.domain import staff_lists
+from segur_app.domain.funding import staff_list
 from segur_app.domain.models import Enrolment, FundingRequest, ListCounter, Supplier
 
 START = datetime(2024, 5, 1, tzinfo=timezone.utc)
@@ -73,8 +73,8 @@ def test_counters_follow_every_kind_of_change(db):
     db.delete(request)
     db.commit()
     assert counted(db) == recount(db)
-    assert staff_lists.enrolment_counters(db).validated == 1
-    assert [c.amount_requested for c in staff_lists.counters(db)] == [0, 0]
+    assert staff_list.enrolment_counters(db).validated == 1
+    assert [c.amount_requested for c in staff_list.counters(db)] == [0, 0]
 
 
 def test_counters_stay_exact_under_concurrent_changes(engine, db):

@@ -195,8 +195,8 @@ def test_0008_fills_the_search_text_and_the_started_flag(empty_engine):
 
     from sqlmodel import Session
 
-    from segur_app.domain import staff_lists
-    from segur_app.domain.staff_lists import RequestFilters
+    from segur_app.domain.funding import staff_list
+    from segur_app.domain.funding.staff_list import RequestFilters
 
     _migrate(empty_engine, "upgrade", "0006")
     now = datetime.now(timezone.utc)
@@ -217,11 +217,11 @@ def test_0008_fills_the_search_text_and_the_started_flag(empty_engine):
                 {"id": n + 1, "number": f"FINSAS00000{n + 1}", "now": now, "control": control})
     _migrate(empty_engine, "upgrade", "head")
     with Session(empty_engine) as session:
-        rows, _ = staff_lists.list_requests(session, filters=RequestFilters(search="editions d av"))
+        rows, _ = staff_list.list_requests(session, filters=RequestFilters(search="editions d av"))
         assert [r.company_name for r in rows] == ["ÉDITIONS D'AVANT"]
-        rows, _ = staff_lists.list_requests(session, filters=RequestFilters(search="SOCIETE"))
+        rows, _ = staff_list.list_requests(session, filters=RequestFilters(search="SOCIETE"))
         assert [r.dossier_number for r in rows] == ["FINSAS000002"]
-        advance = staff_lists.counters(session)[0]
+        advance = staff_list.counters(session)[0]
         assert (advance.to_review, advance.in_progress) == (1, 1)
 
 

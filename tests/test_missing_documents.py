@@ -50,35 +50,35 @@ def forget_generated_documents(db, **owner) -> None:
 def settle(db, storage_dir) -> None:
     """Issue what the demo data lacks (its enrolments are inserted without a
     receipt), so that each test starts from a complete set."""
-    missing_documents.issue_missing(db, storage_dir=storage_dir, now=LATER)
+    missing_documents.issue_missing(db, store=storage_dir, now=LATER)
     db.commit()
 
 
 def test_one_pass_completes_the_demo_data_and_the_next_finds_nothing(db, people, storage_dir):
     decide(db, people.dossier_number, validate=False, reason="Pièces illisibles.",
-           storage_dir=storage_dir)
+           store=storage_dir)
     # The deposit and decision of today issued theirs; the demo's enrolments have none.
     before = missing_documents.missing_counts(db)
     assert before["funding_receipts"] == before["decision_letters"] == 0
     assert before["enrolment_receipts"] >= 1
-    issued = missing_documents.issue_missing(db, storage_dir=storage_dir, now=LATER)
+    issued = missing_documents.issue_missing(db, store=storage_dir, now=LATER)
     db.commit()
     assert issued.enrolment_receipts == before["enrolment_receipts"] and issued.total == (
         before["enrolment_receipts"])
     assert missing_documents.missing_counts(db) == NONE_MISSING
-    assert missing_documents.issue_missing(db, storage_dir=storage_dir, now=LATER) == (
+    assert missing_documents.issue_missing(db, store=storage_dir, now=LATER) == (
         missing_documents.Issued())
 
 
 def test_a_dossier_from_before_gets_its_receipt_and_letter_as_they_were(db, people, storage_dir):
     settle(db, storage_dir)
     decide(db, people.dossier_number, validate=False, reason="Pièces illisibles.",
-           storage_dir=storage_dir)
+           store=storage_dir)
     request = request_of(db, people.dossier_number)
     originals = db.exec(select(Attachment).where(
         Attachment.funding_request_id == request.id)).all()
     # A replacement sent after a « Demande de compléments »: not on the receipt.
-    new_file = storage.store_bytes(b"%PDF-1.4 nouvelle version", storage_dir=storage_dir)
+    new_file = storage.store_bytes(b"%PDF-1.4 nouvelle version", store=storage_dir)
     replacement = Attachment(
         kind=originals[0].kind,
         original_name="nouvelle-version.pdf", size_bytes=new_file.size_bytes,
@@ -94,7 +94,7 @@ def test_a_dossier_from_before_gets_its_receipt_and_letter_as_they_were(db, peop
     assert missing_documents.missing_counts(db) == {**NONE_MISSING, "funding_receipts": 1,
                                                     "decision_letters": 1}
 
-    issued = missing_documents.issue_missing(db, storage_dir=storage_dir, now=LATER)
+    issued = missing_documents.issue_missing(db, store=storage_dir, now=LATER)
     db.commit()
     assert (issued.funding_receipts, issued.decision_letters, issued.skipped) == (1, 1, 0)
     assert missing_documents.missing_counts(db) == NONE_MISSING
@@ -116,14 +116,14 @@ def test_a_dossier_from_before_gets_its_receipt_and_letter_as_they_were(db, peop
     assert row.generated_at.replace(tzinfo=timezone.utc) == LATER
 
     # A second pass finds nothing to do.
-    assert missing_documents.issue_missing(db, storage_dir=storage_dir, now=LATER).total == 0
+    assert missing_documents.issue_missing(db, store=storage_dir, now=LATER).total == 0
 
 
 def test_an_undecided_dossier_gets_no_letter(db, people, storage_dir):
     settle(db, storage_dir)
     request = request_of(db, people.dossier_number)
     forget_generated_documents(db, funding_request_id=request.id)
-    issued = missing_documents.issue_missing(db, storage_dir=storage_dir, now=LATER)
+    issued = missing_documents.issue_missing(db, store=storage_dir, now=LATER)
     db.commit()
     assert (issued.funding_receipts, issued.decision_letters) == (1, 0)
     fresh(db)
@@ -142,10 +142,10 @@ def test_enrolments_from_before_get_their_receipt_and_the_limit_is_kept(db, peop
         forget_generated_documents(db, enrolment_id=enrolment_id)
     missing = missing_documents.missing_counts(db)
     assert missing["funding_receipts"] == 1 and missing["enrolment_receipts"] == len(enrolment_ids)
-    first = missing_documents.issue_missing(db, storage_dir=storage_dir, now=LATER, limit=1)
+    first = missing_documents.issue_missing(db, store=storage_dir, now=LATER, limit=1)
     db.commit()
     assert first.total == 1
-    rest = missing_documents.issue_missing(db, storage_dir=storage_dir, now=LATER)
+    rest = missing_documents.issue_missing(db, store=storage_dir, now=LATER)
     db.commit()
     assert first.total + rest.total == 1 + len(enrolment_ids)
     assert missing_documents.missing_counts(db) == NONE_MISSING
@@ -162,15 +162,15 @@ def test_a_document_issued_meanwhile_by_another_worker_is_skipped(
     forget_generated_documents(db, funding_request_id=request.id)
     original = receipts.issue_funding_receipt
 
-    def raced(session, *, request, storage_dir, now):
+    def raced(session, *, request, store, now):
         with Session(engine) as other:  # the other worker, committed first
             original(other, request=other.get(type(request), request.id),
-                     storage_dir=storage_dir, now=now)
+                     store=store, now=now)
             other.commit()
-        return original(session, request=request, storage_dir=storage_dir, now=now)
+        return original(session, request=request, store=store, now=now)
 
     monkeypatch.setattr(receipts, "issue_funding_receipt", raced)
-    issued = missing_documents.issue_missing(db, storage_dir=storage_dir, now=LATER)
+    issued = missing_documents.issue_missing(db, store=storage_dir, now=LATER)
     db.commit()
     assert (issued.funding_receipts, issued.skipped) == (0, 1)
     fresh(db)
@@ -191,4 +191,4 @@ def test_the_housekeeping_and_the_command_issue_them(db, engine, people, storage
     assert missing_documents.missing_counts(db) == NONE_MISSING
     assert storage.read_bytes(
         document(db, GeneratedDocumentKind.DEPOSIT_RECEIPT, funding_request_id=request.id)
-        .storage_key, storage_dir=storage_dir).startswith(b"%PDF-")
+        .storage_key, store=storage_dir).startswith(b"%PDF-")

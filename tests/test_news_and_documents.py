@@ -112,31 +112,31 @@ def test_staff_create_edit_publish_news_with_attachment(db, tmp_path):
     db.commit()
     with pytest.raises(news.NewsRefused) as refused:
         news.save_news(db, news_id=None, data=news.NewsInput("", "", "AUTRE", None),
-                       staff_id=staff_user.id, storage_dir=tmp_path)
+                       staff_id=staff_user.id, store=tmp_path)
     assert set(refused.value.problems) == {"title", "body", "category", "publication_date"}
 
     first_pdf = uploads.stage(simple_pdf(["v1"]), "note.pdf",
-                              policy=news.ATTACHMENT_UPLOAD, storage_dir=tmp_path)
+                              policy=news.ATTACHMENT_UPLOAD, store=tmp_path)
     data = news.NewsInput("Ouverture du solde", "Le dépôt des soldes est ouvert.",
                           "FOURNISSEUR", date(2024, 3, 1))
     news_id = news.save_news(db, news_id=None, data=data, staff_id=staff_user.id,
-                             attachment=first_pdf, storage_dir=tmp_path)
+                             attachment=first_pdf, store=tmp_path)
     today = date(2024, 3, 2)
     assert news.list_published(db, role="supplier", today=today)[1] == 0  # draft
     news.set_published(db, news_id=news_id, published=True, staff_id=staff_user.id)
     [shown], _ = news.list_published(db, role="supplier", today=today)
     assert shown.title == "Ouverture du solde" and shown.attachment_name == "note.pdf"
     first_key = db.exec(select(Attachment.storage_key).where(Attachment.news_id == news_id)).one()
-    assert storage.read_bytes(first_key, storage_dir=tmp_path).startswith(b"%PDF")
+    assert storage.read_bytes(first_key, store=tmp_path).startswith(b"%PDF")
 
     second_pdf = uploads.stage(simple_pdf(["v2"]), "note-v2.pdf",
-                               policy=news.ATTACHMENT_UPLOAD, storage_dir=tmp_path)
+                               policy=news.ATTACHMENT_UPLOAD, store=tmp_path)
     news.save_news(db, news_id=news_id, data=dataclasses.replace(data, title="Soldes ouverts"),
-                   staff_id=staff_user.id, attachment=second_pdf, storage_dir=tmp_path)
+                   staff_id=staff_user.id, attachment=second_pdf, store=tmp_path)
     [shown], _ = news.list_published(db, role="supplier", today=today)
     assert (shown.title, shown.attachment_name) == ("Soldes ouverts", "note-v2.pdf")
     with pytest.raises(FileNotFoundError):
-        storage.read_bytes(first_key, storage_dir=tmp_path)
+        storage.read_bytes(first_key, store=tmp_path)
     listed = news.staff_page(db)
     assert listed.total == 1 and listed.rows[0].is_published
     news.set_published(db, news_id=news_id, published=False, staff_id=staff_user.id)

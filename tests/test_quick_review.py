@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from segur_app.domain import corrections, instruction, quick_review
-from segur_app.domain.instruction import Conflict, InstructionError
+from segur_app.domain.funding import correction_mails, instruction, quick_review
+from segur_app.domain.funding.instruction import Conflict, InstructionError
 from segur_app.domain.models import AuditEvent, EmailMessage, FundingRequest
 from tests.test_corrections import dossier, mark_and_ask  # noqa: F401  (fixture)
 from tests.test_funding import storage_dir, supplier  # noqa: F401  (fixtures)
@@ -63,7 +63,7 @@ def test_previews_render_the_outbox_templates_and_queue_nothing(db, dossier, sup
     instruction.review_attachment(db, attachment_id=pieces[0].id, decision="non_conforme",
                                   reason="expire", staff_id=supplier.staff_id,
                                   expected_version=dossier.version)
-    preview = corrections.request_email_preview(db, request_id=dossier.id, message="Merci")
+    preview = correction_mails.request_email_preview(db, request_id=dossier.id, message="Merci")
     assert "Document expiré" in preview.text and "Merci" in preview.text
     assert db.exec(select(EmailMessage).where(
         EmailMessage.template.in_(["funding_decision", "correction_request"]))).all() == []

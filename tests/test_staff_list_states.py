@@ -10,11 +10,11 @@ import pytest
 
 from segur_app import routes
 from segur_app.core import db as core_db
-from segur_app.domain import staff_lists
+from segur_app.domain.funding import staff_list as funding_list
 from segur_app.domain.enrolment import staff_list
 from segur_app.domain.enrolment.staff_list import EnrolmentFilters
 from segur_app.domain.models import Enrolment, Supplier
-from segur_app.domain.staff_lists import RequestFilters
+from segur_app.domain.funding.staff_list import RequestFilters
 from segur_app.state.enrolment_review import STAFF_PAGE_SIZE, StaffEnrolmentsState
 from segur_app.state.instruction import StaffListState
 from tests.state_harness import Tab, seed_people
@@ -35,8 +35,8 @@ def _follow(tab: Tab, href: str) -> None:
 def test_funding_list_links_walk_the_pages(db, people):
     add_dossiers(db, 45, start=datetime(2024, 1, 1, tzinfo=timezone.utc), company="PAGINÉ")
     wanted = RequestFilters(search="pagine", sort="denomination")
-    numbered = [[r.dossier_number for r in staff_lists.request_page(
-        db, filters=wanted, window=staff_lists.Window(page=n)).rows] for n in (1, 2, 3)]
+    numbered = [[r.dossier_number for r in funding_list.request_page(
+        db, filters=wanted, window=funding_list.Window(page=n)).rows] for n in (1, 2, 3)]
 
     async def scenario():
         tab = Tab(token=people.staff, path=routes.STAFF_FUNDING_REQUESTS,

@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
 from segur_app.core.db import make_engine
-from segur_app.domain import search, staff_lists
+from segur_app.domain import search
+from segur_app.domain.funding import staff_list as funding_list
 from segur_app.domain.enrolment import staff_list
 from segur_app.domain.enrolment.staff_list import EnrolmentFilters
 from segur_app.domain.models import Enrolment, FundingRequest, Supplier
 from segur_app.domain.paging import Window
-from segur_app.domain.staff_lists import RequestFilters
+from segur_app.domain.funding.staff_list import RequestFilters
 from tests.conftest import POSTGRES_URL, create_empty_database
 
 START = datetime(2024, 3, 1, 9, tzinfo=timezone.utc)
@@ -56,8 +57,8 @@ def fill(session: Session) -> None:
 
 def found(session: Session, term: str) -> tuple[list[str], list[str]]:
     """Dossier numbers (funding list) and enrolment numbers found for ``term``."""
-    rows, _ = staff_lists.list_requests(session, filters=RequestFilters(search=term, sort="numero"),
-                                        page_size=100)
+    rows, _ = funding_list.list_requests(
+        session, filters=RequestFilters(search=term, sort="numero"), page_size=100)
     enrolments = staff_list.list_enrolments(
         session, filters=EnrolmentFilters(status="", search=term, sort="numero"), page=1,
         page_size=100)
@@ -109,11 +110,11 @@ if POSTGRES_URL:  # CI always has both backends (conftest refuses CI without Pos
         sqlite, postgresql = both_backends
         for term in TERMS + ["É", "straSSe", "ΣΑΣ", "ç", "d", "ll", "\x1f"]:
             assert found(sqlite, term) == found(postgresql, term), term
-        assert (staff_lists.list_requests(sqlite, filters=RequestFilters(sort="denomination"),
-                                          page_size=100)
-                == staff_lists.list_requests(postgresql,
-                                             filters=RequestFilters(sort="denomination"),
-                                             page_size=100))
+        assert (funding_list.list_requests(sqlite, filters=RequestFilters(sort="denomination"),
+                                           page_size=100)
+                == funding_list.list_requests(postgresql,
+                                              filters=RequestFilters(sort="denomination"),
+                                              page_size=100))
 
 
 def test_normalisation_is_stable_and_wildcard_free():
@@ -170,7 +171,7 @@ def _dossiers(db, count: int) -> None:
     db.commit()
 
 
-@pytest.mark.parametrize("sort", list(staff_lists.SORTS))
+@pytest.mark.parametrize("sort", list(funding_list.SORTS))
 @pytest.mark.parametrize("filters", [{}, {"kind": "avance"}, {"search": "editeur 1"}])
 def test_keyset_pages_are_the_numbered_pages(db, sort, filters):
     _dossiers(db, 47)
@@ -178,13 +179,13 @@ def test_keyset_pages_are_the_numbered_pages(db, sort, filters):
     size = 5
 
     def page(**window):
-        result = staff_lists.request_page(db, filters=wanted, window=Window(**window),
-                                          page_size=size)
+        result = funding_list.request_page(db, filters=wanted, window=Window(**window),
+                                           page_size=size)
         return result, [r.id for r in result.rows]
 
     first, _ = page()
-    everything = [r.id for r in staff_lists.request_page(db, filters=wanted,
-                                                         page_size=100).rows]
+    everything = [r.id for r in funding_list.request_page(db, filters=wanted,
+                                                          page_size=100).rows]
     assert len(everything) == first.total and len(set(everything)) == first.total
     by_number = [page(page=n)[1] for n in range(1, first.pages + 1)]
     assert sum(by_number, []) == everything  # offsets from either end agree
@@ -203,7 +204,7 @@ def test_keyset_pages_are_the_numbered_pages(db, sort, filters):
             assert result.page == number - 1
     assert backward == by_number
     for index, request_id in enumerate(everything):  # previous / next dossier
-        assert staff_lists.neighbours(db, filters=wanted, request_id=request_id) == (
+        assert funding_list.neighbours(db, filters=wanted, request_id=request_id) == (
             everything[index - 1] if index else None,
             everything[index + 1] if index + 1 < len(everything) else None)
 
@@ -211,16 +212,16 @@ def test_keyset_pages_are_the_numbered_pages(db, sort, filters):
 def test_stale_cursors_fall_back_to_numbered_pages(db):
     _dossiers(db, 12)
     filters = RequestFilters()
-    first = staff_lists.request_page(db, filters=filters, page_size=5)
+    first = funding_list.request_page(db, filters=filters, page_size=5)
     # « précédente » from page 2 when fewer than a page remain before: page 1, full.
-    second = staff_lists.request_page(db, filters=filters, page_size=5,
-                                      window=Window(page=2, before=first.rows[2].id))
+    second = funding_list.request_page(db, filters=filters, page_size=5,
+                                       window=Window(page=2, before=first.rows[2].id))
     assert second.page == 1 and [r.id for r in second.rows] == [r.id for r in first.rows]
-    gone = staff_lists.request_page(db, filters=filters, page_size=5,
-                                    window=Window(page=3, after=999_999))
+    gone = funding_list.request_page(db, filters=filters, page_size=5,
+                                     window=Window(page=3, after=999_999))
     assert gone.page == 3 and len(gone.rows) == 2  # unknown row: page 3 by its number
-    assert staff_lists.request_page(db, filters=filters, page_size=5,
-                                    window=Window(page=99)).page == 3
+    assert funding_list.request_page(db, filters=filters, page_size=5,
+                                     window=Window(page=99)).page == 3
 
 
 def test_enrolment_keyset_pages(db):
@@ -276,13 +277,13 @@ def test_walking_the_name_index_gives_the_same_pages(db, monkeypatch):
 
     def everything():
         requests = {tuple(f): [(p.page, [r.id for r in p.rows]) for p in (
-            staff_lists.request_page(db, filters=RequestFilters(sort="denomination", **dict(f)),
-                                     window=Window(page=n), page_size=4) for n in (1, 2, 9))]
+            funding_list.request_page(db, filters=RequestFilters(sort="denomination", **dict(f)),
+                                      window=Window(page=n), page_size=4) for n in (1, 2, 9))]
                     for f in ({"status": "en_cours"}.items(), {"kind": "avance"}.items())}
-        ids = [r.id for r in staff_lists.request_page(
+        ids = [r.id for r in funding_list.request_page(
             db, filters=RequestFilters(sort="denomination", kind="avance"), page_size=100).rows]
-        around = [staff_lists.neighbours(db, filters=RequestFilters(sort="denomination",
-                                                                    kind="avance"), request_id=i)
+        around = [funding_list.neighbours(db, filters=RequestFilters(sort="denomination",
+                                                                     kind="avance"), request_id=i)
                   for i in ids]
         enrolments = [[i.id for i in staff_list.list_enrolments(
             db, filters=EnrolmentFilters(status=status, sort="denomination"), page=n,

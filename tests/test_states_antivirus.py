@@ -12,7 +12,7 @@ import pytest
 
 from segur_app import routes
 from segur_app.core.config import get_settings
-from segur_app.domain import funding
+from segur_app.domain.funding import deposit as funding_deposit
 from segur_app.domain.models import FundingKind
 from segur_app.domain.uploads import antivirus
 from segur_app.state.antivirus import AntivirusNoticeState
@@ -22,7 +22,7 @@ from tests.document_samples import valid_pdf
 from tests.state_harness import Tab, point_app_at, scenario, seed_people, upload
 from tests.storage_helpers import staged_names
 
-PIECE = funding.required_documents(FundingKind.ADVANCE)[0].value
+PIECE = funding_deposit.required_documents(FundingKind.ADVANCE)[0].value
 
 
 @pytest.fixture

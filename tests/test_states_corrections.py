@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from segur_app import routes
 from segur_app.core.config import get_settings
-from segur_app.domain import instruction
+from segur_app.domain.funding import instruction
 from segur_app.domain.models import Attachment, EmailMessage, FundingRequest, FundingStatus
 from segur_app.state.corrections import MSG_CHANGED, MSG_SENT, CorrectionFormState
 from segur_app.state.funding import TrackingState

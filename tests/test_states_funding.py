@@ -17,7 +17,7 @@ from sqlmodel import select
 from segur_app import routes
 from segur_app.core.config import get_settings
 from segur_app.domain.dates import fr_amount
-from segur_app.domain import funding
+from segur_app.domain.funding import deposit as funding_deposit
 from segur_app.domain.storage import MSG_UNAVAILABLE
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
@@ -42,7 +42,7 @@ from tests.state_harness import (
 from tests.conftest import outage_store
 from tests.storage_helpers import staged_names, store_env
 
-ADVANCE_PIECES = [kind.value for kind in funding.required_documents(FundingKind.ADVANCE)]
+ADVANCE_PIECES = [kind.value for kind in funding_deposit.required_documents(FundingKind.ADVANCE)]
 
 
 @pytest.fixture
@@ -140,8 +140,8 @@ async def test_a_piece_can_be_replaced_and_removed(db, people, storage):
     await tab.run(AdvanceState.submit)
     assert form.deposited_number == "" and form.submitting is False
     assert form.form_error
-    assert _slot(form, ADVANCE_PIECES[0]).error == funding.MSG_DOCUMENT_REQUIRED
-    assert _slot(form, ADVANCE_PIECES[2]).error == funding.MSG_DOCUMENT_REQUIRED
+    assert _slot(form, ADVANCE_PIECES[0]).error == funding_deposit.MSG_DOCUMENT_REQUIRED
+    assert _slot(form, ADVANCE_PIECES[2]).error == funding_deposit.MSG_DOCUMENT_REQUIRED
     assert _slot(form, ADVANCE_PIECES[1]).error == ""
     fresh(db)
     assert db.exec(select(FundingRequest)).all() == []
@@ -214,7 +214,7 @@ async def test_a_supplier_who_already_deposited_is_sent_to_the_tracking(db, peop
     assert (await other_tab.state(AdvanceState)).deposited_number
 
     await tab.run(AdvanceState.submit)
-    assert form.form_error == funding.MSG_ALREADY_DEPOSITED and form.deposited_number == ""
+    assert form.form_error == funding_deposit.MSG_ALREADY_DEPOSITED and form.deposited_number == ""
     assert all(slot.file_name == "" for slot in form.slots)
     assert staged_names(storage) == set()
     fresh(db)
@@ -228,7 +228,7 @@ async def test_a_supplier_who_already_deposited_is_sent_to_the_tracking(db, peop
 async def test_the_balance_is_deposited_once_the_advance_is_validated(db, people, storage):
     tab = await _form(people.owner, BalanceState, routes.FUNDING_BALANCE)
     form = await tab.state(BalanceState)
-    assert form.refusal == funding.MSG_BALANCE_NOT_YET
+    assert form.refusal == funding_deposit.MSG_BALANCE_NOT_YET
 
     advance_tab = await _form(people.owner)
     for kind in ADVANCE_PIECES:
@@ -241,7 +241,7 @@ async def test_the_balance_is_deposited_once_the_advance_is_validated(db, people
     db.commit()
 
     await tab.run(BalanceState.load)
-    pieces = [kind.value for kind in funding.required_documents(FundingKind.BALANCE)]
+    pieces = [kind.value for kind in funding_deposit.required_documents(FundingKind.BALANCE)]
     assert form.refusal == "" and [slot.kind for slot in form.slots] == pieces
     assert form.amount == fr_amount(get_settings().balance_amount)
     for kind in pieces:

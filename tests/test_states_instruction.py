@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from segur_app import routes
 from segur_app.core.config import get_settings
-from segur_app.domain import instruction
+from segur_app.domain.funding import instruction
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
     Attachment,

@@ -8,13 +8,13 @@ import pytest
 
 from segur_app import routes
 from segur_app.core.config import get_settings
-from segur_app.domain import funding
+from segur_app.domain.funding import deposit as funding_deposit
 from segur_app.domain.models import AttachmentKind, FundingKind
 from segur_app.state.funding import AdvanceState
 from tests.document_samples import elf_executable, valid_pdf
 from tests.state_harness import Tab, point_app_at, scenario, seed_people, upload
 
-PIECE = funding.required_documents(FundingKind.ADVANCE)[0].value
+PIECE = funding_deposit.required_documents(FundingKind.ADVANCE)[0].value
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ async def test_an_upload_that_stops_says_the_connection_dropped(db, people, stor
     form._upload_stall_seconds = 0.0
     await tab.run(AdvanceState.watch_upload, PIECE)  # returns once it has decided
     assert form._upload_watched == []
-    policy = funding.piece_upload(AttachmentKind(PIECE))
+    policy = funding_deposit.piece_upload(AttachmentKind(PIECE))
     assert _slot(form).error == policy.interrupted()
     assert "la connexion a été interrompue pendant l'envoi du fichier" in _slot(form).error
     assert form.upload_progress == {}

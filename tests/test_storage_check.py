@@ -41,31 +41,26 @@ S3_GRACE = 3.0  # an object's date cannot be set back: the S3 variants wait this
 
 
 @pytest.fixture
-def storage_dir(store):
-    return store
-
-
-@pytest.fixture
 def grace(store):
     """The grace period and staging lifetime of the command-line runs."""
     return GRACE if isinstance(store, storage.LocalStore) else S3_GRACE
 
 
 @pytest.fixture
-def demo_rows(db, storage_dir):
-    summary = demo.load_demo_data(db, storage_dir=storage_dir, env="test")
+def demo_rows(db, store):
+    summary = demo.load_demo_data(db, store=store, env="test")
     db.commit()
     return summary
 
 
-def orphan(storage_dir) -> str:
+def orphan(store) -> str:
     return storage.object_name(storage.store_bytes(b"%PDF-1.4 orphan",
-                                                   storage_dir=storage_dir).key)
+                                                   store=store).key)
 
 
-def abandoned(storage_dir) -> str:
+def abandoned(store) -> str:
     return storage.staging_name(storage.stage_bytes(b"%PDF-1.4 staged",
-                                                    storage_dir=storage_dir).key)
+                                                    store=store).key)
 
 
 def overwrite(store, name: str, data: bytes) -> None:
@@ -73,10 +68,10 @@ def overwrite(store, name: str, data: bytes) -> None:
 
 
 @pytest.fixture
-def run(db, storage_dir, grace, monkeypatch, capsys):
+def run(db, store, grace, monkeypatch, capsys):
     """``python -m segur_app.cli storage-check …`` in-process, on the test database."""
     monkeypatch.setenv("REFLEX_DB_URL", db.get_bind().url.render_as_string(hide_password=False))
-    for name, value in store_env(storage_dir).items():
+    for name, value in store_env(store).items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("SEGUR_STORAGE_GRACE_SECONDS", str(grace))
     monkeypatch.setenv("SEGUR_STAGING_MAX_AGE_SECONDS",
@@ -104,9 +99,8 @@ def test_a_clean_storage_exits_0(db, demo_rows, run):
 
 
 def test_stale_files_are_listed_then_removed_with_repair_and_fresh_ones_kept(
-    db, demo_rows, storage_dir, grace, run
+    db, demo_rows, store, grace, run
 ):
-    store = storage_dir
     stale, stale_staged = orphan(store), abandoned(store)
     part = stale.split("/")[0] + "/0123456789abcdef0123456789abcdef.part"  # a torn write
     overwrite(store, part, b"half")
@@ -130,14 +124,13 @@ def test_stale_files_are_listed_then_removed_with_repair_and_fresh_ones_kept(
 
 
 def test_missing_and_altered_files_are_reported_never_repaired(
-    db, demo_rows, storage_dir, grace, run
+    db, demo_rows, store, grace, run
 ):
-    store = storage_dir
     rows = db.exec(select(Attachment).order_by(Attachment.id)).all()
     missing, altered = rows
-    storage.delete(missing.storage_key, storage_dir=store)
+    storage.delete(missing.storage_key, store=store)
     name = storage.object_name(altered.storage_key)
-    overwrite(store, name, storage.read_bytes(altered.storage_key, storage_dir=store)
+    overwrite(store, name, storage.read_bytes(altered.storage_key, store=store)
               + b"tampered")
     stale = orphan(store)
     make_old(store, [stale], older_than=grace)
@@ -155,17 +148,17 @@ def test_missing_and_altered_files_are_reported_never_repaired(
     assert db.exec(select(Attachment)).all() == rows  # no row touched
 
 
-def test_the_command_line_entry_point(db, demo_rows, storage_dir):
-    stale = orphan(storage_dir)
-    make_old(storage_dir, [stale], older_than=1.0)
+def test_the_command_line_entry_point(db, demo_rows, store):
+    stale = orphan(store)
+    make_old(store, [stale], older_than=1.0)
     db.commit()
     env = {**os.environ, "REFLEX_DB_URL": db.get_bind().url.render_as_string(hide_password=False),
-           **store_env(storage_dir), "SEGUR_STORAGE_GRACE_SECONDS": "1"}
+           **store_env(store), "SEGUR_STORAGE_GRACE_SECONDS": "1"}
     done = subprocess.run([sys.executable, "-m", "segur_app.cli", "storage-check"],
                           cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stderr
     assert "délai de grâce 1 s" in done.stdout and stale in done.stdout
-    assert f"Stockage {storage_dir.location} :" in done.stdout
+    assert f"Stockage {store.location} :" in done.stdout
 
 
 # --------------------------------------------------------------------------
@@ -174,50 +167,50 @@ def test_the_command_line_entry_point(db, demo_rows, storage_dir):
 
 
 def test_a_file_published_from_an_old_staged_copy_survives_a_concurrent_sweep(
-    engine, db, demo_rows, storage_dir, monkeypatch
+    engine, db, demo_rows, store, monkeypatch
 ):
-    documents = stage_all(storage_dir)
-    if isinstance(storage_dir, storage.LocalStore):  # an object's date cannot be set back
+    documents = stage_all(store)
+    if isinstance(store, storage.LocalStore):  # an object's date cannot be set back
         staged_long_ago = time.time() - 2 * GRACE  # still within the staging lifetime
         for document in documents.values():
-            os.utime(storage.staging_path(document.key, storage_dir=storage_dir),
+            os.utime(storage.staging_path(document.key, store=store),
                      (staged_long_ago, staged_long_ago))
     real_publish = storage.publish_staged
 
     def publish_then_another_worker_sweeps(key, **kwargs):
         published = real_publish(key, **kwargs)
         with Session(engine) as other_worker:
-            sweep(other_worker, storage_dir)  # before the deposit commits
+            sweep(other_worker, store)  # before the deposit commits
         return published
 
     monkeypatch.setattr(storage, "publish_staged", publish_then_another_worker_sweeps)
-    deposit(db, demo_rows, storage_dir, documents=documents)
-    assert_storage_matches_rows(db, storage_dir)
+    deposit(db, demo_rows, store, documents=documents)
+    assert_storage_matches_rows(db, store)
 
 
 def test_sweeps_of_several_workers_at_once_tolerate_each_other(
-    engine, db, demo_rows, storage_dir, monkeypatch
+    engine, db, demo_rows, store, monkeypatch
 ):
-    stale = [orphan(storage_dir) for _ in range(3)] + [abandoned(storage_dir)]
+    stale = [orphan(store) for _ in range(3)] + [abandoned(store)]
     real_scan = storage_check.scan
 
     def scan_then_another_worker_removes_everything(directory):
         entries = real_scan(directory)
         monkeypatch.setattr(storage_check, "scan", real_scan)
         with Session(engine) as other_worker:
-            assert len(sweep(other_worker, storage_dir, now=after_every_grace_period())
+            assert len(sweep(other_worker, store, now=after_every_grace_period())
                        .removed) == 4
         return entries
 
     monkeypatch.setattr(storage_check, "scan", scan_then_another_worker_removes_everything)
-    report = sweep(db, storage_dir, now=after_every_grace_period())
+    report = sweep(db, store, now=after_every_grace_period())
     assert len(report.unreferenced) == 3 and report.removed == [] and report.intact
-    assert not any(storage_dir.exists(name) for name in stale)
-    assert_storage_matches_rows(db, storage_dir)
+    assert not any(store.exists(name) for name in stale)
+    assert_storage_matches_rows(db, store)
 
 
 def test_a_row_deleted_during_the_sweep_is_not_reported_missing(
-    engine, db, demo_rows, storage_dir, monkeypatch
+    engine, db, demo_rows, store, monkeypatch
 ):
     real_rows = storage_check._rows
     calls = []
@@ -229,45 +222,45 @@ def test_a_row_deleted_during_the_sweep_is_not_reported_missing(
                 row = other.exec(select(Attachment).where(Attachment.news_id.is_not(None))).one()
                 other.delete(row)
                 other.commit()
-                storage.delete(row.storage_key, storage_dir=storage_dir)
+                storage.delete(row.storage_key, store=store)
         calls.append(ids)
         return rows
 
     monkeypatch.setattr(storage_check, "_rows", rows_then_the_news_attachment_is_replaced)
-    report = sweep(db, storage_dir)
+    report = sweep(db, store)
     assert report.intact and report.missing == []
     # A directory's sweep hashes each file: the missing one is looked at again
     # (its row is gone); an object store's compares the sizes it listed first.
-    assert len(calls) == (2 if isinstance(storage_dir, storage.LocalStore) else 1)
+    assert len(calls) == (2 if isinstance(store, storage.LocalStore) else 1)
 
 
 def test_the_sweep_refuses_to_empty_a_storage_the_database_does_not_know(
-    db, storage_dir, grace, caplog, run
+    db, store, grace, caplog, run
 ):
-    stale = [orphan(storage_dir) for _ in range(storage_check.MASS_REMOVAL_FLOOR + 1)]
+    stale = [orphan(store) for _ in range(storage_check.MASS_REMOVAL_FLOOR + 1)]
     with caplog.at_level(logging.ERROR, logger="segur_app.domain.storage_check"):
-        report = sweep(db, storage_dir, now=after_every_grace_period())
+        report = sweep(db, store, now=after_every_grace_period())
     assert report.removal_refused and report.removed == []
-    assert all(storage_dir.exists(name) for name in stale)
+    assert all(store.exists(name) for name in stale)
     [record] = caplog.records
     assert "removal refused" in record.getMessage()
-    make_old(storage_dir, stale, older_than=grace)
+    make_old(store, stale, older_than=grace)
     code, out = run("--repair")  # the explicit way
     assert code == 0 and f"{len(stale)} supprimé(s)" in out
-    assert not any(storage_dir.exists(name) for name in stale)
+    assert not any(store.exists(name) for name in stale)
 
 
 def test_the_background_sweep_logs_one_line_for_missing_and_altered_files(
-    engine, db, demo_rows, storage_dir, caplog
+    engine, db, demo_rows, store, caplog
 ):
     missing, altered = db.exec(select(Attachment).order_by(Attachment.id)).all()
-    storage.delete(missing.storage_key, storage_dir=storage_dir)
-    overwrite(storage_dir, storage.object_name(altered.storage_key), b"other")
-    stale = orphan(storage_dir)
-    make_old(storage_dir, [stale], older_than=S3_GRACE)
+    storage.delete(missing.storage_key, store=store)
+    overwrite(store, storage.object_name(altered.storage_key), b"other")
+    stale = orphan(store)
+    make_old(store, [stale], older_than=S3_GRACE)
     db.commit()
-    grace = GRACE if isinstance(storage_dir, storage.LocalStore) else S3_GRACE
-    env = store_env(storage_dir)
+    grace = GRACE if isinstance(store, storage.LocalStore) else S3_GRACE
+    env = store_env(store)
     settings = Settings(storage_dir=env.get("SEGUR_STORAGE_DIR", "unused"),
                         storage_url=env.get("SEGUR_STORAGE_URL") or None,
                         s3_endpoint_url=env.get("SEGUR_S3_ENDPOINT_URL"),
@@ -282,7 +275,7 @@ def test_the_background_sweep_logs_one_line_for_missing_and_altered_files(
     assert (f"1 removed, 1 missing, 1 altered (missing: attachment {missing.id}) "
             f"(altered: attachment {altered.id})") in record.getMessage()
     assert [e.name for e in report.removed] == [stale]
-    assert final_keys(storage_dir) == {altered.storage_key} and staged_names(storage_dir) == set()
+    assert final_keys(store) == {altered.storage_key} and staged_names(store) == set()
 
 
 def test_grace_settings_are_read_from_the_environment(monkeypatch):
@@ -303,10 +296,10 @@ def test_the_hourly_sweep_of_an_object_store_compares_sizes_storage_check_hashes
     for name, value in store_env(store).items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
-    demo.load_demo_data(db, storage_dir=store, env="test")
+    demo.load_demo_data(db, store=store, env="test")
     db.commit()
     news, rib = db.exec(select(Attachment).order_by(Attachment.id)).all()
-    data = storage.read_bytes(news.storage_key, storage_dir=store)
+    data = storage.read_bytes(news.storage_key, store=store)
     overwrite(store, storage.object_name(news.storage_key), bytes(reversed(data)))  # same size
     overwrite(store, storage.object_name(rib.storage_key), b"shorter")
     downloads = []

@@ -24,9 +24,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from segur_app.domain import funding, storage, uploads
+from segur_app.domain import storage, uploads
+from segur_app.domain.funding import deposit as funding_deposit
 from segur_app.domain.enrolment import rules
-from segur_app.domain.funding import ADVANCE_DOCUMENTS, DepositRefused
+from segur_app.domain.funding.deposit import ADVANCE_DOCUMENTS, DepositRefused
 from segur_app.domain.models import Attachment, AssistanceTicket, Enrolment, FundingRequest
 from segur_app.domain.uploads import images, pdf
 from segur_app.domain.uploads.policy import FormatProblem
@@ -68,7 +69,7 @@ def test_staging_refuses_what_the_checks_refuse_and_leaves_nothing(data, filenam
     with pytest.raises(uploads.DocumentRejected) as in_memory:
         uploads.check_document(data, filename, field_label=LABEL)
     with pytest.raises(uploads.DocumentRejected) as staged:
-        uploads.stage(io.BytesIO(data), filename, policy=POLICY, storage_dir=storage_dir)
+        uploads.stage(io.BytesIO(data), filename, policy=POLICY, store=storage_dir)
     assert staged.value.reason == in_memory.value.reason == reason
     assert staged.value.message == in_memory.value.message
     assert leftovers(storage_dir) == []
@@ -82,10 +83,10 @@ def test_staging_refuses_what_the_checks_refuse_and_leaves_nothing(data, filenam
 ])
 def test_staging_keeps_what_the_checks_accept_with_its_sha256(data, filename, storage_dir):
     checked = uploads.check_document(data, filename, field_label=LABEL)
-    staged = uploads.stage(io.BytesIO(data), filename, policy=POLICY, storage_dir=storage_dir)
+    staged = uploads.stage(io.BytesIO(data), filename, policy=POLICY, store=storage_dir)
     assert (staged.original_name, staged.mime_type, staged.size_bytes, staged.sha256) == (
         checked.original_name, checked.mime_type, checked.size_bytes, checked.sha256)
-    path = storage.staging_path(staged.key, storage_dir=storage_dir)
+    path = storage.staging_path(staged.key, store=storage_dir)
     assert path.read_bytes() == data
     assert storage.file_sha256(path) == staged.sha256
     assert leftovers(storage_dir) == [path]  # no .part left
@@ -110,7 +111,7 @@ class CountingReader(io.BytesIO):
 def test_staging_streams_the_upload_in_pieces(storage_dir):
     data = s.pdf_of_size(uploads.MAX_UPLOAD_BYTES)
     source = CountingReader(data)
-    staged = uploads.stage(source, "pv.pdf", policy=POLICY, storage_dir=storage_dir)
+    staged = uploads.stage(source, "pv.pdf", policy=POLICY, store=storage_dir)
     assert staged.size_bytes == len(data)
     assert source.reads and all(0 < size <= 1024 * 1024 for size in source.reads)
 
@@ -118,7 +119,7 @@ def test_staging_streams_the_upload_in_pieces(storage_dir):
 def test_an_upload_announcing_too_much_is_refused_before_any_read(storage_dir):
     source = CountingReader(s.pdf_of_size(uploads.MAX_UPLOAD_BYTES + 1))
     with pytest.raises(uploads.DocumentRejected) as refused:
-        uploads.stage(source, "pv.pdf", policy=POLICY, storage_dir=storage_dir)
+        uploads.stage(source, "pv.pdf", policy=POLICY, store=storage_dir)
     assert refused.value.reason == "too_large"
     assert source.reads == []
     assert leftovers(storage_dir) == []
@@ -127,7 +128,7 @@ def test_an_upload_announcing_too_much_is_refused_before_any_read(storage_dir):
 def test_an_upload_of_unknown_size_is_read_up_to_the_limit_only(storage_dir):
     source = CountingReader(bytes(20 * 1024 * 1024), seekable=False)
     with pytest.raises(uploads.DocumentRejected) as refused:
-        uploads.stage(source, "pv.pdf", policy=POLICY, storage_dir=storage_dir)
+        uploads.stage(source, "pv.pdf", policy=POLICY, store=storage_dir)
     assert refused.value.reason == "too_large"
     assert sum(source.reads) <= uploads.MAX_UPLOAD_BYTES + 1
     assert leftovers(storage_dir) == []
@@ -143,7 +144,7 @@ def test_staging_refuses_image_bombs_before_any_pixel_is_inflated(data, filename
 
     monkeypatch.setattr(images, "check_png_pixels", must_not_inflate)
     with pytest.raises(uploads.DocumentRejected) as refused:
-        uploads.stage(data, filename, policy=POLICY, storage_dir=storage_dir)
+        uploads.stage(data, filename, policy=POLICY, store=storage_dir)
     assert refused.value.reason == "image_too_many_pixels"
     assert leftovers(storage_dir) == []
 
@@ -152,7 +153,7 @@ def test_only_documents_are_staged(storage_dir):
     from segur_app.domain.referencing import JSON_UPLOAD
 
     with pytest.raises(ValueError):
-        uploads.stage(b"{}", "ref.json", policy=JSON_UPLOAD, storage_dir=storage_dir)
+        uploads.stage(b"{}", "ref.json", policy=JSON_UPLOAD, store=storage_dir)
 
 
 # --------------------------------------------------------------------------- #
@@ -232,7 +233,7 @@ def test_bad_pdfs_are_still_refused_after_the_single_pass(data, reason, storage_
     with pytest.raises(uploads.DocumentRejected) as in_memory:
         uploads.check_document(data, "pv.pdf", field_label=LABEL)
     with pytest.raises(uploads.DocumentRejected) as staged:
-        uploads.stage(data, "pv.pdf", policy=POLICY, storage_dir=storage_dir)
+        uploads.stage(data, "pv.pdf", policy=POLICY, store=storage_dir)
     assert staged.value.message == in_memory.value.message
     # libmagic refuses first what does not even start like a PDF.
     expected = reason if data.startswith(b"%PDF-") else "content_not_allowed"
@@ -317,7 +318,7 @@ def test_the_walk_decides_as_the_former_regular_expressions_on_random_mutations(
 def supplier(db, storage_dir):
     from segur_app.domain import demo
 
-    summary = demo.load_demo_data(db, storage_dir=storage_dir, env="test")
+    summary = demo.load_demo_data(db, store=storage_dir, env="test")
     db.commit()
     return summary
 
@@ -373,7 +374,7 @@ def test_enrolment_and_assistance_trust_the_staged_files_too(db, storage_dir,
 def alter(document: uploads.StagedDocument, storage_dir: Path, *, still_valid: bool) -> None:
     """Change the staged file on disk: one letter of its text (the PDF stays
     valid, same size), or its whole content (an executable)."""
-    path = storage.staging_path(document.key, storage_dir=storage_dir)
+    path = storage.staging_path(document.key, store=storage_dir)
     data = bytearray(path.read_bytes())
     if still_valid:
         at = data.index(b") Tj") - 1
@@ -393,7 +394,7 @@ def test_a_staged_piece_altered_before_the_deposit_is_refused(db, supplier, stor
     with pytest.raises(DepositRefused) as refused:
         deposit(db, supplier, storage_dir, documents=documents)
     if still_valid:
-        assert refused.value.message == funding.MSG_DEPOSIT_FAILED
+        assert refused.value.message == funding_deposit.MSG_DEPOSIT_FAILED
     else:
         message = refused.value.field_errors[piece.value]
         assert message.startswith(f"{piece.label} : le contenu du fichier ne correspond pas")
@@ -406,10 +407,10 @@ def test_a_staged_piece_altered_before_the_deposit_is_refused(db, supplier, stor
 def test_a_staged_piece_gone_before_the_deposit_is_required_again(db, supplier, storage_dir):
     documents = stage_all(storage_dir)
     piece = ADVANCE_DOCUMENTS[2]
-    storage.discard_staged(documents[piece.value].key, storage_dir=storage_dir)
+    storage.discard_staged(documents[piece.value].key, store=storage_dir)
     with pytest.raises(DepositRefused) as refused:
         deposit(db, supplier, storage_dir, documents=documents)
-    assert refused.value.field_errors == {piece.value: funding.MSG_DOCUMENT_REQUIRED}
+    assert refused.value.field_errors == {piece.value: funding_deposit.MSG_DOCUMENT_REQUIRED}
     assert db.exec(select(FundingRequest)).all() == []
     assert len(final_files(storage_dir)) == DEMO_FILES
 

@@ -53,7 +53,7 @@ def _load(who: Principal, attachment_id: int) -> _Found | None:
             mime_type=attachment.mime_type, original_name=attachment.original_name,
             size_bytes=attachment.size_bytes)
     try:  # the database connection is back in its pool while the store answers
-        body = storage.open_document(key, storage_dir=storage.store_from_settings())
+        body = storage.open_document(key, store=storage.store_from_settings())
     except FileNotFoundError:
         return None
     return _Found(body=body, **meta)

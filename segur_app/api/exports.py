@@ -16,8 +16,8 @@ from starlette.routing import Route
 from segur_app import routes
 from segur_app.api.session import guarded_route
 from segur_app.core.db import session_scope
-from segur_app.domain import staff_lists
 from segur_app.domain.enrolment import staff_list
+from segur_app.domain.funding import export
 from segur_app.domain.access import Audience
 from segur_app.list_query import enrolment_filters_from, filters_from
 
@@ -50,7 +50,7 @@ def csv_route(route: str, filename: str, build) -> Route:
 
 http_routes = [
     csv_route(routes.STAFF_FUNDING_EXPORT, "demandes-financement",
-              lambda s, p: staff_lists.export_csv(s, filters=filters_from(p))),
+              lambda s, p: export.export_csv(s, filters=filters_from(p))),
     csv_route(routes.STAFF_ENROLMENT_EXPORT, "enrolements",
               lambda s, p: staff_list.export_enrolments_csv(s, filters=enrolment_filters_from(p))),
 ]

@@ -1,5 +1,5 @@
-"""Dates and amounts as French users read them: metropolitan time,
-dd/mm/yyyy, « 30 000 € ».
+"""Dates, amounts and IBANs as French users read them: metropolitan time,
+dd/mm/yyyy, « 30 000 € », « FR76 3000 … ».
 
 Timestamps are stored in UTC; SQLite hands them back naive, so a naive value
 is taken as UTC.
@@ -44,3 +44,9 @@ def fr_amount(euros: int) -> str:
     """``30 000 €``: thin no-break spaces between thousands, a no-break space
     before the euro sign (French typography). CSV exports keep raw numbers."""
     return f"{int(euros):,}".replace(",", "\u202f") + "\u00a0€"
+
+
+def group_iban(iban: str) -> str:
+    """``FR76 3000 6000 0112 3456 7890 189``: groups of four, as on a RIB."""
+    compact = "".join(iban.split()).upper()
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))

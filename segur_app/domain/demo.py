@@ -50,10 +50,10 @@ class DemoSummary:
     news_id: int
 
 
-def _add_pdf(session: Session, storage_dir: storage.Storage, lines: list[str], *,
+def _add_pdf(session: Session, store: storage.Storage, lines: list[str], *,
              kind: AttachmentKind, name: str, uploaded_by_id: int, **owner: int) -> None:
-    stored = storage.store_bytes(simple_pdf(lines), storage_dir=storage_dir)
-    file_commit.track_new(session, stored.key, storage_dir=storage_dir)
+    stored = storage.store_bytes(simple_pdf(lines), store=store)
+    file_commit.track_new(session, stored.key, store=store)
     session.add(Attachment(
         kind=kind.value, original_name=name, size_bytes=stored.size_bytes,
         sha256=stored.sha256, mime_type="application/pdf", storage_key=stored.key,
@@ -65,18 +65,18 @@ def database_is_empty(session: Session) -> bool:
     return session.exec(select(sa.func.count()).select_from(UserAccount)).one() == 0
 
 
-def clear_all_data(session: Session, *, storage_dir: storage.Storage) -> None:
+def clear_all_data(session: Session, *, store: storage.Storage) -> None:
     """Delete every row (children first); the stored documents they point to
     are removed when the caller commits (never before: see file_commit)."""
     keys = session.exec(select(Attachment.storage_key)).all()
-    file_commit.delete_after_commit(session, keys, storage_dir=storage_dir)
+    file_commit.delete_after_commit(session, keys, store=store)
     for table in reversed(SQLModel.metadata.sorted_tables):
         session.execute(table.delete())
     session.flush()
 
 
 def load_demo_data(
-    session: Session, *, storage_dir: storage.Storage, env: str, now: datetime | None = None
+    session: Session, *, store: storage.Storage, env: str, now: datetime | None = None
 ) -> DemoSummary:
     """Insert the guide's demo data set into ``session`` (caller commits)."""
     if env == "production":
@@ -158,10 +158,10 @@ def load_demo_data(
     session.add(news)
     session.flush()
 
-    _add_pdf(session, storage_dir, ["TEST SAS", "Ceci est le test pour le couloir SAS"],
+    _add_pdf(session, store, ["TEST SAS", "Ceci est le test pour le couloir SAS"],
              kind=AttachmentKind.NEWS, name="test-sas.pdf", uploaded_by_id=staff_user.id,
              news_id=news.id)
-    _add_pdf(session, storage_dir, ["RELEVE D'IDENTITE BANCAIRE", "LE SELECT",
+    _add_pdf(session, store, ["RELEVE D'IDENTITE BANCAIRE", "LE SELECT",
                                     "FR76 3000 6000 0112 3456 7890 189", "AGRIFRPPXXX"],
              kind=AttachmentKind.RIB, name="rib-le-select.pdf",
              uploaded_by_id=supplier_user.id, enrolment_id=enrolment.id)

@@ -78,32 +78,32 @@ def _pending(session: Session) -> _Pending:
     return pending
 
 
-def publish(session: Session, document: Checked, *, storage_dir: storage.Storage) -> str:
+def publish(session: Session, document: Checked, *, store: storage.Storage) -> str:
     """Publish a checked staged document for a row of this transaction.
 
     Returns the key to store in ``Attachment.storage_key``.
     """
-    key = storage.publish_staged(document.key, sha256=document.sha256, storage_dir=storage_dir)
+    key = storage.publish_staged(document.key, sha256=document.sha256, store=store)
     pending = _pending(session)
-    pending.published.append((storage_dir, key))
-    pending.staged.append((storage_dir, document.key))
+    pending.published.append((store, key))
+    pending.staged.append((store, document.key))
     return key
 
 
-def track_new(session: Session, key: str, *, storage_dir: storage.Storage) -> None:
+def track_new(session: Session, key: str, *, store: storage.Storage) -> None:
     """A final file just written for a row of this transaction (removed on rollback)."""
-    _pending(session).published.append((storage_dir, key))
+    _pending(session).published.append((store, key))
 
 
-def delete_after_commit(session: Session, keys, *, storage_dir: storage.Storage) -> None:
+def delete_after_commit(session: Session, keys, *, store: storage.Storage) -> None:
     """Remove these final files once the transaction deleting their rows commits."""
-    _pending(session).doomed.extend((storage_dir, key) for key in keys)
+    _pending(session).doomed.extend((store, key) for key in keys)
 
 
 def _remove(entries: list[tuple[storage.Storage, str]], remover) -> None:
-    for storage_dir, key in entries:
+    for store, key in entries:
         try:
-            remover(key, storage_dir=storage_dir)
+            remover(key, store=store)
         except Exception:  # the sweep will catch up; the caller's outcome stands
             log.warning("storage: could not remove %s (left to the sweep)", key, exc_info=True)
 

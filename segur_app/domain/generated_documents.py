@@ -60,7 +60,7 @@ def store(
     kind: GeneratedDocumentKind,
     pdf: bytes,
     file_name: str,
-    storage_dir: storage.Storage,
+    store: storage.Storage,
     now: datetime,
     funding_request_id: int | None = None,
     enrolment_id: int | None = None,
@@ -72,8 +72,8 @@ def store(
     """
     if (funding_request_id is None) == (enrolment_id is None):
         raise ValueError("a generated document belongs to exactly one dossier")
-    stored = storage.store_bytes(pdf, storage_dir=storage_dir)
-    file_commit.track_new(session, stored.key, storage_dir=storage_dir)
+    stored = storage.store_bytes(pdf, store=store)
+    file_commit.track_new(session, stored.key, store=store)
     attachment = Attachment(
         kind=AttachmentKind.OTHER.value,
         original_name=file_name,

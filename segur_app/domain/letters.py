@@ -16,8 +16,7 @@ from reportlab.platypus import Flowable, Spacer
 from sqlmodel import Session
 
 from segur_app.domain import generated_documents, storage
-from segur_app.domain.dates import fr_amount, fr_date, fr_datetime
-from segur_app.domain.funding import group_iban
+from segur_app.domain.dates import fr_amount, fr_date, fr_datetime, group_iban
 from segur_app.domain.models import (
     Attachment,
     FundingKind,
@@ -143,7 +142,7 @@ def funding_decision(session: Session, request: FundingRequest) -> Decision:
 
 
 def issue_decision_letter(
-    session: Session, *, request: FundingRequest, storage_dir: storage.Storage, now: datetime
+    session: Session, *, request: FundingRequest, store: storage.Storage, now: datetime
 ) -> Attachment:
     """Generate and store the letter of a decision being recorded (caller commits)."""
     if request.status not in (FundingStatus.VALIDATED.value, FundingStatus.REJECTED.value):
@@ -151,6 +150,6 @@ def issue_decision_letter(
     decision = funding_decision(session, request)
     return generated_documents.store(
         session, kind=GeneratedDocumentKind.DECISION_LETTER, pdf=letter_pdf(decision),
-        file_name=file_name(decision.number), storage_dir=storage_dir, now=now,
+        file_name=file_name(decision.number), store=store, now=now,
         funding_request_id=request.id,
     )

@@ -94,7 +94,7 @@ def _issue(session: Session, issue) -> bool:
 
 
 def issue_missing(
-    session: Session, *, storage_dir: storage.Storage, now: datetime, limit: int = DEFAULT_LIMIT,
+    session: Session, *, store: storage.Storage, now: datetime, limit: int = DEFAULT_LIMIT,
 ) -> Issued:
     """Issue the missing receipts and decision letters (caller commits)."""
     counts = {"funding_receipts": 0, "enrolment_receipts": 0, "decision_letters": 0, "skipped": 0}
@@ -103,16 +103,16 @@ def issue_missing(
         ("funding_receipts", _lacking(FundingRequest, "funding_request_id",
                                       GeneratedDocumentKind.DEPOSIT_RECEIPT),
          lambda row: receipts.issue_funding_receipt(
-             session, request=row, storage_dir=storage_dir, now=now)),
+             session, request=row, store=store, now=now)),
         ("enrolment_receipts", _lacking(Enrolment, "enrolment_id",
                                         GeneratedDocumentKind.DEPOSIT_RECEIPT),
          lambda row: receipts.issue_enrolment_receipt(
-             session, enrolment=row, storage_dir=storage_dir, now=now)),
+             session, enrolment=row, store=store, now=now)),
         ("decision_letters", _lacking(FundingRequest, "funding_request_id",
                                       GeneratedDocumentKind.DECISION_LETTER,
                                       FundingRequest.status.in_(DECIDED)),
          lambda row: letters.issue_decision_letter(
-             session, request=row, storage_dir=storage_dir, now=now)),
+             session, request=row, store=store, now=now)),
     )
     for name, query, issue in plan:
         if budget <= 0:

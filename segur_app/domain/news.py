@@ -181,7 +181,7 @@ def save_news(
     staff_id: int,
     attachment: "StagedDocument | None" = None,
     remove_attachment: bool = False,
-    storage_dir,
+    store,
 ) -> int:
     """Create or update a news item (and its optional attachment) — commits."""
     from segur_app.domain import file_commit
@@ -202,14 +202,12 @@ def save_news(
     replaced = old if old is not None and (remove_attachment or attachment is not None) else None
     if replaced is not None:
         session.delete(replaced)
-        file_commit.delete_after_commit(session, [replaced.storage_key], storage_dir=storage_dir)
+        file_commit.delete_after_commit(session, [replaced.storage_key], store=store)
     try:
         if attachment is not None:
-            session.add(Attachment(
-                kind=AttachmentKind.NEWS.value, original_name=attachment.original_name,
-                size_bytes=attachment.size_bytes, sha256=attachment.sha256,
-                mime_type=attachment.mime_type, scan_result=attachment.scan_result,
-                storage_key=file_commit.publish(session, attachment, storage_dir=storage_dir),
+            session.add(uploads.attachment_row(
+                attachment, kind=AttachmentKind.NEWS.value,
+                storage_key=file_commit.publish(session, attachment, store=store),
                 uploaded_by_id=staff_id, news_id=item.id,
             ))
         audit(session, "news_saved", actor_user_id=staff_id, title=item.title, news_id=item.id)

@@ -1,7 +1,7 @@
 """« Accusé de dépôt »: the PDF deposit receipt of a funding request or an enrolment.
 
 Issued in the transaction of the deposit (:func:`issue_funding_receipt` from
-``funding.deposit_request``, :func:`issue_enrolment_receipt` from
+``funding.deposit.deposit_request``, :func:`issue_enrolment_receipt` from
 ``enrolment.submission.submit``), from the rows that transaction wrote, and
 stored (:mod:`segur_app.domain.generated_documents`) before it commits: the
 confirmation email links to it, the consultation screens list it. It shows
@@ -168,26 +168,26 @@ def enrolment_receipt(session: Session, enrolment: Enrolment) -> Receipt:
 
 
 def issue_funding_receipt(
-    session: Session, *, request: FundingRequest, storage_dir: storage.Storage, now: datetime
+    session: Session, *, request: FundingRequest, store: storage.Storage, now: datetime
 ) -> Attachment:
     """Generate and store the receipt of a request being deposited (caller commits)."""
     session.flush()  # the pieces of this deposit are read back
     receipt = funding_receipt(session, request)
     return generated_documents.store(
         session, kind=GeneratedDocumentKind.DEPOSIT_RECEIPT, pdf=receipt_pdf(receipt),
-        file_name=file_name(receipt.number), storage_dir=storage_dir, now=now,
+        file_name=file_name(receipt.number), store=store, now=now,
         funding_request_id=request.id,
     )
 
 
 def issue_enrolment_receipt(
-    session: Session, *, enrolment: Enrolment, storage_dir: storage.Storage, now: datetime
+    session: Session, *, enrolment: Enrolment, store: storage.Storage, now: datetime
 ) -> Attachment:
     """Generate and store the receipt of an enrolment being submitted (caller commits)."""
     session.flush()
     receipt = enrolment_receipt(session, enrolment)
     return generated_documents.store(
         session, kind=GeneratedDocumentKind.DEPOSIT_RECEIPT, pdf=receipt_pdf(receipt),
-        file_name=file_name(receipt.number), storage_dir=storage_dir, now=now,
+        file_name=file_name(receipt.number), store=store, now=now,
         enrolment_id=enrolment.id,
     )

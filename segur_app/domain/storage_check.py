@@ -109,9 +109,9 @@ def _entry(item: storage.Entry) -> StoredEntry | None:
                        size_bytes=item.size_bytes, mtime=item.mtime, staged=staged)
 
 
-def scan(storage_dir: storage.Storage) -> list[StoredEntry]:
+def scan(store: storage.Storage) -> list[StoredEntry]:
     """Every file of the storage: documents, staged files, temporaries."""
-    return [entry for item in storage.resolve(storage_dir).list()
+    return [entry for item in storage.resolve(store).list()
             if (entry := _entry(item)) is not None]
 
 
@@ -164,7 +164,7 @@ def _remove(store: storage.Store, entry: StoredEntry) -> bool:
 def check(
     session: Session,
     *,
-    storage_dir: storage.Storage,
+    store: storage.Storage,
     grace_seconds: float,
     staging_max_age_seconds: float,
     now: float,
@@ -177,7 +177,7 @@ def check(
     Missing or altered files are never "repaired": they are reported. Without
     ``verify_content`` a row's file is only checked to exist with its size.
     """
-    store = storage.resolve(storage_dir)
+    store = storage.resolve(store)
     entries = scan(store)  # first: see the module docstring
     rows = _rows(session)
     keys = {row[2] for row in rows}
@@ -218,7 +218,7 @@ def _when(mtime: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(mtime))
 
 
-def report_lines(report: StorageReport, *, storage_dir: storage.Storage, grace_seconds: float,
+def report_lines(report: StorageReport, *, store: storage.Storage, grace_seconds: float,
                  staging_max_age_seconds: float, repair: bool) -> list[str]:
     """The French report printed by ``storage-check``."""
     removed = {entry.name for entry in report.removed}
@@ -228,7 +228,7 @@ def report_lines(report: StorageReport, *, storage_dir: storage.Storage, grace_s
             return "supprimé"
         return "conservé (trop nombreux)" if repair else "à supprimer (--repair)"
 
-    lines = [f"Stockage {storage.resolve(storage_dir).location} : {report.referenced} pièce(s) jointe(s) en base, "
+    lines = [f"Stockage {storage.resolve(store).location} : {report.referenced} pièce(s) jointe(s) en base, "
              f"délai de grâce {grace_seconds:g} s, fichiers en préparation "
              f"conservés {staging_max_age_seconds:g} s."]
     for label, entries in (("Fichier non référencé", report.unreferenced),
@@ -253,14 +253,14 @@ def report_lines(report: StorageReport, *, storage_dir: storage.Storage, grace_s
     return lines
 
 
-def sweep(session: Session, *, storage_dir: storage.Storage, grace_seconds: float,
+def sweep(session: Session, *, store: storage.Storage, grace_seconds: float,
           staging_max_age_seconds: float, now: float) -> StorageReport:
     """The periodic clean-up: :func:`check` with repair and the mass-removal guard.
 
     It hashes every document of a local directory; in an object store it checks
     that each exists with its size (``storage-check`` hashes them all)."""
-    store = storage.resolve(storage_dir)
-    report = check(session, storage_dir=store, grace_seconds=grace_seconds,
+    store = storage.resolve(store)
+    report = check(session, store=store, grace_seconds=grace_seconds,
                    staging_max_age_seconds=staging_max_age_seconds, now=now,
                    repair=True, refuse_mass_removal=True,
                    verify_content=isinstance(store, storage.LocalStore))

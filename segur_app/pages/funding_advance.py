@@ -11,7 +11,7 @@ from segur_app.components.forms import alert, alert_if, buttons
 from segur_app.components.funding import funding_steps, recap_list
 from segur_app.components.links import button_link
 from segur_app.components.private import private_page
-from segur_app.domain.funding import piece_upload, required_documents
+from segur_app.domain.funding.deposit import piece_upload, required_documents
 from segur_app.domain.models import AttachmentKind, FundingKind
 from segur_app.state.funding import AdvanceState, BalanceState
 

@@ -13,7 +13,7 @@ from segur_app.components.funding import badge
 from segur_app.components.links import button_link, internal_link
 from segur_app.components.private import private_page
 from segur_app.components.staff import textarea
-from segur_app.domain.funding import piece_upload
+from segur_app.domain.funding.deposit import piece_upload
 from segur_app.domain.models import AttachmentKind
 from segur_app.state.corrections import CorrectionFormState, piece_kinds
 from segur_app.state.funding import TrackingState

@@ -20,7 +20,7 @@ from segur_app.components.quick_review import (
 )
 from segur_app.components.staff import radio_group, select, textarea
 from segur_app.domain.models import ControlStatus, CorrectionReason, ReviewStatus
-from segur_app.domain.quick_review import BLOCK_TITLES, PIECES_BLOCK
+from segur_app.domain.funding.quick_review import BLOCK_TITLES, PIECES_BLOCK
 from segur_app.state.instruction import DossierState
 
 CONTROL_OPTIONS = ControlStatus.options()

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from segur_app import routes
 from segur_app.links import absolute_url
-from segur_app.domain import access, funding
+from segur_app.domain import access
+from segur_app.domain.funding import deposit
 from segur_app.domain.access import Audience
 from segur_app.domain.accounts.profile import LoginView
 from segur_app.domain.accounts import first_login, profile, sessions
-from segur_app.domain.funding import SupplierSummary
+from segur_app.domain.funding.deposit import SupplierSummary
 from segur_app.domain.passwords import MAX_LENGTH
 from segur_app.state.base import SessionState, guarded, in_transaction, principal, public
 
@@ -32,7 +33,7 @@ class AccountState(SessionState):
 
         def work(session):
             user = access.user_of(session, who)
-            summary = (funding.supplier_summary(session, user.supplier_id)
+            summary = (deposit.supplier_summary(session, user.supplier_id)
                        if user.supplier_id else None)
             return user.email, summary, profile.recent_logins(session, user_id=user.id)
 

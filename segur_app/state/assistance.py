@@ -228,7 +228,7 @@ def _create(data: TicketInput, user_id: int | None, attachment, address: str | N
     with session_scope() as session:
         return tickets.create_ticket(
             session, data=data, user_id=user_id, attachment=attachment,
-            storage_dir=storage.store_from_settings(),
+            store=storage.store_from_settings(),
             assistance_url=absolute_url(routes.ASSISTANCE),
             client_address=address,
         )

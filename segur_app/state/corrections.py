@@ -14,10 +14,11 @@ import reflex as rx
 
 from segur_app import routes
 from segur_app.core.db import session_scope
-from segur_app.domain import corrections, funding, storage, uploads
+from segur_app.domain import storage, uploads
 from segur_app.domain.access import Audience
-from segur_app.domain.corrections import CorrectionRefused, SupplierCorrection
-from segur_app.domain.instruction import InstructionError
+from segur_app.domain.funding import corrections, deposit
+from segur_app.domain.funding.corrections import CorrectionRefused, SupplierCorrection
+from segur_app.domain.funding.instruction import InstructionError
 from segur_app.domain.models import AttachmentKind, FundingKind
 from segur_app.links import absolute_url
 from segur_app.state.base import SessionState, guarded, in_transaction, principal
@@ -37,7 +38,7 @@ MSG_CHANGED = (
 
 def piece_kinds() -> tuple[AttachmentKind, ...]:
     """Every kind a funding request may ask again (advance and balance pieces)."""
-    kinds = funding.required_documents(FundingKind.ADVANCE) + funding.required_documents(
+    kinds = deposit.required_documents(FundingKind.ADVANCE) + deposit.required_documents(
         FundingKind.BALANCE)
     return tuple(dict.fromkeys(kinds))
 
@@ -67,7 +68,7 @@ class CorrectionFormState(StagedUploadsMixin, SessionState):
     def _upload_policy(self, slot: str) -> uploads.UploadPolicy | None:
         if slot not in self.asked:
             return None
-        return funding.piece_upload(AttachmentKind(slot))
+        return deposit.piece_upload(AttachmentKind(slot))
 
     def _show_upload(self, slot: str, **shown: str) -> None:
         for key, var in (("name", "file_names"), ("size", "sizes"), ("error", "errors")):
@@ -128,7 +129,7 @@ class CorrectionFormState(StagedUploadsMixin, SessionState):
         comment = str(form.get("comment", "") or "")[:2000]
         staged = {kind: doc for kind, doc in self._staged.items() if kind in self.asked}
         request_id, version = self._request_id, self._version
-        storage_dir = storage.store_from_settings()
+        store = storage.store_from_settings()
         number = self.correction.dossier_number if self.correction else ""
         dossier_url = absolute_url(routes.STAFF_FUNDING_REQUEST, **{routes.PARAM_NUMBER: number})
 
@@ -137,7 +138,7 @@ class CorrectionFormState(StagedUploadsMixin, SessionState):
                 return corrections.send_corrections(
                     session, supplier_id=user.supplier_id, user_id=user.id,
                     request_id=request_id, expected_version=version, documents=staged,
-                    storage_dir=storage_dir, comment=comment, dossier_url=dossier_url)
+                    store=store, comment=comment, dossier_url=dossier_url)
 
         try:
             await asyncio.to_thread(work)

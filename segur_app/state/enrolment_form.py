@@ -315,7 +315,7 @@ def _submit(data, rib: uploads.StagedDocument | None, address: str | None):
     with session_scope() as session:
         return submission.submit(
             session, data=data, rib=rib, cgu_accepted=True,
-            storage_dir=storage.store_from_settings(),
+            store=storage.store_from_settings(),
             assistance_url=absolute_url(routes.ASSISTANCE),
             client_address=address,
         )

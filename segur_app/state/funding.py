@@ -13,8 +13,10 @@ from segur_app.core.config import get_settings
 from segur_app.core.db import session_scope
 from segur_app.links import absolute_url
 from segur_app.domain.dates import fr_amount
-from segur_app.domain import funding, storage, uploads
-from segur_app.domain.funding import DepositRefused, FundingView, SupplierSummary
+from segur_app.domain import storage, uploads
+from segur_app.domain.funding import deposit, views
+from segur_app.domain.funding.deposit import DepositRefused, SupplierSummary
+from segur_app.domain.funding.views import FundingView
 from segur_app.domain.models import AttachmentKind, FundingKind, UserAccount
 from segur_app.domain.access import Audience
 from segur_app.state.base import SessionState, guarded, in_transaction, principal
@@ -43,7 +45,7 @@ class DocumentSlot:
 def _empty_slots(kind: FundingKind = FundingKind.ADVANCE) -> list[DocumentSlot]:
     return [
         DocumentSlot(kind=piece.value, number=n, label=piece.label)
-        for n, piece in enumerate(funding.required_documents(kind), start=1)
+        for n, piece in enumerate(deposit.required_documents(kind), start=1)
     ]
 
 
@@ -70,7 +72,7 @@ class FundingFormMixin(StagedUploadsMixin, mixin=True):
         raise NotImplementedError
 
     def _pieces(self) -> tuple[AttachmentKind, ...]:
-        return funding.required_documents(self._kind())
+        return deposit.required_documents(self._kind())
 
     def _amount(self) -> int:
         settings = get_settings()
@@ -80,7 +82,7 @@ class FundingFormMixin(StagedUploadsMixin, mixin=True):
 
     def _upload_policy(self, slot: str) -> uploads.UploadPolicy | None:
         pieces = {piece.value: piece for piece in self._pieces()}
-        return funding.piece_upload(pieces[slot]) if slot in pieces else None
+        return deposit.piece_upload(pieces[slot]) if slot in pieces else None
 
     def _show_upload(self, slot: str, **shown: str) -> None:
         names = {"name": "file_name", "size": "size", "error": "error"}
@@ -109,13 +111,13 @@ class FundingFormMixin(StagedUploadsMixin, mixin=True):
 
         def work(session):
             return (
-                funding.supplier_summary(session, user.supplier_id),
-                funding.refusal(session, supplier_id=user.supplier_id, kind=kind),
+                deposit.supplier_summary(session, user.supplier_id),
+                deposit.refusal(session, supplier_id=user.supplier_id, kind=kind),
             )
 
         summary, refusal = await in_transaction(work)
         self.deposited_number = ""
-        if refusal == funding.already_deposited_message(kind):
+        if refusal == deposit.already_deposited_message(kind):
             # Once deposited, the menu entry opens the consultation screen.
             self._discard_all()
             return rx.redirect(routes.FUNDING_TRACKING)
@@ -159,14 +161,14 @@ class FundingFormMixin(StagedUploadsMixin, mixin=True):
         def work():
             with session_scope() as session:
                 account = session.get(UserAccount, user.id)
-                return funding.deposit_request(
+                return deposit.deposit_request(
                     session,
                     kind=kind,
                     supplier_id=user.supplier_id,
                     user_id=user.id,
                     recipient=account.email,
                     documents=staged,
-                    storage_dir=storage.store_from_settings(),
+                    store=storage.store_from_settings(),
                     amount=amount,
                     assistance_url=absolute_url(routes.ASSISTANCE),
                 )
@@ -179,7 +181,7 @@ class FundingFormMixin(StagedUploadsMixin, mixin=True):
                 self.form_error = exc.message
                 for piece, message in exc.field_errors.items():
                     self._update_slot(piece, error=message)
-                if exc.message == funding.already_deposited_message(kind):
+                if exc.message == deposit.already_deposited_message(kind):
                     self._discard_all()
             return
         except Exception as exc:  # noqa: BLE001 - database or storage unreachable
@@ -245,10 +247,10 @@ class TrackingState(SessionState):
 
         def work(session):
             return (
-                funding.supplier_summary(session, user.supplier_id),
-                funding.funding_view(session, supplier_id=user.supplier_id,
+                deposit.supplier_summary(session, user.supplier_id),
+                views.funding_view(session, supplier_id=user.supplier_id,
                                      kind=FundingKind.ADVANCE),
-                funding.funding_view(session, supplier_id=user.supplier_id,
+                views.funding_view(session, supplier_id=user.supplier_id,
                                      kind=FundingKind.BALANCE),
             )
 

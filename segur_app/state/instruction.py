@@ -12,12 +12,13 @@ import reflex as rx
 
 from segur_app import routes
 from segur_app.links import absolute_url
-from segur_app.domain import corrections, funding, instruction, instruction_views, staff_lists, storage
-from segur_app.domain.corrections import CorrectionView
-from segur_app.domain.funding import FundingView, SupplierSummary
-from segur_app.domain.instruction import InstructionError
-from segur_app.domain.instruction_views import DossierDetail
-from segur_app.domain.staff_lists import Counter, EnrolmentCounter, RequestRow
+from segur_app.domain import storage
+from segur_app.domain.funding import corrections, deposit, instruction, staff_list, views
+from segur_app.domain.funding.corrections import CorrectionView
+from segur_app.domain.funding.deposit import SupplierSummary
+from segur_app.domain.funding.instruction import InstructionError
+from segur_app.domain.funding.staff_list import Counter, EnrolmentCounter, RequestRow
+from segur_app.domain.funding.views import DossierDetail, FundingView
 from segur_app.domain.models import (
     FundingKind,
     FundingRequest,
@@ -48,7 +49,7 @@ class DashboardState(SessionState):
     @guarded(Audience.STAFF)
     async def load(self):
         self.counters, self.enrolments, self.overdue = await in_transaction(
-            lambda s: (staff_lists.counters(s), staff_lists.enrolment_counters(s),
+            lambda s: (staff_list.counters(s), staff_list.enrolment_counters(s),
                        corrections.overdue_count(s))
         )
         return None
@@ -62,7 +63,7 @@ class StaffListState(StaffListMixin, SessionState):
     date_from: str = ""
     date_to: str = ""
     search: str = ""
-    sort: str = staff_lists.DEFAULT_SORT
+    sort: str = staff_list.DEFAULT_SORT
 
     @guarded(Audience.STAFF)
     async def load(self):
@@ -70,7 +71,7 @@ class StaffListState(StaffListMixin, SessionState):
         filters = filters_from(params)
         window: Window = window_from(params)
         result = await in_transaction(
-            lambda s: staff_lists.request_page(s, filters=filters, window=window)
+            lambda s: staff_list.request_page(s, filters=filters, window=window)
         )
         self.rows = result.rows
         self._show_page(routes.STAFF_FUNDING_REQUESTS, params, total=result.total,
@@ -89,7 +90,7 @@ class StaffListState(StaffListMixin, SessionState):
     async def open_number(self, form: dict):
         """« Rechercher un dossier par son numéro » goes straight to it."""
         number = str(form.get(routes.PARAM_NUMBER, "")).strip().upper()
-        found = await in_transaction(lambda s: instruction_views.find_by_number(s, number))
+        found = await in_transaction(lambda s: views.find_by_number(s, number))
         if found is None:
             query = urlencode({routes.PARAM_SEARCH: number})
             return rx.redirect(f"{routes.STAFF_FUNDING_REQUESTS}?{query}")
@@ -129,12 +130,12 @@ class DossierState(QuickReviewMixin, SessionState):
         filters = filters_from(params)
 
         def work(session):
-            detail = instruction_views.dossier_detail(session, request_id=request_id)
+            detail = views.dossier_detail(session, request_id=request_id)
             if detail is None:
                 return None
             rounds = corrections.correction_views(session, request_id=request_id)
-            summary = funding.supplier_summary(session, detail.supplier_id)
-            previous, following = staff_lists.neighbours(
+            summary = deposit.supplier_summary(session, detail.supplier_id)
+            previous, following = staff_list.neighbours(
                 session, filters=filters, request_id=request_id
             )
             numbers = {
@@ -170,7 +171,7 @@ class DossierState(QuickReviewMixin, SessionState):
         self.confirm_block = self.confirm_title = ""
         self.preview_title = self.preview_subject = self.preview_body = ""
         number = self.router.url.query_parameters.get(routes.PARAM_NUMBER, "")
-        self._request_id = await in_transaction(lambda s: instruction_views.find_by_number(s, number))
+        self._request_id = await in_transaction(lambda s: views.find_by_number(s, number))
         await self._refresh()
         return None
 
@@ -228,12 +229,12 @@ class DossierState(QuickReviewMixin, SessionState):
     async def _decide(self, validate: bool, reason: str):
         version, request_id = self._version, self._request_id
         assistance = absolute_url(routes.ASSISTANCE)
-        storage_dir = storage.store_from_settings()  # the decision letter's PDF
+        store = storage.store_from_settings()  # the decision letter's PDF
         await self._apply(
             lambda s, staff_id: instruction.decide(
                 s, request_id=request_id, validate=validate, reason=reason,
                 staff_id=staff_id, expected_version=version, assistance_url=assistance,
-                storage_dir=storage_dir,
+                store=store,
             ),
             "La demande a été validée. Le fournisseur est informé par courriel."
             if validate else "La demande a été rejetée. Le fournisseur est informé par courriel.",

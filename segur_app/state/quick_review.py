@@ -13,10 +13,10 @@ from __future__ import annotations
 import reflex as rx
 
 from segur_app import routes
-from segur_app.domain import corrections, instruction, quick_review
+from segur_app.domain.funding import correction_mails, instruction, quick_review
 from segur_app.domain.access import Audience
 from segur_app.domain.models import ControlStatus, CorrectionReason, ReviewStatus
-from segur_app.domain.quick_review import BLOCK_TITLES, Previous
+from segur_app.domain.funding.quick_review import BLOCK_TITLES, Previous
 from segur_app.links import absolute_url
 from segur_app.state.base import guarded, in_transaction
 
@@ -191,7 +191,7 @@ class QuickReviewMixin(rx.State, mixin=True):
             return None
         tracking, assistance = (absolute_url(routes.FUNDING_TRACKING),
                                 absolute_url(routes.ASSISTANCE))
-        content = await in_transaction(lambda s: corrections.request_email_preview(
+        content = await in_transaction(lambda s: correction_mails.request_email_preview(
             s, request_id=request_id, message=message, tracking_url=tracking,
             assistance_url=assistance))
         self._show_preview("Aperçu du courriel de demande de compléments", content,

@@ -127,7 +127,7 @@ class StaffNewsState(StaffListMixin, StagedUploadsMixin, SessionState):
         try:
             await in_transaction(lambda s: news.save_news(
                 s, news_id=news_id, data=data, staff_id=user.id, attachment=staged,
-                storage_dir=storage.store_from_settings(),
+                store=storage.store_from_settings(),
             ))
         except news.NewsRefused as exc:
             self.errors = exc.problems

@@ -161,7 +161,7 @@ class StagedUploadsMixin(rx.State, mixin=True):
         try:
             staged = await asyncio.to_thread(
                 uploads.stage, upload.file, upload.name or upload.filename or "",
-                policy=policy, storage_dir=self._upload_storage(),
+                policy=policy, store=self._upload_storage(),
             )
         except uploads.DocumentRejected as exc:
             self._set_progress(slot, None)
@@ -209,7 +209,7 @@ _DISCARDS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="staging-discar
 def _discard(store: storage.Store, key: str) -> None:
     """Best effort: a staged file left behind is removed by the sweep once abandoned."""
     try:
-        storage.discard_staged(key, storage_dir=store)
+        storage.discard_staged(key, store=store)
     except OSError:
         log.warning("staged file %s not discarded (left to the sweep)", key, exc_info=True)
 

@@ -376,15 +376,15 @@ def _insert_pending_request(portal) -> None:
         "contact_phone": "0102030405", "iban": "FR7630006000011234567890189",
         "bic": "AGRIFRPPXXX", "holder": "A REJETER", "domiciliation": "PARIS",
     }
-    storage_dir = portal.store
+    store = portal.store
     rib = uploads.stage(valid_pdf(), "rib.pdf", policy=submission.RIB_UPLOAD,
-                        storage_dir=storage_dir)
+                        store=store)
     engine = make_engine(portal.env["REFLEX_DB_URL"])
     try:
         with Session(engine) as session:
             submission.submit(
                 session, data=validate_all(values).data, rib=rib, cgu_accepted=True,
-                storage_dir=storage_dir, assistance_url=portal.url(routes.ASSISTANCE),
+                store=store, assistance_url=portal.url(routes.ASSISTANCE),
             )
     finally:
         engine.dispose()

@@ -39,7 +39,6 @@ from segur_app.domain.anti_abuse import (  # shared by the public forms
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
     AssistanceTicket,
-    Attachment,
     AttachmentKind,
     TicketCategory,
     TicketStatus,
@@ -206,11 +205,11 @@ ATTACHMENT_UPLOAD = uploads.UploadPolicy.for_kind(AttachmentKind.ASSISTANCE,
 
 
 def _publish_attachment(session: Session, document: uploads.StagedDocument,
-                        storage_dir: storage.Storage) -> str:
+                        store: storage.Storage) -> str:
     """Publish the staged attachment: still there, still the file that was checked."""
     try:
         return uploads.publish(session, document, policy=ATTACHMENT_UPLOAD,
-                               storage_dir=storage_dir)
+                               store=store)
     except uploads.StagedFileMissing:
         raise TicketRefused(MSG_ATTACHMENT_LOST,
                             field_errors={"attachment": MSG_ATTACHMENT_LOST}) from None
@@ -229,7 +228,7 @@ def create_ticket(
     data: TicketInput,
     user_id: int | None,
     attachment: uploads.StagedDocument | None,
-    storage_dir: storage.Storage,
+    store: storage.Storage,
     assistance_url: str,
     client_address: str | None = None,
     now: datetime | None = None,
@@ -263,11 +262,9 @@ def create_ticket(
         session.add(ticket)
         session.flush()
         if attachment is not None:
-            session.add(Attachment(
-                kind=AttachmentKind.ASSISTANCE.value, original_name=attachment.original_name,
-                size_bytes=attachment.size_bytes, sha256=attachment.sha256,
-                mime_type=attachment.mime_type, scan_result=attachment.scan_result,
-                storage_key=_publish_attachment(session, attachment, storage_dir),
+            session.add(uploads.attachment_row(
+                attachment, kind=AttachmentKind.ASSISTANCE.value,
+                storage_key=_publish_attachment(session, attachment, store),
                 uploaded_at=now, uploaded_by_id=ticket.user_id, ticket_id=ticket.id,
             ))
         audit(session, AUDIT_CREATED, actor_user_id=ticket.user_id,

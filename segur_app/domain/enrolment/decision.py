@@ -1,7 +1,7 @@
 """Staff decisions on an enrolment request: « Prendre en charge », « Valider », « Rejeter ».
 
 The same verbs and parameters as the funding requests' instruction
-(:func:`segur_app.domain.instruction.decide`): :func:`decide` with
+(:func:`segur_app.domain.funding.instruction.decide`): :func:`decide` with
 ``validate=True/False``, the agent as ``staff_id``, optimistic locking on
 ``Enrolment.version`` (a stale decision raises
 :class:`~segur_app.domain.enrolment.rules.DecisionRefused` with

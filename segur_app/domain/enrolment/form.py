@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, fields
 from enum import IntEnum
 
 from segur_app.domain import validators
-from segur_app.domain.funding import group_iban
+from segur_app.domain.dates import group_iban
 from segur_app.domain.validators import CIVILITIES, InvalidValue
 
 

@@ -1,6 +1,6 @@
 """The staff list of enrolment requests and its CSV export (pending ones by default).
 
-Same principles as ``staff_lists.py``: conditions on ``enrolment`` alone (a
+Same principles as ``funding/staff_list.py``: conditions on ``enrolment`` alone (a
 search reaches the supplier through indexed subqueries), sort keys ending with
 the id, keyset pages (``paging.py``), the pending filter written exactly as
 its partial index ``ix_enrolment_pending_submitted``; only the page's ten rows
@@ -33,7 +33,8 @@ from segur_app.domain.models import (
     Supplier,
 )
 from segur_app.domain.paging import Key, Window
-from segur_app.domain.staff_lists import counted_total, csv_bytes
+from segur_app.domain.funding.export import csv_bytes
+from segur_app.domain.funding.staff_list import counted_total
 
 PENDING_FILTER = "en_attente"  # submitted or in review (models.ENROLMENT_PENDING)
 DEFAULT_SORT = "depot_asc"

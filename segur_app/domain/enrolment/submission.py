@@ -50,7 +50,6 @@ from segur_app.domain.enrolment.rules import (
 )
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
-    Attachment,
     AttachmentKind,
     BankDetails,
     Enrolment,
@@ -155,10 +154,10 @@ RIB_UPLOAD = uploads.UploadPolicy.for_kind(AttachmentKind.RIB)
 
 
 def _publish_rib(session: Session, rib: uploads.StagedDocument,
-                 storage_dir: storage.Storage) -> str:
+                 store: storage.Storage) -> str:
     """Publish the staged RIB: it must still be there and still be the file that was checked."""
     try:
-        return uploads.publish(session, rib, policy=RIB_UPLOAD, storage_dir=storage_dir)
+        return uploads.publish(session, rib, policy=RIB_UPLOAD, store=store)
     except uploads.StagedFileMissing:
         raise EnrolmentRefused(MSG_RIB_REQUIRED, field_errors={"rib": MSG_RIB_REQUIRED}) from None
     except storage.StorageUnavailable:
@@ -192,28 +191,13 @@ def _new_enrolment(session: Session, *, supplier_id: int, data: EnrolmentData,
     return enrolment
 
 
-def _rib_attachment(rib: uploads.StagedDocument, *, key: str, enrolment_id: int,
-                    now: datetime) -> Attachment:
-    return Attachment(
-        kind=AttachmentKind.RIB.value,
-        original_name=rib.original_name,
-        size_bytes=rib.size_bytes,
-        sha256=rib.sha256,
-        mime_type=rib.mime_type,
-        scan_result=rib.scan_result,
-        storage_key=key,
-        uploaded_at=now,
-        enrolment_id=enrolment_id,
-    )
-
-
 def submit(
     session: Session,
     *,
     data: EnrolmentData,
     rib: uploads.StagedDocument | None,
     cgu_accepted: bool,
-    storage_dir: storage.Storage,
+    store: storage.Storage,
     assistance_url: str,
     client_address: str | None = None,
     now: datetime | None = None,
@@ -234,14 +218,15 @@ def submit(
         supplier = _supplier_for(session, data)
         _save_bank_details(session, supplier_id=supplier.id, data=data, now=now)
         enrolment = _new_enrolment(session, supplier_id=supplier.id, data=data, now=now)
-        key = _publish_rib(session, rib, storage_dir)
-        session.add(_rib_attachment(rib, key=key, enrolment_id=enrolment.id, now=now))
+        key = _publish_rib(session, rib, store)
+        session.add(uploads.attachment_row(rib, kind=AttachmentKind.RIB.value, storage_key=key,
+                                           uploaded_at=now, enrolment_id=enrolment.id))
         record_history(session, enrolment, AUDIT_SUBMITTED, old_status=None, actor_user_id=None,
                  client_address=client_address, now=now, cgu_accepted=True,
                  cgu_accepted_at=now.isoformat(), contact_email=data.contact_email,
                  siret=data.siret, ans_number=data.ans_number)
         receipt = receipts.issue_enrolment_receipt(
-            session, enrolment=enrolment, storage_dir=storage_dir, now=now
+            session, enrolment=enrolment, store=store, now=now
         )
         content = mail_templates.enrolment_acknowledgement(
             enrolment.number, assistance_url=assistance_url,

@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 
 from segur_app.domain import mail, uploads, validators
 from segur_app.domain.enrolment.rules import PENDING_STATUSES, SUPPLIER_STATUS_LABELS
-from segur_app.domain.dates import fr_date, fr_datetime
-from segur_app.domain.funding import DocumentView, EmailView, group_iban
+from segur_app.domain.dates import fr_date, fr_datetime, group_iban
+from segur_app.domain.funding.views import DocumentView, EmailView
 from segur_app.domain.mail_templates import SENSITIVE_TEMPLATES
 from segur_app.domain.models import (
     Attachment,

@@ -106,7 +106,7 @@ class Attachment(SQLModel, table=True):
     size_bytes: int
     sha256: str = Field(max_length=64)
     mime_type: str = Field(max_length=64)
-    storage_key: str = Field(max_length=64, description="Random name inside storage_dir")
+    storage_key: str = Field(max_length=64, description="Random name inside the document store")
     uploaded_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
     uploaded_by_id: int | None = Field(default=None, foreign_key="user_account.id")
 
@@ -173,8 +173,8 @@ class CorrectionRequest(SQLModel, table=True):
 
     At most one open request per dossier (partial unique index). The reminder
     sent 7 days before ``due_at`` is claimed by setting ``reminder_sent_at`` in
-    a conditional UPDATE (domain/corrections.send_due_reminders): whatever the
-    number of workers, each reminder is queued exactly once.
+    a conditional UPDATE (``funding.correction_mails.send_due_reminders``):
+    whatever the number of workers, each reminder is queued exactly once.
     """
 
     __tablename__ = "correction_request"

@@ -10,7 +10,7 @@ named after a random key; the original filename is metadata only:
   yet. Staged files live in the store too, so the next event of a tab may run
   on another worker or another machine.
 
-Every function takes the store as ``storage_dir``: a :class:`Store`, or a
+Every function takes the store as ``store=``: a :class:`Store`, or a
 directory (``Path``), shorthand for ``LocalStore(path)``. The services get it
 from :func:`store_from_settings`. How files and rows stay consistent across a
 crash is the job of :mod:`segur_app.domain.file_commit` and
@@ -44,7 +44,7 @@ STAGING = "staging"
 _HEX = frozenset("0123456789abcdef")
 
 Storage = Union[Path, Store]
-"""What every ``storage_dir=`` parameter accepts."""
+"""What every ``store=`` parameter accepts."""
 
 __all__ = [
     "CHUNK_BYTES", "MSG_UNAVAILABLE", "STAGING", "Entry", "LocalStore", "NewFile", "Storage",
@@ -62,11 +62,11 @@ class StoredFile:
     sha256: str
 
 
-def resolve(storage_dir: Storage) -> Store:
-    """The store a ``storage_dir=`` argument designates."""
-    if isinstance(storage_dir, str | os.PathLike):
-        return LocalStore(Path(storage_dir))
-    return storage_dir
+def resolve(store: Storage) -> Store:
+    """The store a ``store=`` argument designates."""
+    if isinstance(store, str | os.PathLike):
+        return LocalStore(Path(store))
+    return store
 
 
 def is_key(name: str) -> bool:
@@ -88,17 +88,17 @@ def staging_name(key: str) -> str:
     return f"{STAGING}/{object_name(key)}"
 
 
-def file_path(key: str, *, storage_dir: Path | LocalStore) -> Path:
+def file_path(key: str, *, store: Path | LocalStore) -> Path:
     """Where the document ``key`` lives in a local directory."""
-    return _local(storage_dir).path(object_name(key))
+    return _local(store).path(object_name(key))
 
 
-def staging_path(key: str, *, storage_dir: Path | LocalStore) -> Path:
-    return _local(storage_dir).path(staging_name(key))
+def staging_path(key: str, *, store: Path | LocalStore) -> Path:
+    return _local(store).path(staging_name(key))
 
 
-def _local(storage_dir: Path | LocalStore) -> LocalStore:
-    store = resolve(storage_dir)
+def _local(store: Path | LocalStore) -> LocalStore:
+    store = resolve(store)
     if not isinstance(store, LocalStore):
         raise TypeError(f"{store!r} has no local files")
     return store
@@ -127,28 +127,28 @@ def sha256_of(store: Store, name: str) -> str:
 # ---------------------------------------------------------------------------
 
 
-def store_bytes(data: bytes, *, storage_dir: Storage) -> StoredFile:
+def store_bytes(data: bytes, *, store: Storage) -> StoredFile:
     """A new document (demo files, generated PDFs), durable when this returns.
 
     The caller registers it with ``file_commit.track_new`` before its row commits.
     """
     key = new_key()
-    resolve(storage_dir).put_stream(object_name(key), io.BytesIO(data))
+    resolve(store).put_stream(object_name(key), io.BytesIO(data))
     return StoredFile(key=key, size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
 
 
-def open_document(key: str, *, storage_dir: Storage) -> BinaryIO:
+def open_document(key: str, *, store: Storage) -> BinaryIO:
     """The document ``key`` for streamed reading (FileNotFoundError, StorageUnavailable)."""
-    return resolve(storage_dir).open(object_name(key))
+    return resolve(store).open(object_name(key))
 
 
-def read_bytes(key: str, *, storage_dir: Storage) -> bytes:
-    with contextlib.closing(open_document(key, storage_dir=storage_dir)) as fh:
+def read_bytes(key: str, *, store: Storage) -> bytes:
+    with contextlib.closing(open_document(key, store=store)) as fh:
         return fh.read()
 
 
-def delete(key: str, *, storage_dir: Storage) -> None:
-    resolve(storage_dir).delete(object_name(key))
+def delete(key: str, *, store: Storage) -> None:
+    resolve(store).delete(object_name(key))
 
 
 # ---------------------------------------------------------------------------
@@ -160,9 +160,9 @@ def delete(key: str, *, storage_dir: Storage) -> None:
 # under a new key (see :func:`publish_staged`).
 
 
-def stage_bytes(data: bytes, *, storage_dir: Storage) -> StoredFile:
+def stage_bytes(data: bytes, *, store: Storage) -> StoredFile:
     key = new_key()
-    resolve(storage_dir).put_stream(staging_name(key), io.BytesIO(data))
+    resolve(store).put_stream(staging_name(key), io.BytesIO(data))
     return StoredFile(key=key, size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
 
 
@@ -174,7 +174,7 @@ class NewFile:
 
 
 @contextlib.contextmanager
-def writing_staged(*, storage_dir: Storage) -> Iterator[NewFile]:
+def writing_staged(*, store: Storage) -> Iterator[NewFile]:
     """Write a new staged file piece by piece (``uploads.stage`` streams an upload).
 
     When the block ends the file becomes ``staging/<key>`` in the store — or
@@ -185,15 +185,15 @@ def writing_staged(*, storage_dir: Storage) -> Iterator[NewFile]:
     again, and :func:`publish_staged` makes the final document durable.
     """
     key = new_key()
-    with resolve(storage_dir).writing(staging_name(key)) as fh:
+    with resolve(store).writing(staging_name(key)) as fh:
         yield NewFile(key=key, file=fh)
 
 
-def discard_staged(key: str, *, storage_dir: Storage) -> None:
-    resolve(storage_dir).delete(staging_name(key))
+def discard_staged(key: str, *, store: Storage) -> None:
+    resolve(store).delete(staging_name(key))
 
 
-def publish_staged(key: str, *, sha256: str, storage_dir: Storage) -> str:
+def publish_staged(key: str, *, sha256: str, store: Storage) -> str:
     """Give the staged file ``key`` a final place under a NEW random key.
 
     The staged file stays where it is (the caller discards it once the row is
@@ -204,7 +204,7 @@ def publish_staged(key: str, *, sha256: str, storage_dir: Storage) -> str:
     while the row is committed. Raises ``FileNotFoundError`` when the staged
     file is gone, :class:`StorageMismatch` when it is not the checked one.
     """
-    store = resolve(storage_dir)
+    store = resolve(store)
     final_key = new_key()
     target = object_name(final_key)
     store.copy(staging_name(key), target)

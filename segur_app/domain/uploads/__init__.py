@@ -23,7 +23,8 @@ Modules: :mod:`.policy` (what a field accepts: :class:`UploadPolicy`, limits,
 messages), :mod:`.names`, :mod:`.content` (the order above,
 :func:`check_document` on bytes), :mod:`.pdf`, :mod:`.images`, :mod:`.staging`
 (:func:`stage`: a form's file checked once, hashed once and streamed to
-``storage/staging``; :func:`publish`: the deposit trusts that check). Plain
+``storage/staging``; :func:`publish`: the deposit trusts that check;
+:func:`attachment_row`: the row of a published file). Plain
 Python, no Reflex import: used by states, API routes, CLI scripts and tests.
 """
 
@@ -47,6 +48,7 @@ from segur_app.domain.uploads.staging import (
     StagedDocument,
     StagedFileAltered,
     StagedFileMissing,
+    attachment_row,
     publish,
     stage,
 )
@@ -68,6 +70,7 @@ __all__ = [
     "StagedFileAltered",
     "StagedFileMissing",
     "UploadPolicy",
+    "attachment_row",
     "check_document",
     "format_size",
     "publish",

@@ -15,8 +15,8 @@ behind.
 The deposit (funding request, enrolment, assistance ticket) trusts what was
 checked: :func:`publish` publishes the staged file under its final key, and
 :func:`segur_app.domain.storage.publish_staged` verifies there that its
-sha256 is still the one computed while it was checked. The file is not
-checked again. Only when that verification fails (the staged file was altered
+sha256 is still the one computed while it was checked, and :func:`attachment_row`
+writes what was checked on the row. The file is not checked again. Only when that verification fails (the staged file was altered
 on disk) is the new content looked at, to say why it is refused.
 """
 
@@ -29,10 +29,11 @@ import mmap
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO
 
 from segur_app.domain import file_commit, storage
-from segur_app.domain.models import ScanResult
+from segur_app.domain.models import Attachment, ScanResult, utcnow
 from segur_app.domain.uploads.antivirus import Scanner
 from segur_app.domain.uploads.content import check_content, check_name, check_size, check_with_policy
 from segur_app.domain.uploads.names import safe_display_name
@@ -90,7 +91,7 @@ def _known_size(source: BinaryIO) -> int | None:
 
 def stage(
     source: bytes | BinaryIO, filename: str, *, policy: UploadPolicy,
-    storage_dir: storage.Storage, scanner: Scanner | None = None,
+    store: storage.Storage, scanner: Scanner | None = None,
 ) -> StagedDocument:
     """Check an uploaded file and stage it; raise :class:`DocumentRejected` if refused.
 
@@ -110,7 +111,7 @@ def stage(
     extension = check_name(filename, policy)
     digest = hashlib.sha256()
     try:
-        with storage.writing_staged(storage_dir=storage_dir) as staged:
+        with storage.writing_staged(store=store) as staged:
             written = 0
             while chunk := source.read(min(CHUNK_BYTES, policy.max_bytes + 1 - written)):
                 written += len(chunk)
@@ -171,7 +172,7 @@ def _check_written(file: BinaryIO, extension: str, policy: UploadPolicy) -> str:
             mapping.close()
 
 
-def publish(session, document: StagedDocument, *, policy: UploadPolicy, storage_dir: storage.Storage) -> str:
+def publish(session, document: StagedDocument, *, policy: UploadPolicy, store: storage.Storage) -> str:
     """Publish a staged file for a row of ``session``'s transaction (see
     :func:`segur_app.domain.file_commit.publish`); the key to store.
 
@@ -183,19 +184,40 @@ def publish(session, document: StagedDocument, *, policy: UploadPolicy, storage_
     if document.kind != policy.kind or not storage.is_key(document.key):
         raise StagedFileMissing()
     try:
-        return file_commit.publish(session, document, storage_dir=storage_dir)
+        return file_commit.publish(session, document, store=store)
     except FileNotFoundError:
         raise StagedFileMissing() from None
     except storage.StorageMismatch:
-        raise StagedFileAltered(_rejection_of_altered(document, policy, storage_dir)) from None
+        raise StagedFileAltered(_rejection_of_altered(document, policy, store)) from None
+
+
+def attachment_row(document: StagedDocument, *, kind: str, storage_key: str,
+                   uploaded_at: datetime | None = None, **owner: int | None) -> Attachment:
+    """The ``Attachment`` row of a staged file once published under ``storage_key``:
+    name, size, sha256, type and antivirus verdict as checked when it was staged.
+
+    ``owner``: who uploaded it and what it belongs to (``uploaded_by_id=…``,
+    ``funding_request_id=…``, ``replaces_id=…``…); ``uploaded_at`` defaults to now.
+    """
+    return Attachment(
+        kind=kind,
+        original_name=document.original_name,
+        size_bytes=document.size_bytes,
+        sha256=document.sha256,
+        mime_type=document.mime_type,
+        scan_result=document.scan_result,
+        storage_key=storage_key,
+        uploaded_at=uploaded_at or utcnow(),
+        **owner,
+    )
 
 
 def _rejection_of_altered(
-    document: StagedDocument, policy: UploadPolicy, storage_dir: storage.Storage
+    document: StagedDocument, policy: UploadPolicy, store: storage.Storage
 ) -> DocumentRejected | None:
     """Why the altered content would be refused (only on this abnormal path)."""
     try:
-        with contextlib.closing(storage.resolve(storage_dir).open(
+        with contextlib.closing(storage.resolve(store).open(
                 storage.staging_name(document.key))) as fh:
             data = fh.read(policy.max_bytes + 1)
     except OSError:

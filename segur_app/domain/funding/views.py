@@ -1,8 +1,12 @@
-"""What the instruction screen (« Instruction d'une demande de financement ») shows:
-the dossier with its controls, current pieces, notes and history, as frozen views.
+"""What the funding screens show, as frozen views.
 
-The rules (controls, decisions, optimistic lock) are in
-:mod:`segur_app.domain.instruction`.
+* the supplier's « Suivi de ma demande de financement » (:func:`funding_view`):
+  the request, its bank details, current pieces, emails and issued PDFs;
+* the staff's « Instruction d'une demande de financement »
+  (:func:`dossier_detail`): the same dossier with its controls, pieces under
+  review, notes and history.
+
+The rules (controls, decisions, optimistic lock) are in :mod:`.instruction`.
 """
 
 from __future__ import annotations
@@ -10,23 +14,151 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from segur_app.domain.dates import fr_datetime
-from segur_app.domain.funding import FundingView, funding_view
-from segur_app.domain.instruction import can_validate, current_pieces, piece_label
+from segur_app.domain import generated_documents, uploads
+from segur_app.domain.dates import fr_amount, fr_date, fr_datetime, group_iban
+from segur_app.domain.funding.deposit import find_request
+from segur_app.domain.funding.instruction import can_validate, current_pieces, piece_label
 from segur_app.domain.models import (
+    AttachmentKind,
     AuditEvent,
     ControlStatus,
     CorrectionReason,
+    EmailMessage,
+    EmailStatus,
     FundingKind,
     FundingRequest,
     FundingStatus,
     ReviewStatus,
+    Role,
+    ScanResult,
     StaffNote,
     Supplier,
     UserAccount,
 )
+
+
+# ---------------------------------------------------------------------------
+# Consultation (« Suivi de ma demande de financement »)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    id: int
+    label: str
+    file_name: str
+    size: str
+    deposited_on: str
+    review_label: str
+    scan_label: str = ""
+    """The antivirus verdict (``ScanResult`` label), shown to the staff."""
+
+
+@dataclass(frozen=True)
+class EmailView:
+    id: int
+    date: str
+    subject: str
+    status_label: str
+    body: str
+
+
+@dataclass(frozen=True)
+class FundingView:
+    kind_label: str
+    dossier_number: str
+    deposited_on: str
+    status_label: str
+    status_changed_on: str
+    vat_label: str
+    amount_label: str
+    amount: str
+    info_control_label: str
+    bank_control_label: str
+    iban: str
+    bic: str
+    holder: str
+    domiciliation: str
+    documents_badge: str
+    documents: list[DocumentView]
+    emails: list[EmailView]
+    # The PDFs the portal issued for the dossier (receipt, decision letter).
+    issued: list[generated_documents.GeneratedDocumentView] = field(default_factory=list)
+
+
+def documents_badge(statuses: list[str]) -> str:
+    """« A instruire » until every piece is decided, then OK or KO."""
+    if not statuses or ReviewStatus.PENDING.value in statuses:
+        return ReviewStatus.PENDING.label
+    if ReviewStatus.NON_COMPLIANT.value in statuses:
+        return ControlStatus.KO.label
+    return ControlStatus.OK.label
+
+
+def funding_view(session: Session, *, supplier_id: int, kind: FundingKind) -> FundingView | None:
+    """The supplier's « Suivi de ma demande de financement » of one request (None: none yet)."""
+    request = find_request(session, supplier_id=supplier_id, kind=kind)
+    if request is None:
+        return None
+    attachments = current_pieces(session, request.id)  # not the versions a correction replaced
+    # Every automatic email of the dossier with its delivery status (sent or queued),
+    # but those to the agents (« Compléments reçus »).
+    staff = select(UserAccount.id).where(UserAccount.role == Role.STAFF.value)
+    emails = session.exec(
+        select(EmailMessage)
+        .where(EmailMessage.funding_request_id == request.id,
+               sa.or_(EmailMessage.user_id.is_(None), EmailMessage.user_id.not_in(staff)))
+        .order_by(EmailMessage.created_at.desc(), EmailMessage.id.desc())
+    ).all()
+    return FundingView(
+        kind_label=FundingKind(request.kind).label,
+        dossier_number=request.dossier_number,
+        deposited_on=fr_date(request.deposited_at),
+        status_label=FundingStatus(request.status).label,
+        status_changed_on=fr_date(request.status_changed_at),
+        vat_label=request.vat_label,
+        amount_label="Montant de l'avance" if request.kind == FundingKind.ADVANCE.value
+        else "Montant du solde",
+        amount=fr_amount(request.amount),
+        info_control_label=ControlStatus(request.info_control).label,
+        bank_control_label=ControlStatus(request.bank_control).label,
+        iban=group_iban(request.iban),
+        bic=request.bic,
+        holder=request.bank_holder,
+        domiciliation=request.bank_domiciliation,
+        documents_badge=documents_badge([a.review_status for a in attachments]),
+        documents=[
+            DocumentView(
+                id=a.id,
+                label=AttachmentKind(a.kind).label,
+                file_name=a.original_name,
+                size=uploads.format_size(a.size_bytes),
+                deposited_on=fr_date(a.uploaded_at),
+                review_label=ReviewStatus(a.review_status).label,
+                scan_label=ScanResult(a.scan_result).label,
+            )
+            for a in attachments
+        ],
+        emails=[
+            EmailView(
+                id=e.id,
+                date=fr_datetime(e.sent_at or e.created_at),
+                subject=e.subject,
+                status_label=EmailStatus(e.status).label,
+                body=e.body_text,
+            )
+            for e in emails
+        ],
+        issued=generated_documents.for_funding_request(session, funding_request_id=request.id),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Instruction (« Instruction d'une demande de financement », staff)
+# ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -10,60 +10,54 @@ The workflow, for the advance and the balance alike:
    and its reason.
 2. The supplier replaces exactly those pieces, through the same upload checks as
    the deposit (staged with ``uploads.stage``, published with
-   ``funding.publish_piece``), with an optional comment (:func:`send_corrections`):
+   ``deposit.publish_piece``), with an optional comment (:func:`send_corrections`):
    each old piece is kept — row and file — with ``superseded_at`` set, its
    replacement points back to it (``replaces_id``); the dossier is « En cours »
    again and the agent who asked is emailed.
-3. :func:`send_due_reminders` (hourly, every worker) emails the supplier once,
+3. ``correction_mails.send_due_reminders`` (hourly, every worker) emails the supplier once,
    7 days before the deadline; past it, staff see « Délai dépassé » and may reject
    (``instruction.decide``).
 
 Every change takes the dossier's optimistic lock (``instruction.lock_dossier``):
 two agents, or an agent and the supplier, acting on the same version — one of
 them is refused with the conflict message. History and emails are written in
-the same transaction as the change.
+the same transaction as the change. The emails (texts, the staff's preview,
+the reminders) are in :mod:`.correction_mails`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from segur_app.core.config import get_settings
-from segur_app.domain import correction_mails, mail, uploads
-from segur_app.domain.correction_mails import AskedPieceText
+from segur_app.domain import mail, storage, uploads
 from segur_app.domain.dates import as_utc, fr_date
-from segur_app.domain.funding import DepositRefused, publish_piece
-from segur_app.domain.instruction import (
+from segur_app.domain.funding import correction_mails
+from segur_app.domain.funding.deposit import DepositRefused, publish_piece
+from segur_app.domain.funding.instruction import (
     MSG_ALREADY_DECIDED,
     InstructionError,
-    current_pieces,
     lock_dossier,
     open_correction,
     piece_label,
     record_event,
 )
-from segur_app.domain.mail_templates import MailContent, TemplateName
+from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
     CORRECTION_OPEN,
     Attachment,
     AttachmentKind,
-    CorrectionReason,
     CorrectionRequest,
     FundingKind,
     FundingRequest,
     FundingStatus,
-    ReviewStatus,
     Supplier,
     UserAccount,
     utcnow,
 )
-
-REMINDER_DAYS_BEFORE = 7
 
 MSG_NO_PIECE = (
     "Marquez au moins une pièce « Non conforme », avec son motif, avant de demander des "
@@ -131,11 +125,6 @@ class SupplierCorrection:
     view: CorrectionView
 
 
-def _reason_label(piece: Attachment) -> str:
-    reason = CorrectionReason(piece.review_reason or CorrectionReason.OTHER.value)
-    return "Autre" if reason is CorrectionReason.OTHER else reason.label
-
-
 def _view(session: Session, correction: CorrectionRequest, now: datetime) -> CorrectionView:
     asked = list(session.exec(select(Attachment).where(Attachment.correction_id == correction.id)
                               .order_by(Attachment.id)))
@@ -147,7 +136,8 @@ def _view(session: Session, correction: CorrectionRequest, now: datetime) -> Cor
     for old in asked:
         new = replacements.get(old.id)
         pieces.append(AskedPiece(
-            kind=old.kind, label=piece_label(old.kind), reason_label=_reason_label(old),
+            kind=old.kind, label=piece_label(old.kind),
+            reason_label=correction_mails.reason_label(old),
             comment=old.review_comment or "", old_id=old.id, old_file_name=old.original_name,
             old_deposited_on=fr_date(old.uploaded_at),
             new_id=new.id if new else 0, new_file_name=new.original_name if new else "",
@@ -210,11 +200,6 @@ def asked_kinds(session: Session, correction_id: int) -> list[AttachmentKind]:
 # ---------------------------------------------------------------------------
 
 
-def _texts(pieces: list[Attachment]) -> list[AskedPieceText]:
-    return [AskedPieceText(piece_label(p.kind), _reason_label(p), p.review_comment or "")
-            for p in pieces]
-
-
 def request_corrections(
     session: Session,
     *,
@@ -231,21 +216,20 @@ def request_corrections(
     Returns the dossier's new version.
     """
     now = now or utcnow()
-    message = message.strip()[:2000]
+    message = message.strip()[:correction_mails.MAX_MESSAGE_LENGTH]
     request = lock_dossier(session, request_id, expected_version, now=now)
     try:
         if request.status in (FundingStatus.VALIDATED.value, FundingStatus.REJECTED.value):
             raise InstructionError(MSG_ALREADY_DECIDED)
         if request.status == FundingStatus.AWAITING_CORRECTIONS.value:
             raise InstructionError(MSG_ALREADY_AWAITING)
-        pieces = [p for p in current_pieces(session, request.id)
-                  if p.review_status == ReviewStatus.NON_COMPLIANT.value]
+        pieces = correction_mails.non_compliant_pieces(session, request.id)
         if not pieces:
             raise InstructionError(MSG_NO_PIECE)
     except InstructionError:
         session.rollback()
         raise
-    due_at = now + timedelta(days=get_settings().correction_delay_days)
+    due_at = correction_mails.due_date(now)
     correction = CorrectionRequest(funding_request_id=request.id, requested_at=now,
                                    requested_by_id=staff_id, message=message or None,
                                    due_at=due_at)
@@ -266,28 +250,13 @@ def request_corrections(
     recipient = session.get(UserAccount, request.deposited_by_id) if request.deposited_by_id else None
     if recipient is not None:
         content = correction_mails.correction_request(
-            request.dossier_number, _texts(pieces), fr_date(due_at), message,
-            tracking_url=tracking_url, assistance_url=assistance_url)
+            request.dossier_number, correction_mails.asked_texts(pieces), fr_date(due_at),
+            message, tracking_url=tracking_url, assistance_url=assistance_url)
         mail.queue_email(session, template=TemplateName.CORRECTION_REQUEST, to=recipient.email,
                          subject=content.subject, text=content.text, html=content.html,
                          user_id=recipient.id, funding_request_id=request.id)
     session.commit()
     return request.version
-
-
-def request_email_preview(session: Session, *, request_id: int, message: str = "",
-                          tracking_url: str | None = None, assistance_url: str | None = None,
-                          now: datetime | None = None) -> MailContent | None:
-    """The email :func:`request_corrections` would send now, rendered, nothing queued."""
-    request = session.get(FundingRequest, request_id)
-    if request is None:
-        return None
-    pieces = [p for p in current_pieces(session, request.id)
-              if p.review_status == ReviewStatus.NON_COMPLIANT.value]
-    due_at = (now or utcnow()) + timedelta(days=get_settings().correction_delay_days)
-    return correction_mails.correction_request(
-        request.dossier_number, _texts(pieces), fr_date(due_at), message.strip()[:2000],
-        tracking_url=tracking_url, assistance_url=assistance_url)
 
 
 # ---------------------------------------------------------------------------
@@ -303,7 +272,7 @@ def send_corrections(
     request_id: int,
     expected_version: int,
     documents: dict[str, uploads.StagedDocument],
-    storage_dir: Path,
+    store: storage.Storage,
     comment: str = "",
     dossier_url: str | None = None,
     now: datetime | None = None,
@@ -336,15 +305,12 @@ def send_corrections(
         for old in asked:
             document = documents[old.kind]
             try:
-                key = publish_piece(session, document, AttachmentKind(old.kind), storage_dir)
+                key = publish_piece(session, document, AttachmentKind(old.kind), store)
             except DepositRefused as refused:
                 raise CorrectionRefused(refused.message,
                                         field_errors=refused.field_errors) from None
-            session.add(Attachment(
-                kind=old.kind, original_name=document.original_name,
-                size_bytes=document.size_bytes, sha256=document.sha256,
-                mime_type=document.mime_type, scan_result=document.scan_result,
-                storage_key=key, uploaded_at=now,
+            session.add(uploads.attachment_row(
+                document, kind=old.kind, storage_key=key, uploaded_at=now,
                 uploaded_by_id=user_id, funding_request_id=request.id, replaces_id=old.id))
         correction.answered_at = now
         correction.answered_by_id = user_id
@@ -376,64 +342,12 @@ def send_corrections(
 
 
 # ---------------------------------------------------------------------------
-# Reminders and deadlines
+# Deadlines
 # ---------------------------------------------------------------------------
 
 
 def _open():
     return sa.text(CORRECTION_OPEN)
-
-
-def send_due_reminders(session: Session, *, now: datetime | None = None,
-                       tracking_url: str | None = None,
-                       assistance_url: str | None = None) -> int:
-    """Email each supplier whose deadline is within 7 days, once; returns how many.
-
-    Safe with several workers: each reminder is claimed by a conditional UPDATE
-    of ``reminder_sent_at`` (the row lock, or SQLite's single writer, lets one
-    claim win), committed with its email. A request made with less than 7 days
-    to answer gets no reminder.
-    """
-    now = now or utcnow()
-    horizon = now + timedelta(days=REMINDER_DAYS_BEFORE)
-    due = session.exec(
-        select(CorrectionRequest.id, CorrectionRequest.requested_at, CorrectionRequest.due_at)
-        .where(_open(), CorrectionRequest.reminder_sent_at.is_(None),
-               CorrectionRequest.due_at <= horizon, CorrectionRequest.due_at > now)
-    ).all()
-    session.commit()  # each claim below starts its own transaction
-    table = CorrectionRequest.__table__
-    sent = 0
-    for correction_id, requested_at, due_at in due:
-        if as_utc(due_at) - as_utc(requested_at) <= timedelta(days=REMINDER_DAYS_BEFORE):
-            continue
-        claimed = session.execute(
-            sa.update(table).where(table.c.id == correction_id,
-                                   table.c.reminder_sent_at.is_(None), _open())
-            .values(reminder_sent_at=now))
-        if claimed.rowcount != 1:
-            session.rollback()
-            continue
-        correction = session.get(CorrectionRequest, correction_id)
-        session.refresh(correction)
-        request = session.get(FundingRequest, correction.funding_request_id)
-        recipient = (session.get(UserAccount, request.deposited_by_id)
-                     if request.deposited_by_id else None)
-        pieces = list(session.exec(select(Attachment).where(
-            Attachment.correction_id == correction.id).order_by(Attachment.id)))
-        record_event(session, "correction_reminder", request=request, staff_id=None, now=now,
-                     due=f"réponse attendue avant le {fr_date(correction.due_at)}")
-        if recipient is not None:
-            content = correction_mails.correction_reminder(
-                request.dossier_number, _texts(pieces), fr_date(correction.due_at),
-                tracking_url=tracking_url, assistance_url=assistance_url)
-            mail.queue_email(session, template=TemplateName.CORRECTION_REMINDER,
-                             to=recipient.email, subject=content.subject, text=content.text,
-                             html=content.html, user_id=recipient.id,
-                             funding_request_id=request.id)
-        session.commit()
-        sent += 1
-    return sent
 
 
 def overdue_count(session: Session, *, now: datetime | None = None) -> int:

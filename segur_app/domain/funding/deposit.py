@@ -1,4 +1,4 @@
-"""Funding requests: eligibility, numbering, the atomic deposit, the consultation view.
+"""Funding requests: eligibility, numbering, the atomic deposit.
 
 A supplier makes one advance request ("demande d'avance") and later one
 balance request ("demande de solde"); the database enforces one request per
@@ -12,40 +12,31 @@ Files were checked and staged when chosen (``uploads.stage``); the deposit publi
 under their final keys — the sha256 of what was checked is verified there, the
 files are not checked again — and commits. On any failure the database is
 rolled back and the files stay in staging, so nothing half-done remains.
+What the supplier's « Suivi » screen shows is built in :mod:`.views`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from segur_app.core.config import get_settings
 from segur_app.domain import generated_documents, mail, mail_templates, receipts, storage, uploads
-from segur_app.domain.dates import fr_amount, fr_date, fr_datetime
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.numbering import DOSSIER_SERIES, next_number
 from segur_app.domain.models import (
-    Attachment,
     AttachmentKind,
     AuditEvent,
     BankDetails,
-    ControlStatus,
-    EmailMessage,
-    EmailStatus,
     Enrolment,
     EnrolmentStatus,
     FundingKind,
     FundingRequest,
     FundingStatus,
-    ScanResult,
-    ReviewStatus,
-    Role,
     Supplier,
-    UserAccount,
     utcnow,
 )
 
@@ -200,11 +191,11 @@ class DepositResult:
 
 
 def publish_piece(session: Session, document: uploads.StagedDocument, piece: AttachmentKind,
-                  storage_dir: storage.Storage) -> str:
+                  store: storage.Storage) -> str:
     """Publish a staged piece (its sha256 verified: the file is not checked again)."""
     try:
         return uploads.publish(session, document, policy=piece_upload(piece),
-                               storage_dir=storage_dir)
+                               store=store)
     except uploads.StagedFileMissing:
         raise DepositRefused(
             MSG_DOCUMENT_REQUIRED, field_errors={piece.value: MSG_DOCUMENT_REQUIRED}
@@ -226,7 +217,7 @@ def deposit_request(
     user_id: int,
     recipient: str,
     documents: dict[str, uploads.StagedDocument],
-    storage_dir: storage.Storage,
+    store: storage.Storage,
     amount: int,
     assistance_url: str,
     now: datetime | None = None,
@@ -268,20 +259,11 @@ def deposit_request(
         session.flush()  # the one-request-per-kind constraint answers here
         for piece in pieces:
             document = documents[piece.value]
-            session.add(
-                Attachment(
-                    kind=piece.value,
-                    original_name=document.original_name,
-                    size_bytes=document.size_bytes,
-                    sha256=document.sha256,
-                    mime_type=document.mime_type,
-                    scan_result=document.scan_result,
-                    storage_key=publish_piece(session, document, piece, storage_dir),
-                    uploaded_at=now,
-                    uploaded_by_id=user_id,
-                    funding_request_id=request.id,
-                )
-            )
+            session.add(uploads.attachment_row(
+                document, kind=piece.value,
+                storage_key=publish_piece(session, document, piece, store),
+                uploaded_at=now, uploaded_by_id=user_id, funding_request_id=request.id,
+            ))
         session.add(
             AuditEvent(
                 action="funding_deposited",
@@ -299,7 +281,7 @@ def deposit_request(
                   TemplateName.BALANCE_DEPOSIT_CONFIRMATION)
         )
         receipt = receipts.issue_funding_receipt(
-            session, request=request, storage_dir=storage_dir, now=now
+            session, request=request, store=store, now=now
         )
         content = confirmation(number, now, assistance_url=assistance_url,
                                receipt_url=generated_documents.download_url(receipt.id))
@@ -328,135 +310,4 @@ def deposit_request(
         raise
     return DepositResult(
         funding_request_id=request.id, dossier_number=number, deposited_at=now
-    )
-
-
-# ---------------------------------------------------------------------------
-# Consultation (« Suivi de ma demande de financement »)
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DocumentView:
-    id: int
-    label: str
-    file_name: str
-    size: str
-    deposited_on: str
-    review_label: str
-    scan_label: str = ""
-    """The antivirus verdict (``ScanResult`` label), shown to the staff."""
-
-
-@dataclass(frozen=True)
-class EmailView:
-    id: int
-    date: str
-    subject: str
-    status_label: str
-    body: str
-
-
-@dataclass(frozen=True)
-class FundingView:
-    kind_label: str
-    dossier_number: str
-    deposited_on: str
-    status_label: str
-    status_changed_on: str
-    vat_label: str
-    amount_label: str
-    amount: str
-    info_control_label: str
-    bank_control_label: str
-    iban: str
-    bic: str
-    holder: str
-    domiciliation: str
-    documents_badge: str
-    documents: list[DocumentView]
-    emails: list[EmailView]
-    # The PDFs the portal issued for the dossier (receipt, decision letter).
-    issued: list[generated_documents.GeneratedDocumentView] = field(default_factory=list)
-
-
-def group_iban(iban: str) -> str:
-    compact = "".join(iban.split()).upper()
-    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
-
-
-def piece_rank(attachment: Attachment) -> int:
-    """Place of a piece in the forms (the order ``AttachmentKind`` declares them): a
-    piece replaced after a « Demande de compléments » keeps its place."""
-    return list(AttachmentKind).index(AttachmentKind(attachment.kind))
-
-
-def documents_badge(statuses: list[str]) -> str:
-    """« A instruire » until every piece is decided, then OK or KO."""
-    if not statuses or ReviewStatus.PENDING.value in statuses:
-        return ReviewStatus.PENDING.label
-    if ReviewStatus.NON_COMPLIANT.value in statuses:
-        return ControlStatus.KO.label
-    return ControlStatus.OK.label
-
-
-def funding_view(session: Session, *, supplier_id: int, kind: FundingKind) -> FundingView | None:
-    request = find_request(session, supplier_id=supplier_id, kind=kind)
-    if request is None:
-        return None
-    attachments = sorted(session.exec(
-        select(Attachment)
-        .where(Attachment.funding_request_id == request.id,
-               Attachment.superseded_at.is_(None))  # versions replaced by a correction
-        .order_by(Attachment.id)
-    ), key=piece_rank)
-    # Every automatic email of the dossier with its delivery status (sent or queued),
-    # but those to the agents (« Compléments reçus »).
-    staff = select(UserAccount.id).where(UserAccount.role == Role.STAFF.value)
-    emails = session.exec(
-        select(EmailMessage)
-        .where(EmailMessage.funding_request_id == request.id,
-               sa.or_(EmailMessage.user_id.is_(None), EmailMessage.user_id.not_in(staff)))
-        .order_by(EmailMessage.created_at.desc(), EmailMessage.id.desc())
-    ).all()
-    return FundingView(
-        kind_label=FundingKind(request.kind).label,
-        dossier_number=request.dossier_number,
-        deposited_on=fr_date(request.deposited_at),
-        status_label=FundingStatus(request.status).label,
-        status_changed_on=fr_date(request.status_changed_at),
-        vat_label=request.vat_label,
-        amount_label="Montant de l'avance" if request.kind == FundingKind.ADVANCE.value
-        else "Montant du solde",
-        amount=fr_amount(request.amount),
-        info_control_label=ControlStatus(request.info_control).label,
-        bank_control_label=ControlStatus(request.bank_control).label,
-        iban=group_iban(request.iban),
-        bic=request.bic,
-        holder=request.bank_holder,
-        domiciliation=request.bank_domiciliation,
-        documents_badge=documents_badge([a.review_status for a in attachments]),
-        documents=[
-            DocumentView(
-                id=a.id,
-                label=AttachmentKind(a.kind).label,
-                file_name=a.original_name,
-                size=uploads.format_size(a.size_bytes),
-                deposited_on=fr_date(a.uploaded_at),
-                review_label=ReviewStatus(a.review_status).label,
-                scan_label=ScanResult(a.scan_result).label,
-            )
-            for a in attachments
-        ],
-        emails=[
-            EmailView(
-                id=e.id,
-                date=fr_datetime(e.sent_at or e.created_at),
-                subject=e.subject,
-                status_label=EmailStatus(e.status).label,
-                body=e.body_text,
-            )
-            for e in emails
-        ],
-        issued=generated_documents.for_funding_request(session, funding_request_id=request.id),
     )

@@ -2,8 +2,8 @@
 
 Per-block and per-attachment controls, private notes, history and the final
 decision with its email. What the instruction screen shows is built in
-:mod:`segur_app.domain.instruction_views`; the list, its counters and its CSV
-export live in :mod:`segur_app.domain.staff_lists`.
+:mod:`.views`; the list and its counters live in :mod:`.staff_list`, its CSV
+export in :mod:`.export`.
 
 Every change to a dossier goes through :func:`lock_dossier`, an optimistic lock on
 ``FundingRequest.version``: the agent's screen carries the version it showed;
@@ -20,11 +20,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from segur_app.domain import generated_documents, letters, mail, mail_templates, storage
-from segur_app.domain.funding import piece_rank
 from segur_app.domain.dates import as_utc
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.models import (
     Attachment,
+    AttachmentKind,
     AuditEvent,
     ControlStatus,
     CorrectionReason,
@@ -77,6 +77,12 @@ class Conflict(InstructionError):
 # ---------------------------------------------------------------------------
 
 
+def piece_rank(attachment: Attachment) -> int:
+    """Place of a piece in the forms (the order ``AttachmentKind`` declares them): a
+    piece replaced after a « Demande de compléments » keeps its place."""
+    return list(AttachmentKind).index(AttachmentKind(attachment.kind))
+
+
 def current_pieces(session: Session, request_id: int) -> list[Attachment]:
     """The dossier's pieces, without the versions a correction replaced, in the
     order of the form (a replacement keeps its piece's place)."""
@@ -97,8 +103,6 @@ def can_validate(request: FundingRequest, attachments: list[Attachment]) -> bool
 
 
 def piece_label(kind: str) -> str:
-    from segur_app.domain.models import AttachmentKind
-
     return AttachmentKind(kind).label
 
 
@@ -263,12 +267,12 @@ def add_note(
 
 
 def _decision_letter(session: Session, request: FundingRequest,
-                     storage_dir: storage.Storage | None,
+                     store: storage.Storage | None,
                      now: datetime):
     """The « Décision » PDF of the decision being recorded (same transaction)."""
     session.flush()
     return letters.issue_decision_letter(
-        session, request=request, storage_dir=storage_dir or storage.store_from_settings(), now=now
+        session, request=request, store=store or storage.store_from_settings(), now=now
     )
 
 
@@ -281,11 +285,11 @@ def decide(
     staff_id: int,
     expected_version: int,
     assistance_url: str,
-    storage_dir: storage.Storage | None = None,
+    store: storage.Storage | None = None,
     now: datetime | None = None,
 ) -> int:
     """« Valider » or « Rejeter »: status, change date, history, the PDF decision
-    letter (``letters``, in ``storage_dir``, default the settings') and email together."""
+    letter (``letters``, in ``store``, default the settings') and email together."""
     now = now or utcnow()
     reason = reason.strip()
     if not validate and not reason:
@@ -313,7 +317,7 @@ def decide(
     record_event(session, "funding_validated" if validate else "funding_rejected", request=request,
            staff_id=staff_id, now=now, old=old, new=request.status, reason=reason)
     recipient = session.get(UserAccount, request.deposited_by_id) if request.deposited_by_id else None
-    letter = _decision_letter(session, request, storage_dir, now)
+    letter = _decision_letter(session, request, store, now)
     if recipient is not None:
         content = decision_email(request, validate=validate, reason=reason,
                                  assistance_url=assistance_url,

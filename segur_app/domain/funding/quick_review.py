@@ -2,7 +2,7 @@
 
 Each change here is one transaction under the dossier's optimistic lock
 (``instruction.lock_dossier``), with one history event per control or piece
-changed, like the one-at-a-time services of :mod:`instruction`. A change
+changed, like the one-at-a-time services of :mod:`.instruction`. A change
 returns what it replaced (:class:`Previous`), which :func:`restore` puts back
 — the « Annuler » of the instruction screen.
 """
@@ -14,8 +14,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from segur_app.domain import instruction
-from segur_app.domain.instruction import (
+from segur_app.domain.funding import instruction
+from segur_app.domain.funding.instruction import (
     BLOCKS,
     InstructionError,
     current_pieces,
