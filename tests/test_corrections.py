@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from segur_app.domain import storage_check, uploads
+from segur_app.domain.dates import fr_datetime
 from segur_app.domain.funding import correction_mails, corrections, export, instruction, staff_list, views
 from segur_app.domain.funding import deposit as funding_deposit
 from segur_app.domain.funding.corrections import CorrectionRefused
@@ -168,8 +169,21 @@ def test_the_supplier_replaces_the_pieces_and_both_versions_stay(db, dossier, su
     supplier_view = views.funding_view(db, supplier_id=supplier.supplier_id,
                                        kind=FundingKind.ADVANCE)
     assert len(supplier_view.documents) == 3 and supplier_view.status_label == "En cours"
-    # The agents' notification is not among the supplier's emails.
-    assert [e.subject for e in supplier_view.emails if "reçus" in e.subject] == []
+    # The supplier is told the pieces arrived; the agents' notification is not
+    # among the supplier's emails.
+    subjects = [e.subject for e in supplier_view.emails]
+    assert not any(s.startswith("Compléments reçus pour le dossier") for s in subjects)
+    ack = db.exec(select(EmailMessage).where(
+        EmailMessage.template == "corrections_acknowledgement")).one()
+    sender = db.get(UserAccount, supplier.supplier_user_id)
+    assert ack.to_address == sender.email and ack.user_id == sender.id
+    assert ack.subject == (
+        f"Compléments reçus pour votre demande de financement {dossier.dossier_number}")
+    assert ack.subject in subjects
+    assert f"ont bien été reçus par l'Agence le {fr_datetime(when)} :" in ack.body_text
+    assert f"- {instruction.piece_label('pv_mise_en_service')}" in ack.body_text
+    assert instruction.piece_label("facture") not in ack.body_text  # not asked, not sent
+    assert "de nouveau en cours d'instruction" in ack.body_text
     assert any("Demande de compléments" in e.subject for e in supplier_view.emails)
     actions = [e.action for e in db.exec(select(AuditEvent).order_by(AuditEvent.id))]
     assert actions[-1] == "corrections_sent"

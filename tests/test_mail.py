@@ -33,6 +33,7 @@ from tests.mail_helpers import (
 from segur_app.core.config import Settings, get_settings
 from segur_app.core.db import make_engine, session_scope
 from segur_app.domain import mail_templates
+from segur_app.domain.funding import correction_mails
 from segur_app.domain.mail import (
     AUDIT_EMAIL_FAILED,
     AUDIT_EMAIL_SENT,
@@ -778,9 +779,16 @@ def test_every_template_is_signed_and_escapes_html() -> None:
             expires_at=datetime(2024, 1, 1, 12, tzinfo=timezone.utc),
         ),
     ]
+    asked = [correction_mails.AskedPieceText(evil, evil, evil)]
     contents[-1:-1] = [
         t.email_change_confirmation(evil, "https://p.example/confirmer?jeton=abc"),
         t.email_change_notice(evil, evil),
+        # « Demande de compléments » (domain/funding/correction_mails.py)
+        correction_mails.correction_request(evil, asked, "23/06/2023", evil, assistance_url=url),
+        correction_mails.correction_reminder(evil, asked, "23/06/2023", assistance_url=url),
+        correction_mails.corrections_received(evil, evil, [evil], evil),
+        correction_mails.corrections_acknowledgement(evil, [evil], "05/12/2026 à 10:12",
+                                                     assistance_url=url),
     ]
     for subject, text, html in contents:
         assert text.startswith("Madame, Monsieur,\n\n")

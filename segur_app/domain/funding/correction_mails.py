@@ -5,7 +5,9 @@ mail_templates.py), the staff's preview and the reminders.
   :func:`corrections.request_corrections`), the reminder 7 days before the
   deadline (:func:`send_due_reminders`, hourly);
 * to the agent who asked: the supplier sent the pieces (demarches-simplifiees.fr
-  likewise notifies the instructeurs following a dossier).
+  likewise notifies the instructeurs following a dossier);
+* to the supplier who sent them: they were received, the dossier is back in
+  instruction (:func:`corrections_acknowledgement`).
 """
 
 from __future__ import annotations
@@ -111,6 +113,31 @@ def correction_reminder(
         assistance_paragraph(assistance_url),
     ]
     subject = f"Rappel : compléments attendus pour votre demande de financement {dossier_number}"
+    return render(subject, body, links=[url, assistance_url or absolute_url(routes.ASSISTANCE)])
+
+
+def corrections_acknowledgement(
+    dossier_number: str,
+    piece_labels: Sequence[str],
+    sent_at: str,
+    *,
+    tracking_url: str | None = None,
+    assistance_url: str | None = None,
+) -> MailContent:
+    """To the supplier who sent the pieces asked for: received on ``sent_at``
+    (« 05/12/2026 à 10:12 »), the dossier is being instructed again."""
+    url = tracking_url or absolute_url(routes.FUNDING_TRACKING)
+    body = [
+        f"Les compléments de votre demande de financement {dossier_number} dans le cadre du "
+        f"financement de la {PROGRAMME} ont bien été reçus par l'Agence le {sent_at} :",
+        "\n".join(f"- {label}" for label in piece_labels),
+        "Votre demande est de nouveau en cours d'instruction. Vous recevrez un autre "
+        "courriel pour vous informer du résultat de l'instruction.",
+        f"Vous pouvez suivre votre demande et consulter les pièces déposées depuis l'écran "
+        f"« Suivi de ma demande de financement » du portail Ségur Numérique : {url}",
+        assistance_paragraph(assistance_url),
+    ]
+    subject = f"Compléments reçus pour votre demande de financement {dossier_number}"
     return render(subject, body, links=[url, assistance_url or absolute_url(routes.ASSISTANCE)])
 
 

@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from segur_app.domain import mail, storage, uploads
-from segur_app.domain.dates import as_utc, fr_date
+from segur_app.domain.dates import as_utc, fr_date, fr_datetime
 from segur_app.domain.funding import correction_mails
 from segur_app.domain.funding.deposit import DepositRefused, publish_piece
 from segur_app.domain.funding.instruction import (
@@ -275,11 +275,16 @@ def send_corrections(
     store: storage.Storage,
     comment: str = "",
     dossier_url: str | None = None,
+    tracking_url: str | None = None,
+    assistance_url: str | None = None,
     now: datetime | None = None,
 ) -> int:
     """Replace the pieces asked for with the staged ``documents`` (by kind); COMMIT.
 
     The old versions stay (``superseded_at``); the dossier is « En cours » again.
+    In the same transaction: the acknowledgement to the supplier who sent them
+    (``tracking_url``, ``assistance_url``: its links) and the notice to the
+    agent who asked (``dossier_url``).
     Raises :class:`CorrectionRefused` (nothing stored) or ``Conflict``.
     """
     now = now or utcnow()
@@ -323,6 +328,14 @@ def send_corrections(
         record_event(session, "corrections_sent", request=request, staff_id=user_id, now=now,
                      old=FundingStatus.AWAITING_CORRECTIONS.value, new=request.status,
                      pieces=", ".join(labels), comment=comment)
+        sender = session.get(UserAccount, user_id)
+        if sender is not None and sender.is_active and sender.email:
+            content = correction_mails.corrections_acknowledgement(
+                request.dossier_number, labels, fr_datetime(now), tracking_url=tracking_url,
+                assistance_url=assistance_url)
+            mail.queue_email(session, template=TemplateName.CORRECTIONS_ACKNOWLEDGEMENT,
+                             to=sender.email, subject=content.subject, text=content.text,
+                             html=content.html, user_id=sender.id, funding_request_id=request.id)
         agent = (session.get(UserAccount, correction.requested_by_id)
                  if correction.requested_by_id else None)
         if agent is not None and agent.is_active:

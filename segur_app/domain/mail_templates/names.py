@@ -25,6 +25,7 @@ class TemplateName(enum.StrEnum):
     CORRECTION_REQUEST = "correction_request"
     CORRECTION_REMINDER = "correction_reminder"
     CORRECTIONS_RECEIVED = "corrections_received"
+    CORRECTIONS_ACKNOWLEDGEMENT = "corrections_acknowledgement"
 
 
 #: Templates whose body carries a secret (temporary password, reset link): the
