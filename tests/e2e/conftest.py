@@ -29,10 +29,16 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from segur_app import routes
 from segur_app.core.config import PROJECT_ROOT
+
+# Every `expect` waits for what the page shows; what it waits for often comes
+# from the server (an upload checked and scanned by clamd, a decision recorded),
+# which a loaded machine answers in more than Playwright's default 5 s. A longer
+# deadline changes nothing when the page is right: it only fails later.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = os.environ.get("SEGUR_E2E_CHROMIUM", "/usr/bin/chromium")
 PORT = int(os.environ.get("SEGUR_E2E_PORT", "3100"))
