@@ -4,7 +4,9 @@
   :func:`counted_total`; the rows are kept exact by triggers, ``counters_ddl.py``);
 * their sort keys (:func:`sort_key`) and the sort by company name
   (:data:`NAME_SORT`), which joins the supplier (:func:`supplier_joined`,
-  :func:`key_reader`);
+  :func:`key_reader`, :func:`walks_name_index`);
+* their search by the supplier (:data:`SIRET`, :func:`of_suppliers`: an indexed
+  subquery, so that counting never joins);
 * the CSV every staff export writes (:func:`csv_bytes`: French spreadsheet
   software, formulas neutralised by :func:`csv_safe`).
 
@@ -15,15 +17,19 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from segur_app.domain import paging
 from segur_app.domain.models import ListCounter, Supplier
 from segur_app.domain.paging import Key
 
 NAME_SORT = "denomination"
 """The sort by company name (``Supplier.search_text``): the only one joining the supplier."""
+SIRET = re.compile(r"^\d{14}$")
+"""A complete SIRET typed in a list's search (spaces removed)."""
 
 
 # ---------------------------------------------------------------------------
@@ -64,6 +70,15 @@ def supplier_joined(query, model, sort: str):
     return query
 
 
+def dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def walks_name_index(session: Session, sort: str, matches: int) -> bool:
+    """``paging.walk_sort_index`` for a list sorted by ``sort`` with ``matches`` rows."""
+    return paging.walk_sort_index(dialect(session), sort == NAME_SORT, matches)
+
+
 def key_reader(session: Session, key: Key, *, model, sort: str):
     """``key_of(id)`` for ``paging.page_ids``: one ``model`` row's key values (None: gone)."""
 
@@ -74,6 +89,16 @@ def key_reader(session: Session, key: Key, *, model, sort: str):
         ).first()
 
     return read
+
+
+# ---------------------------------------------------------------------------
+# Search by the supplier
+# ---------------------------------------------------------------------------
+
+
+def of_suppliers(model, condition):
+    """``model`` rows (a table with ``supplier_id``) whose supplier meets ``condition``."""
+    return model.supplier_id.in_(select(Supplier.id).where(condition).scalar_subquery())
 
 
 # ---------------------------------------------------------------------------

@@ -65,7 +65,6 @@ SORTS = {
     lists.NAME_SORT: Key((Supplier.search_text, Enrolment.id)),
 }
 _ENROLMENT_NUMBER = re.compile(r"^ENRSAS\d{6}$", re.IGNORECASE)
-_SIRET = re.compile(r"^\d{14}$")
 
 
 def _key(sort: str) -> Key:
@@ -89,12 +88,11 @@ def _conditions(session: Session, filters: EnrolmentFilters, *, unindexed: bool 
     compact = filters.search.strip().replace(" ", "")
     if _ENROLMENT_NUMBER.match(compact):
         conditions.append(Enrolment.number == compact.upper())
-    elif _SIRET.match(compact):
-        conditions.append(Enrolment.supplier_id.in_(
-            select(Supplier.id).where(Supplier.siret == compact).scalar_subquery()))
+    elif lists.SIRET.match(compact):
+        conditions.append(lists.of_suppliers(Enrolment, Supplier.siret == compact))
     else:
         found = search.text_search(
-            session.get_bind().dialect.name, filters.search, own_table=Enrolment.__table__,
+            lists.dialect(session), filters.search, own_table=Enrolment.__table__,
             number_column="number",
             number_prefix="ENRSAS", supplier_table=Supplier.__table__)
         if found is not None:
@@ -116,8 +114,7 @@ def list_enrolments(
         total = counted_total(session, "enrolment", statuses=(
             PENDING_STATUSES if filters.status == PENDING_FILTER
             else {filters.status} if filters.status in statuses else None))
-    if paging.walk_sort_index(session.get_bind().dialect.name, filters.sort == lists.NAME_SORT,
-                              total):
+    if lists.walks_name_index(session, filters.sort, total):
         conditions = _conditions(session, filters, unindexed=True)
     key = _key(filters.sort)
     ids, page = paging.page_ids(

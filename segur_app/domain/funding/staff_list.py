@@ -47,7 +47,6 @@ DEFAULT_SORT = "depot_desc"
 
 DOSSIER_NUMBER = re.compile(r"^FINSAS\d{6}$", re.IGNORECASE)
 ANS_NUMBER = re.compile(r"^tndSAS\d+$", re.IGNORECASE)
-SIRET = re.compile(r"^\d{14}$")
 
 
 @dataclass(frozen=True)
@@ -88,27 +87,19 @@ def sort_key(sort: str) -> Key:
     return lists.sort_key(SORTS, sort, DEFAULT_SORT)
 
 
-def _supplier_ids(condition):
-    return FundingRequest.supplier_id.in_(select(Supplier.id).where(condition).scalar_subquery())
-
-
 def _search_condition(dialect: str, raw: str):
     """A complete dossier number, SIRET or ANS number is an indexed equality;
     anything else is a trigram-indexed substring search (``search.py``)."""
     compact = raw.strip().replace(" ", "")
     if DOSSIER_NUMBER.match(compact):
         return FundingRequest.dossier_number == compact.upper()
-    if SIRET.match(compact):
-        return _supplier_ids(Supplier.siret == compact)
+    if lists.SIRET.match(compact):
+        return lists.of_suppliers(FundingRequest, Supplier.siret == compact)
     if ANS_NUMBER.match(compact):
-        return _supplier_ids(Supplier.ans_number == "tndSAS" + compact[6:])
+        return lists.of_suppliers(FundingRequest, Supplier.ans_number == "tndSAS" + compact[6:])
     return search.text_search(
         dialect, raw, own_table=FundingRequest.__table__, number_column="dossier_number",
         number_prefix="FINSAS", supplier_table=Supplier.__table__)
-
-
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
 
 
 def filter_conditions(session: Session, filters: RequestFilters, *,
@@ -129,7 +120,7 @@ def filter_conditions(session: Session, filters: RequestFilters, *,
         conditions.append(
             FundingRequest.deposited_at < day_start_utc(filters.deposited_to + timedelta(days=1))
         )
-    found = _search_condition(_dialect(session), filters.search)
+    found = _search_condition(lists.dialect(session), filters.search)
     if found is not None:
         conditions.append(found)
     return conditions
@@ -175,7 +166,7 @@ def request_page(session: Session, *, filters: RequestFilters, window: Window = 
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     conditions = filter_conditions(session, filters)
     total = _total(session, filters, conditions)
-    if paging.walk_sort_index(_dialect(session), filters.sort == lists.NAME_SORT, total):
+    if lists.walks_name_index(session, filters.sort, total):
         conditions = filter_conditions(session, filters, unindexed=True)
     key = sort_key(filters.sort)
     ids, page = paging.page_ids(
@@ -223,8 +214,8 @@ def neighbours(
         return None, None
     conditions = filter_conditions(session, filters)
     if (filters.sort == lists.NAME_SORT and (filters.status or filters.kind)
-            and _dialect(session) == "sqlite"):
-        if paging.walk_sort_index("sqlite", True, _total(session, filters, conditions)):
+            and lists.dialect(session) == "sqlite"):
+        if lists.walks_name_index(session, filters.sort, _total(session, filters, conditions)):
             conditions = filter_conditions(session, filters, unindexed=True)
 
     def first(*, reverse: bool) -> int | None:
