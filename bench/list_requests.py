@@ -210,9 +210,9 @@ def main() -> None:
         timed(engine, "previous/next dossier, sort by company name", lambda s: funding_list.neighbours(
             s, filters=RequestFilters(sort="denomination"), request_id=some_id))
         timed(engine, "dashboard counters: funding requests", funding_list.counters)
-        timed(engine, "dashboard counters: enrolments", funding_list.enrolment_counters)
+        timed(engine, "dashboard counters: enrolments", staff_list.enrolment_counters)
         timed(engine, "dashboard counters (funding + enrolments)",
-              lambda s: (funding_list.counters(s), funding_list.enrolment_counters(s)))
+              lambda s: (funding_list.counters(s), staff_list.enrolment_counters(s)))
         timed(engine, "CSV export, status + kind + 1 month", lambda s: export.export_csv(
             s, filters=RequestFilters(status="en_cours", kind="avance",
                                       deposited_from=date(2023, 6, 1), deposited_to=date(2023, 6, 30))))

@@ -188,3 +188,34 @@ def test_every_module_says_what_it_is_for(modules):
     missing = sorted(m.name for m in modules.values()
                      if m.lines > 1 and ast.get_docstring(ast.parse(m.path.read_text())) is None)
     assert missing == []
+
+
+FEATURES = ("accounts", "assistance", "enrolment", "funding")
+# The only imports from one feature package into another, each with its reason.
+FEATURE_DEPENDENCIES = {
+    # A staff decision on an enrolment is recorded in the audit log (AuditEvent).
+    ("segur_app.domain.enrolment.decision", "segur_app.domain.accounts.events"),
+    # A ticket stored or changed is recorded in the audit log (AuditEvent).
+    ("segur_app.domain.assistance.tickets", "segur_app.domain.accounts.events"),
+}
+
+
+def _feature(name: str) -> str:
+    parts = name.split(".")
+    if len(parts) > 2 and parts[1] == "domain" and parts[2] in FEATURES:
+        return parts[2]
+    return ""
+
+
+def test_feature_packages_do_not_import_each_other(modules):
+    # What two features share lives next to them in domain/ (lists.py, paging.py,
+    # dossier_views.py, refusals.py…), not in one of them.
+    found = {
+        (m.name, target)
+        for m in modules.values() if _feature(m.name)
+        for target, _names in m.imports
+        if _feature(target) and _feature(target) != _feature(m.name)
+    }
+    assert sorted(found - FEATURE_DEPENDENCIES) == []
+    # An exception no longer needed is removed from the list.
+    assert sorted(FEATURE_DEPENDENCIES - found) == []

@@ -10,7 +10,6 @@ import pytest
 from sqlmodel import Session, select
 
 from segur_app.domain import anti_abuse, mail, storage, uploads
-from segur_app.domain.funding import staff_list as funding_list
 from segur_app.domain.enrolment import decision, rules, staff_list, submission, views
 from segur_app.domain.credentials import base_identifiant, temporary_password, unique_identifiant
 from segur_app.domain.enrolment.rules import DecisionRefused, EnrolmentRefused
@@ -579,7 +578,7 @@ def test_taking_a_request_in_charge_then_deciding(db, storage_dir):
     db.commit()
     db.refresh(row)
     assert row.status == "en_cours" and result.number in message
-    assert funding_list.enrolment_counters(db).in_progress == 1
+    assert staff_list.enrolment_counters(db).in_progress == 1
     with pytest.raises(rules.DecisionRefused):  # already taken (and stale version)
         decision.take_in_charge(db, enrolment_id=row.id, expected_version=row.version,
                                  staff_id=agent.id)

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlmodel import Session, select
 
+from segur_app.domain.enrolment import staff_list as enrolment_list
 from segur_app.domain.funding import export, instruction, staff_list, views
 from segur_app.domain.funding.instruction import Conflict, InstructionError
 from segur_app.domain.funding.staff_list import RequestFilters
@@ -237,7 +238,7 @@ def test_csv_export_opens_in_french_spreadsheets(db):
 
 
 def test_enrolment_counters(db, supplier):  # noqa: F811
-    counters = staff_list.enrolment_counters(db)
+    counters = enrolment_list.enrolment_counters(db)
     assert (counters.to_review, counters.in_progress, counters.validated, counters.rejected) == (
         0, 0, 1, 0)  # the demo enrolment is approved
 

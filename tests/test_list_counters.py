@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
+from segur_app.domain.enrolment import staff_list as enrolment_list
 from segur_app.domain.funding import staff_list
 from segur_app.domain.models import Enrolment, FundingRequest, ListCounter, Supplier
 
@@ -73,7 +74,7 @@ def test_counters_follow_every_kind_of_change(db):
     db.delete(request)
     db.commit()
     assert counted(db) == recount(db)
-    assert staff_list.enrolment_counters(db).validated == 1
+    assert enrolment_list.enrolment_counters(db).validated == 1
     assert [c.amount_requested for c in staff_list.counters(db)] == [0, 0]
 
 

@@ -23,13 +23,11 @@ from segur_app.domain.models import (
     FundingRequest,
     FundingStatus,
     GeneratedDocumentKind,
-    Supplier,
-    UserAccount,
 )
 from segur_app.domain.pdf_layout import (
     AGENCY, PORTAL, DocumentInfo, bold_lead, build, field_table, text,
 )
-from segur_app.domain.receipts import FUNDING_CONTEXT
+from segur_app.domain.receipts import FUNDING_CONTEXT, supplier_and_depositor
 
 TITLE = GeneratedDocumentKind.DECISION_LETTER.label
 CONTEXT = FUNDING_CONTEXT[0].lower() + FUNDING_CONTEXT[1:]  # mid-sentence
@@ -121,8 +119,7 @@ def letter_pdf(decision: Decision) -> bytes:
 
 def funding_decision(session: Session, request: FundingRequest) -> Decision:
     """What the letter of ``request``'s decision says, read from the decided row."""
-    supplier = session.get(Supplier, request.supplier_id)
-    depositor = session.get(UserAccount, request.deposited_by_id) if request.deposited_by_id else None
+    supplier, depositor = supplier_and_depositor(session, request)
     return Decision(
         validated=request.status == FundingStatus.VALIDATED.value,
         request_label=FundingKind(request.kind).label,
@@ -132,7 +129,7 @@ def funding_decision(session: Session, request: FundingRequest) -> Decision:
         company_name=supplier.company_name,
         address=supplier.address,
         siret=supplier.siret,
-        addressee=depositor.display_name if depositor else "",
+        addressee=depositor,
         amount=request.amount,
         vat_label=request.vat_label,
         iban=request.iban,

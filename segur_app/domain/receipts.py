@@ -125,10 +125,17 @@ def _pieces(session: Session, condition) -> tuple[Piece, ...]:
                  for a in rows)
 
 
-def funding_receipt(session: Session, request: FundingRequest) -> Receipt:
-    """What the receipt of ``request`` says, read from the deposit's rows."""
+def supplier_and_depositor(session: Session, request: FundingRequest) -> tuple[Supplier, str]:
+    """``request``'s supplier and the name of who deposited it ("" when unknown): what the
+    receipt and the decision letter (``letters.py``) print of them."""
     supplier = session.get(Supplier, request.supplier_id)
     depositor = session.get(UserAccount, request.deposited_by_id) if request.deposited_by_id else None
+    return supplier, depositor.display_name if depositor else ""
+
+
+def funding_receipt(session: Session, request: FundingRequest) -> Receipt:
+    """What the receipt of ``request`` says, read from the deposit's rows."""
+    supplier, depositor = supplier_and_depositor(session, request)
     return Receipt(
         request_label=FundingKind(request.kind).label,
         context=FUNDING_CONTEXT,
@@ -138,7 +145,7 @@ def funding_receipt(session: Session, request: FundingRequest) -> Receipt:
         siret=supplier.siret,
         ans_number=supplier.ans_number,
         address=supplier.address,
-        deposited_by=depositor.display_name if depositor else "",
+        deposited_by=depositor,
         # The pieces deposited with the dossier (a later « Demande de compléments »
         # adds replacements, uploaded after it: not on its receipt).
         pieces=_pieces(session, (Attachment.funding_request_id == request.id)

@@ -1,8 +1,9 @@
 """The one shape of a refusal a screen shows: a French ``message`` and per-field errors.
 
 A service that cannot do what it was asked raises a subclass of :class:`Refused`
-(``TicketRefused``, ``EnrolmentRefused``, ``DecisionRefused``…); the state shows
-``message`` in the page's alert and ``field_errors`` next to their fields.
+(``TicketRefused``, ``EnrolmentRefused``, ``DecisionRefused``, ``DepositRefused``…);
+the state shows ``message`` in the page's alert and ``field_errors`` next to their
+fields.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """« Suivi de ma demande de financement »: the supplier answers a « Demande de compléments ».
 
 One slot of :class:`StagedUploadsMixin` per piece asked for (named by its
-kind), checked and staged when chosen like the deposit's; « Envoyer les
+kind), checked and staged when chosen like the deposit's (the same handlers,
+``funding.PieceUploadsMixin``); « Envoyer les
 compléments » hands them to ``corrections.send_corrections`` with the version
 of the dossier the screen showed (an agent's change meanwhile is a conflict).
 """
@@ -9,8 +10,6 @@ of the dossier the screen showed (an agent's change meanwhile is a conflict).
 from __future__ import annotations
 
 import asyncio
-
-import reflex as rx
 
 from segur_app import routes
 from segur_app.core.db import session_scope
@@ -22,8 +21,7 @@ from segur_app.domain.funding.instruction import InstructionError
 from segur_app.domain.models import AttachmentKind, FundingKind
 from segur_app.links import absolute_url
 from segur_app.state.base import SessionState, guarded, in_transaction, principal
-from segur_app.state.funding import TrackingState
-from segur_app.state.uploads import StagedUploadsMixin
+from segur_app.state.funding import PieceUploadsMixin, TrackingState
 
 MSG_SENT = (
     "Vos compléments ont bien été envoyés à l'ASP. Votre demande est de nouveau en cours "
@@ -47,7 +45,7 @@ def _blank() -> dict[str, str]:
     return {kind.value: "" for kind in piece_kinds()}
 
 
-class CorrectionFormState(StagedUploadsMixin, SessionState):
+class CorrectionFormState(PieceUploadsMixin, SessionState):
     """The open correction request of the supplier's dossier, and its answer form."""
 
     correction: SupplierCorrection | None = None
@@ -56,14 +54,13 @@ class CorrectionFormState(StagedUploadsMixin, SessionState):
     file_names: dict[str, str] = _blank()
     sizes: dict[str, str] = _blank()
     errors: dict[str, str] = _blank()
-    form_error: str = ""
     sent_message: str = ""
     submitting: bool = False
 
     _request_id: int | None = None
     _version: int = 0
 
-    # -- StagedUploadsMixin -------------------------------------------------------
+    # -- PieceUploadsMixin (StagedUploadsMixin) ------------------------------------
 
     def _upload_policy(self, slot: str) -> uploads.UploadPolicy | None:
         if slot not in self.asked:
@@ -98,24 +95,6 @@ class CorrectionFormState(StagedUploadsMixin, SessionState):
         await self._reload()
         if self.has_open:
             self.sent_message = ""
-        return None
-
-    @guarded(Audience.SUPPLIER)
-    async def stage_file(self, kind: str, files: list[rx.UploadFile]):
-        """A new version of ``kind`` was chosen: check it now, keep it in staging."""
-        if await self._stage_upload(kind, files):
-            self.form_error = ""
-        return None
-
-    @guarded(Audience.SUPPLIER)
-    def client_rejected(self, kind: str, rejections: list[dict]):
-        self._upload_rejected(kind, rejections)
-
-    @guarded(Audience.SUPPLIER)
-    async def remove_file(self, kind: str):
-        if kind in self.asked:
-            self._discard_upload(kind)
-            self._show_upload(kind, error="")
         return None
 
     @guarded(Audience.SUPPLIER)

@@ -49,19 +49,48 @@ def _empty_slots(kind: FundingKind = FundingKind.ADVANCE) -> list[DocumentSlot]:
     ]
 
 
-class FundingFormMixin(StagedUploadsMixin, mixin=True):
+class PieceUploadsMixin(StagedUploadsMixin, mixin=True):
+    """A supplier's form whose slots are a funding dossier's pieces, named by their
+    kind: the deposit (:class:`FundingFormMixin`) and the answer to a « Demande de
+    compléments » (``state/corrections.py``). Their three upload handlers, written
+    once, for the same audience (the supplier)."""
+
+    form_error: str = ""  # the form's alert (a file staged clears it)
+
+    @guarded(Audience.SUPPLIER)
+    async def stage_file(self, kind: str, files: list[rx.UploadFile]):
+        """A file was chosen for ``kind``: check it now, keep it in staging."""
+        if await self._stage_upload(kind, files):
+            self.form_error = ""
+        return None
+
+    @guarded(Audience.SUPPLIER)
+    def client_rejected(self, kind: str, rejections: list[dict]):
+        """The browser refused the file before sending it (too large, several files)."""
+        self._upload_rejected(kind, rejections)
+
+    @guarded(Audience.SUPPLIER)
+    async def remove_file(self, kind: str):
+        """``kind``'s file removed (nothing for a slot the form does not have)."""
+        if self._upload_policy(kind) is not None:
+            self._discard_upload(kind)
+            self._show_upload(kind, error="")
+        return None
+
+
+class FundingFormMixin(PieceUploadsMixin, mixin=True):
     """The deposit form shared by « Ma demande d'avance » and « Ma demande de solde ».
 
     Each concrete state (below) says which kind it deposits; the mixin gives
     each its own vars, so the two forms never share staged files. Each piece
-    is a slot of :class:`StagedUploadsMixin`, named by its kind.
+    is a slot of :class:`StagedUploadsMixin`, named by its kind
+    (:class:`PieceUploadsMixin`).
     """
 
     summary: SupplierSummary | None = None
     refusal: str = ""
     amount: str = ""
     slots: list[DocumentSlot] = []
-    form_error: str = ""
     deposited_number: str = ""
     submitting: bool = False
     confirm_cancel: bool = False
@@ -126,24 +155,6 @@ class FundingFormMixin(StagedUploadsMixin, mixin=True):
         self.summary = summary
         self.refusal = refusal or ""
         self.amount = fr_amount(self._amount())
-        return None
-
-    @guarded(Audience.SUPPLIER)
-    async def stage_file(self, kind: str, files: list[rx.UploadFile]):
-        """A file was chosen for ``kind``: check it now, keep it in staging."""
-        if await self._stage_upload(kind, files):
-            self.form_error = ""
-        return None
-
-    @guarded(Audience.SUPPLIER)
-    def client_rejected(self, kind: str, rejections: list[dict]):
-        """The browser refused the file before sending it (too large, several files)."""
-        self._upload_rejected(kind, rejections)
-
-    @guarded(Audience.SUPPLIER)
-    async def remove_file(self, kind: str):
-        self._discard_upload(kind)
-        self._show_upload(kind, error="")
         return None
 
     @guarded(Audience.SUPPLIER, background=True)

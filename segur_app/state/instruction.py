@@ -17,7 +17,9 @@ from segur_app.domain.funding import corrections, deposit, instruction, staff_li
 from segur_app.domain.funding.corrections import CorrectionView
 from segur_app.domain.funding.deposit import SupplierSummary
 from segur_app.domain.funding.instruction import InstructionError
-from segur_app.domain.funding.staff_list import Counter, EnrolmentCounter, RequestRow
+from segur_app.domain.enrolment import staff_list as enrolment_list
+from segur_app.domain.enrolment.staff_list import EnrolmentCounter
+from segur_app.domain.funding.staff_list import Counter, RequestRow
 from segur_app.domain.funding.views import DossierDetail, FundingView
 from segur_app.domain.models import (
     FundingKind,
@@ -49,7 +51,7 @@ class DashboardState(SessionState):
     @guarded(Audience.STAFF)
     async def load(self):
         self.counters, self.enrolments, self.overdue = await in_transaction(
-            lambda s: (staff_list.counters(s), staff_list.enrolment_counters(s),
+            lambda s: (staff_list.counters(s), enrolment_list.enrolment_counters(s),
                        corrections.overdue_count(s))
         )
         return None

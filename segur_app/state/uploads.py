@@ -11,7 +11,8 @@ removed at once from a local directory, by a worker thread from an object
 store (never on the event loop; one left behind is swept once abandoned). The handlers
 themselves stay in each state, each with its declared audience
 (``@guarded(Audience...)`` / ``@public``), because who may upload differs from
-form to form.
+form to form (the supplier's funding forms, which share theirs, do it in
+``state/funding.PieceUploadsMixin``).
 
 A state says what each slot accepts (:meth:`_upload_policy`, an
 ``uploads.UploadPolicy`` from the domain) and how a slot is shown

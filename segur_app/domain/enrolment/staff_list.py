@@ -1,10 +1,12 @@
 """The staff list of enrolment requests and its CSV export (pending ones by default).
 
-Same principles as ``funding/staff_list.py``: conditions on ``enrolment`` alone (a
+Same principles as ``funding/staff_list.py`` (and what every staff list shares,
+``lists.py``): conditions on ``enrolment`` alone (a
 search reaches the supplier through indexed subqueries), sort keys ending with
 the id, keyset pages (``paging.py``), the pending filter written exactly as
 its partial index ``ix_enrolment_pending_submitted``; only the page's ten rows
-are read in full (with their bank details, RIB and history).
+are read in full (with their bank details, RIB and history). The dashboard's
+enrolment counters (:func:`enrolment_counters`) are read here too.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from segur_app.domain import paging, search
+from segur_app.domain import lists, paging, search
 from segur_app.domain.dates import day_start_utc, fr_date
 from segur_app.domain.enrolment.rules import PENDING_STATUSES
 from segur_app.domain.enrolment.views import (
@@ -32,9 +34,8 @@ from segur_app.domain.models import (
     EnrolmentStatus,
     Supplier,
 )
+from segur_app.domain.lists import counted_rows, counted_total, csv_bytes
 from segur_app.domain.paging import Key, Window
-from segur_app.domain.funding.export import csv_bytes
-from segur_app.domain.funding.staff_list import counted_total
 
 PENDING_FILTER = "en_attente"  # submitted or in review (models.ENROLMENT_PENDING)
 DEFAULT_SORT = "depot_asc"
@@ -61,20 +62,13 @@ SORTS = {
     "depot_asc": Key((Enrolment.submitted_at, Enrolment.id)),
     "depot_desc": Key((Enrolment.submitted_at, Enrolment.id), descending=True),
     "numero": Key((Enrolment.number,)),
-    "denomination": Key((Supplier.search_text, Enrolment.id)),
+    lists.NAME_SORT: Key((Supplier.search_text, Enrolment.id)),
 }
 _ENROLMENT_NUMBER = re.compile(r"^ENRSAS\d{6}$", re.IGNORECASE)
-_SIRET = re.compile(r"^\d{14}$")
 
 
 def _key(sort: str) -> Key:
-    return SORTS.get(sort, SORTS[DEFAULT_SORT])
-
-
-def _joined(query, sort: str):
-    if sort == "denomination":
-        return query.join(Supplier, Supplier.id == Enrolment.supplier_id)
-    return query
+    return lists.sort_key(SORTS, sort, DEFAULT_SORT)
 
 
 def _conditions(session: Session, filters: EnrolmentFilters, *, unindexed: bool = False) -> list:
@@ -94,12 +88,11 @@ def _conditions(session: Session, filters: EnrolmentFilters, *, unindexed: bool 
     compact = filters.search.strip().replace(" ", "")
     if _ENROLMENT_NUMBER.match(compact):
         conditions.append(Enrolment.number == compact.upper())
-    elif _SIRET.match(compact):
-        conditions.append(Enrolment.supplier_id.in_(
-            select(Supplier.id).where(Supplier.siret == compact).scalar_subquery()))
+    elif lists.SIRET.match(compact):
+        conditions.append(lists.of_suppliers(Enrolment, Supplier.siret == compact))
     else:
         found = search.text_search(
-            session.get_bind().dialect.name, filters.search, own_table=Enrolment.__table__,
+            lists.dialect(session), filters.search, own_table=Enrolment.__table__,
             number_column="number",
             number_prefix="ENRSAS", supplier_table=Supplier.__table__)
         if found is not None:
@@ -121,18 +114,13 @@ def list_enrolments(
         total = counted_total(session, "enrolment", statuses=(
             PENDING_STATUSES if filters.status == PENDING_FILTER
             else {filters.status} if filters.status in statuses else None))
-    if paging.walk_sort_index(session.get_bind().dialect.name, filters.sort == "denomination",
-                              total):
+    if lists.walks_name_index(session, filters.sort, total):
         conditions = _conditions(session, filters, unindexed=True)
     key = _key(filters.sort)
-
-    def key_of(enrolment_id: int):
-        return session.exec(_joined(sa.select(*key.columns).select_from(Enrolment), filters.sort)
-                            .where(Enrolment.id == enrolment_id)).first()
-
     ids, page = paging.page_ids(
-        session, ids=_joined(select(Enrolment.id), filters.sort).where(*conditions), key=key,
-        key_of=key_of, window=Window(page=page, after=after, before=before), total=total,
+        session, ids=lists.supplier_joined(select(Enrolment.id), Enrolment, filters.sort)
+        .where(*conditions), key=key,
+        key_of=lists.key_reader(session, key, model=Enrolment, sort=filters.sort), window=Window(page=page, after=after, before=before), total=total,
         page_size=page_size)
     rows = {e.id: (e, s, b) for e, s, b in session.exec(
         select(Enrolment, Supplier, BankDetails)
@@ -166,3 +154,29 @@ def export_enrolments_csv(session: Session, *, filters: EnrolmentFilters) -> byt
         in session.exec(query)
     )
     return csv_bytes(ENROLMENT_CSV_HEADER, rows, free_text=(3, 5, 6, 7, 8))
+
+
+# ---------------------------------------------------------------------------
+# Dashboard counters
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnrolmentCounter:
+    to_review: int
+    in_progress: int
+    validated: int
+    rejected: int
+
+
+def enrolment_counters(session: Session) -> EnrolmentCounter:
+    """Enrolments per status, from ``list_counter``."""
+    rows: dict[str, int] = {}
+    for _, status, _, n, _ in counted_rows(session, "enrolment"):
+        rows[status] = rows.get(status, 0) + int(n)
+    return EnrolmentCounter(
+        to_review=rows.get(EnrolmentStatus.TO_REVIEW.value, 0),
+        in_progress=rows.get(EnrolmentStatus.IN_PROGRESS.value, 0),
+        validated=rows.get(EnrolmentStatus.VALIDATED.value, 0),
+        rejected=rows.get(EnrolmentStatus.REJECTED.value, 0),
+    )

@@ -10,10 +10,10 @@ from dataclasses import asdict, dataclass, field
 
 from sqlmodel import Session, select
 
-from segur_app.domain import mail, uploads, validators
+from segur_app.domain import mail, validators
 from segur_app.domain.enrolment.rules import PENDING_STATUSES, SUPPLIER_STATUS_LABELS
 from segur_app.domain.dates import fr_date, fr_datetime, group_iban
-from segur_app.domain.funding.views import DocumentView, EmailView
+from segur_app.domain.dossier_views import DocumentView, EmailView, document_view, email_view
 from segur_app.domain.mail_templates import SENSITIVE_TEMPLATES
 from segur_app.domain.models import (
     Attachment,
@@ -21,10 +21,8 @@ from segur_app.domain.models import (
     AuditEvent,
     BankDetails,
     EmailMessage,
-    EmailStatus,
     Enrolment,
     EnrolmentStatus,
-    ReviewStatus,
     Supplier,
     ScanResult,
 )
@@ -233,28 +231,10 @@ class EnrolmentTrackingView:
     previous: list[PastEnrolmentView]
 
 
-def _document_view(attachment: Attachment) -> DocumentView:
-    return DocumentView(
-        id=attachment.id,
-        label=AttachmentKind(attachment.kind).label,
-        file_name=attachment.original_name,
-        size=uploads.format_size(attachment.size_bytes),
-        deposited_on=fr_date(attachment.uploaded_at),
-        review_label=ReviewStatus(attachment.review_status).label,
-        scan_label=ScanResult(attachment.scan_result).label,
-    )
-
-
 def _email_view(message: EmailMessage) -> EmailView:
     # A credentials email keeps its password until sent: never show it here.
-    body = mail.REDACTED_BODY if message.template in SENSITIVE_TEMPLATES else message.body_text
-    return EmailView(
-        id=message.id,
-        date=fr_datetime(message.sent_at or message.created_at),
-        subject=message.subject,
-        status_label=EmailStatus(message.status).label,
-        body=body,
-    )
+    return email_view(message, body=mail.REDACTED_BODY
+                      if message.template in SENSITIVE_TEMPLATES else None)
 
 
 def _past_view(enrolment: Enrolment) -> PastEnrolmentView:
@@ -308,7 +288,7 @@ def enrolment_tracking(session: Session, *, supplier_id: int | None
         bic=bank.bic if bank else "",
         holder=bank.holder if bank else "",
         domiciliation=bank.domiciliation if bank else "",
-        documents=[_document_view(a) for a in attachments],
+        documents=[document_view(a) for a in attachments],
         emails=[_email_view(e) for e in emails],
         previous=[_past_view(e) for e in enrolments[1:]],
     )

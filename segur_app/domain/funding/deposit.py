@@ -27,6 +27,7 @@ from segur_app.core.config import get_settings
 from segur_app.domain import generated_documents, mail, mail_templates, receipts, storage, uploads
 from segur_app.domain.mail_templates import TemplateName
 from segur_app.domain.numbering import DOSSIER_SERIES, next_number
+from segur_app.domain.refusals import Refused
 from segur_app.domain.models import (
     AttachmentKind,
     AuditEvent,
@@ -75,13 +76,8 @@ MSG_DEPOSIT_FAILED = (
 )
 
 
-class DepositRefused(Exception):
-    """The deposit cannot be made; ``message`` is for the user (French)."""
-
-    def __init__(self, message: str, *, field_errors: dict[str, str] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field_errors = field_errors or {}
+class DepositRefused(Refused):
+    """The deposit cannot be made; ``message`` (French) and per-field errors."""
 
 
 # ---------------------------------------------------------------------------

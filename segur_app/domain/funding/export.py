@@ -1,18 +1,16 @@
 """The CSV export of the staff's funding request list (the list's filters and
-sort, see :mod:`.staff_list`), and :func:`csv_bytes`, the CSV every staff
-export writes (French spreadsheet software, formulas neutralised).
+sort, see :mod:`.staff_list`), written by ``lists.csv_bytes`` (the CSV every
+staff export writes: French spreadsheet software, formulas neutralised).
 """
 
 from __future__ import annotations
-
-import csv
-import io
 
 from sqlmodel import Session
 
 from segur_app.domain.dates import fr_date
 from segur_app.domain.funding import staff_list
 from segur_app.domain.funding.staff_list import RequestFilters
+from segur_app.domain.lists import csv_bytes
 from segur_app.domain.models import FundingKind, FundingStatus
 
 CSV_HEADER = [
@@ -22,33 +20,12 @@ CSV_HEADER = [
 EXPORT_BATCH = 1000
 
 
-def csv_bytes(header: list[str], rows, *, free_text: tuple[int, ...] | None = None) -> bytes:
-    """CSV for French spreadsheet software: UTF-8 with BOM, ';', formulas neutralised.
-
-    ``free_text``: the columns that can hold what someone typed (only they are
-    neutralised; None: every text column).
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    if free_text is None:
-        writer.writerows([_csv_safe(v) if isinstance(v, str) else v for v in row] for row in rows)
-    else:
-        def neutralised(row):
-            for index in free_text:
-                row[index] = _csv_safe(row[index])
-            return row
-
-        writer.writerows(map(neutralised, rows))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
 _KIND_LABELS = {k.value: k.label for k in FundingKind}
 _STATUS_LABELS = {s.value: s.label for s in FundingStatus}
 
 
 def export_csv(session: Session, *, filters: RequestFilters) -> bytes:
-    """The filtered list of funding requests as CSV (see :func:`csv_bytes`).
+    """The filtered list of funding requests as CSV (see ``lists.csv_bytes``).
 
     Plain column tuples straight into the CSV writer: thousands of rows in a
     few tens of milliseconds.
@@ -64,7 +41,3 @@ def export_csv(session: Session, *, filters: RequestFilters) -> bytes:
     )
     return csv_bytes(CSV_HEADER, rows, free_text=(2, 4))  # company name, ANS number
 
-
-def _csv_safe(value: str) -> str:
-    """Neutralise spreadsheet formulas (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -6,7 +6,7 @@ alone (a search reaches the supplier through indexed subqueries, so counting
 never joins), every sort key ends with the id and has its index, pages are
 keyset pages (``paging.py``), rows are read as plain columns for one page's
 ids, the dashboard counts from ``list_counter``. The CSV export of the same
-filters is in :mod:`.export`.
+filters is in :mod:`.export`; what every staff list shares is in ``domain/lists.py``.
 """
 
 from __future__ import annotations
@@ -18,16 +18,14 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from segur_app.domain import paging, search
+from segur_app.domain import lists, paging, search
 from segur_app.domain.dates import day_start_utc, fr_amount, fr_date
 from segur_app.domain.models import (
     CORRECTION_OPEN,
     CorrectionRequest,
-    EnrolmentStatus,
     FundingKind,
     FundingRequest,
     FundingStatus,
-    ListCounter,
     Supplier,
     utcnow,
 )
@@ -43,13 +41,12 @@ SORTS = {
     "numero": Key((FundingRequest.dossier_number,)),
     "statut": Key((FundingRequest.status, FundingRequest.deposited_at, FundingRequest.id)),
     # Normalised company name (search.supplier_text): same order on both backends.
-    "denomination": Key((Supplier.search_text, FundingRequest.id)),
+    lists.NAME_SORT: Key((Supplier.search_text, FundingRequest.id)),
 }
 DEFAULT_SORT = "depot_desc"
 
 DOSSIER_NUMBER = re.compile(r"^FINSAS\d{6}$", re.IGNORECASE)
 ANS_NUMBER = re.compile(r"^tndSAS\d+$", re.IGNORECASE)
-SIRET = re.compile(r"^\d{14}$")
 
 
 @dataclass(frozen=True)
@@ -87,18 +84,7 @@ class RequestPage:
 
 
 def sort_key(sort: str) -> Key:
-    return SORTS.get(sort, SORTS[DEFAULT_SORT])
-
-
-def _joined(query, sort: str):
-    """``query`` with the supplier joined when the sort needs its name."""
-    if sort == "denomination":
-        return query.join(Supplier, Supplier.id == FundingRequest.supplier_id)
-    return query
-
-
-def _supplier_ids(condition):
-    return FundingRequest.supplier_id.in_(select(Supplier.id).where(condition).scalar_subquery())
+    return lists.sort_key(SORTS, sort, DEFAULT_SORT)
 
 
 def _search_condition(dialect: str, raw: str):
@@ -107,17 +93,13 @@ def _search_condition(dialect: str, raw: str):
     compact = raw.strip().replace(" ", "")
     if DOSSIER_NUMBER.match(compact):
         return FundingRequest.dossier_number == compact.upper()
-    if SIRET.match(compact):
-        return _supplier_ids(Supplier.siret == compact)
+    if lists.SIRET.match(compact):
+        return lists.of_suppliers(FundingRequest, Supplier.siret == compact)
     if ANS_NUMBER.match(compact):
-        return _supplier_ids(Supplier.ans_number == "tndSAS" + compact[6:])
+        return lists.of_suppliers(FundingRequest, Supplier.ans_number == "tndSAS" + compact[6:])
     return search.text_search(
         dialect, raw, own_table=FundingRequest.__table__, number_column="dossier_number",
         number_prefix="FINSAS", supplier_table=Supplier.__table__)
-
-
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
 
 
 def filter_conditions(session: Session, filters: RequestFilters, *,
@@ -138,7 +120,7 @@ def filter_conditions(session: Session, filters: RequestFilters, *,
         conditions.append(
             FundingRequest.deposited_at < day_start_utc(filters.deposited_to + timedelta(days=1))
         )
-    found = _search_condition(_dialect(session), filters.search)
+    found = _search_condition(lists.dialect(session), filters.search)
     if found is not None:
         conditions.append(found)
     return conditions
@@ -166,21 +148,11 @@ def _row(values, overdue: frozenset[int] = frozenset()) -> RequestRow:
     )
 
 
-def _key_of(session: Session, key: Key, sort: str):
-    def read(request_id: int):
-        return session.exec(
-            _joined(sa.select(*key.columns).select_from(FundingRequest), sort)
-            .where(FundingRequest.id == request_id)
-        ).first()
-
-    return read
-
-
 def _total(session: Session, filters: RequestFilters, conditions: list) -> int:
     """Matches of the filters: from ``list_counter`` unless dates or a search narrow them."""
     if not (filters.deposited_from or filters.deposited_to or filters.search.strip()):
         statuses = {s.value for s in FundingStatus}
-        return counted_total(
+        return lists.counted_total(
             session, "funding_request",
             statuses={filters.status} if filters.status in statuses else None,
             kind=filters.kind if filters.kind in {k.value for k in FundingKind} else "")
@@ -194,12 +166,14 @@ def request_page(session: Session, *, filters: RequestFilters, window: Window = 
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     conditions = filter_conditions(session, filters)
     total = _total(session, filters, conditions)
-    if paging.walk_sort_index(_dialect(session), filters.sort == "denomination", total):
+    if lists.walks_name_index(session, filters.sort, total):
         conditions = filter_conditions(session, filters, unindexed=True)
     key = sort_key(filters.sort)
     ids, page = paging.page_ids(
-        session, ids=_joined(select(FundingRequest.id), filters.sort).where(*conditions),
-        key=key, key_of=_key_of(session, key, filters.sort), window=window, total=total,
+        session, ids=lists.supplier_joined(select(FundingRequest.id), FundingRequest, filters.sort)
+        .where(*conditions),
+        key=key, key_of=lists.key_reader(session, key, model=FundingRequest, sort=filters.sort),
+        window=window, total=total,
         page_size=page_size)
     by_id = {values[0]: values for values in session.exec(
         rows_query().where(FundingRequest.id.in_(ids))).all()} if ids else {}
@@ -235,18 +209,18 @@ def neighbours(
     Two indexed single-row queries (a range on the sort key), not a scan of the list.
     """
     key = sort_key(filters.sort)
-    current = _key_of(session, key, filters.sort)(request_id)
+    current = lists.key_reader(session, key, model=FundingRequest, sort=filters.sort)(request_id)
     if current is None:
         return None, None
     conditions = filter_conditions(session, filters)
-    if (filters.sort == "denomination" and (filters.status or filters.kind)
-            and _dialect(session) == "sqlite"):
-        if paging.walk_sort_index("sqlite", True, _total(session, filters, conditions)):
+    if (filters.sort == lists.NAME_SORT and (filters.status or filters.kind)
+            and lists.dialect(session) == "sqlite"):
+        if lists.walks_name_index(session, filters.sort, _total(session, filters, conditions)):
             conditions = filter_conditions(session, filters, unindexed=True)
 
     def first(*, reverse: bool) -> int | None:
         return session.exec(
-            _joined(select(FundingRequest.id), filters.sort)
+            lists.supplier_joined(select(FundingRequest.id), FundingRequest, filters.sort)
             .where(*conditions, key.beyond(current, reverse=reverse))
             .order_by(*key.order_by(reverse=reverse))
             .limit(1)
@@ -277,14 +251,6 @@ class Counter:
 OPEN_STATUSES = (FundingStatus.TO_REVIEW.value, FundingStatus.IN_PROGRESS.value)
 
 
-def _counted(session: Session, list_name: str):
-    """The ``list_counter`` rows of a list: (kind, status, started, rows, amount)."""
-    return session.exec(
-        select(ListCounter.kind, ListCounter.status, ListCounter.started, ListCounter.row_count,
-               ListCounter.amount_total).where(ListCounter.list_name == list_name)
-    ).all()
-
-
 def counters(session: Session) -> list[Counter]:
     """Per kind: how many dossiers wait, are being instructed, validated, rejected.
 
@@ -293,7 +259,7 @@ def counters(session: Session) -> list[Counter]:
     compléments »: its own status (not open for the agents until the supplier answers). Read from
     ``list_counter`` (kept exact by triggers, counters_ddl.py): a dozen rows.
     """
-    rows = _counted(session, "funding_request")
+    rows = lists.counted_rows(session, "funding_request")
     result = []
     for kind in FundingKind:
         mine = [r for r in rows if r[0] == kind.value]
@@ -319,31 +285,3 @@ def counters(session: Session) -> list[Counter]:
             amount_validated_label=fr_amount(validated),
         ))
     return result
-
-
-def counted_total(session: Session, list_name: str, *, statuses=None, kind: str = "") -> int:
-    """Rows of a list with one of ``statuses`` (None: any) and ``kind`` ("" : any), from
-    ``list_counter`` — what the lists show as their total when no date or search narrows it."""
-    return sum(int(n) for k, s, _, n, _ in _counted(session, list_name)
-               if (statuses is None or s in statuses) and (not kind or k == kind))
-
-
-@dataclass(frozen=True)
-class EnrolmentCounter:
-    to_review: int
-    in_progress: int
-    validated: int
-    rejected: int
-
-
-def enrolment_counters(session: Session) -> EnrolmentCounter:
-    """Enrolments per status, from ``list_counter``."""
-    rows: dict[str, int] = {}
-    for _, status, _, n, _ in _counted(session, "enrolment"):
-        rows[status] = rows.get(status, 0) + int(n)
-    return EnrolmentCounter(
-        to_review=rows.get(EnrolmentStatus.TO_REVIEW.value, 0),
-        in_progress=rows.get(EnrolmentStatus.IN_PROGRESS.value, 0),
-        validated=rows.get(EnrolmentStatus.VALIDATED.value, 0),
-        rejected=rows.get(EnrolmentStatus.REJECTED.value, 0),
-    )

@@ -17,23 +17,21 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from segur_app.domain import generated_documents, uploads
+from segur_app.domain import generated_documents
 from segur_app.domain.dates import fr_amount, fr_date, fr_datetime, group_iban
+from segur_app.domain.dossier_views import DocumentView, EmailView, document_view, email_view
 from segur_app.domain.funding.deposit import find_request
 from segur_app.domain.funding.instruction import can_validate, current_pieces, piece_label
 from segur_app.domain.models import (
-    AttachmentKind,
     AuditEvent,
     ControlStatus,
     CorrectionReason,
     EmailMessage,
-    EmailStatus,
     FundingKind,
     FundingRequest,
     FundingStatus,
     ReviewStatus,
     Role,
-    ScanResult,
     StaffNote,
     Supplier,
     UserAccount,
@@ -43,27 +41,6 @@ from segur_app.domain.models import (
 # ---------------------------------------------------------------------------
 # Consultation (« Suivi de ma demande de financement »)
 # ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DocumentView:
-    id: int
-    label: str
-    file_name: str
-    size: str
-    deposited_on: str
-    review_label: str
-    scan_label: str = ""
-    """The antivirus verdict (``ScanResult`` label), shown to the staff."""
-
-
-@dataclass(frozen=True)
-class EmailView:
-    id: int
-    date: str
-    subject: str
-    status_label: str
-    body: str
 
 
 @dataclass(frozen=True)
@@ -130,28 +107,8 @@ def funding_view(session: Session, *, supplier_id: int, kind: FundingKind) -> Fu
         holder=request.bank_holder,
         domiciliation=request.bank_domiciliation,
         documents_badge=documents_badge([a.review_status for a in attachments]),
-        documents=[
-            DocumentView(
-                id=a.id,
-                label=AttachmentKind(a.kind).label,
-                file_name=a.original_name,
-                size=uploads.format_size(a.size_bytes),
-                deposited_on=fr_date(a.uploaded_at),
-                review_label=ReviewStatus(a.review_status).label,
-                scan_label=ScanResult(a.scan_result).label,
-            )
-            for a in attachments
-        ],
-        emails=[
-            EmailView(
-                id=e.id,
-                date=fr_datetime(e.sent_at or e.created_at),
-                subject=e.subject,
-                status_label=EmailStatus(e.status).label,
-                body=e.body_text,
-            )
-            for e in emails
-        ],
+        documents=[document_view(a) for a in attachments],
+        emails=[email_view(e) for e in emails],
         issued=generated_documents.for_funding_request(session, funding_request_id=request.id),
     )
 
