@@ -64,6 +64,23 @@ def _pieces(pieces: Sequence[AskedPieceText]) -> str:
     return "\n".join(piece.line() for piece in pieces)
 
 
+def _labels(piece_labels: Sequence[str]) -> str:
+    return "\n".join(f"- {label}" for label in piece_labels)
+
+
+def _tracking_screen(action: str, url: str) -> str:
+    """« <action> depuis l'écran « Suivi de ma demande de financement » … : <url> »."""
+    return (f"{action} depuis l'écran « Suivi de ma demande de financement » du portail "
+            f"Ségur Numérique : {url}")
+
+
+def _to_supplier(subject: str, body: list[str], url: str,
+                 assistance_url: str | None) -> MailContent:
+    """A supplier's email: ``body``, the assistance paragraph, both links."""
+    return render(subject, [*body, assistance_paragraph(assistance_url)],
+                  links=[url, assistance_url or absolute_url(routes.ASSISTANCE)])
+
+
 def correction_request(
     dossier_number: str,
     pieces: Sequence[AskedPieceText],
@@ -84,13 +101,12 @@ def correction_request(
     if message.strip():
         body.append(f"Message de l'instructeur : {message.strip()}")
     body += [
-        f"Merci de déposer les pièces demandées avant le {due_on} depuis l'écran « Suivi de "
-        f"ma demande de financement » du portail Ségur Numérique : {url}",
+        _tracking_screen(f"Merci de déposer les pièces demandées avant le {due_on}", url),
         "Sans réponse dans ce délai, votre demande pourra être rejetée.",
-        assistance_paragraph(assistance_url),
     ]
-    subject = f"Demande de compléments pour votre demande de financement {dossier_number}"
-    return render(subject, body, links=[url, assistance_url or absolute_url(routes.ASSISTANCE)])
+    return _to_supplier(
+        f"Demande de compléments pour votre demande de financement {dossier_number}",
+        body, url, assistance_url)
 
 
 def correction_reminder(
@@ -107,13 +123,12 @@ def correction_reminder(
         f"Nous vous rappelons que des compléments sont attendus pour votre demande de "
         f"financement {dossier_number} avant le {due_on} :",
         _pieces(pieces),
-        f"Vous pouvez déposer les pièces demandées depuis l'écran « Suivi de ma demande de "
-        f"financement » du portail Ségur Numérique : {url}",
+        _tracking_screen("Vous pouvez déposer les pièces demandées", url),
         "Sans réponse dans ce délai, votre demande pourra être rejetée.",
-        assistance_paragraph(assistance_url),
     ]
-    subject = f"Rappel : compléments attendus pour votre demande de financement {dossier_number}"
-    return render(subject, body, links=[url, assistance_url or absolute_url(routes.ASSISTANCE)])
+    return _to_supplier(
+        f"Rappel : compléments attendus pour votre demande de financement {dossier_number}",
+        body, url, assistance_url)
 
 
 def corrections_acknowledgement(
@@ -130,15 +145,15 @@ def corrections_acknowledgement(
     body = [
         f"Les compléments de votre demande de financement {dossier_number} dans le cadre du "
         f"financement de la {PROGRAMME} ont bien été reçus par l'Agence le {sent_at} :",
-        "\n".join(f"- {label}" for label in piece_labels),
+        _labels(piece_labels),
         "Votre demande est de nouveau en cours d'instruction. Vous recevrez un autre "
         "courriel pour vous informer du résultat de l'instruction.",
-        f"Vous pouvez suivre votre demande et consulter les pièces déposées depuis l'écran "
-        f"« Suivi de ma demande de financement » du portail Ségur Numérique : {url}",
-        assistance_paragraph(assistance_url),
+        _tracking_screen("Vous pouvez suivre votre demande et consulter les pièces déposées",
+                         url),
     ]
-    subject = f"Compléments reçus pour votre demande de financement {dossier_number}"
-    return render(subject, body, links=[url, assistance_url or absolute_url(routes.ASSISTANCE)])
+    return _to_supplier(
+        f"Compléments reçus pour votre demande de financement {dossier_number}",
+        body, url, assistance_url)
 
 
 def corrections_received(
@@ -155,7 +170,7 @@ def corrections_received(
     body = [
         f"Le fournisseur {company_name} a envoyé les compléments demandés pour le dossier "
         f"{dossier_number} :",
-        "\n".join(f"- {label}" for label in piece_labels),
+        _labels(piece_labels),
     ]
     if comment.strip():
         body.append(f"Commentaire du fournisseur : {comment.strip()}")
