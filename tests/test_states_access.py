@@ -189,3 +189,24 @@ async def test_three_wrong_answers_burn_the_link(db, people):
                   tab_token="tab-unknown")
     await unknown.run(ResetPasswordState.load)
     assert (await unknown.state(ResetPasswordState)).link_valid is False
+
+
+@scenario
+async def test_a_guarded_event_of_the_same_user_sends_nothing_of_the_session_state(people):
+    """The first guarded event fills the tab's display of who is logged in; the
+    next ones re-check the session but assign nothing that has not changed — a
+    dirty var would be sent to the tab and persisted after every event."""
+    tab = Tab(token=people.owner, path=routes.PRIVATE_HOME)
+    assert await tab.run(SessionState.require_user) == []
+    session_state = await tab.state(SessionState)
+    assert session_state.authenticated and session_state.user_identifiant
+    assert "user_name" in session_state.dirty_vars
+    session_state.dirty_vars.clear()
+    assert await tab.run(SessionState.require_user) == []
+    assert session_state.dirty_vars == set()
+    # Another user's session in the same tab: everything is shown anew.
+    tab.set_cookie(people.other)
+    await tab.run(SessionState.require_user)
+    session_state = await tab.state(SessionState)
+    assert "user_identifiant" in session_state.dirty_vars
+    assert session_state.user_identifiant == "autre.editeur"

@@ -170,11 +170,19 @@ class SessionState(rx.State):
         }
 
     def _remember(self, user: Principal) -> None:
-        self.authenticated = True
-        self.user_name = user.display_name
-        self.user_identifiant = user.identifiant
-        self.role_label = Role(user.role).label
-        self.is_staff = user.is_staff
+        shown = {
+            "authenticated": True,
+            "user_name": user.display_name,
+            "user_identifiant": user.identifiant,
+            "role_label": Role(user.role).label,
+            "is_staff": user.is_staff,
+        }
+        # Assign only what changed: Reflex marks a var dirty on every assignment,
+        # and a dirty var is sent to the tab (and the state persisted) after the
+        # event — on every guarded event otherwise.
+        for name, value in shown.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
 
     async def _policy(self, audience: Audience) -> Decision:
         key = self._session_key()
