@@ -549,6 +549,19 @@ class ReflexClient:
                 raise ReflexError(f"{handler}: redirected to {event.get('payload')}")
         return update
 
+    async def call_sequence(self, handlers: list[str], updates: int, *, timeout: float = 60):
+        """Emit ``handlers`` back to back and wait for the ``updates`` updates they
+        cause (a handler that changes nothing sends none: Reflex 0.10 emits an
+        update only for a delta or events)."""
+        await self._writer.drain()
+        for handler in handlers:
+            self.emit(handler)
+        for _ in range(updates):
+            update = await self.wait_for_any(timeout=timeout)
+            for event in update.get("events") or []:
+                if event.get("name") == "_redirect":
+                    raise ReflexError(f"{handlers}: redirected to {event.get('payload')}")
+
     async def wait_for_any(self, *, timeout: float = 60):
         update = await asyncio.wait_for(self.updates.get(), timeout)
         if update is None:
