@@ -140,3 +140,14 @@ def outage_store(s3_server, link):
     """A store reached through ``link`` that gives up at once (1 s, one attempt)."""
     return s3_store_for(s3_server, f"outage-{uuid.uuid4().hex[:12]}", endpoint_url=link.url,
                         timeout_seconds=1.0, max_attempts=1)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Process-wide caches start empty in every test (each test has its own
+    database): the published news pages (domain/news.published_pages)."""
+    from segur_app.domain import news
+
+    news.published_pages.forget()
+    yield
+    news.published_pages.forget()

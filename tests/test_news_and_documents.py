@@ -141,3 +141,26 @@ def test_staff_create_edit_publish_news_with_attachment(db, tmp_path):
     assert listed.total == 1 and listed.rows[0].is_published
     news.set_published(db, news_id=news_id, published=False, staff_id=staff_user.id)
     assert news.list_published(db, role="supplier", today=today)[1] == 0
+
+
+def test_the_published_pages_are_kept_a_few_seconds_and_forgotten_at_each_change():
+    now = [100.0]
+    pages = news.PublishedPages(ttl=5.0, clock=lambda: now[0])
+    key = pages.key(role="supplier", page=1, page_size=5, today=date(2026, 12, 2))
+    assert pages.get(key) is None
+    pages.put(key, ["une actualité"], 1)
+    assert pages.get(key) == (["une actualité"], 1)
+    now[0] += 4.9
+    assert pages.get(key) == (["une actualité"], 1)
+    now[0] += 0.2  # past the 5 s
+    assert pages.get(key) is None
+    pages.put(key, ["une actualité"], 1)
+    pages.forget()  # a save or a publication in this process
+    assert pages.get(key) is None
+    # A page read before a change and stored after it is not kept.
+    pages.put(key, ["avant la modification"], 1)
+    fresh_key = pages.key(role="supplier", page=1, page_size=5, today=date(2026, 12, 2))
+    assert pages.get(fresh_key) is None
+    # The day is part of the key: a news item dated tomorrow shows tomorrow.
+    other_day = pages.key(role="supplier", page=1, page_size=5, today=date(2026, 12, 3))
+    assert other_day != fresh_key

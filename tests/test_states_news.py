@@ -161,3 +161,34 @@ async def test_a_refused_action_does_not_keep_the_previous_success_message(db, p
     await tab.run(StaffNewsState.toggle_published, 999_999, True)  # vanished meanwhile
     assert page.errors == {"form": news.MSG_NOT_FOUND}
     assert page.message == ""
+
+
+@scenario
+async def test_the_private_home_reads_the_news_once_per_few_seconds(db, people, monkeypatch):
+    """HomeState.load on every visit of the private home: the page of news is read
+    from the database once, then from the process for ``ttl`` seconds; what
+    another worker publishes shows once they are past."""
+    reads = []
+    real = news.list_published
+    monkeypatch.setattr(news, "list_published",
+                        lambda *a, **kw: reads.append(kw["role"]) or real(*a, **kw))
+    now = [1000.0]
+    monkeypatch.setattr(news, "published_pages", news.PublishedPages(ttl=5.0,
+                                                                     clock=lambda: now[0]))
+
+    async def visit() -> list[str]:
+        home = Tab(token=people.owner, path=routes.PRIVATE_HOME, tab_token="tab-home")
+        await home.run(HomeState.load)
+        return [item.title for item in (await home.state(HomeState)).news]
+
+    first = await visit()
+    assert await visit() == first and len(reads) == 1
+    # Published by another worker (straight into the database: no forget here).
+    demo_item = _items(db)[0]
+    db.add(NewsItem(title="Publiée ailleurs", body="…", category=demo_item.category,
+                    publication_date=demo_item.publication_date, is_published=True,
+                    created_by_id=demo_item.created_by_id))
+    db.commit()
+    assert "Publiée ailleurs" not in await visit() and len(reads) == 1
+    now[0] += 5.1
+    assert "Publiée ailleurs" in await visit() and len(reads) == 2

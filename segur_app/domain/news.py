@@ -5,6 +5,9 @@ of the other staff lists, ``paging.py`` and ``list_query.news_filters_from``).""
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from datetime import date
@@ -112,6 +115,46 @@ def list_published(
     return [_view(i, attachments.get(i.id)) for i in items], total
 
 
+class PublishedPages:
+    """The pages of published news each role sees, kept ``ttl`` seconds in the
+    process: the private home reads its page on every visit (``HomeState.load``),
+    while news change a few times a month. A save or a (un)publication in this
+    process forgets every page at once (:func:`save_news`, :func:`set_published`);
+    another worker's shows here within ``ttl`` seconds. A page read while a change
+    was being saved is not kept (the generation it was read under is gone)."""
+
+    def __init__(self, ttl: float = 5.0, clock: Callable[[], float] = time.monotonic):
+        self.ttl, self._clock = ttl, clock
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._pages: dict[tuple, tuple[float, tuple[NewsView, ...], int]] = {}
+
+    def key(self, *, role: str, page: int, page_size: int, today: date | None = None) -> tuple:
+        """What a page depends on (the day: a news item shows from its date)."""
+        with self._lock:
+            return (self._generation, role, page, page_size, today or date.today())
+
+    def get(self, key: tuple) -> tuple[list[NewsView], int] | None:
+        with self._lock:
+            found = self._pages.get(key)
+            if found is None or found[0] <= self._clock():
+                return None
+            return list(found[1]), found[2]
+
+    def put(self, key: tuple, items: list[NewsView], total: int) -> None:
+        with self._lock:
+            if key[0] == self._generation:
+                self._pages[key] = (self._clock() + self.ttl, tuple(items), total)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._pages.clear()
+
+
+published_pages = PublishedPages()
+
+
 def get_published(
     session: Session, *, news_id: int, role: str, today: date | None = None
 ) -> NewsView | None:
@@ -213,6 +256,7 @@ def save_news(
         audit(session, "news_saved", actor_user_id=staff_id, title=item.title, news_id=item.id)
         session.flush()
         session.commit()  # then the staged copy and the replaced file are removed
+        published_pages.forget()
     except storage.StorageUnavailable:
         session.rollback()
         raise NewsRefused({"form": storage.MSG_UNAVAILABLE}) from None
@@ -231,6 +275,7 @@ def set_published(session: Session, *, news_id: int, published: bool, staff_id: 
     audit(session, "news_published" if published else "news_unpublished",
           actor_user_id=staff_id, news_id=news_id, title=item.title)
     session.commit()
+    published_pages.forget()
 
 
 # ---------------------------------------------------------------------------

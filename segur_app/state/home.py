@@ -20,9 +20,15 @@ class HomeState(SessionState):
 
     async def _load_news(self, page: int):
         user = principal()
-        items, total = await in_transaction(
-            lambda s: news.list_published(s, role=user.role, page=page, page_size=NEWS_PAGE_SIZE)
-        )
+        cache = news.published_pages
+        key = cache.key(role=user.role, page=page, page_size=NEWS_PAGE_SIZE)
+        found = cache.get(key)
+        if found is None:
+            found = await in_transaction(
+                lambda s: news.list_published(s, role=user.role, page=page,
+                                              page_size=NEWS_PAGE_SIZE))
+            cache.put(key, *found)
+        items, total = found
         self.news = items
         self.news_pages = max(1, math.ceil(total / NEWS_PAGE_SIZE))
         self.news_page = min(max(1, page), self.news_pages)
