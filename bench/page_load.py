@@ -94,20 +94,27 @@ METRICS = """
 """
 
 
-def cold_load(browser, url: str) -> dict:
+@contextlib.contextmanager
+def cold_page(browser):
+    """A page in a new browser context (empty cache, no cookies), the probe installed."""
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     try:
         context.add_init_script(PROBE)
         page = context.new_page()
         page.set_default_timeout(30_000)
+        yield context, page
+    finally:
+        context.close()
+
+
+def cold_load(browser, url: str) -> dict:
+    with cold_page(browser) as (_context, page):
         page.goto(url, wait_until="load")
         page.wait_for_function("window.__usableAt !== undefined")
         with contextlib.suppress(PlaywrightTimeout):  # reported as missing
             page.wait_for_function("window.__stateAt !== undefined", timeout=15_000)
         page.wait_for_timeout(200)  # late resources (fonts) into the byte count
         return page.evaluate(METRICS)
-    finally:
-        context.close()
 
 
 # Every resource of the page, from the Resource Timing entries (same clock as above).
@@ -126,11 +133,7 @@ RESOURCES = """
 
 def list_requests(browser, url: str) -> list[dict]:
     """One cold load of ``url``: each request with its timing, sizes and headers."""
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
-    try:
-        context.add_init_script(PROBE)
-        page = context.new_page()
-        page.set_default_timeout(30_000)
+    with cold_page(browser) as (_context, page):
         headers: dict[str, tuple[int, str]] = {}
 
         def on_response(response) -> None:
@@ -146,8 +149,6 @@ def list_requests(browser, url: str) -> list[dict]:
         page.wait_for_timeout(300)
         rows = page.evaluate(RESOURCES)
         usable = page.evaluate("window.__usableAt")
-    finally:
-        context.close()
     for row in rows:
         row["status"], row["cache_control"] = headers.get(row["url"], (0, "?"))
     rows.append({"url": "(usable)", "type": "", "start": usable, "end": usable,
@@ -200,11 +201,7 @@ PROFILE_METRICS = ("TaskDuration", "ScriptDuration", "RecalcStyleDuration", "Lay
 
 def profile_load(browser, url: str) -> dict:
     """One cold load of ``url``: usable time and the main thread's busy time by kind."""
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
-    try:
-        context.add_init_script(PROBE)
-        page = context.new_page()
-        page.set_default_timeout(30_000)
+    with cold_page(browser) as (context, page):
         cdp = context.new_cdp_session(page)
         cdp.send("Performance.enable", {"timeDomain": "timeTicks"})
         page.goto(url, wait_until="load")
@@ -213,8 +210,6 @@ def profile_load(browser, url: str) -> dict:
         figures = {name: metrics.get(name, 0.0) for name in PROFILE_METRICS}
         figures["usable"] = page.evaluate("window.__usableAt")
         return figures
-    finally:
-        context.close()
 
 
 def profile_mode(apps: dict[str, h.App], args) -> None:
