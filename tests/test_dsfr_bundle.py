@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import re
+
 import pytest
 
 from segur_app.frontend import css_subset, css_syntax, dsfr_bundle
@@ -177,10 +179,24 @@ def test_every_file_the_bundle_names_is_hashed_and_copied_from_the_dsfr(bundle):
 
 def test_preloads_name_the_hashed_fonts(bundle):
     links = dsfr_bundle.preload_links()
-    assert [Path(link["href"]).name.rsplit("-", 1)[0] for link in links] == ["Marianne-Regular", "Marianne-Bold"]
+    assert [Path(link["href"]).name.rsplit("-", 1)[0] for link in links] == ["Marianne-Regular", "Marianne-Medium", "Marianne-Bold"]
     for link in links:
         assert link["as"] == "font" and link["type"] == "font/woff2" and link["crossorigin"] == "anonymous"
         assert link["href"][len(dsfr_bundle.URL_PREFIX) + 1:] in bundle.files
+
+
+def test_preloads_cover_the_weights_of_the_header_and_the_forms(bundle):
+    """Body text, the header's and the forms' buttons and the titles are above the fold of
+    every page: each weight they use is preloaded (a late font swaps and lays the page out again)."""
+    weights = {"400": "Marianne-Regular", "500": "Marianne-Medium", "700": "Marianne-Bold"}
+    used = set()
+    for selector in ("body", ".fr-btn", "h1"):
+        rule = re.search(r"(?:^|[}\s,])" + re.escape(selector) + r"\{([^}]*)\}", bundle.css)
+        assert rule, selector
+        weight = re.search(r"font-weight:(\d+)", rule.group(1))
+        used.add(weights[weight.group(1)] if weight else "Marianne-Regular")
+    assert used == {"Marianne-Regular", "Marianne-Medium", "Marianne-Bold"}
+    assert used <= set(dsfr_bundle.PRELOADED_FONTS)
 
 
 def test_write_bundle_replaces_its_directory_and_skips_an_identical_write(bundle, tmp_path):
@@ -213,4 +229,4 @@ def test_the_plugin_is_declared_and_the_pages_link_the_bundle_only():
     rendered = str([c.render() for c in _head_components()])
     assert dsfr_bundle.STYLESHEET_URL in rendered
     assert "dsfr.min.css" not in rendered and "icons.min.css" not in rendered and "segur.css" not in rendered
-    assert rendered.count('rel:"preload"') == 2
+    assert rendered.count('rel:"preload"') == 3

@@ -62,8 +62,9 @@ STYLESHEET_URL = f"{URL_PREFIX}/{STYLESHEET_NAME}"
 COMPILED_DIRS = ("app", "app_components")
 COMPILED_SUFFIXES = {".js", ".jsx", ".ts", ".tsx"}
 
-# Used above the fold by every page: body text (400) and titles/header (700).
-PRELOADED_FONTS = ("Marianne-Regular", "Marianne-Bold")
+# Used above the fold by every page: body text (400), buttons of the header and
+# forms (500, `.fr-btn`) and titles (700).
+PRELOADED_FONTS = ("Marianne-Regular", "Marianne-Medium", "Marianne-Bold")
 HASH_LENGTH = 10
 
 
