@@ -24,7 +24,10 @@ page's clock, and the ``Cache-Control`` header it was served with.
 
 ``--profile`` makes ``--loads`` cold loads per app and prints the median
 main-thread time by kind (script, style recalculation, layout) read through
-the DevTools protocol when the page became usable.
+the DevTools protocol when the page became usable, then where V8's sampling
+profiler found the main thread until then: each script's JavaScript self time,
+``(program)`` for the renderer's own work (HTML and CSS parsing, style, layout,
+images), ``(idle)``.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 
 import _harness as h
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -199,17 +203,40 @@ PROFILE_METRICS = ("TaskDuration", "ScriptDuration", "RecalcStyleDuration", "Lay
                    "Nodes", "LayoutCount", "RecalcStyleCount")
 
 
+def _script_name(url: str, function: str) -> str:
+    """``/assets/entry.client-DMqNtF3h.js`` → ``entry.client``; V8's pseudo-frames kept."""
+    if not url:
+        return function if function.startswith("(") else "(browser built-ins)"
+    name = url.rsplit("/", 1)[-1].split("?")[0]
+    if not name.endswith(".js"):
+        return "(the page's inline scripts)"
+    return re.sub(r"-[A-Za-z0-9_-]{8}$", "", name[:-3])
+
+
 def profile_load(browser, url: str) -> dict:
-    """One cold load of ``url``: usable time and the main thread's busy time by kind."""
+    """One cold load of ``url``: usable time, the main thread's busy time by kind and
+    (V8's sampling profiler) the JavaScript self time by script; ``(program)`` is the
+    renderer's own work outside JavaScript (parsing, style, layout, images)."""
     with cold_page(browser) as (context, page):
         cdp = context.new_cdp_session(page)
         cdp.send("Performance.enable", {"timeDomain": "timeTicks"})
+        cdp.send("Profiler.enable")
+        cdp.send("Profiler.setSamplingInterval", {"interval": 200})
+        cdp.send("Profiler.start")
         page.goto(url, wait_until="load")
         page.wait_for_function("window.__usableAt !== undefined")
         metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+        profile = cdp.send("Profiler.stop")["profile"]
         figures = {name: metrics.get(name, 0.0) for name in PROFILE_METRICS}
         figures["usable"] = page.evaluate("window.__usableAt")
-        return figures
+    frames = {node["id"]: node["callFrame"] for node in profile["nodes"]}
+    scripts: dict[str, float] = {}
+    for node_id, delta in zip(profile["samples"], profile["timeDeltas"]):
+        frame = frames[node_id]
+        name = _script_name(frame["url"], frame["functionName"])
+        scripts[name] = scripts.get(name, 0.0) + delta / 1000
+    figures["scripts"] = scripts
+    return figures
 
 
 def profile_mode(apps: dict[str, h.App], args) -> None:
@@ -239,6 +266,14 @@ def profile_mode(apps: dict[str, h.App], args) -> None:
         rows.append([name, *cells])
     h.print_table(["main thread, median", *apps], rows,
                   title=f"Cold-load profile — {args.loads} loads per app, {h.machine_note()}")
+    names = sorted({name for kind in apps for f in loads[kind] for name in f["scripts"]},
+                   key=lambda name: -max(h.median([f["scripts"].get(name, 0.0) for f in loads[kind]])
+                                         for kind in apps))
+    rows = [[f"`{name}`", *(f"{h.median([f['scripts'].get(name, 0.0) for f in loads[kind]]):.1f} ms"
+                            for kind in apps)]
+            for name in names[:14]]
+    h.print_table(["sampled self time until usable, median", *apps], rows,
+                  title="Where the main thread's samples fall (V8 sampling profiler, 0.2 ms)")
 
 
 def bench(portal: h.App, bare: h.App, args) -> None:
