@@ -52,6 +52,7 @@ class Checked(Protocol):
 
     key: str
     sha256: str
+    seal: str  # storage.seal_staged when it was checked ("" : none)
 
 
 @dataclass
@@ -83,7 +84,8 @@ def publish(session: Session, document: Checked, *, store: storage.Storage) -> s
 
     Returns the key to store in ``Attachment.storage_key``.
     """
-    key = storage.publish_staged(document.key, sha256=document.sha256, store=store)
+    key = storage.publish_staged(document.key, sha256=document.sha256, store=store,
+                                 seal=getattr(document, "seal", ""))
     pending = _pending(session)
     pending.published.append((store, key))
     pending.staged.append((store, document.key))
