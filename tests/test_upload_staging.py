@@ -22,6 +22,7 @@ import dataclasses
 import io
 import os
 import random
+import threading
 import zlib
 from pathlib import Path
 
@@ -77,6 +78,40 @@ def test_staging_refuses_what_the_checks_refuse_and_leaves_nothing(data, filenam
     assert staged.value.reason == in_memory.value.reason == reason
     assert staged.value.message == in_memory.value.message
     assert leftovers(storage_dir) == []
+
+
+@pytest.mark.parametrize("accepted", [True, False], ids=["accepted", "refused"])
+def test_the_staged_file_is_made_durable_while_it_is_checked(storage_dir, monkeypatch, accepted):
+    """The fsync overlaps the checks (it waits here until they have begun) and is
+    over before the file gets its name — or, refused, before it is removed."""
+    checking, events = threading.Event(), []
+    real_check, real_replace = uploads.staging.check_content, os.replace
+
+    def check(*args, **kwargs):
+        events.append("check")
+        checking.set()
+        return real_check(*args, **kwargs)
+
+    def sync(self, file):
+        assert checking.wait(30), "the checks never started while the file was synced"
+        os.fsync(file.fileno())
+        events.append(("synced", file.name.endswith(".part")))
+
+    def rename(source, target):
+        events.append("named")
+        return real_replace(source, target)
+
+    monkeypatch.setattr(uploads.staging, "check_content", check)
+    monkeypatch.setattr(storage.LocalStore, "sync", sync)
+    monkeypatch.setattr(os, "replace", rename)
+    data = s.valid_pdf() if accepted else s.valid_pdf().replace(b"/Pages", b"/JavaScript", 1)
+    try:
+        uploads.stage(data, "pv.pdf", policy=POLICY, store=storage_dir)
+    except uploads.DocumentRejected:
+        assert not accepted
+        assert events == ["check", ("synced", True)] and leftovers(storage_dir) == []
+    else:
+        assert accepted and events == ["check", ("synced", True), "named"]
 
 
 @pytest.mark.parametrize(("data", "filename"), [

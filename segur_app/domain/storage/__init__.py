@@ -51,7 +51,7 @@ __all__ = [
     "StorageMismatch", "StorageUnavailable", "Store", "StoredFile", "delete", "discard_staged",
     "file_path", "file_sha256", "is_key", "new_key", "object_name", "open_document",
     "publish_staged", "read_bytes", "resolve", "seal_staged", "sha256_of", "stage_bytes",
-    "staging_name",
+    "staging_name", "sync_staged",
     "staging_path", "store_bytes", "store_from_settings", "writing_staged",
 ]
 
@@ -196,6 +196,12 @@ def seal_staged(staged: NewFile, *, store: Storage) -> str:
     still holds. "" when the store cannot tell (an object store: the published
     copy is read back and hashed)."""
     return resolve(store).seal(staged.file)
+
+
+def sync_staged(staged: NewFile, *, store: Storage) -> None:
+    """Make a staged file's content durable now (``Store.sync``): ``uploads.stage``
+    runs it beside the checks, so the disk's wait and the checks overlap."""
+    resolve(store).sync(staged.file)
 
 
 def discard_staged(key: str, *, store: Storage) -> None:

@@ -78,6 +78,11 @@ class Store(Protocol):
     def copy(self, source: str, target: str) -> None:
         """``target`` becomes a durable copy of ``source``, modified "now"."""
 
+    def sync(self, file: BinaryIO) -> None:
+        """For a file being written by :meth:`writing`, once written: make its
+        content durable now (the end of the block then finds nothing to flush), so
+        that the wait overlaps other work; nothing when the store keeps no local file."""
+
     def seal(self, file: BinaryIO) -> str:
         """For a file being written by :meth:`writing`, once written: a token that
         changes whenever it is written again after this call, under its name too

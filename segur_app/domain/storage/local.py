@@ -116,6 +116,9 @@ class LocalStore:
                 if stat.S_ISREG(st.st_mode):  # never a symlink
                     yield Entry(name=name, size_bytes=st.st_size, mtime=st.st_mtime)
 
+    def sync(self, file: BinaryIO) -> None:
+        os.fsync(file.fileno())
+
     def seal(self, file: BinaryIO) -> str:
         """The file's identity and state: device, inode, size, modification time.
 

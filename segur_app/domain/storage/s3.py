@@ -199,6 +199,9 @@ class S3Store:
                     yield Entry(name=item["Key"][len(self.prefix):], size_bytes=item["Size"],
                                 mtime=item["LastModified"].timestamp())
 
+    def sync(self, file) -> None:
+        return None  # a temporary file: it is uploaded when the block ends
+
     def seal(self, file) -> str:
         return ""  # the copy is verified by reading it back (publish_staged)
 

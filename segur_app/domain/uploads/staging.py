@@ -2,8 +2,9 @@
 
 :func:`stage` is the one way a form's file enters the storage. It checks the
 size and the name first (nothing read yet), then copies the upload to a
-local file in 1 MiB pieces, hashing each piece as it is written, then checks
-the written file in place (mapped: libmagic, structure, active content) while
+local file in 1 MiB pieces, hashing each piece as it is written, seals it
+(``storage.seal_staged``), then checks the written file in place (mapped:
+libmagic, structure, active content) while the disk makes it durable and
 the antivirus scans it (:mod:`.antivirus`: an infected file is refused, as is
 any file while clamd is unavailable when the scan is required), and only then
 gives it its key in ``staging/`` of the store (locally the file is renamed;
@@ -128,7 +129,13 @@ def stage(
             check_size(written, policy)  # a size unknown beforehand, or one that lied
             staged.file.flush()
             seal = storage.seal_staged(staged, store=store)  # what is checked next stays so
-            mime_type, scan_result = _check_and_scan(staged.file, extension, policy, scanner)
+            # The disk writes the file while it is checked (the thread is joined
+            # before the block ends, whatever the checks say).
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fsync") as pool:
+                synced = pool.submit(storage.sync_staged, staged, store=store)
+                mime_type, scan_result = _check_and_scan(staged.file, extension, policy,
+                                                         scanner)
+                synced.result()
     except storage.StorageUnavailable as exc:  # the object store: nothing was staged
         raise policy.rejected(MSG_STORAGE_UNAVAILABLE, "storage_unavailable", str(exc)) from None
     return StagedDocument(
