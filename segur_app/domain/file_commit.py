@@ -4,7 +4,7 @@ The rule: **a final file is written (durably) before the row that points to
 it is committed, and the row is its only reference.**
 
 1. :func:`publish` gives a staged file its final place under a new random key
-   (a hard link or a server-side copy, verified sha256, durable) — before the
+   (a hard link or a server-side copy, verified: its seal or its sha256, durable) — before the
    commit;
 2. the caller adds the ``Attachment`` row with that key and commits;
 3. after the commit the staged copy is discarded (:func:`publish`) and the
