@@ -56,6 +56,9 @@ STAFF_ENROLMENT_EXPORT = "/instruction/export/enrolements.csv"
 
 # --- Private documents, served by segur_app/api/documents.py: DOCUMENTS/<id> ---
 DOCUMENTS = "/documents"
+# A funding request's « Accusé de dépôt » by dossier number: DEPOSIT_RECEIPT/<number>
+# (issued on demand if still missing, then redirected to DOCUMENTS/<id>).
+DEPOSIT_RECEIPT = DOCUMENTS + "/accuse-de-depot"
 
 # --- HTTP endpoints of the session (form POSTs answered by a 303 redirect) ------
 # They set / clear the HttpOnly session cookie: see segur_app/api/session.py.

@@ -39,6 +39,8 @@ from segur_app.domain.funding import deposit as funding_deposit
 from segur_app.domain.models import (
     Attachment,
     BankDetails,
+    Enrolment,
+    EnrolmentStatus,
     FundingKind,
     Role,
     Supplier,
@@ -236,3 +238,16 @@ def seed_people(db, storage_dir: Path, *, deposit: bool = True) -> People:
         other=tokens[other.identifiant], first_login=tokens[newcomer.identifiant],
         dossier_number=number, attachment_id=attachment_id, iban=bank.iban,
     )
+
+
+def enrol_supplier(db, supplier_id: int) -> None:
+    """Give ``supplier_id`` a validated enrolment and bank details (it may deposit),
+    copied from the demo supplier's."""
+    template = db.exec(select(Enrolment)).first()
+    bank = db.exec(select(BankDetails)).first()
+    copy = {k: v for k, v in template.model_dump().items() if k != "id"}
+    db.add(Enrolment(**{**copy, "supplier_id": supplier_id, "number": "ENRSAS999999",
+                        "status": EnrolmentStatus.VALIDATED.value}))
+    db.add(BankDetails(**{**{k: v for k, v in bank.model_dump().items() if k != "id"},
+                          "supplier_id": supplier_id}))
+    db.commit()

@@ -138,7 +138,7 @@ def test_the_attachment_is_promoted_with_the_ticket(db, storage_dir):
 def test_a_failure_while_publishing_leaves_nothing(db, storage_dir, monkeypatch):
     staged = stage(storage_dir)
 
-    def broken_publish(key, *, sha256, store):
+    def broken_publish(key, *, sha256, store, **_):
         raise OSError("disk full")
 
     monkeypatch.setattr(storage, "publish_staged", broken_publish)

@@ -224,7 +224,7 @@ def test_a_tampered_staged_rib_is_refused(db, storage_dir):
 def test_a_failure_mid_submission_leaves_nothing(db, storage_dir, monkeypatch):
     rib = stage_rib(storage_dir)
 
-    def broken_publish(key, *, sha256, store):
+    def broken_publish(key, *, sha256, store, **_):
         raise OSError("disk full")
 
     monkeypatch.setattr(storage, "publish_staged", broken_publish)

@@ -26,6 +26,7 @@ from segur_app.domain import dates, generated_documents, letters, pdf_layout, re
 from segur_app.domain.funding import deposit, instruction, views
 from segur_app.domain.dates import fr_amount, fr_datetime
 from segur_app.domain.mail_templates import TemplateName
+from segur_app.domain.accounts import sessions
 from segur_app.domain.models import (
     Attachment,
     EmailMessage,
@@ -39,7 +40,7 @@ from segur_app.domain.models import (
 from segur_app.state.enrolment_review import EnrolmentTrackingState
 from segur_app.state.funding import TrackingState
 from segur_app.state.instruction import DossierState
-from tests.state_harness import Tab, fresh, point_app_at, scenario, seed_people
+from tests.state_harness import Tab, enrol_supplier, fresh, point_app_at, scenario, seed_people
 from tests.test_enrolment import stage_rib, submit
 from tests.test_instruction import approve_everything
 
@@ -61,6 +62,12 @@ def storage_dir(tmp_path, engine, monkeypatch):
 def people(db, storage_dir):
     """LE SELECT has deposited its advance (FINSAS…); another supplier; staff."""
     return seed_people(db, storage_dir)
+
+
+def other_token(db, user: UserAccount) -> str:
+    token = sessions.open_session(db, user=user)
+    db.commit()
+    return token
 
 
 def pdf_text(data: bytes) -> str:
@@ -120,9 +127,17 @@ def decide(db, number: str, *, validate: bool, store: Path, reason: str = "") ->
                        store=store, now=DECIDED)
 
 
-def get(path: str, token: str | None):
-    client = TestClient(asgi.transform(_not_found), base_url="http://localhost:3000")
-    return client.get(path, headers={"Cookie": f"{cookie_name()}={token}"} if token else {})
+def get(path: str, token: str | None, *, follow: bool = True):
+    """GET ``path`` with the session ``token``; a redirect to a document is followed
+    with the same session (``follow``)."""
+    client = TestClient(asgi.transform(_not_found), base_url="http://localhost:3000",
+                        follow_redirects=False)
+    headers = {"Cookie": f"{cookie_name()}={token}"} if token else {}
+    response = client.get(path, headers=headers)
+    if follow and response.status_code == 303:
+        assert response.headers["location"].startswith(routes.DOCUMENTS + "/")
+        return client.get(response.headers["location"], headers=headers)
+    return response
 
 
 async def _not_found(scope, receive, send):
@@ -165,10 +180,93 @@ def test_the_confirmation_email_links_to_the_receipt(db, people, storage_dir):
     receipt = document(db, GeneratedDocumentKind.DEPOSIT_RECEIPT, funding_request_id=request.id)
     email = db.exec(select(EmailMessage).where(
         EmailMessage.template == TemplateName.ADVANCE_DEPOSIT_CONFIRMATION.value)).one()
-    url = f"{get_settings().public_url}{routes.DOCUMENTS}/{receipt.id}"
-    assert generated_documents.download_url(receipt.id) == url
+    url = (f"{get_settings().public_url}{routes.DOCUMENTS}/accuse-de-depot/"
+           f"{people.dossier_number}")
+    assert generated_documents.receipt_url(people.dossier_number) == url
     assert url in email.body_text
     assert f'<a href="{url}">' in email.body_html
+    # Following it leads to the stored receipt.
+    followed = get(generated_documents.receipt_path(people.dossier_number), people.owner)
+    assert followed.status_code == 200 and followed.content == stored(db, receipt, storage_dir)
+    assert followed.headers["content-disposition"].startswith("attachment;")
+
+
+def test_the_receipt_is_issued_after_the_commit_and_on_demand_if_that_failed(
+    db, people, storage_dir, monkeypatch, caplog
+):
+    """The receipt is rendered once the deposit has committed: its failure does not
+    undo the deposit, and the email's link still gives the receipt (issued then),
+    with the same content as one issued at the deposit."""
+    from tests.test_funding import stage_all
+
+    real_pdf = receipts.receipt_pdf
+
+    def broken(receipt):
+        raise RuntimeError("fonts missing")
+
+    other = db.exec(select(UserAccount).where(UserAccount.identifiant == "autre.editeur")).one()
+    enrol_supplier(db, other.supplier_id)
+    monkeypatch.setattr(receipts, "receipt_pdf", broken)
+    with caplog.at_level("WARNING", logger="segur_app.domain.funding.deposit"):
+        result = deposit.deposit_request(
+            db, kind=FundingKind.ADVANCE, supplier_id=other.supplier_id, user_id=other.id,
+            recipient=other.email, documents=stage_all(storage_dir), store=storage_dir,
+            amount=30000, assistance_url=ASSISTANCE)
+    assert "not issued after the deposit" in caplog.text
+    request = request_of(db, result.dossier_number)  # the deposit stands, whole
+    assert len(db.exec(select(Attachment).where(
+        Attachment.funding_request_id == request.id)).all()) == 3
+    assert generated_documents.find(db, kind=GeneratedDocumentKind.DEPOSIT_RECEIPT,
+                                    funding_request_id=request.id) is None
+    email = db.exec(select(EmailMessage).where(EmailMessage.funding_request_id == request.id)).one()
+    assert generated_documents.receipt_url(result.dossier_number) in email.body_text
+
+    # « Suivi » lists it all the same, linked to the route that issues it.
+    path = generated_documents.receipt_path(result.dossier_number)
+    shown = views.funding_view(db, supplier_id=other.supplier_id, kind=FundingKind.ADVANCE).issued
+    assert [(d.kind, d.href, d.size) for d in shown] == [("accuse_depot", path, "")]
+
+    monkeypatch.setattr(receipts, "receipt_pdf", real_pdf)
+    assert get(path, people.owner).status_code == 404  # another supplier's dossier
+    assert get(path, None).status_code == 401
+    assert get(generated_documents.receipt_path("FINSAS999999"), people.staff).status_code == 404
+    assert generated_documents.find(db, kind=GeneratedDocumentKind.DEPOSIT_RECEIPT,
+                                    funding_request_id=request.id) is None  # not issued for them
+    first = get(path, other_token(db, other))
+    assert first.status_code == 200 and first.content.startswith(b"%PDF-")
+    receipt = document(db, GeneratedDocumentKind.DEPOSIT_RECEIPT, funding_request_id=request.id)
+    assert first.content == stored(db, receipt, storage_dir)
+    assert receipts.receipt_pdf(receipts.funding_receipt(db, request)) == first.content
+    for piece in db.exec(select(Attachment).where(Attachment.funding_request_id == request.id)):
+        assert piece.sha256 in pdf_text(first.content)
+    # Issued once: the next click, and staff, get the same document.
+    assert get(path, people.staff).content == first.content
+    assert len(db.exec(select(GeneratedDocument).where(
+        GeneratedDocument.funding_request_id == request.id)).all()) == 1
+
+
+def test_a_receipt_issued_twice_at_once_is_stored_once(db, people, storage_dir):
+    """The deposit's own issue and a click on the email's link may race: the second
+    meets the unique constraint and returns the first one's document."""
+    request = request_of(db, people.dossier_number)
+    first = document(db, GeneratedDocumentKind.DEPOSIT_RECEIPT, funding_request_id=request.id)
+    # As seen by a second worker that looked before the first one committed.
+    real_find = generated_documents.find
+    calls = []
+
+    def stale_find(session, **kwargs):
+        calls.append(kwargs)
+        return None if len(calls) == 1 else real_find(session, **kwargs)
+
+    generated_documents.find = stale_find
+    try:
+        again = receipts.ensure_funding_receipt(db, request=request, store=storage_dir,
+                                                now=request.deposited_at)
+    finally:
+        generated_documents.find = real_find
+    db.commit()
+    assert again.id == first.id and len(calls) == 2
+    assert len(db.exec(select(GeneratedDocument)).all()) == 1
 
 
 def test_the_receipt_is_the_same_at_every_download_and_from_the_stored_rows(
@@ -302,6 +400,7 @@ async def test_the_consultation_screen_and_the_staff_dossier_list_the_documents(
     assert [d.label for d in shown] == ["Accusé de dépôt"]
     assert shown[0].download_text == "Télécharger l'accusé de dépôt"
     assert shown[0].size.endswith("ko")
+    assert shown[0].href == generated_documents.download_path(shown[0].id) + "?dl=1"
 
     decide(db, people.dossier_number, validate=False, reason="Pièce illisible",
            store=storage_dir)

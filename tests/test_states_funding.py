@@ -17,6 +17,7 @@ from sqlmodel import select
 from segur_app import routes
 from segur_app.core.config import get_settings
 from segur_app.domain.dates import fr_amount
+from segur_app.domain import generated_documents, receipts
 from segur_app.domain.funding import deposit as funding_deposit
 from segur_app.domain.storage import MSG_UNAVAILABLE
 from segur_app.domain.mail_templates import TemplateName
@@ -26,12 +27,14 @@ from segur_app.domain.models import (
     FundingKind,
     FundingRequest,
     FundingStatus,
+    GeneratedDocumentKind,
     UserAccount,
 )
 from segur_app.state.funding import AdvanceState, BalanceState, TrackingState
 from tests.document_samples import elf_executable, valid_pdf, valid_png
 from tests.state_harness import (
     Tab,
+    enrol_supplier,
     fresh,
     point_app_at,
     redirect_target,
@@ -119,6 +122,44 @@ async def test_each_piece_is_staged_then_the_deposit_creates_the_dossier(db, peo
     tracking = await tab.state(TrackingState)
     assert tracking.has_request and not tracking.has_balance
     assert form.deposited_number in tracking.view.dossier_number
+
+
+@scenario
+async def test_the_supplier_has_the_dossier_number_before_the_receipt_is_issued(
+    db, people, storage, monkeypatch
+):
+    """« Valider » answers once the deposit has committed; the receipt is issued
+    afterwards, and a failure there leaves the deposit a success."""
+    tab = await _form(people.owner)
+    form = await tab.state(AdvanceState)
+    for kind in ADVANCE_PIECES:
+        await _stage(tab, kind)
+    real_issue = funding_deposit.issue_receipt
+    seen = []
+
+    def issue(session, *, deposited, store):
+        seen.append((form.deposited_number, form.submitting, deposited.dossier_number))
+        assert real_issue(session, deposited=deposited, store=store)
+
+    monkeypatch.setattr(funding_deposit, "issue_receipt", issue)
+    await tab.run(AdvanceState.submit)
+    assert seen == [(form.deposited_number, False, form.deposited_number)]
+    fresh(db)
+    request = db.exec(select(FundingRequest)).one()
+    assert generated_documents.find(db, kind=GeneratedDocumentKind.DEPOSIT_RECEIPT,
+                                    funding_request_id=request.id) is not None
+
+    # The receipt's failure: the deposit is told as done all the same.
+    enrol_supplier(db, db.exec(select(UserAccount.supplier_id).where(
+        UserAccount.identifiant == "autre.editeur")).one())
+    other = await _form(people.other)
+    monkeypatch.setattr(receipts, "receipt_pdf", lambda receipt: 1 / 0)
+    monkeypatch.setattr(funding_deposit, "issue_receipt", real_issue)
+    other_form = await other.state(AdvanceState)
+    for kind in ADVANCE_PIECES:
+        await _stage(other, kind)
+    await other.run(AdvanceState.submit)
+    assert other_form.deposited_number.startswith("FINSAS") and other_form.form_error == ""
 
 
 @scenario

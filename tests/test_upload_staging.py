@@ -9,15 +9,20 @@
   active content hidden in object streams, truncated cross-references and
   fake headers are still refused.
 * The deposits trust the sha256 of what was checked: they neither check nor
-  read the staged files again (the publication verifies the sha256), and a
-  staged file altered on disk between staging and deposit is still refused,
-  with the message it always had.
+  read the staged files again (the publication reads one back for its sha256
+  only when its seal no longer holds — always with an object store), and a
+  staged file altered on disk between staging and deposit — rewritten,
+  written in place within the same clock tick, replaced by another file whose
+  times were copied — is still refused, with the message it always had.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import os
 import random
+import threading
 import zlib
 from pathlib import Path
 
@@ -73,6 +78,40 @@ def test_staging_refuses_what_the_checks_refuse_and_leaves_nothing(data, filenam
     assert staged.value.reason == in_memory.value.reason == reason
     assert staged.value.message == in_memory.value.message
     assert leftovers(storage_dir) == []
+
+
+@pytest.mark.parametrize("accepted", [True, False], ids=["accepted", "refused"])
+def test_the_staged_file_is_made_durable_while_it_is_checked(storage_dir, monkeypatch, accepted):
+    """The fsync overlaps the checks (it waits here until they have begun) and is
+    over before the file gets its name — or, refused, before it is removed."""
+    checking, events = threading.Event(), []
+    real_check, real_replace = uploads.staging.check_content, os.replace
+
+    def check(*args, **kwargs):
+        events.append("check")
+        checking.set()
+        return real_check(*args, **kwargs)
+
+    def sync(self, file):
+        assert checking.wait(30), "the checks never started while the file was synced"
+        os.fsync(file.fileno())
+        events.append(("synced", file.name.endswith(".part")))
+
+    def rename(source, target):
+        events.append("named")
+        return real_replace(source, target)
+
+    monkeypatch.setattr(uploads.staging, "check_content", check)
+    monkeypatch.setattr(storage.LocalStore, "sync", sync)
+    monkeypatch.setattr(os, "replace", rename)
+    data = s.valid_pdf() if accepted else s.valid_pdf().replace(b"/Pages", b"/JavaScript", 1)
+    try:
+        uploads.stage(data, "pv.pdf", policy=POLICY, store=storage_dir)
+    except uploads.DocumentRejected:
+        assert not accepted
+        assert events == ["check", ("synced", True)] and leftovers(storage_dir) == []
+    else:
+        assert accepted and events == ["check", ("synced", True), "named"]
 
 
 @pytest.mark.parametrize(("data", "filename"), [
@@ -356,7 +395,7 @@ def test_the_deposit_neither_checks_nor_reads_the_files_again(db, supplier, stor
     verified = forbid_a_second_look()
     result = deposit(db, supplier, storage_dir, documents=documents)
     assert result.dossier_number
-    assert len(verified) == len(ADVANCE_DOCUMENTS)  # one sha256 each, at publication
+    assert verified == []  # sealed when staged, untouched since: not hashed again
     rows = db.exec(select(Attachment).where(
         Attachment.funding_request_id == result.funding_request_id)).all()
     assert sorted(r.sha256 for r in rows) == sorted(d.sha256 for d in documents.values())
@@ -368,6 +407,18 @@ def test_enrolment_and_assistance_trust_the_staged_files_too(db, storage_dir,
     verified = forbid_a_second_look()
     assert submit(db, storage_dir, rib=rib).number
     assert create_ticket(db, storage_dir, attachment=attachment).number
+    assert verified == []
+
+
+def test_a_staged_file_without_its_seal_is_hashed_at_publication(db, supplier, storage_dir,
+                                                                forbid_a_second_look):
+    """Staged by an older version (no seal), or touched since: the sha256 decides."""
+    documents = {kind: dataclasses.replace(document, seal="") if n == 0 else document
+                 for n, (kind, document) in enumerate(stage_all(storage_dir).items())}
+    touched = documents[ADVANCE_DOCUMENTS[1].value]
+    os.utime(storage.staging_path(touched.key, store=storage_dir))  # same bytes, new time
+    verified = forbid_a_second_look()
+    assert deposit(db, supplier, storage_dir, documents=documents).dossier_number
     assert len(verified) == 2
 
 
@@ -383,6 +434,44 @@ def alter(document: uploads.StagedDocument, storage_dir: Path, *, still_valid: b
     else:
         data = bytearray(s.pe_executable())
     path.write_bytes(bytes(data))
+
+
+def alter_in_place(document: uploads.StagedDocument, storage_dir: Path) -> None:
+    """One byte rewritten in place right away (same size, within the same tick of a
+    coarse file system clock as the staging)."""
+    path = storage.staging_path(document.key, store=storage_dir)
+    data = path.read_bytes()
+    at = data.index(b") Tj") - 1
+    with open(path, "r+b") as fh:
+        fh.seek(at)
+        fh.write(b"x" if data[at] != ord("x") else b"y")
+
+
+def replace_keeping_times(document: uploads.StagedDocument, storage_dir: Path) -> None:
+    """Another file of the same size put in its place, its times copied from it."""
+    path = storage.staging_path(document.key, store=storage_dir)
+    before = path.stat()
+    data = bytearray(path.read_bytes())
+    at = data.index(b") Tj") - 1
+    data[at] = ord("x") if data[at] != ord("x") else ord("y")
+    other = path.with_name("other")
+    other.write_bytes(bytes(data))
+    os.utime(other, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(other, path)
+    assert path.stat().st_mtime_ns == before.st_mtime_ns
+
+
+@pytest.mark.parametrize("how", ["in-place", "replaced"])
+def test_a_staged_piece_altered_without_changing_its_size_or_times_is_refused(
+        db, supplier, storage_dir, how):
+    documents = stage_all(storage_dir)
+    piece = documents[ADVANCE_DOCUMENTS[0].value]
+    (alter_in_place if how == "in-place" else replace_keeping_times)(piece, storage_dir)
+    with pytest.raises(DepositRefused) as refused:
+        deposit(db, supplier, storage_dir, documents=documents)
+    assert refused.value.message == funding_deposit.MSG_DEPOSIT_FAILED
+    assert db.exec(select(FundingRequest)).all() == []
+    assert len(final_files(storage_dir)) == DEMO_FILES
 
 
 @pytest.mark.parametrize("still_valid", [True, False], ids=["same-size-valid", "executable"])

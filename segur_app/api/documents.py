@@ -4,6 +4,11 @@ The access policy (``domain.access.authorise``, audience ``USER``: a first
 login must be finished) runs on every request — never trust the page that
 showed the link; unknown ids and documents the user may not read both answer
 404, so ids cannot be probed.
+
+``GET /documents/accuse-de-depot/{dossier_number}`` (the link of the deposit
+confirmation email) finds the funding request's receipt — issuing it if it is
+still missing (``receipts.ensure_funding_receipt``) — and redirects to
+``/documents/{attachment_id}?dl=1``, which checks the session again.
 """
 
 from __future__ import annotations
@@ -16,15 +21,16 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from sqlmodel import select
+from starlette.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
 
 from segur_app import routes
 from segur_app.api.ids import parse_id
 from segur_app.api.session import guarded_route
 from segur_app.core.db import session_scope
-from segur_app.domain import access, documents, storage
+from segur_app.domain import access, documents, generated_documents, receipts, storage
 from segur_app.domain.access import Audience, Principal
-from segur_app.domain.models import Attachment
+from segur_app.domain.models import Attachment, FundingRequest, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -98,4 +104,34 @@ async def download(request: Request, who: Principal) -> Response:
     )
 
 
-http_routes = [download]
+def _receipt_of(who: Principal, number: str) -> int | None:
+    """The attachment id of the receipt of dossier ``number`` (issued now if missing;
+    None: unknown or not readable)."""
+    with session_scope() as session:
+        request = session.exec(
+            select(FundingRequest).where(FundingRequest.dossier_number == number)).first()
+        if not documents.can_read_dossier(user=access.user_of(session, who), request=request):
+            return None
+        return receipts.ensure_funding_receipt(
+            session, request=request, store=storage.store_from_settings(), now=utcnow()).id
+
+
+@guarded_route(routes.DEPOSIT_RECEIPT + "/{number}", Audience.USER)
+async def deposit_receipt(request: Request, who: Principal) -> Response:
+    number = request.path_params["number"]
+    if not (len(number) <= 20 and number.isascii() and number.isalnum()):
+        return PlainTextResponse(MSG_NOT_FOUND, status_code=404)
+    try:
+        attachment_id = await asyncio.to_thread(_receipt_of, who, number)
+    except storage.StorageUnavailable:
+        log.warning("receipt of %s not issued: the store is unreachable", number)
+        return PlainTextResponse(MSG_UNAVAILABLE, status_code=503,
+                                 headers={"Retry-After": "60"})
+    if attachment_id is None:
+        return PlainTextResponse(MSG_NOT_FOUND, status_code=404)
+    return RedirectResponse(
+        generated_documents.download_path(attachment_id) + "?dl=1", status_code=303,
+        headers={"Cache-Control": "private, no-store"})
+
+
+http_routes = [deposit_receipt, download]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import reflex as rx
 
-from segur_app import routes
 from segur_app.components.links import anchor
 
 
@@ -13,9 +12,13 @@ def _download(document) -> rx.Component:
         rx.el.p(
             anchor(
                 document.download_text,
-                rx.el.span("PDF – ", document.size, " – émis le ", document.generated_on,
-                           class_name="fr-download__detail"),
-                href=routes.DOCUMENTS + "/" + document.id.to_string() + "?dl=1",
+                rx.cond(
+                    document.size != "",
+                    rx.el.span("PDF – ", document.size, " – émis le ", document.generated_on,
+                               class_name="fr-download__detail"),
+                    rx.el.span("PDF", class_name="fr-download__detail"),
+                ),
+                href=document.href,
                 download=document.file_name,
                 class_name="fr-download__link",
             ),

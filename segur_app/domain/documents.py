@@ -42,8 +42,7 @@ def can_read(session: Session, *, user: UserAccount, attachment: Attachment) -> 
         news = session.get(NewsItem, attachment.news_id)
         return news is not None and (is_staff or news.is_published)
     if funding_request_id is not None:
-        request = session.get(FundingRequest, funding_request_id)
-        return request is not None and (is_staff or request.supplier_id == user.supplier_id)
+        return can_read_dossier(user=user, request=session.get(FundingRequest, funding_request_id))
     if enrolment_id is not None:
         enrolment = session.get(Enrolment, enrolment_id)
         return enrolment is not None and (
@@ -53,6 +52,12 @@ def can_read(session: Session, *, user: UserAccount, attachment: Attachment) -> 
         ticket = session.get(AssistanceTicket, attachment.ticket_id)
         return ticket is not None and (is_staff or ticket.user_id == user.id)
     return is_staff
+
+
+def can_read_dossier(*, user: UserAccount, request: FundingRequest | None) -> bool:
+    """Staff and the request's own supplier read a funding dossier's documents."""
+    return request is not None and (
+        user.role == Role.STAFF.value or request.supplier_id == user.supplier_id)
 
 
 def display_name(original: str) -> str:

@@ -4,7 +4,7 @@ The rule: **a final file is written (durably) before the row that points to
 it is committed, and the row is its only reference.**
 
 1. :func:`publish` gives a staged file its final place under a new random key
-   (a hard link or a server-side copy, verified sha256, durable) — before the
+   (a hard link or a server-side copy, verified: its seal or its sha256, durable) — before the
    commit;
 2. the caller adds the ``Attachment`` row with that key and commits;
 3. after the commit the staged copy is discarded (:func:`publish`) and the
@@ -52,6 +52,7 @@ class Checked(Protocol):
 
     key: str
     sha256: str
+    seal: str  # storage.seal_staged when it was checked ("" : none)
 
 
 @dataclass
@@ -83,7 +84,8 @@ def publish(session: Session, document: Checked, *, store: storage.Storage) -> s
 
     Returns the key to store in ``Attachment.storage_key``.
     """
-    key = storage.publish_staged(document.key, sha256=document.sha256, store=store)
+    key = storage.publish_staged(document.key, sha256=document.sha256, store=store,
+                                 seal=getattr(document, "seal", ""))
     pending = _pending(session)
     pending.published.append((store, key))
     pending.staged.append((store, document.key))

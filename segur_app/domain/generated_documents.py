@@ -10,9 +10,11 @@ transaction rolls back, otherwise left to the storage sweep). The
 route ``/documents/{id}`` authorises it through ``documents.can_read`` (a
 supplier reads its own dossiers' documents, staff read all).
 
-Generated inside the transaction of the event (deposit, decision), from the
-rows of that transaction, and never again: every download serves the same
-bytes, whatever changes later (a piece replaced, a company renamed).
+Generated once, from the rows of the event (a decision letter and an
+enrolment receipt in its transaction; a funding receipt just after the
+deposit commits, or on demand through :func:`receipt_url`), and never again:
+every download serves the same bytes, whatever changes later (a piece
+replaced, a company renamed).
 """
 
 from __future__ import annotations
@@ -45,13 +47,14 @@ DOWNLOAD_TEXTS = {
 class GeneratedDocumentView:
     """One generated document as the screens list it."""
 
-    id: int  # the attachment served by /documents/{id}
+    id: int  # the attachment served by /documents/{id} (0: not issued yet)
     kind: str
     label: str
     download_text: str
     file_name: str
-    size: str
+    size: str  # "" while not issued yet
     generated_on: str
+    href: str  # the download link
 
 
 def store(
@@ -105,6 +108,28 @@ def download_url(attachment_id: int) -> str:
     return absolute_url(download_path(attachment_id))
 
 
+def receipt_path(dossier_number: str) -> str:
+    """The link of a funding request's « Accusé de dépôt », valid before it is issued:
+    ``/documents/accuse-de-depot/<number>`` issues it if it is still missing, then
+    redirects to the document (``api/documents.py``)."""
+    return f"{routes.DEPOSIT_RECEIPT}/{dossier_number}"
+
+
+def receipt_url(dossier_number: str) -> str:
+    """The absolute :func:`receipt_path`, written in the confirmation email."""
+    return absolute_url(receipt_path(dossier_number))
+
+
+def pending_receipt(dossier_number: str) -> GeneratedDocumentView:
+    """A funding receipt not issued yet, as the screens list it (the link issues it)."""
+    kind = GeneratedDocumentKind.DEPOSIT_RECEIPT
+    return GeneratedDocumentView(
+        id=0, kind=kind.value, label=kind.label, download_text=DOWNLOAD_TEXTS[kind],
+        file_name=f"accuse-de-depot-{dossier_number}.pdf", size="", generated_on="",
+        href=receipt_path(dossier_number),
+    )
+
+
 def _views(session: Session, condition) -> list[GeneratedDocumentView]:
     rows = session.exec(
         select(GeneratedDocument, Attachment)
@@ -121,13 +146,21 @@ def _views(session: Session, condition) -> list[GeneratedDocumentView]:
             file_name=attachment.original_name,
             size=uploads.format_size(attachment.size_bytes),
             generated_on=fr_datetime(generated.generated_at),
+            href=download_path(attachment.id) + "?dl=1",
         )
         for generated, attachment in rows
     ]
 
 
-def for_funding_request(session: Session, *, funding_request_id: int) -> list[GeneratedDocumentView]:
-    return _views(session, GeneratedDocument.funding_request_id == funding_request_id)
+def for_funding_request(session: Session, *, funding_request_id: int,
+                        dossier_number: str | None = None) -> list[GeneratedDocumentView]:
+    """``dossier_number`` given: a receipt not issued yet is listed all the same
+    (:func:`pending_receipt`)."""
+    found = _views(session, GeneratedDocument.funding_request_id == funding_request_id)
+    receipt = GeneratedDocumentKind.DEPOSIT_RECEIPT.value
+    if dossier_number is not None and all(view.kind != receipt for view in found):
+        found.insert(0, pending_receipt(dossier_number))
+    return found
 
 
 def for_enrolment(session: Session, *, enrolment_id: int) -> list[GeneratedDocumentView]:

@@ -1,9 +1,11 @@
 """The PDFs a dossier should have and does not: issued afterwards.
 
-Since migration ``0012`` every deposit issues its « Accusé de dépôt » and every
-funding decision its « Courrier de décision » in the same transaction
+Since migration ``0012`` every deposit issues its « Accusé de dépôt » (an
+enrolment in its transaction, a funding request just after its commit) and
+every funding decision its « Courrier de décision » in its transaction
 (:mod:`receipts`, :mod:`letters`). The dossiers deposited or decided before
-(and a dossier whose document was lost to a bug) have none: :func:`issue_missing`
+(a funding request whose receipt was not issued after its commit — a crash,
+a failure —, a dossier whose document was lost to a bug) have none: :func:`issue_missing`
 finds them and issues what is missing, at most ``limit`` documents a call,
 oldest dossiers first.
 

@@ -1,10 +1,15 @@
 """« Accusé de dépôt »: the PDF deposit receipt of a funding request or an enrolment.
 
-Issued in the transaction of the deposit (:func:`issue_funding_receipt` from
-``funding.deposit.deposit_request``, :func:`issue_enrolment_receipt` from
-``enrolment.submission.submit``), from the rows that transaction wrote, and
-stored (:mod:`segur_app.domain.generated_documents`) before it commits: the
-confirmation email links to it, the consultation screens list it. It shows
+An enrolment's is issued in the transaction of the submission
+(:func:`issue_enrolment_receipt` from ``enrolment.submission.submit``). A
+funding request's is issued just after the deposit commits
+(:func:`ensure_funding_receipt` from ``funding.deposit.issue_receipt``): it
+says only what the committed rows say (the pieces deposited with the
+dossier), so it does not need the deposit's transaction, and the confirmation
+email links to it by dossier number (``generated_documents.receipt_url``), a
+link that issues it on demand should it still be missing (a crash or a
+failure right after the commit; the hourly ``missing_documents`` pass issues
+it too). Both are stored by :mod:`segur_app.domain.generated_documents`. It shows
 the portal and the agency, the dossier number, the date and time of the
 deposit (Paris time), the company, the amount and every piece with its
 SHA-256 fingerprint.
@@ -16,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from reportlab.platypus import Flowable
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from segur_app.domain import generated_documents, storage, uploads
@@ -177,7 +183,7 @@ def enrolment_receipt(session: Session, enrolment: Enrolment) -> Receipt:
 def issue_funding_receipt(
     session: Session, *, request: FundingRequest, store: storage.Storage, now: datetime
 ) -> Attachment:
-    """Generate and store the receipt of a request being deposited (caller commits)."""
+    """Generate and store the receipt of a deposited request (caller commits)."""
     session.flush()  # the pieces of this deposit are read back
     receipt = funding_receipt(session, request)
     return generated_documents.store(
@@ -185,6 +191,28 @@ def issue_funding_receipt(
         file_name=file_name(receipt.number), store=store, now=now,
         funding_request_id=request.id,
     )
+
+
+def ensure_funding_receipt(
+    session: Session, *, request: FundingRequest, store: storage.Storage, now: datetime
+) -> Attachment:
+    """The stored receipt of a deposited request, issued now if it has none (caller
+    commits). Two callers at once (the deposit's own issue, a download of the
+    email's link, the hourly pass): the second meets the unique constraint of
+    ``generated_document`` in its savepoint and returns the first one's (its file,
+    never referenced, is removed by the storage sweep)."""
+    kind = GeneratedDocumentKind.DEPOSIT_RECEIPT
+    found = generated_documents.find(session, kind=kind, funding_request_id=request.id)
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():
+            return issue_funding_receipt(session, request=request, store=store, now=now)
+    except IntegrityError:
+        found = generated_documents.find(session, kind=kind, funding_request_id=request.id)
+        if found is None:
+            raise
+        return found
 
 
 def issue_enrolment_receipt(

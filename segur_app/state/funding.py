@@ -160,7 +160,8 @@ class FundingFormMixin(PieceUploadsMixin, mixin=True):
     @guarded(Audience.SUPPLIER, background=True)
     async def submit(self):
         """« Valider »: the deposit runs outside the tab's state lock (a
-        background event), between two short locked updates of the form."""
+        background event), between two short locked updates of the form; its
+        receipt is issued after the second (``deposit.issue_receipt``)."""
         user = principal()
         async with self:
             if self.submitting or self.deposited_number:
@@ -182,6 +183,7 @@ class FundingFormMixin(PieceUploadsMixin, mixin=True):
                     store=storage.store_from_settings(),
                     amount=amount,
                     assistance_url=absolute_url(routes.ASSISTANCE),
+                    issue_receipt_now=False,  # below, once the supplier is told
                 )
 
         try:
@@ -211,6 +213,10 @@ class FundingFormMixin(PieceUploadsMixin, mixin=True):
             self.submitting = False
             self.form_error = ""  # a refusal of an earlier try (store unreachable) is over
             self.deposited_number = result.dossier_number
+        # The tab has its dossier number (sent when the block above ended); the
+        # receipt is issued now, off the tab's lock (its link issues it on demand
+        # if this fails or the process stops first).
+        await asyncio.to_thread(_issue_receipt, result)
 
     @guarded(Audience.SUPPLIER)
     async def ask_cancel(self):
@@ -229,6 +235,11 @@ class FundingFormMixin(PieceUploadsMixin, mixin=True):
         self.confirm_cancel = False
         self.form_error = ""
         return rx.redirect(routes.PRIVATE_HOME)
+
+
+def _issue_receipt(result: deposit.DepositResult) -> None:
+    with session_scope() as session:
+        deposit.issue_receipt(session, deposited=result, store=storage.store_from_settings())
 
 
 class AdvanceState(FundingFormMixin, SessionState):

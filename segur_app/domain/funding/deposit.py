@@ -6,12 +6,20 @@ kind per supplier, so a double click, a second tab or a replayed event can
 never create a second dossier.
 
 The deposit is one unit of work: dossier row, attachment rows, status
-history, the PDF « Accusé de dépôt » (:mod:`segur_app.domain.receipts`), the
-confirmation email (outbox, linking to the receipt) and the files themselves.
+history, the confirmation email (outbox) and the files themselves.
 Files were checked and staged when chosen (``uploads.stage``); the deposit publishes them
-under their final keys — the sha256 of what was checked is verified there, the
-files are not checked again — and commits. On any failure the database is
-rolled back and the files stay in staging, so nothing half-done remains.
+under their final keys — the files are not checked again, nor hashed again
+when they provably did not change since (``storage.publish_staged``) — and
+commits. On any failure the database is rolled back and the files stay in
+staging, so nothing half-done remains.
+
+The PDF « Accusé de dépôt » (:mod:`segur_app.domain.receipts`) is issued
+right after the commit (:func:`issue_receipt`): it prints only what the
+committed rows say, and the email links to it by dossier number
+(``generated_documents.receipt_url``: that link issues it on demand if it is
+still missing — a crash or a failure between the commit and the issue — as
+does the hourly ``missing_documents`` pass). The deposit form tells the
+supplier first and issues it afterwards (``state/funding.py``).
 What the supplier's « Suivi » screen shows is built in :mod:`.views`.
 """
 
@@ -19,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+import logging
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -48,6 +57,7 @@ ADVANCE_DOCUMENTS: tuple[AttachmentKind, ...] = (
     AttachmentKind.JUSTIFICATIF_TRANSMISSION,
 )
 VAT_LABEL = "HT - 0%"
+log = logging.getLogger(__name__)
 
 MSG_NOT_SUPPLIER = "Seul un fournisseur SAS peut déposer une demande de financement."
 MSG_NOT_ENROLLED = (
@@ -217,10 +227,13 @@ def deposit_request(
     amount: int,
     assistance_url: str,
     now: datetime | None = None,
+    issue_receipt_now: bool = True,
 ) -> DepositResult:
     """Deposit a funding request — and COMMIT (files and rows together).
 
     Raises ``DepositRefused`` (nothing stored) when a rule is not met.
+    ``issue_receipt_now``: issue the receipt once committed (:func:`issue_receipt`,
+    in ``session``); False: the caller does it (after telling the supplier).
     """
     now = now or utcnow()
     pieces = required_documents(kind)
@@ -276,11 +289,8 @@ def deposit_request(
             else (mail_templates.balance_deposit_confirmation,
                   TemplateName.BALANCE_DEPOSIT_CONFIRMATION)
         )
-        receipt = receipts.issue_funding_receipt(
-            session, request=request, store=store, now=now
-        )
         content = confirmation(number, now, assistance_url=assistance_url,
-                               receipt_url=generated_documents.download_url(receipt.id))
+                               receipt_url=generated_documents.receipt_url(number))
         mail.queue_email(
             session,
             template=template,
@@ -304,6 +314,30 @@ def deposit_request(
     except BaseException:
         session.rollback()
         raise
-    return DepositResult(
+    result = DepositResult(
         funding_request_id=request.id, dossier_number=number, deposited_at=now
     )
+    if issue_receipt_now:
+        issue_receipt(session, deposited=result, store=store)
+    return result
+
+
+def issue_receipt(session: Session, *, deposited: DepositResult, store: storage.Storage) -> bool:
+    """Issue the « Accusé de dépôt » of a committed deposit — and COMMIT.
+
+    Best effort: the deposit stands whatever happens here. On a failure
+    (logged) the receipt is issued by the first download of its link or by the
+    hourly ``missing_documents`` pass; it says the same then (the rows of the
+    deposit), only its « généré le » date differs. Dated the deposit's time.
+    """
+    try:
+        request = session.get(FundingRequest, deposited.funding_request_id)
+        receipts.ensure_funding_receipt(session, request=request, store=store,
+                                        now=deposited.deposited_at)
+        session.commit()
+    except Exception:  # noqa: BLE001 - the deposit has committed: never undo it
+        session.rollback()
+        log.warning("receipt of %s not issued after the deposit (issued on demand later)",
+                    deposited.dossier_number, exc_info=True)
+        return False
+    return True

@@ -109,7 +109,8 @@ def funding_view(session: Session, *, supplier_id: int, kind: FundingKind) -> Fu
         documents_badge=documents_badge([a.review_status for a in attachments]),
         documents=[document_view(a) for a in attachments],
         emails=[email_view(e) for e in emails],
-        issued=generated_documents.for_funding_request(session, funding_request_id=request.id),
+        issued=generated_documents.for_funding_request(
+            session, funding_request_id=request.id, dossier_number=request.dossier_number),
     )
 
 

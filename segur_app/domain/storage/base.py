@@ -77,3 +77,16 @@ class Store(Protocol):
 
     def copy(self, source: str, target: str) -> None:
         """``target`` becomes a durable copy of ``source``, modified "now"."""
+
+    def sync(self, file: BinaryIO) -> None:
+        """For a file being written by :meth:`writing`, once written: make its
+        content durable now (the end of the block then finds nothing to flush), so
+        that the wait overlaps other work; nothing when the store keeps no local file."""
+
+    def seal(self, file: BinaryIO) -> str:
+        """For a file being written by :meth:`writing`, once written: a token that
+        changes whenever it is written again after this call, under its name too
+        ("": this store cannot tell, :meth:`unchanged` is then always False)."""
+
+    def unchanged(self, name: str, seal: str) -> bool:
+        """``name`` has certainly not been written since :meth:`seal` gave ``seal``."""

@@ -32,6 +32,10 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _seal(st: os.stat_result) -> str:
+    return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+
+
 class LocalStore:
     """Objects as files of a private directory (see the module docstring)."""
 
@@ -111,6 +115,28 @@ class LocalStore:
                     continue
                 if stat.S_ISREG(st.st_mode):  # never a symlink
                     yield Entry(name=name, size_bytes=st.st_size, mtime=st.st_mtime)
+
+    def sync(self, file: BinaryIO) -> None:
+        os.fsync(file.fileno())
+
+    def seal(self, file: BinaryIO) -> str:
+        """The file's identity and state: device, inode, size, modification time.
+
+        Its modification time is first set one second back: any later write
+        (``write``, ``truncate``, a mapping) sets it to the current time, so it
+        differs from the sealed value even within one tick of the file system's
+        clock (timestamps may be coarse); a replacement changes the inode. The
+        change time is left out: the rename into place changes it."""
+        fd = file.fileno()
+        before = os.fstat(fd)
+        os.utime(fd, ns=(before.st_atime_ns, before.st_mtime_ns - 1_000_000_000))
+        return _seal(os.fstat(fd))
+
+    def unchanged(self, name: str, seal: str) -> bool:
+        try:
+            return bool(seal) and _seal(self.path(name).stat()) == seal
+        except FileNotFoundError:
+            return False
 
     def copy(self, source: str, target: str) -> None:
         src, dst = self.path(source), self.path(target)

@@ -2,8 +2,9 @@
 
 :func:`stage` is the one way a form's file enters the storage. It checks the
 size and the name first (nothing read yet), then copies the upload to a
-local file in 1 MiB pieces, hashing each piece as it is written, then checks
-the written file in place (mapped: libmagic, structure, active content) while
+local file in 1 MiB pieces, hashing each piece as it is written, seals it
+(``storage.seal_staged``), then checks the written file in place (mapped:
+libmagic, structure, active content) while the disk makes it durable and
 the antivirus scans it (:mod:`.antivirus`: an infected file is refused, as is
 any file while clamd is unavailable when the scan is required), and only then
 gives it its key in ``staging/`` of the store (locally the file is renamed;
@@ -14,8 +15,10 @@ behind.
 
 The deposit (funding request, enrolment, assistance ticket) trusts what was
 checked: :func:`publish` publishes the staged file under its final key, and
-:func:`segur_app.domain.storage.publish_staged` verifies there that its
-sha256 is still the one computed while it was checked, and :func:`attachment_row`
+:func:`segur_app.domain.storage.publish_staged` verifies there that it is
+still the one checked — its seal (taken once checked: locally its inode,
+size and times) still holds, or else its sha256 is still the one computed
+while it was checked — and :func:`attachment_row`
 writes what was checked on the row. The file is not checked again. Only when that verification fails (the staged file was altered
 on disk) is the new content looked at, to say why it is refused.
 """
@@ -58,6 +61,10 @@ class StagedDocument:
     mime_type: str
     scan_result: str = ScanResult.NOT_SCANNED.value
     """The antivirus verdict (``ScanResult`` value), recorded on the attachment row."""
+    seal: str = ""
+    """``storage.seal_staged`` once written and hashed: the publication skips the
+    sha256 while it holds ("" — an object store, a document staged by an older
+    version: it hashes)."""
 
 
 class StagedFileMissing(Exception):
@@ -121,7 +128,14 @@ def stage(
                 staged.file.write(chunk)
             check_size(written, policy)  # a size unknown beforehand, or one that lied
             staged.file.flush()
-            mime_type, scan_result = _check_and_scan(staged.file, extension, policy, scanner)
+            seal = storage.seal_staged(staged, store=store)  # what is checked next stays so
+            # The disk writes the file while it is checked (the thread is joined
+            # before the block ends, whatever the checks say).
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fsync") as pool:
+                synced = pool.submit(storage.sync_staged, staged, store=store)
+                mime_type, scan_result = _check_and_scan(staged.file, extension, policy,
+                                                         scanner)
+                synced.result()
     except storage.StorageUnavailable as exc:  # the object store: nothing was staged
         raise policy.rejected(MSG_STORAGE_UNAVAILABLE, "storage_unavailable", str(exc)) from None
     return StagedDocument(
@@ -132,6 +146,7 @@ def stage(
         sha256=digest.hexdigest(),
         mime_type=mime_type,
         scan_result=scan_result.value,
+        seal=seal,
     )
 
 
