@@ -6,9 +6,10 @@ Create Date: 2026-12-02 04:20:00
 
 ``funding_request.company_sort`` and ``enrolment.company_sort``: a copy of the
 supplier's ``search_text`` (binary order, "C" collation on PostgreSQL) with an
-index ``(company_sort, id)``, so that the staff lists sorted by company name
-page along one index of their own table (a page by its number: an ``OFFSET``
-over that index instead of a join sorted). Filled here from the suppliers,
+index ``(company_sort, id)`` followed by the list's status / kind filters, so
+that the lists sorted by company name page along one index of their own table
+(a page by its number: an ``OFFSET`` over that index, filters read from it,
+instead of a join sorted). Filled here from the suppliers,
 then kept by triggers (``segur_app/domain/sort_ddl.py``; frozen copy below):
 a row inserted or moved copies its supplier's text, a supplier whose text
 changes rewrites it on its rows. Columns added in place on SQLite (no table
@@ -27,6 +28,8 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 TABLES = ('funding_request', 'enrolment')
+# The list's filters, in the index too: a page by number filtered by them reads the index alone.
+COVERED = {'funding_request': ['kind', 'status'], 'enrolment': ['status']}
 
 
 def _sqlite_triggers(table: str) -> list[str]:
@@ -91,7 +94,7 @@ def upgrade() -> None:
         # The table is locked by ADD COLUMN (PostgreSQL) / the only writer (SQLite).
         op.execute(f"UPDATE {table} SET company_sort = coalesce((SELECT search_text "
                    f"FROM supplier WHERE supplier.id = {table}.supplier_id), '')")
-        op.create_index(f'ix_{table}_company_sort', table, ['company_sort', 'id'])
+        op.create_index(f'ix_{table}_company_sort', table, ['company_sort', 'id'] + COVERED[table])
         for statement in triggers(table) if triggers else []:
             bind.exec_driver_sql(statement)
 

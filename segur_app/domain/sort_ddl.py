@@ -3,8 +3,9 @@
 
 The sort by company name is ``(supplier.search_text, id)``. Copied on
 ``funding_request`` and ``enrolment`` (column ``company_sort``, index
-``(company_sort, id)``), it is a key of the list's own table: a page asked for
-by its number is an ``OFFSET`` along one index (index-only on PostgreSQL)
+``(company_sort, id, …)`` followed by the list's kind / status filters), it is
+a key of the list's own table: a page asked for by its number is an ``OFFSET``
+along one index (index-only on PostgreSQL, filters read from the index)
 instead of a join of 100,000 rows sorted, and keyset pages need no join.
 
 Kept by the database, whatever writes (ORM, Core bulk inserts, SQL by hand):

@@ -99,7 +99,8 @@ class Enrolment(SQLModel, table=True):
         sa.Index("ix_enrolment_status_submitted", "status", "submitted_at", "id"),
         sa.Index("ix_enrolment_pending_submitted", "submitted_at", "id",
                  sqlite_where=sa.text(ENROLMENT_PENDING), postgresql_where=sa.text(ENROLMENT_PENDING)),
-        sa.Index("ix_enrolment_company_sort", "company_sort", "id"),  # sort by company name
+        # Sort by company name (covering the status filters, see funding_request's).
+        sa.Index("ix_enrolment_company_sort", "company_sort", "id", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
