@@ -202,6 +202,13 @@ def main() -> None:
         timed(engine, f"page {deep} (middle) by its number alone, sort by company name",
               lambda s: funding_list.list_requests(s, filters=RequestFilters(sort="denomination"),
                                                    page=deep))
+        with Session(engine) as s:
+            narrowed = funding_list.request_page(
+                s, filters=RequestFilters(status="en_cours", kind="avance")).pages // 2
+        timed(engine, f"page {narrowed} (middle) by its number alone, status + kind, sort by "
+              "company name", lambda s: funding_list.list_requests(
+                  s, filters=RequestFilters(status="en_cours", kind="avance", sort="denomination"),
+                  page=narrowed))
         timed(engine, "last page (« Dernière page »), sort by company name",
               lambda s: funding_list.list_requests(s, filters=RequestFilters(sort="denomination"),
                                                    page=N // funding_list.PAGE_SIZE))
@@ -244,6 +251,14 @@ def main() -> None:
         timed(engine, f"page {deep} (middle) by its number alone, every status",
               lambda s: staff_list.list_enrolments(
                   s, filters=EnrolmentFilters(status=""), page=deep, page_size=10))
+        for label, filters in (("every status", EnrolmentFilters(status="", sort="denomination")),
+                               ("pending", EnrolmentFilters(sort="denomination"))):
+            with Session(engine) as s:
+                middle = staff_list.list_enrolments(
+                    s, filters=filters, page=1, page_size=10).pages // 2
+            timed(engine, f"page {middle} (middle) by its number alone, {label}, sort by "
+                  "company name", lambda s, f=filters, m=middle: staff_list.list_enrolments(
+                      s, filters=f, page=m, page_size=10))
         timed(engine, "CSV export, pending, 1 month", lambda s: staff_list.export_enrolments_csv(
             s, filters=EnrolmentFilters(submitted_from=date(2023, 3, 1),
                                         submitted_to=date(2023, 3, 31))))

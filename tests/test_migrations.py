@@ -181,9 +181,11 @@ def test_search_objects_of_the_migration_are_those_of_create_all(empty_engine, t
         migrated = _search_objects(empty_engine)
         assert migrated == _search_objects(created)
         # SQLite: per searched table an FTS5 table, 4 shadow tables, 3 triggers, plus
-        # ix_supplier_search_text and 2 × 3 counter triggers. PostgreSQL: 3 trigram indexes,
-        # 2 counter triggers and their 2 functions.
-        assert len(migrated) == (3 * 8 + 1 + 6 if empty_engine.dialect.name == "sqlite" else 7)
+        # ix_supplier_search_text, 2 × 3 counter triggers and 2 × 3 company_sort triggers.
+        # PostgreSQL: 3 trigram indexes, 2 counter triggers and their 2 functions,
+        # 2 × 2 company_sort triggers and their 2 × 2 functions.
+        assert len(migrated) == (3 * 8 + 1 + 6 + 6 if empty_engine.dialect.name == "sqlite"
+                                 else 7 + 8)
     finally:
         created.dispose()
         cleanup()
@@ -331,3 +333,62 @@ def test_0011_widens_the_status_in_place_with_pieces_referencing_dossiers(empty_
     _migrate(empty_engine, "downgrade", "0008")
     with empty_engine.connect() as conn:
         assert conn.execute(sa.text("SELECT status FROM funding_request")).scalar() == "en_cours"
+
+
+def test_0013_copies_the_supplier_names_then_keeps_them_and_back(empty_engine):
+    """Rows already there get their supplier's search_text, then follow it; the list
+    sorted by company name is that order; downgrade removes the column and triggers."""
+    from datetime import datetime, timezone
+
+    from sqlmodel import Session
+
+    from segur_app.domain.enrolment import staff_list as enrolments
+    from segur_app.domain.enrolment.staff_list import EnrolmentFilters
+    from segur_app.domain.funding import staff_list
+    from segur_app.domain.funding.staff_list import RequestFilters
+
+    _migrate(empty_engine, "upgrade", "0012")
+    now = datetime.now(timezone.utc)
+    with empty_engine.begin() as conn:
+        for n, text in enumerate(["zeta\x1f1", "alpha\x1f2", "milieu\x1f3"]):
+            conn.execute(sa.text(
+                "INSERT INTO supplier (id, ans_number, siret, company_name, street, "
+                "postal_code, city, created_at, search_text) VALUES (:id, :ans, :siret, :name, "
+                "'x', '75001', 'PARIS', :now, :text)"),
+                {"id": n + 1, "ans": f"tndSAS000{n}", "siret": f"3943106760000{n}",
+                 "name": text.split("\x1f")[0].upper(), "now": now, "text": text})
+            conn.execute(sa.text(
+                "INSERT INTO funding_request (id, dossier_number, supplier_id, kind, status, "
+                "deposited_at, status_changed_at, amount, vat_label, iban, bic, bank_holder, "
+                "bank_domiciliation, info_control, bank_control, version) VALUES (:id, :number, "
+                ":id, 'avance', 'en_cours', :now, :now, 30000, 'HT', '', '', '', '', "
+                "'a_instruire', 'a_instruire', 1)"),
+                {"id": n + 1, "number": f"FINSAS00000{n + 1}", "now": now})
+            conn.execute(sa.text(
+                "INSERT INTO enrolment (id, number, supplier_id, status, submitted_at, "
+                "status_changed_at, legal_rep_civility, legal_rep_last_name, "
+                "legal_rep_first_name, legal_rep_role, contact_last_name, contact_first_name, "
+                "contact_email, contact_phone, version) VALUES (:id, :number, :id, "
+                "'a_instruire', :now, :now, '', '', '', '', '', '', '', '', 1)"),
+                {"id": n + 1, "number": f"ENRSAS00000{n + 1}", "now": now})
+    _migrate(empty_engine, "upgrade", "0013")
+
+    def sorted_by_name() -> tuple[list[str], list[str]]:
+        with Session(empty_engine) as session:
+            rows, _ = staff_list.list_requests(session, filters=RequestFilters(sort="denomination"))
+            items = enrolments.list_enrolments(session, filters=EnrolmentFilters(
+                status="", sort="denomination"), page=1, page_size=10).items
+            return [r.company_name for r in rows], [e.company_name for e in items]
+
+    assert sorted_by_name() == (["ALPHA", "MILIEU", "ZETA"],) * 2
+    with empty_engine.begin() as conn:
+        conn.execute(sa.text("UPDATE supplier SET company_name = 'AAA', search_text = 'aaa' "
+                             "WHERE id = 3"))
+    assert sorted_by_name() == (["AAA", "ALPHA", "ZETA"],) * 2
+    _migrate(empty_engine, "downgrade", "0012")
+    for table in ("funding_request", "enrolment"):
+        assert "company_sort" not in {c["name"] for c in sa.inspect(empty_engine).get_columns(table)}
+    with empty_engine.begin() as conn:  # no trigger left behind
+        conn.execute(sa.text("UPDATE supplier SET search_text = 'bbb' WHERE id = 3"))
+        conn.execute(sa.text("UPDATE funding_request SET supplier_id = 2, kind = 'solde' "
+                             "WHERE id = 1"))

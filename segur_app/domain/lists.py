@@ -2,9 +2,8 @@
 
 * their totals read from ``list_counter`` (:func:`counted_rows`,
   :func:`counted_total`; the rows are kept exact by triggers, ``counters_ddl.py``);
-* their sort keys (:func:`sort_key`) and the sort by company name
-  (:data:`NAME_SORT`), which joins the supplier (:func:`supplier_joined`,
-  :func:`key_reader`, :func:`walks_name_index`);
+* their sort keys (:func:`sort_key`, :func:`key_reader`) and the sort by
+  company name (:data:`NAME_SORT`, :func:`walks_name_index`);
 * their search by the supplier (:data:`SIRET`, :func:`of_suppliers`: an indexed
   subquery, so that counting never joins);
 * the CSV every staff export writes (:func:`csv_bytes`: French spreadsheet
@@ -27,7 +26,8 @@ from segur_app.domain.models import ListCounter, Supplier
 from segur_app.domain.paging import Key
 
 NAME_SORT = "denomination"
-"""The sort by company name (``Supplier.search_text``): the only one joining the supplier."""
+"""The sort by company name: the supplier's ``search_text``, copied on the list's own table
+(``company_sort``, kept by triggers: ``sort_ddl.py``) so that no page joins the supplier."""
 SIRET = re.compile(r"^\d{14}$")
 """A complete SIRET typed in a list's search (spaces removed)."""
 
@@ -62,14 +62,6 @@ def sort_key(sorts: dict[str, Key], sort: str, default: str) -> Key:
     return sorts.get(sort, sorts[default])
 
 
-def supplier_joined(query, model, sort: str):
-    """``query`` on ``model`` (a table with ``supplier_id``) with the supplier joined
-    when the sort needs its name."""
-    if sort == NAME_SORT:
-        return query.join(Supplier, Supplier.id == model.supplier_id)
-    return query
-
-
 def dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
@@ -79,14 +71,11 @@ def walks_name_index(session: Session, sort: str, matches: int) -> bool:
     return paging.walk_sort_index(dialect(session), sort == NAME_SORT, matches)
 
 
-def key_reader(session: Session, key: Key, *, model, sort: str):
+def key_reader(session: Session, key: Key, *, model):
     """``key_of(id)`` for ``paging.page_ids``: one ``model`` row's key values (None: gone)."""
 
     def read(row_id: int):
-        return session.exec(
-            supplier_joined(sa.select(*key.columns).select_from(model), model, sort)
-            .where(model.id == row_id)
-        ).first()
+        return session.exec(sa.select(*key.columns).where(model.id == row_id)).first()
 
     return read
 

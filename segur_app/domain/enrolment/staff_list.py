@@ -62,7 +62,7 @@ SORTS = {
     "depot_asc": Key((Enrolment.submitted_at, Enrolment.id)),
     "depot_desc": Key((Enrolment.submitted_at, Enrolment.id), descending=True),
     "numero": Key((Enrolment.number,)),
-    lists.NAME_SORT: Key((Supplier.search_text, Enrolment.id)),
+    lists.NAME_SORT: Key((Enrolment.company_sort, Enrolment.id)),  # supplier's search_text
 }
 _ENROLMENT_NUMBER = re.compile(r"^ENRSAS\d{6}$", re.IGNORECASE)
 
@@ -118,10 +118,9 @@ def list_enrolments(
         conditions = _conditions(session, filters, unindexed=True)
     key = _key(filters.sort)
     ids, page = paging.page_ids(
-        session, ids=lists.supplier_joined(select(Enrolment.id), Enrolment, filters.sort)
-        .where(*conditions), key=key,
-        key_of=lists.key_reader(session, key, model=Enrolment, sort=filters.sort), window=Window(page=page, after=after, before=before), total=total,
-        page_size=page_size)
+        session, ids=select(Enrolment.id).where(*conditions), key=key,
+        key_of=lists.key_reader(session, key, model=Enrolment),
+        window=Window(page=page, after=after, before=before), total=total, page_size=page_size)
     rows = {e.id: (e, s, b) for e, s, b in session.exec(
         select(Enrolment, Supplier, BankDetails)
         .join(Supplier, Supplier.id == Enrolment.supplier_id)

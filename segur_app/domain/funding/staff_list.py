@@ -40,8 +40,9 @@ SORTS = {
     "depot_asc": Key((FundingRequest.deposited_at, FundingRequest.id)),
     "numero": Key((FundingRequest.dossier_number,)),
     "statut": Key((FundingRequest.status, FundingRequest.deposited_at, FundingRequest.id)),
-    # Normalised company name (search.supplier_text): same order on both backends.
-    lists.NAME_SORT: Key((Supplier.search_text, FundingRequest.id)),
+    # Normalised company name (the supplier's search_text, copied: sort_ddl.py):
+    # same order on both backends, one index of this table.
+    lists.NAME_SORT: Key((FundingRequest.company_sort, FundingRequest.id)),
 }
 DEFAULT_SORT = "depot_desc"
 
@@ -170,10 +171,8 @@ def request_page(session: Session, *, filters: RequestFilters, window: Window = 
         conditions = filter_conditions(session, filters, unindexed=True)
     key = sort_key(filters.sort)
     ids, page = paging.page_ids(
-        session, ids=lists.supplier_joined(select(FundingRequest.id), FundingRequest, filters.sort)
-        .where(*conditions),
-        key=key, key_of=lists.key_reader(session, key, model=FundingRequest, sort=filters.sort),
-        window=window, total=total,
+        session, ids=select(FundingRequest.id).where(*conditions), key=key,
+        key_of=lists.key_reader(session, key, model=FundingRequest), window=window, total=total,
         page_size=page_size)
     by_id = {values[0]: values for values in session.exec(
         rows_query().where(FundingRequest.id.in_(ids))).all()} if ids else {}
@@ -209,7 +208,7 @@ def neighbours(
     Two indexed single-row queries (a range on the sort key), not a scan of the list.
     """
     key = sort_key(filters.sort)
-    current = lists.key_reader(session, key, model=FundingRequest, sort=filters.sort)(request_id)
+    current = lists.key_reader(session, key, model=FundingRequest)(request_id)
     if current is None:
         return None, None
     conditions = filter_conditions(session, filters)
@@ -220,7 +219,7 @@ def neighbours(
 
     def first(*, reverse: bool) -> int | None:
         return session.exec(
-            lists.supplier_joined(select(FundingRequest.id), FundingRequest, filters.sort)
+            select(FundingRequest.id)
             .where(*conditions, key.beyond(current, reverse=reverse))
             .order_by(*key.order_by(reverse=reverse))
             .limit(1)

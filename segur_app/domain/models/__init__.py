@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from segur_app.domain import counters_ddl, search_ddl
+from segur_app.domain import counters_ddl, search_ddl, sort_ddl
 from segur_app.domain.models.base import LabelledEnum, timestamp_column, utcnow
 from segur_app.domain.models.enums import (
     Role,
@@ -119,3 +119,4 @@ __all__ = [
 
 search_ddl.attach(SQLModel.metadata)
 counters_ddl.attach(SQLModel.metadata)
+sort_ddl.attach(SQLModel.metadata)

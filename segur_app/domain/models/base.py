@@ -1,5 +1,5 @@
-"""What every table module shares: the naming convention, UTC timestamps,
-:class:`LabelledEnum` (stored code + French label)."""
+"""What every table module shares: the naming convention, UTC timestamps, the
+company-name sort column, :class:`LabelledEnum` (stored code + French label)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import enum
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import SQLModel
 
 # Naming convention so that constraint names are stable across backends and
@@ -26,6 +27,14 @@ def utcnow() -> datetime:
 
 def timestamp_column(nullable: bool = False, index: bool = False) -> sa.Column:
     return sa.Column(sa.DateTime(timezone=True), nullable=nullable, index=index)
+
+
+def company_sort_column() -> sa.Column:
+    """``company_sort``: a copy of the supplier's ``search_text`` (the sort by company
+    name), kept by the database's triggers (``domain/sort_ddl.py``); binary order on
+    both backends ("C" collation on PostgreSQL), like ``supplier.search_text``."""
+    return sa.Column(sa.Text().with_variant(postgresql.TEXT(collation="C"), "postgresql"),
+                     nullable=False, server_default="")
 
 
 class LabelledEnum(str, enum.Enum):

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from segur_app.domain.models.base import timestamp_column, utcnow
+from segur_app.domain.models.base import company_sort_column, timestamp_column, utcnow
 from segur_app.domain.models.enums import (
     AttachmentKind,
     ControlStatus,
@@ -40,6 +40,9 @@ class FundingRequest(SQLModel, table=True):
         sa.Index("ix_funding_request_kind_status_deposited", "kind", "status", "deposited_at",
                  "id"),
         sa.Index("ix_funding_request_status_deposited", "status", "deposited_at", "id"),
+        # Sort by company name; kind and status make it covering: a page by its number
+        # filtered by them is an OFFSET along this index alone.
+        sa.Index("ix_funding_request_company_sort", "company_sort", "id", "kind", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -73,6 +76,8 @@ class FundingRequest(SQLModel, table=True):
         sa.Boolean, nullable=False, server_default=sa.false()))
     # Optimistic locking for concurrent staff decisions.
     version: int = 1
+    # The supplier's search_text, for the sort by company name (database triggers).
+    company_sort: str = Field(default="", sa_column=company_sort_column())
 
 
 # A funding piece is current until a correction replaces it (attachment.superseded_at).

@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
 from segur_app.domain.search import supplier_text
-from segur_app.domain.models.base import timestamp_column, utcnow
+from segur_app.domain.models.base import company_sort_column, timestamp_column, utcnow
 from segur_app.domain.models.enums import (
     EnrolmentStatus,
 )
@@ -99,6 +99,8 @@ class Enrolment(SQLModel, table=True):
         sa.Index("ix_enrolment_status_submitted", "status", "submitted_at", "id"),
         sa.Index("ix_enrolment_pending_submitted", "submitted_at", "id",
                  sqlite_where=sa.text(ENROLMENT_PENDING), postgresql_where=sa.text(ENROLMENT_PENDING)),
+        # Sort by company name (covering the status filters, see funding_request's).
+        sa.Index("ix_enrolment_company_sort", "company_sort", "id", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -122,3 +124,5 @@ class Enrolment(SQLModel, table=True):
     decided_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     decision_reason: str | None = Field(default=None, sa_type=sa.Text)
     version: int = 1
+    # The supplier's search_text, for the sort by company name (database triggers).
+    company_sort: str = Field(default="", sa_column=company_sort_column())
