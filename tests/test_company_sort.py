@@ -19,6 +19,7 @@ from segur_app.domain.funding import staff_list as funding_list
 from segur_app.domain.funding.staff_list import RequestFilters
 from segur_app.domain.models import Enrolment, FundingRequest, Supplier
 from segur_app.domain.paging import Window
+from tests.conftest import postgres_only
 
 START = datetime(2024, 3, 1, 9, tzinfo=timezone.utc)
 NAME = "denomination"
@@ -190,11 +191,10 @@ def test_a_supplier_changing_its_name_moves_its_dossiers_and_enrolment(db, engin
     _copies_agree(db)
 
 
+@postgres_only  # SQLite runs one writer at a time: no concurrent rename to miss
 def test_postgresql_a_deposit_and_a_rename_of_its_supplier_do_not_miss_each_other(engine):
     """PostgreSQL: the insert reads its supplier FOR SHARE, so a concurrent rename waits
     for it (and then rewrites the committed row) instead of missing it."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite runs one writer at a time")
     with engine.begin() as conn:
         supplier_id = conn.execute(sa.insert(Supplier.__table__).returning(Supplier.id), [{
             "ans_number": "tndSAS8000", "siret": "00000000008000", "company_name": "AVANT",
