@@ -75,6 +75,11 @@ def _chunks(body: BinaryIO) -> Iterator[bytes]:
             log.warning("document download interrupted: the store stopped answering")
 
 
+def _store_unavailable() -> Response:
+    """The document store does not answer: try again in a minute."""
+    return PlainTextResponse(MSG_UNAVAILABLE, status_code=503, headers={"Retry-After": "60"})
+
+
 @guarded_route(routes.DOCUMENTS + "/{attachment_id}", Audience.USER)
 async def download(request: Request, who: Principal) -> Response:
     # Digits within the id column's range only: nothing else reaches the DB.
@@ -85,8 +90,7 @@ async def download(request: Request, who: Principal) -> Response:
         found = await asyncio.to_thread(_load, who, attachment_id)
     except storage.StorageUnavailable:
         log.warning("document %s not served: the store is unreachable", attachment_id)
-        return PlainTextResponse(MSG_UNAVAILABLE, status_code=503,
-                                 headers={"Retry-After": "60"})
+        return _store_unavailable()
     if found is None:
         return PlainTextResponse(MSG_NOT_FOUND, status_code=404)
     inline = found.mime_type in INLINE_TYPES and request.query_params.get("dl") != "1"
@@ -125,8 +129,7 @@ async def deposit_receipt(request: Request, who: Principal) -> Response:
         attachment_id = await asyncio.to_thread(_receipt_of, who, number)
     except storage.StorageUnavailable:
         log.warning("receipt of %s not issued: the store is unreachable", number)
-        return PlainTextResponse(MSG_UNAVAILABLE, status_code=503,
-                                 headers={"Retry-After": "60"})
+        return _store_unavailable()
     if attachment_id is None:
         return PlainTextResponse(MSG_NOT_FOUND, status_code=404)
     return RedirectResponse(
