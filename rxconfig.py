@@ -12,6 +12,7 @@ from reflex.plugins.sitemap import SitemapPlugin
 
 from segur_app.core.config import get_settings
 from segur_app.core.migrations import use_portal_schema_check
+from segur_app.core.state_purge import throttle_disk_state_purge
 from segur_app.core.workers import respawn_failed_workers
 from segur_app.frontend.dsfr_bundle import DsfrBundlePlugin
 
@@ -28,6 +29,8 @@ os.environ.setdefault("GRANIAN_WORKERS", str(settings.backend_workers))
 respawn_failed_workers()
 # `reflex run` checks the schema as alembic/env.py does (search tables included).
 use_portal_schema_check()
+# Without Redis: the tab states on disk are purged once a minute, not at every write.
+throttle_disk_state_purge()
 
 # Redis state lock (ms): an event holds its tab's lock while it runs. Long work
 # (deposit, exports) runs outside it (background events, HTTP routes), so 20 s is

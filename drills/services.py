@@ -281,20 +281,31 @@ class Portal:
 
     def worker_pids(self) -> list[int]:
         """Granian's worker processes: the leaf python processes of the group
-        (the supervisor is their parent; node/npm are not python)."""
+        (the supervisor is their parent; node/npm are not python), not counting
+        the helpers a worker starts itself with multiprocessing's ``spawn`` (its
+        PDF process, their resource tracker: segur_app/domain/pdf_process.py)."""
         if self.proc is None:
             return []
         children, found, todo = self.tree(), [], [self.proc.pid]
         while todo:
             pid = todo.pop()
-            kids = children.get(pid, [])
+            kids = [kid for kid in children.get(pid, []) if self._python(kid) is not False]
             todo.extend(kids)
-            if not kids and pid != self.proc.pid:
-                with contextlib.suppress(OSError):
-                    cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-                    if b"python" in cmd:
-                        found.append(pid)
+            if not kids and pid != self.proc.pid and self._python(pid):
+                found.append(pid)
         return sorted(found)
+
+    @staticmethod
+    def _python(pid: int) -> bool | None:
+        """True: a python process of the portal; False: a multiprocessing helper;
+        None: anything else (or gone)."""
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return None
+        if b"multiprocessing" in cmd:
+            return False
+        return True if b"python" in cmd else None
 
     def stop(self) -> None:
         if self.proc is not None:

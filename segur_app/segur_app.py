@@ -9,7 +9,7 @@ from segur_app.core.log_redaction import install_log_redaction
 from segur_app.domain.mail import run_mail_worker
 from segur_app.frontend import dsfr_bundle
 from segur_app.state.binding import TabBinding
-from segur_app.tasks import run_housekeeping
+from segur_app.tasks import run_housekeeping, run_pdf_process
 
 DSFR = "/dsfr"
 
@@ -60,5 +60,7 @@ app.register_lifespan_task(install_log_redaction)
 # and remove files chosen in forms but never deposited.
 app.register_lifespan_task(run_mail_worker)
 app.register_lifespan_task(run_housekeeping)
+# Receipts rendered in a helper process beside each worker (domain/pdf_process.py).
+app.register_lifespan_task(run_pdf_process)
 # With Redis: fail closed while it is down, recover when it returns.
 app.register_lifespan_task(redis_health.watch_redis)

@@ -10,7 +10,9 @@ from sqlalchemy.engine import Engine
 
 from segur_app.core.config import Settings, get_settings
 from segur_app.core.db import session_scope
-from segur_app.domain import missing_documents, storage, storage_check, throttling
+from segur_app.domain import (
+    missing_documents, pdf_process, receipts, storage, storage_check, throttling,
+)
 from segur_app.domain.funding import correction_mails
 from segur_app.domain.models import utcnow
 
@@ -47,6 +49,19 @@ async def run_housekeeping() -> None:
         except Exception:  # keep the loop alive whatever happens
             log.exception("housekeeping failed")
         await asyncio.sleep(HOUSEKEEPING_PERIOD_SECONDS)
+
+
+async def run_pdf_process() -> None:
+    """While the worker serves: its PDF helper process (``pdf_process``), warmed
+    up at once so that the first deposit does not wait for it to start."""
+    if not get_settings().pdf_process:
+        return
+    pdf_process.start()
+    try:
+        await asyncio.to_thread(receipts.warm_up)
+        await asyncio.Event().wait()  # until the server stops (cancelled)
+    finally:
+        pdf_process.stop()
 
 
 def purge_login_counters() -> int:

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     # Files no row references are removed once older than this (storage-check
     # and the hourly sweep); it must exceed the longest deposit transaction.
     storage_grace_seconds: float = Field(default=3600.0, ge=0)
+    # Each backend worker renders its PDF documents (receipts) in a helper
+    # process of its own (domain/pdf_process.py); off: in the worker.
+    pdf_process: bool = True
     # Files chosen in a form but never deposited are removed after this.
     staging_max_age_seconds: float = Field(default=24 * 3600.0, ge=0)
 

@@ -18,13 +18,13 @@ SHA-256 fingerprint.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from reportlab.platypus import Flowable
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from segur_app.domain import generated_documents, storage, uploads
+from segur_app.domain import generated_documents, pdf_process, storage, uploads
 from segur_app.domain.dates import fr_amount, fr_datetime
 from segur_app.domain.models import (
     Attachment,
@@ -125,6 +125,26 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     ))
 
 
+def rendered(receipt: Receipt) -> bytes:
+    """:func:`receipt_pdf`, in the worker's PDF helper process when it runs
+    (:mod:`segur_app.domain.pdf_process`; blocking: call it off the event loop)."""
+    return pdf_process.render(receipt_pdf, receipt)
+
+
+SAMPLE = Receipt(
+    request_label="Demande d'avance", context=FUNDING_CONTEXT, number="AV-0000-00000",
+    deposited_at=datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc), company_name="Exemple", siret="00000000000000",
+    ans_number="ANS-0", address="1 rue Exemple 75001 Paris", deposited_by="Exemple",
+    pieces=(Piece("Pièce", "exemple.pdf", 1, "0" * 64),), amount=30000,
+)
+
+
+def warm_up() -> bytes:
+    """Render :data:`SAMPLE` through :func:`rendered`: the helper imports
+    ReportLab and loads its fonts before the first deposit needs it."""
+    return rendered(SAMPLE)
+
+
 def _pieces(session: Session, condition) -> tuple[Piece, ...]:
     rows = session.exec(select(Attachment).where(condition).order_by(Attachment.id)).all()
     return tuple(Piece(AttachmentKind(a.kind).label, a.original_name, a.size_bytes, a.sha256)
@@ -187,7 +207,7 @@ def issue_funding_receipt(
     session.flush()  # the pieces of this deposit are read back
     receipt = funding_receipt(session, request)
     return generated_documents.store(
-        session, kind=GeneratedDocumentKind.DEPOSIT_RECEIPT, pdf=receipt_pdf(receipt),
+        session, kind=GeneratedDocumentKind.DEPOSIT_RECEIPT, pdf=rendered(receipt),
         file_name=file_name(receipt.number), store=store, now=now,
         funding_request_id=request.id,
     )
@@ -222,7 +242,7 @@ def issue_enrolment_receipt(
     session.flush()
     receipt = enrolment_receipt(session, enrolment)
     return generated_documents.store(
-        session, kind=GeneratedDocumentKind.DEPOSIT_RECEIPT, pdf=receipt_pdf(receipt),
+        session, kind=GeneratedDocumentKind.DEPOSIT_RECEIPT, pdf=rendered(receipt),
         file_name=file_name(receipt.number), store=store, now=now,
         enrolment_id=enrolment.id,
     )
