@@ -6,8 +6,8 @@
   the kernel refuses) is read and written in pieces. Both ways give the same
   staged bytes and sha256, from the upload's position, never more than the
   size limit and one byte.
-* The sha256 is computed once, from the mapping the checks read, in the
-  thread that makes the file durable, while the checks run.
+* The sha256 is computed once, from the mapping the checks read, in a
+  thread beside the checks (and beside the one that makes the file durable).
 * Every check still decides: an oversized upload or a hostile PDF copied by
   the kernel is refused and leaves nothing.
 """
@@ -291,7 +291,7 @@ def test_a_hostile_pdf_copied_by_the_kernel_is_still_refused(data, tmp_path, sto
 def test_the_file_is_hashed_once_from_its_mapping_while_it_is_checked(
         accepted, tmp_path, storage_dir, monkeypatch):
     """The checks wait here until the hash has begun: a hash after them would
-    never begin. One sha256, of the mapping, in the thread that syncs the file."""
+    never begin. One sha256, of the mapping, in a thread of the staging's pool."""
     hashing, hashed = threading.Event(), []
     real_sha256, real_check = hashlib.sha256, uploads.staging.check_content
 
@@ -319,4 +319,4 @@ def test_the_file_is_hashed_once_from_its_mapping_while_it_is_checked(
             assert staged_bytes(document, storage_dir) == data
     assert len(hashed) == 1
     kind, thread = hashed[0]
-    assert kind is mmap.mmap and thread.startswith("fsync")
+    assert kind is mmap.mmap and thread.startswith("staged")

@@ -5,10 +5,10 @@ size and the name first (nothing read yet), then copies the upload to a
 local file — by the kernel (``copy_file_range``, else ``sendfile``) when the
 upload is a real file, as Reflex's spooled temporary file of a large upload
 is, else in 1 MiB pieces — never more than the size limit and one byte,
-seals it (``storage.seal_staged``), then maps the written file and, side by
-side, checks it in place (libmagic, structure, active content) while another
-thread computes its sha256 from the same mapping and makes it durable, and
-the antivirus scans it (:mod:`.antivirus`: an infected file is refused, as is
+seals it (``storage.seal_staged``), then maps the written file and checks it
+in place (libmagic, structure, active content) while, side by side, its
+sha256 is computed from the same mapping, the disk makes it durable and the
+antivirus scans it (:mod:`.antivirus`: an infected file is refused, as is
 any file while clamd is unavailable when the scan is required), and only then
 gives it its key in ``staging/`` of the store (locally the file is renamed;
 with an object store it is uploaded from that temporary file). The whole file
@@ -19,7 +19,7 @@ hash. A refused file leaves nothing behind.
 The deposit (funding request, enrolment, assistance ticket) trusts what was
 checked: :func:`publish` publishes the staged file under its final key, and
 :func:`segur_app.domain.storage.publish_staged` verifies there that it is
-still the one checked — its seal (taken once checked: locally its inode,
+still the one checked — its seal (taken once written: locally its inode,
 size and times) still holds, or else its sha256 is still the one computed
 while it was checked — and :func:`attachment_row`
 writes what was checked on the row. The file is not checked again. Only when that verification fails (the staged file was altered
@@ -127,15 +127,18 @@ def stage(
             check_size(written, policy)  # a size unknown beforehand, or one that lied
             staged.file.flush()
             seal = storage.seal_staged(staged, store=store)  # what is checked next stays so
-            # The file is hashed (from the mapping the checks read) and the disk
-            # writes it while it is checked; the thread is joined before the
-            # mapping is closed and the block ends, whatever the checks say.
+            # While the file is checked, the disk writes it and it is hashed
+            # (from the mapping the checks read), each in a thread of its own;
+            # both are joined before the mapping is closed and the block ends,
+            # whatever the checks say.
             with (_mapped(staged.file) as mapping,
-                  ThreadPoolExecutor(max_workers=1, thread_name_prefix="fsync") as pool):
-                hashed = pool.submit(_hash_and_sync, mapping, staged, store)
+                  ThreadPoolExecutor(max_workers=2, thread_name_prefix="staged") as pool):
+                synced = pool.submit(storage.sync_staged, staged, store=store)
+                hashed = pool.submit(_sha256_of, mapping)
                 mime_type, scan_result = _check_and_scan(staged.file, mapping, extension,
                                                          policy, scanner)
                 sha256 = hashed.result()
+                synced.result()
     except storage.StorageUnavailable as exc:  # the object store: nothing was staged
         raise policy.rejected(MSG_STORAGE_UNAVAILABLE, "storage_unavailable", str(exc)) from None
     return StagedDocument(
@@ -239,7 +242,7 @@ def _sendfile(src: int, dst: int, count: int, src_offset: int, dst_offset: int) 
 
 
 # --------------------------------------------------------------------------- #
-# The checks, the hash and the fsync of the written file
+# The checks and the hash of the written file
 # --------------------------------------------------------------------------- #
 
 
@@ -257,12 +260,10 @@ def _mapped(file: BinaryIO):
             mapping.close()
 
 
-def _hash_and_sync(mapping: mmap.mmap, staged: storage.NewFile, store: storage.Storage) -> str:
-    """The sha256 of the written file (hashlib releases the GIL: it runs while
-    the checks do), then its content made durable; the hex digest."""
-    sha256 = hashlib.sha256(mapping).hexdigest()
-    storage.sync_staged(staged, store=store)
-    return sha256
+def _sha256_of(mapping: mmap.mmap) -> str:
+    """The sha256 of the written file, read through its mapping (hashlib releases
+    the GIL: it runs while the checks do)."""
+    return hashlib.sha256(mapping).hexdigest()
 
 
 def _check_and_scan(file: BinaryIO, mapping: mmap.mmap, extension: str, policy: UploadPolicy,
