@@ -191,7 +191,7 @@ def writing_staged(*, store: Storage) -> Iterator[NewFile]:
 
 
 def seal_staged(staged: NewFile, *, store: Storage) -> str:
-    """Seal a staged file once written and hashed, before it is checked
+    """Seal a staged file once written, before it is checked and hashed
     (``Store.seal``): :func:`publish_staged` skips the sha256 of a file whose seal
     still holds. "" when the store cannot tell (an object store: the published
     copy is read back and hashed)."""
@@ -220,7 +220,7 @@ def publish_staged(key: str, *, sha256: str, store: Storage, seal: str = "") -> 
     file is gone, :class:`StorageMismatch` when it is not the checked one.
 
     "The checked one": when the staged file's ``seal`` (:func:`seal_staged`,
-    taken once it was written and hashed, before it was checked) still holds, it was not written since,
+    taken once it was written, before it was checked and hashed) still holds, it was not written since,
     so the copy — the same inode — is not hashed again; otherwise (an object
     store, a file touched since) the copy is read back and its sha256 compared
     with ``sha256``. Staged files are named by random keys that never leave the

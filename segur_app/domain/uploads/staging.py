@@ -2,21 +2,24 @@
 
 :func:`stage` is the one way a form's file enters the storage. It checks the
 size and the name first (nothing read yet), then copies the upload to a
-local file in 1 MiB pieces, hashing each piece as it is written, seals it
-(``storage.seal_staged``), then checks the written file in place (mapped:
-libmagic, structure, active content) while the disk makes it durable and
-the antivirus scans it (:mod:`.antivirus`: an infected file is refused, as is
+local file — by the kernel (``copy_file_range``, else ``sendfile``) when the
+upload is a real file, as Reflex's spooled temporary file of a large upload
+is, else in 1 MiB pieces — never more than the size limit and one byte,
+seals it (``storage.seal_staged``), then maps the written file and checks it
+in place (libmagic, structure, active content) while, side by side, its
+sha256 is computed from the same mapping, the disk makes it durable and the
+antivirus scans it (:mod:`.antivirus`: an infected file is refused, as is
 any file while clamd is unavailable when the scan is required), and only then
 gives it its key in ``staging/`` of the store (locally the file is renamed;
 with an object store it is uploaded from that temporary file). The whole file
 is never held in memory: the upload stays in Reflex's spooled temporary file,
-the staged copy is read through the page cache. A refused file leaves nothing
-behind.
+the staged copy is read through the page cache, once for the checks and the
+hash. A refused file leaves nothing behind.
 
 The deposit (funding request, enrolment, assistance ticket) trusts what was
 checked: :func:`publish` publishes the staged file under its final key, and
 :func:`segur_app.domain.storage.publish_staged` verifies there that it is
-still the one checked — its seal (taken once checked: locally its inode,
+still the one checked — its seal (taken once written: locally its inode,
 size and times) still holds, or else its sha256 is still the one computed
 while it was checked — and :func:`attachment_row`
 writes what was checked on the row. The file is not checked again. Only when that verification fails (the staged file was altered
@@ -26,10 +29,12 @@ on disk) is the new content looked at, to say why it is refused.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import mmap
 import os
+import stat
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,7 +67,7 @@ class StagedDocument:
     scan_result: str = ScanResult.NOT_SCANNED.value
     """The antivirus verdict (``ScanResult`` value), recorded on the attachment row."""
     seal: str = ""
-    """``storage.seal_staged`` once written and hashed: the publication skips the
+    """``storage.seal_staged`` once written, before it is hashed: the publication skips the
     sha256 while it holds ("" — an object store, a document staged by an older
     version: it hashes)."""
 
@@ -116,25 +121,23 @@ def stage(
     if size is not None:
         check_size(size, policy)  # before reading anything: a huge file costs nothing
     extension = check_name(filename, policy)
-    digest = hashlib.sha256()
     try:
         with storage.writing_staged(store=store) as staged:
-            written = 0
-            while chunk := source.read(min(CHUNK_BYTES, policy.max_bytes + 1 - written)):
-                written += len(chunk)
-                if written > policy.max_bytes:
-                    break
-                digest.update(chunk)
-                staged.file.write(chunk)
+            written = _copy_upload(source, staged.file, policy.max_bytes + 1)
             check_size(written, policy)  # a size unknown beforehand, or one that lied
             staged.file.flush()
             seal = storage.seal_staged(staged, store=store)  # what is checked next stays so
-            # The disk writes the file while it is checked (the thread is joined
-            # before the block ends, whatever the checks say).
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fsync") as pool:
+            # While the file is checked, the disk writes it and it is hashed
+            # (from the mapping the checks read), each in a thread of its own;
+            # both are joined before the mapping is closed and the block ends,
+            # whatever the checks say.
+            with (_mapped(staged.file) as mapping,
+                  ThreadPoolExecutor(max_workers=2, thread_name_prefix="staged") as pool):
                 synced = pool.submit(storage.sync_staged, staged, store=store)
-                mime_type, scan_result = _check_and_scan(staged.file, extension, policy,
-                                                         scanner)
+                hashed = pool.submit(_sha256_of, mapping)
+                mime_type, scan_result = _check_and_scan(staged.file, mapping, extension,
+                                                         policy, scanner)
+                sha256 = hashed.result()
                 synced.result()
     except storage.StorageUnavailable as exc:  # the object store: nothing was staged
         raise policy.rejected(MSG_STORAGE_UNAVAILABLE, "storage_unavailable", str(exc)) from None
@@ -143,27 +146,140 @@ def stage(
         key=staged.key,
         original_name=safe_display_name(filename),
         size_bytes=written,
-        sha256=digest.hexdigest(),
+        sha256=sha256,
         mime_type=mime_type,
         scan_result=scan_result.value,
         seal=seal,
     )
 
 
-def _check_and_scan(file: BinaryIO, extension: str, policy: UploadPolicy,
+# --------------------------------------------------------------------------- #
+# The copy of the upload
+# --------------------------------------------------------------------------- #
+
+_NO_KERNEL_COPY = frozenset({errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP,
+                             errno.ENOTSUP, errno.EBADF, errno.EPERM})
+"""What a kernel copy answers when it cannot copy these two files (another file
+system, a kernel or file system without it...): the next way is tried."""
+
+
+def _copy_upload(source: BinaryIO, target: BinaryIO, limit: int) -> int:
+    """Copy ``source`` from its position to ``target`` (new, empty), ``limit``
+    bytes at most; the number of bytes copied. Both are left after what was
+    copied (as reading and writing would)."""
+    copied, finished = _kernel_copy(source, target, limit)
+    if not finished:  # not real files, or the kernel could not (the rest of them)
+        while chunk := source.read(min(CHUNK_BYTES, limit - copied)):
+            copied += len(chunk)
+            target.write(chunk)
+    return copied
+
+
+def _kernel_copy(source: BinaryIO, target: BinaryIO, limit: int) -> tuple[int, bool]:
+    """Let the kernel copy ``source`` (from its position) to ``target`` when both
+    are regular files: (bytes copied, whether the copy is over — the end of the
+    source or ``limit`` reached). Not over when the kernel cannot, from where
+    it stopped: the caller reads and writes the rest."""
+    fds = _regular_files(source, target)
+    if fds is None:
+        return 0, False
+    src, dst = fds
+    start, base = source.tell(), target.tell()
+    expected = min(limit, max(0, os.fstat(src).st_size - start))
+    copied, finished = 0, False
+    try:
+        for syscall in (_copy_file_range, _sendfile):
+            try:
+                while copied < limit:
+                    count = syscall(src, dst, limit - copied, start + copied, base + copied)
+                    if count == 0:
+                        break
+                    copied += count
+            except OSError as exc:
+                if exc.errno not in _NO_KERNEL_COPY:
+                    raise
+                continue
+            # The end of the file for the kernel; some file systems answer 0
+            # early (nothing copied of what the file holds): then the next way.
+            if copied >= expected:
+                finished = True
+                break
+    finally:
+        source.seek(start + copied)
+        target.seek(base + copied)
+    return copied, finished
+
+
+def _regular_files(source: BinaryIO, target: BinaryIO) -> tuple[int, int] | None:
+    """The descriptors of ``source`` and ``target`` when both are regular files."""
+    # A SpooledTemporaryFile still in memory (a small upload): asking for its
+    # descriptor would first write it to disk (the attribute Starlette reads too).
+    if not getattr(source, "_rolled", True):
+        return None
+    try:
+        if not source.seekable():
+            return None
+        fds = source.fileno(), target.fileno()
+        if not all(stat.S_ISREG(os.fstat(fd).st_mode) for fd in fds):
+            return None
+        source.flush()  # what a writer of the upload may still buffer
+        target.flush()
+    except (AttributeError, OSError, ValueError):  # BytesIO: io.UnsupportedOperation
+        return None
+    return fds
+
+
+def _copy_file_range(src: int, dst: int, count: int, src_offset: int, dst_offset: int) -> int:
+    copy_file_range = getattr(os, "copy_file_range", None)  # Linux only
+    if copy_file_range is None:
+        raise OSError(errno.ENOSYS, "copy_file_range unavailable")
+    return copy_file_range(src, dst, count, src_offset, dst_offset)
+
+
+def _sendfile(src: int, dst: int, count: int, src_offset: int, dst_offset: int) -> int:
+    os.lseek(dst, dst_offset, os.SEEK_SET)  # sendfile writes at the target's position
+    return os.sendfile(dst, src, src_offset, count)
+
+
+# --------------------------------------------------------------------------- #
+# The checks and the hash of the written file
+# --------------------------------------------------------------------------- #
+
+
+@contextlib.contextmanager
+def _mapped(file: BinaryIO):
+    """The file just written, mapped: read in place by the checks and the hash."""
+    # ACCESS_COPY: a private mapping (never written back) that libmagic can be handed.
+    mapping = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_COPY)
+    try:
+        yield mapping
+    finally:
+        # An exception's traceback may still hold a view on the mapping; it is
+        # then unmapped when that goes.
+        with contextlib.suppress(BufferError):
+            mapping.close()
+
+
+def _sha256_of(mapping: mmap.mmap) -> str:
+    """The sha256 of the written file, read through its mapping (hashlib releases
+    the GIL: it runs while the checks do)."""
+    return hashlib.sha256(mapping).hexdigest()
+
+
+def _check_and_scan(file: BinaryIO, mapping: mmap.mmap, extension: str, policy: UploadPolicy,
                     scanner: Scanner) -> tuple[str, ScanResult]:
     """The content checks and the antivirus scan of the file just written, side by
     side (clamd works in its own process while the checks run here; the scan
-    reads through ``file``, the checks through a mapping of its descriptor).
+    reads through ``file``, the checks through its ``mapping``).
 
     An infected file is refused as such whatever the checks say; otherwise a
     content problem is reported before an unavailable antivirus."""
     if not scanner.enabled:
-        return _check_written(file, extension, policy), ScanResult.NOT_SCANNED
+        return check_content(mapping, extension, policy), ScanResult.NOT_SCANNED
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clamd") as pool:
         scan = pool.submit(scanner.check, file, policy)
         try:
-            mime_type = _check_written(file, extension, policy)
+            mime_type = check_content(mapping, extension, policy)
         except DocumentRejected as content_problem:
             try:
                 scan.result()
@@ -172,19 +288,6 @@ def _check_and_scan(file: BinaryIO, extension: str, policy: UploadPolicy,
                     raise scan_problem from None
             raise content_problem
         return mime_type, scan.result()
-
-
-def _check_written(file: BinaryIO, extension: str, policy: UploadPolicy) -> str:
-    """The content checks on the file just written, read in place."""
-    # ACCESS_COPY: a private mapping (never written back) that libmagic can be handed.
-    mapping = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_COPY)
-    try:
-        return check_content(mapping, extension, policy)
-    finally:
-        # An exception's traceback may still hold a view on the mapping; it is
-        # then unmapped when that goes.
-        with contextlib.suppress(BufferError):
-            mapping.close()
 
 
 def publish(session, document: StagedDocument, *, policy: UploadPolicy, store: storage.Storage) -> str:
