@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from segur_app import routes
-from segur_app.components.header import PUBLIC_SHORTCUTS
+from segur_app.components.header import MENU_ID, PUBLIC_SHORTCUTS
 from segur_app.components.navigation import PUBLIC_NAVIGATION
 from segur_app.frontend import css_syntax, dsfr_bundle
 from tests.e2e.conftest import assert_accessible, create_account, log_in
@@ -261,15 +261,22 @@ def test_the_mobile_menu_opens_and_shows_the_navigation(portal, page: Page):
     page.set_viewport_size({"width": 375, "height": 740})
     open_login_page(page, portal)
     header = page.get_by_role("banner")
-    navigation = page.get_by_role("navigation", name="Menu principal")
+    # The menu by its id: a role locator finds nothing while it is closed,
+    # which would make « hidden » true of a menu that does not exist.
+    menu = page.locator(f"#{MENU_ID}")
+    navigation = menu.get_by_role("navigation", name="Menu principal")
     menu_button = header.get_by_role("button", name="Menu", exact=True)
-    close_button = header.get_by_role("button", name="Fermer", exact=True)
+    close_button = menu.locator("button", has_text="Fermer")
+    expect(menu).to_have_count(1)
+    expect(close_button).to_have_count(1)
     expect(menu_button).to_be_visible()
-    expect(navigation).to_be_hidden()
+    expect(menu).to_be_hidden()
     expect(close_button).to_be_hidden()
 
     menu_button.click()
+    expect(menu).to_be_visible()
     expect(close_button).to_be_visible()
+    expect(close_button).to_have_accessible_name("Fermer")
     for entry in PUBLIC_NAVIGATION:
         expect(navigation.get_by_role("link", name=entry.label, exact=True)).to_be_visible()
     # The menu's copy of the shortcuts, hidden on large screens, is shown here.
@@ -279,6 +286,6 @@ def test_the_mobile_menu_opens_and_shows_the_navigation(portal, page: Page):
     assert_accessible(page)
 
     close_button.click()
-    expect(navigation).to_be_hidden()
+    expect(menu).to_be_hidden()
     expect(close_button).to_be_hidden()
     expect(menu_button).to_be_visible()
