@@ -4,6 +4,8 @@ Goal 4 of issue 12 (bench/page_load.py measures it): one stylesheet, the
 DSFR reduced to what the pages use (segur_app/frontend/dsfr_bundle.py), the
 two Marianne weights of the first screen preloaded, a year of cache for every
 content-hashed file and revalidation for the rest (api/cache_headers.py).
+The page's frame stays small (≈ 175 elements, each landmark once, the
+navigation once) and its mobile menu opens, shows the navigation and closes.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from segur_app import routes
+from segur_app.components.header import MENU_ID, PUBLIC_SHORTCUTS
+from segur_app.components.navigation import PUBLIC_NAVIGATION
 from segur_app.frontend import css_syntax, dsfr_bundle
-from tests.e2e.conftest import create_account, log_in
+from tests.e2e.conftest import assert_accessible, create_account, log_in
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 LEGACY = ("/dsfr/dsfr.min.css", "/dsfr/utility/icons/icons.min.css", "/segur.css")
@@ -175,3 +179,113 @@ def test_every_dsfr_class_of_the_pages_keeps_its_rules(portal, browser: Browser,
     lost = {route: sorted(c for c in classes if class_selector(c).search(full) and not class_selector(c).search(bundle))
             for route, classes in seen.items()}
     assert not any(lost.values()), lost
+
+
+# What the login page's document held on 2026-12-02 (desktop and mobile
+# alike): 175 elements, of which the skip links 9, the header 43, the main 27,
+# the footer 54 (each counted with its root). The budgets leave ≈ 15 %.
+ELEMENT_BUDGET = 200
+FRAME_BUDGET = 122  # skip links + header + footer: 106 measured
+REFLEX_STYLESHEET = re.compile(r"/assets/__reflex_global_styles-[A-Za-z0-9_-]{8}\.css")
+
+FRAME = """() => {
+  const size = e => e ? e.getElementsByTagName('*').length + 1 : 0;
+  const scripts = new Set(['SCRIPT', 'STYLE', 'TEMPLATE']);
+  // The roots of the subtrees the layout does not show (display: none).
+  const hidden = [...document.body.querySelectorAll('*')]
+    .filter(e => !scripts.has(e.tagName) && getComputedStyle(e).display === 'none'
+                 && getComputedStyle(e.parentElement).display !== 'none')
+    .map(e => ({classes: [...e.classList], elements: size(e)}));
+  return {
+    elements: document.getElementsByTagName('*').length,
+    skipLinks: size(document.querySelector('.fr-skiplinks')),
+    header: size(document.querySelector('header')),
+    main: size(document.querySelector('main')),
+    footer: size(document.querySelector('footer')),
+    counts: ['main', 'header', 'footer', 'nav#navigation-principale'].map(
+      s => document.querySelectorAll(s).length),
+    hidden,
+    stylesheets: [...document.querySelectorAll('link[rel~="stylesheet"]')].map(l => l.getAttribute('href')),
+    styles: [...document.querySelectorAll('style')].map(
+      s => s.hasAttribute('data-emotion') ? 'emotion' : s.textContent.includes('[data-sonner-toaster]')
+        ? 'sonner' : s.textContent.slice(0, 80)),
+  };
+}"""
+
+
+def open_login_page(page: Page, portal) -> None:
+    """The login page once usable: hydrated (``window.__reflex``, set by
+    Reflex's root component once mounted) and its first field enabled, the
+    condition bench/page_load.py times."""
+    page.goto(portal.url(routes.LOGIN))
+    page.wait_for_function("() => window.__reflex !== undefined")
+    expect(page.get_by_label("Votre identifiant")).to_be_enabled()
+
+
+def test_the_login_page_frame_stays_small(portal, page: Page):
+    open_login_page(page, portal)
+    frame = page.evaluate(FRAME)
+    assert frame["elements"] <= ELEMENT_BUDGET, frame
+    assert frame["skipLinks"] + frame["header"] + frame["footer"] <= FRAME_BUDGET, frame
+    # Each landmark once, the navigation once.
+    assert frame["counts"] == [1, 1, 1, 1], frame
+    expect(page.get_by_role("banner")).to_have_count(1)
+    expect(page.get_by_role("main")).to_have_count(1)
+    expect(page.get_by_role("contentinfo")).to_have_count(1)
+    # On a large screen the DSFR shows the menu's block inline: each entry of
+    # the navigation is in the document once, visible.
+    header = page.get_by_role("banner")
+    for entry in PUBLIC_NAVIGATION:
+        link = header.get_by_role("link", name=entry.label, exact=True)
+        expect(link).to_have_count(1)
+        expect(link).to_be_visible()
+    # What the layout hides there is only the mobile part of the DSFR header:
+    # the « Menu » button's bar, « Fermer », and the menu's copy of the
+    # shortcuts (« Se connecter », shown at the top right on a large screen).
+    hidden = {" ".join(h["classes"]): h["elements"] for h in frame["hidden"]}
+    assert hidden == {"fr-header__navbar": 2, "fr-btn--close fr-btn": 1,
+                      "fr-header__menu-links": 1 + 3 * len(PUBLIC_SHORTCUTS)}, frame["hidden"]
+    for shortcut in PUBLIC_SHORTCUTS:
+        copies = header.locator(f'a[href="{shortcut.href}"]', has_text=shortcut.label)
+        expect(copies).to_have_count(2)
+        expect(copies.locator("visible=true")).to_have_count(1)
+    # One stylesheet of ours, the bundled DSFR, first; then what Reflex adds:
+    # its global styles file, emotion's rule of the connection banner and the
+    # toaster's (sonner) styles.
+    assert frame["stylesheets"][0] == dsfr_bundle.STYLESHEET_URL, frame["stylesheets"]
+    assert len(frame["stylesheets"]) == 2 and REFLEX_STYLESHEET.fullmatch(frame["stylesheets"][1]), frame
+    assert sorted(frame["styles"]) == ["emotion", "sonner"], frame["styles"]
+
+
+def test_the_mobile_menu_opens_and_shows_the_navigation(portal, page: Page):
+    page.set_viewport_size({"width": 375, "height": 740})
+    open_login_page(page, portal)
+    header = page.get_by_role("banner")
+    # The menu by its id: a role locator finds nothing while it is closed,
+    # which would make « hidden » true of a menu that does not exist.
+    menu = page.locator(f"#{MENU_ID}")
+    navigation = menu.get_by_role("navigation", name="Menu principal")
+    menu_button = header.get_by_role("button", name="Menu", exact=True)
+    close_button = menu.locator("button", has_text="Fermer")
+    expect(menu).to_have_count(1)
+    expect(close_button).to_have_count(1)
+    expect(menu_button).to_be_visible()
+    expect(menu).to_be_hidden()
+    expect(close_button).to_be_hidden()
+
+    menu_button.click()
+    expect(menu).to_be_visible()
+    expect(close_button).to_be_visible()
+    expect(close_button).to_have_accessible_name("Fermer")
+    for entry in PUBLIC_NAVIGATION:
+        expect(navigation.get_by_role("link", name=entry.label, exact=True)).to_be_visible()
+    # The menu's copy of the shortcuts, hidden on large screens, is shown here.
+    for shortcut in PUBLIC_SHORTCUTS:
+        expect(page.locator(".fr-header__menu-links").get_by_role(
+            "link", name=shortcut.label, exact=True)).to_be_visible()
+    assert_accessible(page)
+
+    close_button.click()
+    expect(menu).to_be_hidden()
+    expect(close_button).to_be_hidden()
+    expect(menu_button).to_be_visible()
