@@ -137,7 +137,9 @@ def verify(*, db_url: str, storage_dir, env: dict, outcomes, decisions, smtp,
     ids = Counter(message_id for _to, _subject, message_id in received)
     duplicates = sum(n - 1 for n in ids.values() if n > 1)
     if duplicates:
-        problems.append(f"{duplicates} duplicate email(s)")
+        twice = sorted(m for m, n in ids.items() if n > 1)[:5]
+        problems.append(f"{duplicates} duplicate email(s): {', '.join(twice)} "
+                        "(grep their outbox ids in the kept portal log)")
     expected = {f"<outbox-{m.id}." for m in mails}
     got = {message_id.split(".", 1)[0] + "." for message_id in ids}
     missing = len(expected - got)

@@ -485,6 +485,7 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, interrupted)
     signal.signal(signal.SIGINT, interrupted)
+    ok = False
     try:
         profile.start(needed_suppliers(args, chosen))
         storage = "S3-compatible object store" if profile.s3 else "local storage"
@@ -492,6 +493,8 @@ def main() -> None:
               f"PostgreSQL + Redis + SMTP private to the run, {storage}")
         ok = asyncio.run(run(profile, chosen))
     finally:
+        if not ok:  # what the portal logged stays for the post-mortem
+            sv.keep_portal_log(profile.workdir)
         profile.stop()
         print(f"\nTotal {time.monotonic() - started:.0f} s — {'OK' if ok else 'FAILED'}")
     sys.exit(0 if ok else 1)

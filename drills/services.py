@@ -221,6 +221,16 @@ class SmtpSink:
             return list(self.messages)
 
 
+FAILED_RUN_LOG = Path(tempfile.gettempdir()) / "segur-drills-failed-portal.log"
+
+
+def keep_portal_log(workdir: Path) -> None:
+    """Copy the portal's log of a failed run where it outlives the workdir."""
+    with contextlib.suppress(OSError):
+        shutil.copyfile(workdir / "portal.log", FAILED_RUN_LOG)
+        log(f"portal log kept: {FAILED_RUN_LOG}")
+
+
 # --------------------------------------------------------------------------- #
 # The portal
 # --------------------------------------------------------------------------- #
