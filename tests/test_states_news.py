@@ -192,3 +192,30 @@ async def test_the_private_home_reads_the_news_once_per_few_seconds(db, people, 
     assert "Publiée ailleurs" not in await visit() and len(reads) == 1
     now[0] += 5.1
     assert "Publiée ailleurs" in await visit() and len(reads) == 2
+
+
+@scenario
+async def test_back_on_the_private_home_the_same_news_are_not_sent_again(db, people, monkeypatch):
+    """A dirty var is sent to the tab after the event: HomeState.load assigns the
+    news only when they changed (a new item, another page), not on every visit."""
+    now = [1000.0]
+    monkeypatch.setattr(news, "published_pages", news.PublishedPages(ttl=5.0,
+                                                                     clock=lambda: now[0]))
+    home = Tab(token=people.owner, path=routes.PRIVATE_HOME, tab_token="tab-back")
+    await home.run(HomeState.load)
+    state = await home.state(HomeState)
+    assert state.news and "news" in state.dirty_vars
+    state.dirty_vars.clear()
+
+    await home.run(HomeState.load)
+    assert state.dirty_vars == set()  # nothing of the home page is sent again
+
+    demo_item = _items(db)[0]
+    db.add(NewsItem(title="Nouvelle actualité", body="…", category=demo_item.category,
+                    publication_date=date.today(), is_published=True,
+                    created_by_id=demo_item.created_by_id))
+    db.commit()
+    now[0] += 5.1
+    await home.run(HomeState.load)
+    assert "news" in state.dirty_vars
+    assert "Nouvelle actualité" in [item.title for item in state.news]

@@ -177,10 +177,14 @@ class SessionState(rx.State):
             "role_label": Role(user.role).label,
             "is_staff": user.is_staff,
         }
-        # Assign only what changed: Reflex marks a var dirty on every assignment,
-        # and a dirty var is sent to the tab (and the state persisted) after the
-        # event — on every guarded event otherwise.
-        for name, value in shown.items():
+        self._assign_changed(**shown)
+
+    def _assign_changed(self, **values) -> None:
+        """Assign only the vars whose value changes: Reflex marks a var dirty on
+        every assignment, and a dirty var is sent to the tab (and the state
+        persisted) after the event — on every guarded event or page load
+        otherwise, unchanged."""
+        for name, value in values.items():
             if getattr(self, name) != value:
                 setattr(self, name, value)
 

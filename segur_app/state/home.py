@@ -29,9 +29,10 @@ class HomeState(SessionState):
                                               page_size=NEWS_PAGE_SIZE))
             cache.put(key, *found)
         items, total = found
-        self.news = items
-        self.news_pages = max(1, math.ceil(total / NEWS_PAGE_SIZE))
-        self.news_page = min(max(1, page), self.news_pages)
+        pages = max(1, math.ceil(total / NEWS_PAGE_SIZE))
+        # Back on the home page with the same news: nothing is sent again.
+        self._assign_changed(news=list(items), news_pages=pages,
+                             news_page=min(max(1, page), pages))
 
     @guarded(Audience.SUPPLIER)
     async def load(self):
