@@ -253,15 +253,16 @@ def _require_free_port(kind: str, port: int) -> None:
 
 
 @contextlib.contextmanager
-def running(kind: str):
-    """Prepare and start one app; stop it and remove its directory afterwards."""
+def running(kind: str, extra_env: dict[str, str] | None = None):
+    """Prepare and start one app; stop it and remove its directory afterwards.
+    ``extra_env``: more environment for the app (e.g. its ``REFLEX_REDIS_URL``)."""
     port = PORTAL_PORT if kind == "portal" else BARE_PORT
     _require_free_port(kind, port)
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-{kind}-"))
     proc = None
     try:
         if kind == "portal":
-            env = _portal_env(workdir, port)
+            env = {**_portal_env(workdir, port), **(extra_env or {})}
             cwd = ROOT
             log(f"[{kind}] migrating + loading the demo data into {workdir}")
             subprocess.run([PYTHON, "-m", "segur_app.cli", "demo"], cwd=cwd, env=env,
@@ -270,6 +271,7 @@ def running(kind: str):
             env = _reflex_env({"REFLEX_STATES_WORKDIR": str(workdir / "states"),
                                "REFLEX_UPLOADED_FILES_DIR": str(workdir / "uploaded_files")})
             cwd = BARE_DIR
+        env.update(extra_env or {})
         app = App(kind=kind, port=port, workdir=workdir, env=env)
         log_path = workdir / "reflex.log"
         log(f"[{kind}] reflex run --env prod --single-port --frontend-port {port} (log {log_path})")
@@ -292,9 +294,9 @@ def running(kind: str):
 
 
 @contextlib.contextmanager
-def both_apps():
+def both_apps(portal_env: dict[str, str] | None = None, bare_env: dict[str, str] | None = None):
     """The portal and the bare app, started one after the other (builds are heavy)."""
-    with running("portal") as portal, running("bare") as bare:
+    with running("portal", portal_env) as portal, running("bare", bare_env) as bare:
         yield portal, bare
 
 
