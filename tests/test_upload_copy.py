@@ -320,3 +320,44 @@ def test_the_file_is_hashed_once_from_its_mapping_while_it_is_checked(
     assert len(hashed) == 1
     kind, thread = hashed[0]
     assert kind is mmap.mmap and thread.startswith("staged")
+
+
+# --------------------------------------------------------------------------- #
+# The staged file leaves the page cache (bench/README.md, « the deposit's drift »)
+# --------------------------------------------------------------------------- #
+
+def resident_pages(path) -> tuple[int, int]:
+    """(pages of ``path`` in the page cache, pages of the file): ``mincore(2)`` on a
+    private mapping, which reports the cache's pages until one is written."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    size = os.path.getsize(path)
+    pages = (size + mmap.PAGESIZE - 1) // mmap.PAGESIZE
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), size, access=mmap.ACCESS_COPY) as mapping:
+        start = ctypes.c_char.from_buffer(mapping)
+        try:
+            vector = (ctypes.c_ubyte * pages)()
+            if libc.mincore(ctypes.c_void_p(ctypes.addressof(start)), ctypes.c_size_t(size), vector):
+                raise OSError(ctypes.get_errno(), "mincore")
+            return sum(page & 1 for page in vector), pages
+        finally:
+            del start  # the mapping can only close once no buffer refers to it
+
+
+def test_a_staged_file_leaves_the_page_cache_once_synced_and_checked(storage_dir, tmp_path):
+    data, name = s.pdf_of_size(uploads.MAX_UPLOAD_BYTES), "exactement-4-mo.pdf"
+    written = tmp_path / "written.bin"  # the control: this system keeps written pages cached
+    with open(written, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    assert resident_pages(written)[0] > 0
+    with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as upload:
+        upload.write(data)
+        upload.seek(0)
+        document = uploads.stage(upload, name, policy=POLICY, store=storage_dir)
+    path = storage.staging_path(document.key, store=storage_dir)
+    assert resident_pages(path) == (0, (len(data) + mmap.PAGESIZE - 1) // mmap.PAGESIZE)
+    assert path.read_bytes() == data  # read back from the disk, whole
+    assert document.sha256 == hashlib.sha256(data).hexdigest()

@@ -50,7 +50,7 @@ __all__ = [
     "CHUNK_BYTES", "MSG_UNAVAILABLE", "STAGING", "Entry", "LocalStore", "NewFile", "Storage",
     "StorageMismatch", "StorageUnavailable", "Store", "StoredFile", "delete", "discard_staged",
     "file_path", "file_sha256", "is_key", "new_key", "object_name", "open_document",
-    "publish_staged", "read_bytes", "resolve", "seal_staged", "sha256_of", "stage_bytes",
+    "publish_staged", "read_bytes", "release_staged", "resolve", "seal_staged", "sha256_of", "stage_bytes",
     "staging_name", "sync_staged",
     "staging_path", "store_bytes", "store_from_settings", "writing_staged",
 ]
@@ -202,6 +202,11 @@ def sync_staged(staged: NewFile, *, store: Storage) -> None:
     """Make a staged file's content durable now (``Store.sync``): ``uploads.stage``
     runs it beside the checks, so the disk's wait and the checks overlap."""
     resolve(store).sync(staged.file)
+
+
+def release_staged(staged: NewFile, *, store: Storage) -> None:
+    """A staged file synced and checked: its pages may leave memory (``Store.release``)."""
+    resolve(store).release(staged.file)
 
 
 def discard_staged(key: str, *, store: Storage) -> None:

@@ -83,6 +83,12 @@ class Store(Protocol):
         content durable now (the end of the block then finds nothing to flush), so
         that the wait overlaps other work; nothing when the store keeps no local file."""
 
+    def release(self, file: BinaryIO) -> None:
+        """For a file being written by :meth:`writing`, once synced and checked:
+        nothing will read it again soon, so the system may drop its pages from
+        memory (nothing when the store keeps no local file, or still has to
+        read it)."""
+
     def seal(self, file: BinaryIO) -> str:
         """For a file being written by :meth:`writing`, once written: a token that
         changes whenever it is written again after this call, under its name too

@@ -202,6 +202,9 @@ class S3Store:
     def sync(self, file) -> None:
         return None  # a temporary file: it is uploaded when the block ends
 
+    def release(self, file) -> None:
+        return None  # a temporary file, still to be read: it is uploaded when the block ends
+
     def seal(self, file) -> str:
         return ""  # the copy is verified by reading it back (publish_staged)
 

@@ -139,6 +139,7 @@ def stage(
                                                          policy, scanner)
                 sha256 = hashed.result()
                 synced.result()
+            storage.release_staged(staged, store=store)  # written, durable, checked
     except storage.StorageUnavailable as exc:  # the object store: nothing was staged
         raise policy.rejected(MSG_STORAGE_UNAVAILABLE, "storage_unavailable", str(exc)) from None
     return StagedDocument(
