@@ -35,7 +35,6 @@ import re
 import _harness as h
 import page_load as pl
 
-PATHS = {"portal": "/connexion", "bare": "/"}
 TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 THREAD_GROUPS = {"chromium": "main thread", "Chrome_IOThread": "IO thread",
                  "Chrome_ChildIOT": "IO thread", "ThreadPoolForeg": "thread pool"}
@@ -122,35 +121,21 @@ def report(loads: dict[str, list[tuple[float, dict[str, float]]]], args) -> None
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loads", type=int, default=12, help="cold loads per app")
     parser.add_argument("--running", nargs=2, metavar=("PORTAL", "BARE"),
                         help="base URLs of apps already running (none started)")
     args = parser.parse_args()
     loads: dict[str, list] = {"portal": [], "bare": []}
-    with contextlib.ExitStack() as stack:
-        if args.running:
-            bases = dict(zip(("portal", "bare"), args.running))
-        else:
-            portal, bare = stack.enter_context(h.both_apps())
-            bases = {"portal": portal.browser_url, "bare": bare.browser_url}
-        p = stack.enter_context(sync_playwright())
-        urls = {kind: bases[kind] + PATHS[kind] for kind in PATHS}
-        browser = p.chromium.launch(executable_path=pl.CHROMIUM, args=pl.CHROMIUM_ARGS)
-        try:
-            for url in urls.values():
-                for _ in range(pl.WARMUP):
-                    measured_load(browser, url)
-            for n in range(args.loads):
-                for kind in (("portal", "bare") if n % 2 == 0 else ("bare", "portal")):
-                    usable, cpu = measured_load(browser, urls[kind])
-                    loads[kind].append((usable, cpu))
-                    h.log(f"load {n + 1} {kind:6}: usable {usable:.0f} ms, CPU {sum(cpu.values()):.0f} ms")
-        finally:
-            with contextlib.suppress(Exception):
-                browser.close()
+    with pl.browser_and_urls(args.running) as (browser, urls):
+        for url in urls.values():
+            for _ in range(pl.WARMUP):
+                measured_load(browser, url)
+        for n in range(args.loads):
+            for kind in (("portal", "bare") if n % 2 == 0 else ("bare", "portal")):
+                usable, cpu = measured_load(browser, urls[kind])
+                loads[kind].append((usable, cpu))
+                h.log(f"load {n + 1} {kind:6}: usable {usable:.0f} ms, CPU {sum(cpu.values()):.0f} ms")
     report(loads, args)
 
 

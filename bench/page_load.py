@@ -98,6 +98,32 @@ METRICS = """
 """
 
 
+PATHS = {"portal": "/connexion", "bare": "/"}
+"""The page each app is loaded at: the portal's login page, the bare app's index."""
+
+
+@contextlib.contextmanager
+def browser_and_urls(running: list[str] | None = None):
+    """Chromium and the URL of each app's page (:data:`PATHS`): the apps started
+    here (``h.both_apps``), or already running at the base URLs ``running``
+    (portal, bare)."""
+    from playwright.sync_api import sync_playwright
+
+    with contextlib.ExitStack() as stack:
+        if running:
+            bases = dict(zip(("portal", "bare"), running))
+        else:
+            portal, bare = stack.enter_context(h.both_apps())
+            bases = {"portal": portal.browser_url, "bare": bare.browser_url}
+        p = stack.enter_context(sync_playwright())
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser, {kind: bases[kind] + path for kind, path in PATHS.items()}
+        finally:
+            with contextlib.suppress(Exception):
+                browser.close()
+
+
 @contextlib.contextmanager
 def cold_page(browser):
     """A page in a new browser context (empty cache, no cookies), the probe installed."""
@@ -185,12 +211,11 @@ def print_requests(kind: str, url: str, rows: list[dict]) -> None:
 def list_mode(apps: dict[str, h.App], args) -> None:
     from playwright.sync_api import sync_playwright
 
-    paths = {"portal": "/connexion", "bare": "/"}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for kind, app in apps.items():
-                url = app.browser_url + paths[kind]
+                url = app.browser_url + PATHS[kind]
                 list_requests(browser, url)  # warm-up (server caches, first compile of pages)
                 print_requests(kind, url, list_requests(browser, url))
         finally:
@@ -242,18 +267,17 @@ def profile_load(browser, url: str) -> dict:
 def profile_mode(apps: dict[str, h.App], args) -> None:
     from playwright.sync_api import sync_playwright
 
-    paths = {"portal": "/connexion", "bare": "/"}
     loads: dict[str, list[dict]] = {kind: [] for kind in apps}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for kind, app in apps.items():
                 for _ in range(WARMUP):
-                    profile_load(browser, app.browser_url + paths[kind])
+                    profile_load(browser, app.browser_url + PATHS[kind])
             for n in range(args.loads):
                 for kind in (("portal", "bare") if n % 2 == 0 else ("bare", "portal")):
                     if kind in apps:
-                        loads[kind].append(profile_load(browser, apps[kind].browser_url + paths[kind]))
+                        loads[kind].append(profile_load(browser, apps[kind].browser_url + PATHS[kind]))
         finally:
             browser.close()
     rows = []

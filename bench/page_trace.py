@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import contextlib
 import json
 from pathlib import Path
 
@@ -43,7 +42,6 @@ import page_load as pl
 CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink", "blink_style",
               "disabled-by-default-devtools.timeline.invalidationTracking"]
 SELECTOR_CATEGORIES = ["blink.debug", "disabled-by-default-blink.debug"]
-PATHS = {"portal": "/connexion", "bare": "/"}
 
 
 def traced_load(browser, url: str, categories: list[str]) -> tuple[list[dict], float]:
@@ -169,8 +167,6 @@ def report(loads: dict[str, list[dict]], args, selectors: dict[str, list[float]]
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--loads", type=int, default=8, help="traced cold loads per app")
     parser.add_argument("--selector-stats", action="store_true",
@@ -182,35 +178,23 @@ def main() -> None:
     categories = CATEGORIES + (SELECTOR_CATEGORIES if args.selector_stats else [])
     loads: dict[str, list[dict]] = {"portal": [], "bare": []}
     selectors: dict[str, list[float]] = {}
-    with contextlib.ExitStack() as stack:
-        if args.running:
-            bases = dict(zip(("portal", "bare"), args.running))
-        else:
-            portal, bare = stack.enter_context(h.both_apps())
-            bases = {"portal": portal.browser_url, "bare": bare.browser_url}
-        p = stack.enter_context(sync_playwright())
-        urls = {kind: bases[kind] + PATHS[kind] for kind in PATHS}
-        browser = p.chromium.launch(executable_path=pl.CHROMIUM, args=pl.CHROMIUM_ARGS)
-        try:
-            for kind, url in urls.items():
-                for _ in range(pl.WARMUP):
-                    pl.cold_load(browser, url)
-            for n in range(args.loads):
-                for kind in (("portal", "bare") if n % 2 == 0 else ("bare", "portal")):
-                    events, usable = traced_load(browser, urls[kind], categories)
-                    figures = summarise(events, urls[kind])
-                    figures["usable"] = usable
-                    loads[kind].append(figures)
-                    if kind == "portal":
-                        selector_stats(events, selectors)
-                    if args.keep:
-                        args.keep.mkdir(parents=True, exist_ok=True)
-                        (args.keep / f"{kind}-{n + 1}.json").write_text(json.dumps(events))
-                    h.log(f"load {n + 1} {kind:6}: usable {usable:.0f} ms, {figures['count']} recalcs, "
-                          f"{figures['wall']:.1f} ms wall / {figures['cpu']:.1f} ms CPU")
-        finally:
-            with contextlib.suppress(Exception):
-                browser.close()
+    with pl.browser_and_urls(args.running) as (browser, urls):
+        for url in urls.values():
+            for _ in range(pl.WARMUP):
+                pl.cold_load(browser, url)
+        for n in range(args.loads):
+            for kind in (("portal", "bare") if n % 2 == 0 else ("bare", "portal")):
+                events, usable = traced_load(browser, urls[kind], categories)
+                figures = summarise(events, urls[kind])
+                figures["usable"] = usable
+                loads[kind].append(figures)
+                if kind == "portal":
+                    selector_stats(events, selectors)
+                if args.keep:
+                    args.keep.mkdir(parents=True, exist_ok=True)
+                    (args.keep / f"{kind}-{n + 1}.json").write_text(json.dumps(events))
+                h.log(f"load {n + 1} {kind:6}: usable {usable:.0f} ms, {figures['count']} recalcs, "
+                      f"{figures['wall']:.1f} ms wall / {figures['cpu']:.1f} ms CPU")
     report(loads, args, selectors)
 
 
