@@ -175,6 +175,51 @@ def test_concurrent_deposits_create_exactly_one_dossier(engine, db, supplier, st
     assert len(final_files(storage_dir)) == FILES_PER_DEPOSIT + DEMO_FILES
 
 
+def _locked_receipts(monkeypatch, conflicts: int) -> list[int]:
+    """The receipt's first ``conflicts`` attempts meet a locked database, as when
+    another deposit's transaction holds SQLite's write lock; the attempts made."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from segur_app.domain import receipts
+
+    real, attempts = receipts.ensure_funding_receipt, []
+
+    def ensure(session, **kwargs):
+        attempts.append(1)
+        if len(attempts) <= conflicts:
+            raise OperationalError("INSERT INTO attachment …", {},
+                                   sqlite3.OperationalError("database is locked"))
+        return real(session, **kwargs)
+
+    monkeypatch.setattr(receipts, "ensure_funding_receipt", ensure)
+    return attempts
+
+
+def test_a_lock_conflict_delays_the_receipt_without_losing_it(db, supplier, storage_dir,
+                                                                monkeypatch, caplog):
+    attempts = _locked_receipts(monkeypatch, conflicts=funding_deposit.RECEIPT_ATTEMPTS - 1)
+    with caplog.at_level("WARNING", logger="segur_app.domain.funding.deposit"):
+        deposit(db, supplier, storage_dir)
+    assert len(attempts) == funding_deposit.RECEIPT_ATTEMPTS
+    assert "not issued" not in caplog.text
+    assert len(final_files(storage_dir)) == FILES_PER_DEPOSIT + DEMO_FILES  # the receipt too
+
+
+def test_a_lasting_lock_conflict_leaves_the_receipt_for_later_and_the_deposit_whole(
+    db, supplier, storage_dir, monkeypatch, caplog
+):
+    attempts = _locked_receipts(monkeypatch, conflicts=funding_deposit.RECEIPT_ATTEMPTS)
+    with caplog.at_level("WARNING", logger="segur_app.domain.funding.deposit"):
+        deposit(db, supplier, storage_dir)
+    assert len(attempts) == funding_deposit.RECEIPT_ATTEMPTS
+    assert caplog.text.count("not issued after the deposit") == 1
+    assert "database is locked" in caplog.text
+    assert len(db.exec(select(FundingRequest)).all()) == 1
+    assert len(final_files(storage_dir)) == FILES_PER_DEPOSIT - 1 + DEMO_FILES  # no receipt yet
+
+
 def test_database_failure_mid_deposit_leaves_nothing(db, supplier, storage_dir, monkeypatch):
     documents = stage_all(storage_dir)
 

@@ -28,8 +28,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 import logging
+import time
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
 from segur_app.core.config import get_settings
@@ -322,22 +323,40 @@ def deposit_request(
     return result
 
 
+RECEIPT_ATTEMPTS = 3
+"""Attempts at issuing a receipt after its deposit when the database answers with
+an operational error (SQLite: another transaction's write won the lock)."""
+
+
 def issue_receipt(session: Session, *, deposited: DepositResult, store: storage.Storage) -> bool:
     """Issue the « Accusé de dépôt » of a committed deposit — and COMMIT.
 
-    Best effort: the deposit stands whatever happens here. On a failure
-    (logged) the receipt is issued by the first download of its link or by the
-    hourly ``missing_documents`` pass; it says the same then (the rows of the
-    deposit), only its « généré le » date differs. Dated the deposit's time.
+    Best effort: the deposit stands whatever happens here. A lock conflict
+    (``OperationalError``: on SQLite, another deposit's transaction committed
+    or held the write lock) is tried again, up to :data:`RECEIPT_ATTEMPTS`
+    times a few tens of milliseconds apart; on any other failure, or the last
+    conflict (logged), the receipt is issued by the first download of its link
+    or by the hourly ``missing_documents`` pass; it says the same then (the
+    rows of the deposit), only its « généré le » date differs. Dated the
+    deposit's time.
     """
-    try:
-        request = session.get(FundingRequest, deposited.funding_request_id)
-        receipts.ensure_funding_receipt(session, request=request, store=store,
-                                        now=deposited.deposited_at)
-        session.commit()
-    except Exception:  # noqa: BLE001 - the deposit has committed: never undo it
-        session.rollback()
-        log.warning("receipt of %s not issued after the deposit (issued on demand later)",
-                    deposited.dossier_number, exc_info=True)
-        return False
-    return True
+    for attempt in range(1, RECEIPT_ATTEMPTS + 1):
+        try:
+            request = session.get(FundingRequest, deposited.funding_request_id)
+            receipts.ensure_funding_receipt(session, request=request, store=store,
+                                            now=deposited.deposited_at)
+            session.commit()
+            return True
+        except OperationalError as exc:
+            session.rollback()  # its stored file too (file_commit)
+            if attempt < RECEIPT_ATTEMPTS:
+                time.sleep(0.025 * 2 ** attempt)
+                continue
+            failure = exc
+        except Exception as exc:  # noqa: BLE001 - the deposit has committed: never undo it
+            session.rollback()
+            failure = exc
+        break
+    log.warning("receipt of %s not issued after the deposit (issued on demand later)",
+                deposited.dossier_number, exc_info=failure)
+    return False
