@@ -262,16 +262,16 @@ def running(kind: str, extra_env: dict[str, str] | None = None):
     proc = None
     try:
         if kind == "portal":
-            env = {**_portal_env(workdir, port), **(extra_env or {})}
-            cwd = ROOT
-            log(f"[{kind}] migrating + loading the demo data into {workdir}")
-            subprocess.run([PYTHON, "-m", "segur_app.cli", "demo"], cwd=cwd, env=env,
-                           check=True, capture_output=True)
+            env, cwd = _portal_env(workdir, port), ROOT
         else:
             env = _reflex_env({"REFLEX_STATES_WORKDIR": str(workdir / "states"),
                                "REFLEX_UPLOADED_FILES_DIR": str(workdir / "uploaded_files")})
             cwd = BARE_DIR
         env.update(extra_env or {})
+        if kind == "portal":
+            log(f"[{kind}] migrating + loading the demo data into {workdir}")
+            subprocess.run([PYTHON, "-m", "segur_app.cli", "demo"], cwd=cwd, env=env,
+                           check=True, capture_output=True)
         app = App(kind=kind, port=port, workdir=workdir, env=env)
         log_path = workdir / "reflex.log"
         log(f"[{kind}] reflex run --env prod --single-port --frontend-port {port} (log {log_path})")

@@ -77,22 +77,22 @@ async def bench(portal: h.App, bare: h.App, args, redis_client=None) -> None:
             await h.close_all(await h.open_tabs(app, 20, page=page, cookies=tab_cookies,
                                                 settle=settle))
         results = {label: [] for label, *_ in variants}
-        open_per_app = {id(portal): 0, id(bare): 0}
+        open_per_app = {portal.kind: 0, bare.kind: 0}
         for round_no in range(1, args.rounds + 1):
             order = variants if round_no % 2 else list(reversed(variants))
             for label, app, page, tab_cookies, settle in order:
                 redis_before = redis_used(redis_client)
                 before, after = await add_tabs(app, args.tabs, page, tab_cookies, settle, opened)
                 in_redis = (redis_used(redis_client) - redis_before) / args.tabs
-                open_per_app[id(app)] += args.tabs
+                open_per_app[app.kind] += args.tabs
                 grown = sum(after.values()) - sum(before.values())
                 per_tab = grown * 1024 / args.tabs
                 results[label].append({"before": sum(before.values()), "after": sum(after.values()),
                                        "process": per_tab, "redis": in_redis,
-                                       "open": open_per_app[id(app)]})
+                                       "open": open_per_app[app.kind]})
                 detail = ", ".join(f"pid {pid} {before.get(pid, 0) // 1024}→{kib // 1024} MiB"
                                    for pid, kib in after.items())
-                h.log(f"round {round_no} {label}: +{args.tabs} tabs ({open_per_app[id(app)]} open "
+                h.log(f"round {round_no} {label}: +{args.tabs} tabs ({open_per_app[app.kind]} open "
                       f"in that app): {detail}: {per_tab / 1000:.0f} KB per tab"
                       + (f" + {in_redis / 1000:.1f} KB in Redis" if redis_client is not None else ""))
     finally:
@@ -115,7 +115,7 @@ def report(results, args, *, redis: bool = False) -> None:
             f"{total(v) / 1000:.0f} ({v['open']})" for v in values)
         goal = ""
         if not label.startswith("bare") and first["open"] == args.tabs:
-            goal = "≤ 200 KB at 500 tabs: " + ("yes" if total(first) <= 200_000 else "no")
+            goal = f"≤ 200 KB at {args.tabs} tabs: " + ("yes" if total(first) <= 200_000 else "no")
         rows.append([
             label,
             f"{total(first) / 1000:.0f} KB" if first["open"] == args.tabs else "–",
@@ -129,7 +129,7 @@ def report(results, args, *, redis: bool = False) -> None:
         ])
     state = "tab states in Redis" if redis else "tab states in the process (disk state manager)"
     h.print_table(
-        ["tabs", "per tab, the app's first 500", "per tab, later rounds (median)",
+        ["tabs", f"per tab, the app's first {args.tabs}", "per tab, later rounds (median)",
          "later rounds, ratio to bare", "per round: KB per tab (tabs open in that app)",
          *(["process + Redis per tab (median)"] if redis else []),
          "RSS around the last round", "goal"],

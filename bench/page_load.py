@@ -303,7 +303,7 @@ def profile_mode(apps: dict[str, h.App], args) -> None:
 def bench(portal: h.App, bare: h.App, args) -> None:
     from playwright.sync_api import sync_playwright
 
-    urls = {"portal": portal.browser_url + "/connexion", "bare": bare.browser_url + "/"}
+    urls = {"portal": portal.browser_url + PATHS["portal"], "bare": bare.browser_url + PATHS["bare"]}
     results = {kind: [[] for _ in range(args.rounds)] for kind in urls}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

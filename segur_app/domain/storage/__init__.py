@@ -50,8 +50,8 @@ __all__ = [
     "CHUNK_BYTES", "MSG_UNAVAILABLE", "STAGING", "Entry", "LocalStore", "NewFile", "Storage",
     "StorageMismatch", "StorageUnavailable", "Store", "StoredFile", "delete", "discard_staged",
     "file_path", "file_sha256", "is_key", "new_key", "object_name", "open_document",
-    "publish_staged", "read_bytes", "release_staged", "resolve", "seal_staged", "sha256_of", "stage_bytes",
-    "staging_name", "sync_staged",
+    "publish_staged", "read_bytes", "release_staged", "resolve", "seal_staged", "sha256_of",
+    "stage_bytes", "staging_name", "sync_staged",
     "staging_path", "store_bytes", "store_from_settings", "writing_staged",
 ]
 
