@@ -15,6 +15,7 @@ from segur_app.core.migrations import use_portal_schema_check
 from segur_app.core.state_purge import throttle_disk_state_purge
 from segur_app.core.workers import respawn_failed_workers
 from segur_app.frontend.dsfr_bundle import DsfrBundlePlugin
+from segur_app.frontend.shared_chunk import SharedChunkPlugin
 
 os.environ.setdefault("REFLEX_USE_NPM", "1")
 os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
@@ -51,7 +52,9 @@ config = rx.Config(
     disable_plugins=[SitemapPlugin],
     # The one stylesheet of the pages: the DSFR reduced to what they use
     # (segur_app/frontend/dsfr_bundle.py), written at each build.
-    plugins=[DsfrBundlePlugin()],
+    # …and the JavaScript every page loads in one chunk of the production
+    # build (segur_app/frontend/shared_chunk.py).
+    plugins=[DsfrBundlePlugin(), SharedChunkPlugin()],
     # CORS (HTTP routes) and the websocket's Origin check (python-socketio):
     # only the portal's own origin, never "*" (Reflex's default).
     cors_allowed_origins=settings.allowed_origins,

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 from segur_app import routes
 from segur_app.components.header import MENU_ID, PUBLIC_SHORTCUTS
 from segur_app.components.navigation import PUBLIC_NAVIGATION
-from segur_app.frontend import css_syntax, dsfr_bundle
+from segur_app.frontend import css_syntax, dsfr_bundle, shared_chunk
 from tests.e2e.conftest import assert_accessible, create_account, log_in
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -110,6 +110,29 @@ def test_login_page_requests_and_their_cache_headers(portal, browser: Browser):
         assert network[dsfr_bundle.STYLESHEET_URL] == "304", network
         hashed = {path: how for path, how in network.items() if HASHED.fullmatch(path)}
         assert hashed and set(hashed.values()) == {"cache"}, hashed
+    finally:
+        page.context.close()
+
+
+# The login page's scripts (segur_app/frontend/shared_chunk.py): React
+# Router's manifest and entries, Rolldown's helper, Reflex's env, the one chunk
+# of the code every page shares, and the page's own module (the other e2e
+# tests use the pages built so).
+LOGIN_SCRIPTS = sorted(["manifest", "entry.client", "root", "rolldown-runtime", "reflex-env",
+                        shared_chunk.CHUNK_NAME, "_connexion_._index"])
+
+
+def test_the_login_page_loads_the_shared_code_in_one_chunk(portal, browser: Browser):
+    page, seen = load(browser, portal.url(routes.LOGIN))
+    try:
+        scripts = [path for path, _, _ in seen if path.endswith(".js")]
+        assert all(path.startswith("/assets/") and HASHED.fullmatch(path) for path in scripts), scripts
+        names = sorted(re.sub(r"-[A-Za-z0-9_-]{8}\.js$", "", path.rsplit("/", 1)[1]) for path in scripts)
+        assert names == LOGIN_SCRIPTS, scripts
+        # Each is announced to the preload scanner in the page's <head>.
+        preloaded = page.eval_on_selector_all(
+            'head link[rel="modulepreload"]', "links => links.map(l => l.getAttribute('href'))")
+        assert sorted(preloaded) == sorted(scripts)
     finally:
         page.context.close()
 
