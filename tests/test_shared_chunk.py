@@ -63,6 +63,7 @@ def test_a_template_without_reflex_env_group_fails_the_build():
     "/srv/portail/.web/utils/helpers/upload.js",
     "/srv/portail/.web/styles/__reflex_global_styles.css?url",
     "/srv/portail/.web/reflex.json",
+    "/srv/portail/.web/app_components/segur_app/components/branding.jsx",
     "C:\\portail\\.web\\node_modules\\react\\index.js",
 ])
 def test_shared_modules_are_captured(module_id):

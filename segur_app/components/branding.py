@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from segur_app.frontend import dsfr_logo
+from segur_app.frontend.dsfr_bundle import DSFR_DIR
+
 SITE_NAME = "Portail SEGUR Numérique"
 OPERATOR_ACRONYM = "ASP"
 OPERATOR_NAME = "Agence de Services et de Paiement"
@@ -14,9 +17,30 @@ COPYRIGHT = "©SEGURNUM 2023"
 HOME_LINK_TITLE = f"Accueil - {SITE_NAME} - {OPERATOR_NAME} - {STATE_NAME}"
 
 
+def _svg(node: dsfr_logo.SvgNode, extra_attrs: dict[str, str] | None = None, **props) -> rx.Component:
+    factory = rx.el.svg if node.tag == "svg" else getattr(rx.el.svg, node.tag)
+    return factory(*(_svg(child) for child in node.children),
+                   custom_attrs={**dict(node.attrs), **(extra_attrs or {})}, **props)
+
+
+def _logo_image(node: dsfr_logo.SvgNode, class_name: str) -> rx.Component:
+    """A drawing of the block, hidden from assistive technologies (the words
+    « République Française » are the block's text)."""
+    return _svg(node, {"aria-hidden": "true", "focusable": "false"}, class_name=class_name)
+
+
+@rx.memo
 def marianne_block() -> rx.Component:
-    """The official « République Française » block (Marianne drawn by the DSFR)."""
-    return rx.el.p("République", rx.el.br(), "Française", class_name="fr-logo")
+    """The official « République Française » block: the DSFR's ``.fr-logo``,
+    its Marianne and devise drawn inline (segur_app/frontend/dsfr_logo.py).
+    A memo component: the drawings are compiled once, in a module every page
+    shares, not into each page (the header and the footer both show it)."""
+    return rx.el.p(
+        _logo_image(dsfr_logo.marianne(DSFR_DIR), "segur-logo__marianne"),
+        "République", rx.el.br(), "Française",
+        _logo_image(dsfr_logo.devise(DSFR_DIR), "segur-logo__devise"),
+        class_name="fr-logo",
+    )
 
 
 def operator_logo() -> rx.Component:

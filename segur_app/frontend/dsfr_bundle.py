@@ -44,7 +44,7 @@ from urllib.parse import urlsplit
 
 from reflex_base.plugins import Plugin
 
-from segur_app.frontend import css_subset, css_syntax
+from segur_app.frontend import css_subset, css_syntax, dsfr_logo
 
 logger = logging.getLogger(__name__)
 
@@ -179,6 +179,8 @@ def make_bundle(pages: list[str], *, dsfr_dir: Path = DSFR_DIR, segur_css: Path 
     for name in DSFR_STYLESHEETS:
         path = dsfr_dir / name
         css = path.read_text(encoding="utf-8").replace('@charset "UTF-8";', "", 1)
+        if name == DSFR_STYLESHEETS[0]:
+            css = dsfr_logo.without_logo_images(css)  # drawn inline by the pages
         sources.append(css_syntax.rewrite_urls(css, located(path.resolve().parent)))
     extra = segur_css.read_text(encoding="utf-8")
     reduced = css_subset.subset("\n".join(sources), usage, stats=bundle.stats,

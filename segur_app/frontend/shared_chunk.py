@@ -12,8 +12,9 @@ request across Chromium's processes and the server (``bench/page_cpu.py``).
 
 :class:`SharedChunkPlugin` (declared in ``rxconfig.py``) adds to the
 ``vite.config.js`` Reflex writes at each compile one more Rolldown group,
-``runtime``: the modules of :data:`SHARED_PACKAGES` and of Reflex's
-``utils/`` and ``styles/`` go into one chunk. What a single page needs
+``runtime``: the modules of :data:`SHARED_PACKAGES`, Reflex's ``utils/``
+and ``styles/`` and the memo components of ``segur_app/components/`` (the
+Marianne block) go into one chunk. What a single page needs
 (``react-dropzone`` for the deposit forms, the portal's own page modules)
 is left to Rolldown's default splitting, so a page never loads another
 page's code; a package missing from the list is split as before. Reflex's
@@ -44,9 +45,11 @@ SHARED_PACKAGES = (
     "mergician", "universal-cookie", "cookie",
     "react-error-boundary", "sonner", "lucide-react",
 )
-# Reflex's own modules under .web/: utils/ (state.js, context.jsx, helpers)
-# and styles/, and reflex.json (imported by state.js).
-SHARED_WEB_DIRS = ("utils", "styles")
+# Modules under .web/: Reflex's utils/ (state.js, context.jsx, helpers) and
+# styles/, and the memo components of segur_app/components/ (the frame every
+# page shows: the Marianne block of components/branding.py); and reflex.json
+# (imported by state.js).
+SHARED_WEB_DIRS = ("utils", "styles", "app_components/segur_app/components")
 
 # The group Reflex's template declares (the anchor of the insertion).
 REFLEX_ENV_GROUP = re.compile(
@@ -75,8 +78,9 @@ def group_test(web_dir_name: str = ".web") -> str:
     sep = r"[\\/]"
     packages = "|".join(_package_pattern(name) for name in SHARED_PACKAGES)
     web = _literal(web_dir_name)
+    dirs = "|".join(sep.join(_literal(part) for part in path.split("/")) for path in SHARED_WEB_DIRS)
     return (f"/{sep}node_modules{sep}(?:{packages}){sep}"
-            f"|{sep}{web}{sep}(?:{'|'.join(SHARED_WEB_DIRS)}){sep}"
+            f"|{sep}{web}{sep}(?:{dirs}){sep}"
             f"|{sep}{web}{sep}reflex\\.json$/")
 
 

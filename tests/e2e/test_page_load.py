@@ -137,6 +137,97 @@ def test_the_login_page_loads_the_shared_code_in_one_chunk(portal, browser: Brow
         page.context.close()
 
 
+# The Marianne block (segur_app/frontend/dsfr_logo.py): the DSFR's two data:
+# images drawn by inline SVG placed on the pseudo-elements' boxes.
+LOGO_GEOMETRY = """() => [...document.querySelectorAll('.fr-logo')].map(p => {
+  const r = p.getBoundingClientRect(), s = getComputedStyle(p);
+  const before = getComputedStyle(p, '::before'), after = getComputedStyle(p, '::after');
+  const box = e => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.width, b.height]; };
+  const left = r.left + parseFloat(s.paddingLeft), top = r.top + parseFloat(s.paddingTop);
+  const devise = p.querySelector('.segur-logo__devise');
+  return {
+    images: [before.backgroundImage.split(', ')[0], after.backgroundImage],
+    marianne: box(p.querySelector('.segur-logo__marianne')),
+    before: [left, top, parseFloat(before.width), parseFloat(before.height)],
+    devise: box(devise),
+    after: [left, r.bottom - parseFloat(s.paddingBottom), parseFloat(after.paddingTop)],
+    hidden: [...p.querySelectorAll('svg')].map(e => e.getAttribute('aria-hidden')),
+    colours: [getComputedStyle(devise).fill, s.color],
+  };
+})"""
+
+# Draws two SVG documents as images on canvases, compares their coverage.
+COMPARE_DRAWINGS = """async ([first, second, width, height]) => {
+  const draw = async svg => {
+    const image = new Image();
+    image.src = 'data:image/svg+xml;charset=utf8,' + encodeURIComponent(svg);
+    await image.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = width; canvas.height = height;
+    const context = canvas.getContext('2d');
+    context.drawImage(image, 0, 0, width, height);
+    return context.getImageData(0, 0, width, height).data;
+  };
+  const [a, b] = [await draw(first), await draw(second)];
+  let ink = 0, differ = 0;
+  for (let i = 3; i < a.length; i += 4) {
+    if (a[i] > 0 || b[i] > 0) ink++;
+    if (Math.abs(a[i] - b[i]) > 64) differ++;
+  }
+  return {ink, differ};
+}"""
+
+
+def test_the_marianne_block_draws_the_dsfr_images_inline(portal, browser: Browser):
+    for width, height in ((1280, 900), (375, 740)):
+        context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": height})
+        try:
+            page = context.new_page()
+            page.goto(portal.url(routes.LOGIN))
+            page.wait_for_function("() => window.__reflex !== undefined")
+            blocks = page.evaluate(LOGO_GEOMETRY)
+            assert len(blocks) == 2, blocks  # the header's and the footer's
+            for block in blocks:
+                # No SVG document of the DSFR's: its two image layers are gone.
+                assert block["images"] == ["none", "none"], block
+                assert block["hidden"] == ["true", "true"], block
+                # The Marianne covers the flag, the ::before box, exactly.
+                assert block["marianne"] == pytest.approx(block["before"], abs=0.5), block
+                # The devise sits at the bottom left of the ::after box, inside it.
+                left, bottom, after_height = block["after"]
+                x, y, w, h = block["devise"]
+                assert (x, y + h) == pytest.approx((left, bottom), abs=0.5), block
+                assert 0 < h <= after_height and w > 0, block
+                assert block["colours"][0] == block["colours"][1], block  # the words' colour
+        finally:
+            context.close()
+
+
+def test_the_inline_drawings_are_the_dsfr_images(browser: Browser):
+    from segur_app.frontend import dsfr_logo
+
+    images = dsfr_logo.logo_images((dsfr_bundle.DSFR_DIR / "dsfr.min.css").read_text(encoding="utf-8"))
+    svg = 'xmlns="http://www.w3.org/2000/svg" '
+    cases = (
+        # The DSFR's image cropped as the ::before box shows it, against ours.
+        (images["before"].replace("viewBox='0 0 44 18'", "viewBox='0 1 44 16'"),
+         dsfr_logo.marianne(dsfr_bundle.DSFR_DIR).to_markup().replace("<svg ", "<svg " + svg, 1), 880, 320),
+        # The sprite's black copy, against our single path (black: no fill).
+        (images["after"].replace("viewBox='0 0 252 180'", "viewBox='0 0 126 90'"),
+         dsfr_logo.devise(dsfr_bundle.DSFR_DIR).to_markup().replace("<svg ", "<svg " + svg, 1), 1260, 900),
+    )
+    page = browser.new_page()
+    try:
+        for dsfr, ours, width, height in cases:
+            found = page.evaluate(COMPARE_DRAWINGS, [dsfr, ours, width, height])
+            # Drawn 10 to 20 times larger than on the page: the same pixels but
+            # for the edges the DSFR's symbols clip (under 1 %).
+            assert found["ink"] > width * height / 20, found
+            assert found["differ"] < found["ink"] / 100, found
+    finally:
+        page.close()
+
+
 def test_the_stylesheet_is_the_reduced_dsfr(portal, http_client):
     response = http_client.get(dsfr_bundle.STYLESHEET_URL, headers={"accept-encoding": "gzip"})
     assert response.status_code == 200
@@ -206,7 +297,9 @@ def test_every_dsfr_class_of_the_pages_keeps_its_rules(portal, browser: Browser,
 
 # What the login page's document held on 2026-12-02 (desktop and mobile
 # alike): 175 elements, of which the skip links 9, the header 43, the main 27,
-# the footer 54 (each counted with its root). The budgets leave ≈ 15 %.
+# the footer 54 (each counted with its root); since 2026-12-04 the header's
+# and the footer's Marianne blocks hold 5 SVG elements each (their drawings,
+# segur_app/frontend/dsfr_logo.py): 185. The budgets leave ≈ 8 %.
 ELEMENT_BUDGET = 200
 FRAME_BUDGET = 122  # skip links + header + footer: 106 measured
 REFLEX_STYLESHEET = re.compile(r"/assets/__reflex_global_styles-[A-Za-z0-9_-]{8}\.css")
