@@ -11,6 +11,9 @@ each per round. Measured from the navigation start (``performance.now()``):
 * **usable**: React has hydrated the page (``window.__reflex`` is defined, set
   by Reflex's root component once mounted) and the first input is enabled —
   the figure of the issue;
+* **fcp**: the first contentful paint (``first-contentful-paint`` entry): when
+  the page's first text or image was on screen — the portal's login form
+  works from then on (a native POST, ``api/session.py``), before hydration;
 * **state**: the backend's hydrate reached the page (the websocket message
   setting ``is_hydrated`` true: on_load handlers done, state-backed content shown);
 * **load**: the ``load`` event; **bytes**: bytes transferred (document +
@@ -89,6 +92,7 @@ METRICS = """
   const resources = performance.getEntriesByType("resource");
   return {
     usable: window.__usableAt,
+    fcp: performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? null,
     state: window.__stateAt ?? null,
     load: nav.loadEventEnd,
     bytes: nav.transferSize + resources.reduce((sum, r) => sum + r.transferSize, 0),
@@ -143,6 +147,9 @@ def cold_load(browser, url: str) -> dict:
         page.wait_for_function("window.__usableAt !== undefined")
         with contextlib.suppress(PlaywrightTimeout):  # reported as missing
             page.wait_for_function("window.__stateAt !== undefined", timeout=15_000)
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(
+                "performance.getEntriesByName('first-contentful-paint').length > 0", timeout=15_000)
         page.wait_for_timeout(200)  # late resources (fonts) into the byte count
         return page.evaluate(METRICS)
 
@@ -334,6 +341,7 @@ def report(results, args) -> None:
     rows = []
     for label, key, unit in (
         ("login page usable (hydrated, first input enabled), median", "usable", "ms"),
+        ("first contentful paint, median", "fcp", "ms"),
         ("backend state received (`is_hydrated`), median", "state", "ms"),
         ("`load` event, median", "load", "ms"),
         ("bytes transferred", "bytes", "KiB"),

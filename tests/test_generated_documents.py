@@ -46,7 +46,9 @@ from tests.test_instruction import approve_everything
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 ASSISTANCE = "http://localhost:3000/contacter-assistance"
-DECIDED = datetime(2026, 12, 3, 9, 30, tzinfo=timezone.utc)
+# The decisions' time: after every deposit of the tests (made now), in winter
+# time (Paris = UTC+1) — next year's 3 December, 09:30 UTC.
+DECIDED = datetime(datetime.now(timezone.utc).year + 1, 12, 3, 9, 30, tzinfo=timezone.utc)
 HOSTILE_REASON = "Procès-verbal <b>non signé</b> & daté du 31/02 \x07\n« à redéposer »"
 
 
@@ -329,7 +331,7 @@ def test_a_rejection_letter_quotes_the_reason_and_is_linked_from_the_email(
     # The reason exactly as typed: markup shown as text, the control character dropped.
     assert "Procès-verbal <b>non signé</b> & daté du 31/02" in text
     assert "« à redéposer »" in text
-    assert "03/12/2026 à 10:30 (heure de Paris)" in text  # 09:30 UTC in December
+    assert f"03/12/{DECIDED.year} à 10:30 (heure de Paris)" in text  # 09:30 UTC in December
     email = db.exec(select(EmailMessage).where(
         EmailMessage.template == TemplateName.FUNDING_DECISION.value)).one()
     assert generated_documents.download_url(letter.id) in email.body_text

@@ -32,7 +32,8 @@ from tests.test_generated_documents import (  # noqa: F401  (fixtures)
     stored,
 )
 
-LATER = datetime(2027, 1, 15, 8, 0, tzinfo=timezone.utc)
+# The pass's time: after the deposits of the tests, which are made now.
+LATER = (datetime.now(timezone.utc) + timedelta(days=42)).replace(microsecond=0)
 NONE_MISSING = {"funding_receipts": 0, "enrolment_receipts": 0, "decision_letters": 0}
 
 
@@ -110,7 +111,7 @@ def test_a_dossier_from_before_gets_its_receipt_and_letter_as_they_were(db, peop
     letter = document(db, GeneratedDocumentKind.DECISION_LETTER, funding_request_id=request.id)
     letter_text = pdf_text(stored(db, letter, storage_dir))
     assert "rejetée" in letter_text and "Pièces illisibles." in letter_text
-    assert "03/12/2026 à 10:30 (heure de Paris)" in letter_text  # the decision's own date
+    assert f"03/12/{DECIDED.year} à 10:30 (heure de Paris)" in letter_text  # the decision's own date
     row = db.exec(select(GeneratedDocument).where(
         GeneratedDocument.attachment_id == letter.id)).one()
     assert row.generated_at.replace(tzinfo=timezone.utc) == LATER
