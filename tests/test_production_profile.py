@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -231,6 +232,20 @@ def test_a_redis_failure_in_a_handler_gives_the_french_message(monkeypatch):
 # --------------------------------------------------------------------------- #
 
 
+async def stop_worker_tasks(manager) -> None:
+    """What a SIGKILL does to a worker's token manager: its heartbeat and
+    Reflex's tasks (the subscriber that stores again a record of its own tabs
+    when another worker deletes it) stop; wait until they have, a write in
+    flight would otherwise land after the test's own."""
+    tasks = [t for t in (manager._heartbeat, manager._socket_record_task,
+                         manager._lost_and_found_task) if t is not None]
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 @needs_redis
 def test_a_tab_of_a_dead_worker_keeps_its_token(redis_server):
     from redis.asyncio import Redis
@@ -245,7 +260,7 @@ def test_a_tab_of_a_dead_worker_keeps_its_token(redis_server):
             assert await other.link_token_to_sid("tab-2", "sid-c") not in (None, "tab-2")
             # The first worker is SIGKILLed: its records stay, its heartbeat still
             # names it for a few seconds — a process of this machine that is gone.
-            dead._heartbeat.cancel()
+            await stop_worker_tasks(dead)
             gone = subprocess.Popen(["true"])
             gone.wait()
             await clients[0].set(worker_liveness.alive_key(dead.instance_id),
@@ -255,7 +270,7 @@ def test_a_tab_of_a_dead_worker_keeps_its_token(redis_server):
             assert await other.link_token_to_sid("tab-1", "sid-d") is None
             # A worker of another machine is known dead when its heartbeat expired.
             await alive.link_token_to_sid("tab-3", "sid-e")
-            alive._heartbeat.cancel()
+            await stop_worker_tasks(alive)
             await clients[1].delete(worker_liveness.alive_key(alive.instance_id))
             assert await other.link_token_to_sid("tab-3", "sid-f") is None
         finally:
