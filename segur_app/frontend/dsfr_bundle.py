@@ -13,8 +13,10 @@ made at each build by :class:`DsfrBundlePlugin` (declared in ``rxconfig.py``):
    those never appear in the compiled pages);
 2. ``dsfr.min.css`` then ``icons.min.css`` are reduced to the rules those
    classes can match (:mod:`segur_app.frontend.css_subset`: whole component
-   families, icons one by one), ``assets/segur.css`` is appended unchanged
-   (same cascade order as the three ``<link>`` it replaces);
+   families, icons one by one) — the Marianne block's two ``data:`` images
+   set to ``none`` first, the pages draw them inline
+   (:mod:`segur_app.frontend.dsfr_logo`) —, ``assets/segur.css`` is appended
+   unchanged (same cascade order as the three ``<link>`` it replaces);
 3. every file the kept rules point to (the woff2 fonts, the icons' SVG) is
    copied next to it under a name carrying its content hash
    (``fonts/Marianne-Regular-0123456789.woff2``), so that those files can be
