@@ -4,8 +4,11 @@ Goal 4 of issue 12 (bench/page_load.py measures it): one stylesheet, the
 DSFR reduced to what the pages use (segur_app/frontend/dsfr_bundle.py), the
 two Marianne weights of the first screen preloaded, a year of cache for every
 content-hashed file and revalidation for the rest (api/cache_headers.py).
-The page's frame stays small (≈ 175 elements, each landmark once, the
+The page's frame stays small (≈ 185 elements, each landmark once, the
 navigation once) and its mobile menu opens, shows the navigation and closes.
+The code every page shares comes in one script chunk, the Marianne block is
+drawn inline as the DSFR draws it, and what is typed into the form before the
+scripts run is kept and sent.
 """
 
 from __future__ import annotations
@@ -226,6 +229,55 @@ def test_the_inline_drawings_are_the_dsfr_images(browser: Browser):
             assert found["differ"] < found["ink"] / 100, found
     finally:
         page.close()
+
+
+# Records when the backend's hydrate reached the page (its websocket message).
+BACKEND_HYDRATE = """(() => {
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (event) => {
+        if (typeof event.data === "string" && event.data.includes('"is_hydrated_rx_state_":true'))
+          window.__backendHydrated = true;
+      });
+    }
+  };
+})();"""
+
+
+def test_what_is_typed_before_the_scripts_run_is_kept_and_sent(portal, browser: Browser):
+    """The login form is on screen at the first paint, before the scripts:
+    what a person types then survives the hydration and the backend's state,
+    and is what « Valider » sends."""
+    create_account(portal, identifiant="avant.scripts", password="Fourn-Pass-74",
+                   email="avant.scripts@le-select.example",
+                   secret_question="Ville ?", secret_answer="Sceaux")
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    try:
+        context.add_init_script(BACKEND_HYDRATE)
+        page = context.new_page()
+        held, released = [], []
+
+        def hold(route) -> None:  # the page's scripts wait until the form is filled
+            (route.continue_() if released else held.append(route))
+
+        page.route("**/assets/*.js", hold)
+        page.goto(portal.url(routes.LOGIN), wait_until="domcontentloaded")
+        page.get_by_label("Votre identifiant").fill("avant.scripts")
+        page.get_by_label("Votre mot de passe").fill("Fourn-Pass-74")
+        assert held and page.evaluate("window.__reflex === undefined")
+        released.append(True)
+        for route in held:
+            route.continue_()
+        page.wait_for_function("() => window.__reflex !== undefined && window.__backendHydrated === true")
+        expect(page.get_by_label("Votre identifiant")).to_have_value("avant.scripts")
+        expect(page.get_by_label("Votre mot de passe")).to_have_value("Fourn-Pass-74")
+        with page.expect_navigation(wait_until="commit"):
+            page.get_by_role("button", name="Valider").click()
+        page.wait_for_url(re.compile(re.escape(routes.PRIVATE_HOME) + "/?$"))
+    finally:
+        context.close()
 
 
 def test_the_stylesheet_is_the_reduced_dsfr(portal, http_client):
