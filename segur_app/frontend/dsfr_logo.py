@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -105,11 +106,9 @@ def _segments(d: str) -> list[tuple[str, list[str]]]:
     """``d`` as (command, parameters), arcs' flags read one digit each
     (``a10.7 10.7 0 01.3-2.2``: flags 0 and 1, then .3 and -2.2)."""
     segments: list[tuple[str, list[str]]] = []
-    pos, cmd = 0, ""
+    d, pos = d.strip(), 0  # every token consumes the white space before it
     while pos < len(d):
-        if d[pos:].strip() == "":
-            break
-        if cmd.upper() == "A" and segments and segments[-1][0] == cmd and len(segments[-1][1]) % 7 in (3, 4):
+        if segments and segments[-1][0] in "Aa" and len(segments[-1][1]) % 7 in (3, 4):
             match = _FLAG.match(d, pos)
             if match is None:
                 raise DsfrLogoChanged(f"path data: an arc flag expected at {d[pos:pos + 20]!r}")
@@ -121,8 +120,7 @@ def _segments(d: str) -> list[tuple[str, list[str]]]:
             raise DsfrLogoChanged(f"path data not understood at {d[pos:pos + 20]!r}")
         pos = match.end()
         if match["cmd"]:
-            cmd = match["cmd"]
-            segments.append((cmd, []))
+            segments.append((match["cmd"], []))
         elif not segments:
             raise DsfrLogoChanged("path data starts with a number")
         else:
@@ -151,23 +149,21 @@ def translate_path(d: str, dx: float, dy: float) -> str:
         if axes is None:  # relative: unchanged
             out.append(cmd + " ".join(params))
             continue
-        if axes and len(params) % len(axes):
+        if len(params) % max(len(axes), 1) or (params and not axes):
             raise DsfrLogoChanged(f"path data: {cmd} with {len(params)} parameters")
-        moved = []
-        for i, value in enumerate(params):
-            axis = axes[i % len(axes)] if axes else ""
-            moved.append(_number(float(value) + (dx if axis == "x" else dy if axis == "y" else 0))
-                         if axis in ("x", "y") else value)
-        out.append(cmd + " ".join(moved))
+        shift = {"x": dx, "y": dy}
+        out.append(cmd + " ".join(
+            _number(float(value) + shift[axis]) if (axis := axes[i % len(axes)]) in shift else value
+            for i, value in enumerate(params)))
     return "".join(out)
 
 
-def _paths(element: ET.Element, symbols: dict[str, ET.Element], dx: float, dy: float) -> list[str]:
-    """The path data under ``element`` moved by (dx, dy), each ``<use>`` of a
+def _paths(elements: Iterable[ET.Element], symbols: dict[str, ET.Element], dx: float, dy: float) -> list[str]:
+    """The path data of ``elements`` moved by (dx, dy), each ``<use>`` of a
     symbol followed (the DSFR's letters are placed at scale 1: a use's size is
     its symbol's viewBox size)."""
     found = []
-    for child in element:
+    for child in elements:
         tag = _local(child.tag)
         if tag == "path":
             found.append(translate_path(child.get("d", ""), dx, dy))
@@ -215,10 +211,8 @@ def devise(dsfr_dir: Path) -> SvgNode:
     black = [c for c in copies if float(c.get("x", 0)) == 0 and float(c.get("y", 0)) == 0]
     if root.get("viewBox") != "0 0 252 180" or len(black) != 1:
         raise DsfrLogoChanged("the devise sprite has no copy at (0, 0)")
-    wrapper = ET.Element("g")
-    wrapper.append(black[0])
     box = symbols.get((black[0].get("href") or "").removeprefix("#"))
     if box is None or box.get("viewBox") != DEVISE_VIEW_BOX:
         raise DsfrLogoChanged("the devise's copy is not 126 × 90")
     return SvgNode("svg", (("viewBox", DEVISE_VIEW_BOX),),
-                   (SvgNode("path", (("d", "".join(_paths(wrapper, symbols, 0, 0))),)),))
+                   (SvgNode("path", (("d", "".join(_paths(black, symbols, 0, 0))),)),))
