@@ -17,11 +17,15 @@ made at each build by :class:`DsfrBundlePlugin` (declared in ``rxconfig.py``):
    set to ``none`` first, the pages draw them inline
    (:mod:`segur_app.frontend.dsfr_logo`) —, ``assets/segur.css`` is appended
    unchanged (same cascade order as the three ``<link>`` it replaces);
-3. every file the kept rules point to (the woff2 fonts, the icons' SVG) is
-   copied next to it under a name carrying its content hash
-   (``fonts/Marianne-Regular-0123456789.woff2``), so that those files can be
-   cached for a year (``api/cache_headers.py``). The stylesheet itself keeps a
-   fixed name (the pages name it before it exists) and is revalidated.
+3. the icons drawn as CSS masks are put in one SVG sprite
+   (:mod:`segur_app.frontend.icon_sprite`: one request and one SVG document
+   per page instead of one per icon);
+4. every file the kept rules point to (the woff2 fonts, the sprite, the
+   other SVG images) is copied or written next to it under a name carrying
+   its content hash (``fonts/Marianne-Regular-0123456789.woff2``), so that
+   those files can be cached for a year (``api/cache_headers.py``). The
+   stylesheet itself keeps a fixed name (the pages name it before it exists)
+   and is revalidated.
 
 When it runs: in production (``reflex run --env prod``, ``reflex export``) after
 the frontend build (``post_build``), straight into the static directory that is
@@ -46,7 +50,7 @@ from urllib.parse import urlsplit
 
 from reflex_base.plugins import Plugin
 
-from segur_app.frontend import css_subset, css_syntax, dsfr_logo
+from segur_app.frontend import css_subset, css_syntax, dsfr_logo, icon_sprite
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +70,8 @@ COMPILED_SUFFIXES = {".js", ".jsx", ".ts", ".tsx"}
 
 # Used above the fold by every page: body text (400), buttons of the header and
 # forms (500, `.fr-btn`) and titles (700).
+SPRITE_DIR = "icons"  # the icon sprite's directory in the bundle
+
 PRELOADED_FONTS = ("Marianne-Regular", "Marianne-Medium", "Marianne-Bold")
 HASH_LENGTH = 10
 
@@ -136,13 +142,17 @@ def compiled_sources(web_dir: Path) -> list[str]:
 class Bundle:
     css: str
     files: dict[str, Path] = field(default_factory=dict)  # output path (posix) -> source
+    generated: dict[str, bytes] = field(default_factory=dict)  # output path (posix) -> content (the icon sprite)
     stats: css_subset.Stats = field(default_factory=css_subset.Stats)
     usage: css_subset.Usage | None = None
 
 
-def make_bundle(pages: list[str], *, dsfr_dir: Path = DSFR_DIR, segur_css: Path = SEGUR_CSS) -> Bundle:
+def make_bundle(pages: list[str], *, dsfr_dir: Path = DSFR_DIR, segur_css: Path = SEGUR_CSS,
+                sprite: bool = True) -> Bundle:
     """The reduced stylesheet for the compiled ``pages`` (their JS/JSX text)
-    and the files it points to (nothing written)."""
+    and the files it points to (nothing written). ``sprite=False``: each mask
+    icon keeps its own file, as the DSFR ships it (what the sprite is compared
+    with, pixel for pixel, in tests/e2e/test_page_load.py)."""
     dsfr_root = dsfr_dir.resolve()
     usage = css_subset.Usage.from_sources(pages)
     bundle = Bundle(css="", usage=usage)
@@ -168,6 +178,8 @@ def make_bundle(pages: list[str], *, dsfr_dir: Path = DSFR_DIR, segur_css: Path 
         if parts.scheme or not parts.path.startswith(URL_PREFIX + "/"):
             return url
         relative = Path(parts.path[len(URL_PREFIX) + 1:])
+        if relative.as_posix() in bundle.generated:
+            return url
         source = dsfr_root / relative
         if not source.is_file():
             raise FileNotFoundError(f"{url!r}: {source} is missing (run `make install`)")
@@ -187,6 +199,14 @@ def make_bundle(pages: list[str], *, dsfr_dir: Path = DSFR_DIR, segur_css: Path 
     extra = segur_css.read_text(encoding="utf-8")
     reduced = css_subset.subset("\n".join(sources), usage, stats=bundle.stats,
                                 extra_texts=[extra, *pages])
+    # Every mask icon from one SVG file (one request, one SVG document per page).
+    icons = icon_sprite.mask_icon_urls(reduced) if sprite else []
+    if icons:
+        sprite = icon_sprite.build_sprite(
+            icons, read=lambda url: (dsfr_root / url[len(URL_PREFIX) + 1:]).read_text(encoding="utf-8"))
+        target = f"{SPRITE_DIR}/sprite-{hashlib.sha256(sprite.svg).hexdigest()[:HASH_LENGTH]}.svg"
+        bundle.generated[target] = sprite.svg
+        reduced = icon_sprite.apply(reduced, sprite, f"{URL_PREFIX}/{target}")
     bundle.css = "\n".join([
         '@charset "UTF-8";',
         (f"/* {' + '.join(DSFR_STYLESHEETS)}, reduced to the rules the portal's pages can match"
@@ -209,7 +229,7 @@ def write_bundle(bundle: Bundle, out_dir: Path) -> bool:
     """Write the bundle into ``out_dir`` (its own directory: whatever else is
     there is removed). Returns False when it already held exactly this."""
     css = bundle.css.encode("utf-8")
-    wanted = {STYLESHEET_NAME, *bundle.files}
+    wanted = {STYLESHEET_NAME, *bundle.files, *bundle.generated}
     present = ({p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file()}
                if out_dir.is_dir() else set())
     if present == wanted and _same_content(out_dir / STYLESHEET_NAME, css):
@@ -219,6 +239,9 @@ def write_bundle(bundle: Bundle, out_dir: Path) -> bool:
     for target, source in bundle.files.items():
         (tmp / target).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, tmp / target)
+    for target, data in bundle.generated.items():
+        (tmp / target).parent.mkdir(parents=True, exist_ok=True)
+        (tmp / target).write_bytes(data)
     tmp.mkdir(parents=True, exist_ok=True)
     (tmp / STYLESHEET_NAME).write_bytes(css)
     old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
