@@ -142,6 +142,7 @@ class App:
     workdir: Path  # throw-away directory
     env: dict[str, str]
     proc: subprocess.Popen | None = None
+    proxy_url: str | None = None  # the HTTPS origin of a proxy in front (behind_caddy)
 
     @property
     def base_url(self) -> str:
@@ -152,7 +153,7 @@ class App:
         # The portal's own origin (SEGUR_PUBLIC_URL): its websocket and CORS
         # accept that origin only, so a browser on http://localhost:… would get
         # no state at all (issue 10).
-        return self.base_url
+        return self.proxy_url or self.base_url
 
     @property
     def db_url(self) -> str:
@@ -298,6 +299,74 @@ def both_apps(portal_env: dict[str, str] | None = None, bare_env: dict[str, str]
     """The portal and the bare app, started one after the other (builds are heavy)."""
     with running("portal", portal_env) as portal, running("bare", bare_env) as bare:
         yield portal, bare
+
+
+PROXY_PORTS = {"portal": int(os.environ.get("BENCH_PORTAL_PROXY_PORT", "8443")),
+               "bare": int(os.environ.get("BENCH_BARE_PROXY_PORT", "8444"))}
+
+
+def proxy_env(kind: str) -> dict[str, str]:
+    """The environment an app needs behind :func:`behind_caddy`: its public
+    origin is the proxy's (the pages' websocket and upload URLs, the portal's
+    origin check and forwarded-address trust)."""
+    origin = f"https://127.0.0.1:{PROXY_PORTS[kind]}"
+    env = {"REFLEX_API_URL": origin, "REFLEX_DEPLOY_URL": origin}
+    if kind == "portal":
+        env |= {"SEGUR_PUBLIC_URL": origin, "SEGUR_TRUSTED_PROXIES": "127.0.0.1"}
+    return env
+
+
+@contextlib.contextmanager
+def behind_caddy(*apps: App):
+    """Caddy in front of ``apps`` as in production (deploy/Caddyfile): TLS with
+    Caddy's internal CA, HTTP/2, one site per app on :data:`PROXY_PORTS`.
+    Each app's ``browser_url`` becomes the proxy's origin meanwhile; start the
+    apps with :func:`proxy_env`. Browsers must accept the internal CA's
+    certificate (``ignore_https_errors``)."""
+    caddy = shutil.which("caddy")
+    if caddy is None:
+        raise RuntimeError("caddy not found: apt-get install -y caddy")
+    workdir = Path(tempfile.mkdtemp(prefix="bench-caddy-"))
+    sites = "\n".join(
+        f"https://127.0.0.1:{PROXY_PORTS[app.kind]} {{\n\ttls internal\n"
+        f"\treverse_proxy 127.0.0.1:{app.port}\n}}" for app in apps)
+    config = workdir / "Caddyfile"
+    config.write_text("{\n\tadmin off\n\tskip_install_trust\n\tauto_https disable_redirects\n"
+                      f"\tstorage file_system {workdir / 'data'}\n\tservers {{\n\t\tprotocols h1 h2\n\t}}\n}}\n"
+                      + sites + "\n")
+    for app in apps:
+        _require_free_port(app.kind, PROXY_PORTS[app.kind])
+    log_path = workdir / "caddy.log"
+    with open(log_path, "wb") as log_fh:
+        proc = subprocess.Popen([caddy, "run", "--config", str(config), "--adapter", "caddyfile"],
+                                cwd=workdir, env={**os.environ, "HOME": str(workdir), "XDG_DATA_HOME": str(workdir)},
+                                stdout=log_fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+    try:
+        import ssl
+
+        insecure = ssl.create_default_context()
+        insecure.check_hostname, insecure.verify_mode = False, ssl.CERT_NONE
+        deadline = time.monotonic() + 60
+        for app in apps:
+            url = f"https://127.0.0.1:{PROXY_PORTS[app.kind]}/"
+            while True:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"caddy not serving {url}:\n{log_path.read_text()[-3000:]}")
+                try:
+                    with urllib.request.urlopen(url, timeout=2, context=insecure) as resp:
+                        if resp.status == 200:
+                            break
+                except OSError:
+                    time.sleep(0.5)
+            app.proxy_url = url.rstrip("/")
+        log(f"[caddy] {', '.join(f'{a.kind} at {a.proxy_url}' for a in apps)} (HTTP/2, TLS)")
+        yield
+    finally:
+        for app in apps:
+            app.proxy_url = None
+        _stop(proc)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- #

@@ -19,6 +19,10 @@ each per round. Measured from the navigation start (``performance.now()``):
 * **load**: the ``load`` event; **bytes**: bytes transferred (document +
   every resource, compressed as sent), **requests**: their number.
 
+``--proxy`` puts both apps behind Caddy (TLS with its internal CA, HTTP/2:
+one connection for every request instead of HTTP/1.1's six), as
+``deploy/Caddyfile`` puts the portal in production.
+
 ``--list`` makes one cold load per app instead and prints every request of
 it: path, type, status, bytes transferred and decoded, start and end on the
 page's clock, and the ``Cache-Control`` header it was served with.
@@ -131,7 +135,9 @@ def browser_and_urls(running: list[str] | None = None):
 @contextlib.contextmanager
 def cold_page(browser):
     """A page in a new browser context (empty cache, no cookies), the probe installed."""
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    # ignore_https_errors: behind the bench's Caddy (--proxy), its internal CA.
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900},
+                                  ignore_https_errors=True)
     try:
         context.add_init_script(PROBE)
         page = context.new_page()
@@ -378,6 +384,8 @@ def main() -> None:
                         help="with --list: start and list only this app")
     parser.add_argument("--profile", action="store_true",
                         help="main-thread time by kind (script, style, layout) at usable")
+    parser.add_argument("--proxy", action="store_true",
+                        help="both apps behind Caddy (TLS, HTTP/2), as deploy/Caddyfile puts the portal")
     args = parser.parse_args()
     if args.profile:
         kinds = [args.only] if args.only else ["portal", "bare"]
@@ -390,6 +398,11 @@ def main() -> None:
         with contextlib.ExitStack() as stack:
             apps = {kind: stack.enter_context(h.running(kind)) for kind in kinds}
             list_mode(apps, args)
+        return
+    if args.proxy:
+        with h.both_apps(h.proxy_env("portal"), h.proxy_env("bare")) as (portal, bare), \
+                h.behind_caddy(portal, bare):
+            bench(portal, bare, args)
         return
     with h.both_apps() as (portal, bare):
         bench(portal, bare, args)

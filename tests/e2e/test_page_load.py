@@ -147,9 +147,14 @@ COMPARE_SCREENSHOTS = """async ([first, second]) => {
 }"""
 
 
-def test_the_icons_drawn_from_the_sprite_are_the_dsfr_files_pixel_for_pixel(portal, browser: Browser):
+STAFF_PAGES = (routes.STAFF_FUNDING_REQUESTS, routes.STAFF_ENROLMENTS)
+ICON_PAGES = (routes.LOGIN, routes.FAQ, routes.SITEMAP, *STAFF_PAGES)
+
+
+def test_the_icons_drawn_from_the_sprite_are_the_dsfr_files_pixel_for_pixel(portal, browser: Browser, staff):
     """The pages as served (every mask icon from the sprite) against the same
-    pages with the stylesheet of one file per icon, as the DSFR ships them."""
+    pages with the stylesheet of one file per icon, as the DSFR ships them:
+    public pages, then the staff's lists (sort buttons, badges, pagination)."""
     import base64
 
     per_file = dsfr_bundle.make_bundle(
@@ -175,7 +180,10 @@ def test_the_icons_drawn_from_the_sprite_are_the_dsfr_files_pixel_for_pixel(port
             page = context.new_page()
             requested: list[str] = []
             page.on("request", lambda r: requested.append(urlsplit(r.url).path))
-            for route in (routes.LOGIN, routes.FAQ, routes.SITEMAP):
+            for route in ICON_PAGES:
+                if route == STAFF_PAGES[0]:
+                    log_in(page, portal, "bundle.staff", "Bundle-2026!x")
+                    page.wait_for_url(re.compile(r"/instruction"))
                 page.goto(portal.url(route))
                 page.wait_for_function("() => window.__reflex !== undefined")
                 page.wait_for_load_state("networkidle")
@@ -190,7 +198,7 @@ def test_the_icons_drawn_from_the_sprite_are_the_dsfr_files_pixel_for_pixel(port
             context.close()
     page = browser.new_page()
     try:
-        for route in (routes.LOGIN, routes.FAQ, routes.SITEMAP):
+        for route in ICON_PAGES:
             urls = ["data:image/png;base64," + base64.b64encode(shots[v, route]).decode() for v in ("sprite", "files")]
             found = page.evaluate(COMPARE_SCREENSHOTS, urls)
             # The anti-aliasing of an icon's edge may move by a shade on a few
