@@ -62,7 +62,7 @@ class Sprite:
 
     @property
     def width(self) -> int:
-        return len(self.urls) * CELL + (len(self.urls) - 1) * GAP
+        return _width(len(self.urls))
 
     @property
     def size(self) -> str:
@@ -76,6 +76,10 @@ class Sprite:
         if len(self.urls) == 1:
             return "0 0"
         return f"{_number(index * (CELL + GAP) / (self.width - CELL) * 100)}% 0"
+
+
+def _width(cells: int) -> int:
+    return cells * CELL + (cells - 1) * GAP
 
 
 def _number(value: float) -> str:
@@ -98,7 +102,8 @@ def _image_url(value: str) -> str | None:
         return None
     match = _URL_VALUE.fullmatch(value)
     url = next((g for g in match.groups() if g is not None), "") if match else ""
-    if not url or url.startswith("data:") or not url.split("#", 1)[0].lower().endswith(".svg") or "#" in url:
+    # A fragment would name an SVG <mask> element to some browsers, not a view.
+    if url.startswith("data:") or "#" in url or not url.lower().endswith(".svg"):
         raise UnsupportedMask(f"mask image {value!r}: the sprite takes SVG files only")
     return url
 
@@ -145,8 +150,8 @@ def build_sprite(urls: list[str], read: Callable[[str], str]) -> Sprite:
         view_box, inner = _icon_markup(read(url), url)
         cells.append(f'<svg x="{index * (CELL + GAP)}" width="{CELL}" height="{CELL}" viewBox="{view_box}">'
                      f"{inner}</svg>")
-    sprite = Sprite(urls=tuple(urls), svg=b"")
-    svg = (f'<svg xmlns="{_SVG_NS}" width="{sprite.width}" height="{CELL}" viewBox="0 0 {sprite.width} {CELL}">'
+    width = _width(len(urls))
+    svg = (f'<svg xmlns="{_SVG_NS}" width="{width}" height="{CELL}" viewBox="0 0 {width} {CELL}">'
            + "".join(cells) + "</svg>\n")
     return Sprite(urls=tuple(urls), svg=svg.encode("utf-8"))
 
