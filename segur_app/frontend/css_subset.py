@@ -57,6 +57,7 @@ from segur_app.frontend.css_syntax import (
     find_top_level,
     parse,
     rewrite_urls,
+    rules,
     serialise,
     skip_string,
     split_selector_list,
@@ -232,14 +233,6 @@ _VAR_REFERENCE = re.compile(r"var\(\s*(--[A-Za-z0-9_-]+)")
 _CUSTOM_PROPERTY = re.compile(r"\s*(--[A-Za-z0-9_-]+)\s*:")
 
 
-def _rules(nodes: list[Node]):
-    for node in nodes:
-        if node.kind == "rule" and node.body is not None:
-            yield node
-        elif node.children is not None:
-            yield from _rules(node.children)
-
-
 def _other_blocks(nodes: list[Node]):
     """The bodies of the at-rules kept as text (@keyframes, @font-face...)."""
     for node in nodes:
@@ -256,7 +249,7 @@ def prune_custom_properties(nodes: list[Node], extra_texts: Iterable[str] = ()) 
     read: set[str] = set()
     for text in [*extra_texts, *_other_blocks(nodes)]:
         read.update(_VAR_REFERENCE.findall(text))
-    for node in _rules(nodes):
+    for node in rules(nodes):
         for declaration in declarations(node.body or ""):
             match = _CUSTOM_PROPERTY.match(declaration)
             if match:
@@ -271,7 +264,7 @@ def prune_custom_properties(nodes: list[Node], extra_texts: Iterable[str] = ()) 
                 if name not in read:
                     read.add(name)
                     todo.append(name)
-    for node in _rules(nodes):
+    for node in rules(nodes):
         kept = [d for d in declarations(node.body or "")
                 if not ((match := _CUSTOM_PROPERTY.match(d)) and match.group(1) not in read)]
         node.body = ";".join(kept)

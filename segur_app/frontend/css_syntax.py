@@ -19,6 +19,7 @@ __all__ = [
     "find_top_level",
     "parse",
     "rewrite_urls",
+    "rules",
     "serialise",
     "skip_string",
     "split_selector_list",
@@ -162,6 +163,15 @@ def serialise(nodes: list[Node]) -> str:
             out.append(node.prelude + ";")
     return "".join(out)
 
+
+
+def rules(nodes: list[Node]) -> Iterator[Node]:
+    """Every style rule of ``nodes``, those inside grouping at-rules included."""
+    for node in nodes:
+        if node.kind == "rule" and node.body is not None:
+            yield node
+        elif node.children is not None:
+            yield from rules(node.children)
 
 
 def split_selector_list(prelude: str) -> list[str]:

@@ -68,10 +68,10 @@ STYLESHEET_URL = f"{URL_PREFIX}/{STYLESHEET_NAME}"
 COMPILED_DIRS = ("app", "app_components")
 COMPILED_SUFFIXES = {".js", ".jsx", ".ts", ".tsx"}
 
-# Used above the fold by every page: body text (400), buttons of the header and
-# forms (500, `.fr-btn`) and titles (700).
 SPRITE_DIR = "icons"  # the icon sprite's directory in the bundle
 
+# Used above the fold by every page: body text (400), buttons of the header and
+# forms (500, `.fr-btn`) and titles (700).
 PRELOADED_FONTS = ("Marianne-Regular", "Marianne-Medium", "Marianne-Bold")
 HASH_LENGTH = 10
 
@@ -202,11 +202,11 @@ def make_bundle(pages: list[str], *, dsfr_dir: Path = DSFR_DIR, segur_css: Path 
     # Every mask icon from one SVG file (one request, one SVG document per page).
     icons = icon_sprite.mask_icon_urls(reduced) if sprite else []
     if icons:
-        sprite = icon_sprite.build_sprite(
+        drawn = icon_sprite.build_sprite(
             icons, read=lambda url: (dsfr_root / url[len(URL_PREFIX) + 1:]).read_text(encoding="utf-8"))
-        target = f"{SPRITE_DIR}/sprite-{hashlib.sha256(sprite.svg).hexdigest()[:HASH_LENGTH]}.svg"
-        bundle.generated[target] = sprite.svg
-        reduced = icon_sprite.apply(reduced, sprite, f"{URL_PREFIX}/{target}")
+        target = f"{SPRITE_DIR}/sprite-{hashlib.sha256(drawn.svg).hexdigest()[:HASH_LENGTH]}.svg"
+        bundle.generated[target] = drawn.svg
+        reduced = icon_sprite.apply(reduced, drawn, f"{URL_PREFIX}/{target}")
     bundle.css = "\n".join([
         '@charset "UTF-8";',
         (f"/* {' + '.join(DSFR_STYLESHEETS)}, reduced to the rules the portal's pages can match"

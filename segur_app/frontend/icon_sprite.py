@@ -47,7 +47,6 @@ _SIZE = {"mask-size", "-webkit-mask-size"}
 # Properties the DSFR does not use today and the sprite would have to know about.
 _REFUSED = {"mask", "-webkit-mask", "mask-position", "-webkit-mask-position", "mask-repeat",
             "-webkit-mask-repeat", "mask-origin", "-webkit-mask-origin"}
-_URL_VALUE = re.compile(r"url\(\s*(?:\"([^\"]*)\"|'([^']*)'|([^)\s]*))\s*\)")
 _SVG_NS = "http://www.w3.org/2000/svg"
 
 
@@ -100,26 +99,19 @@ def _image_url(value: str) -> str | None:
     """The SVG file a mask image names; None for ``none``."""
     if value.lower() == "none":
         return None
-    match = _URL_VALUE.fullmatch(value)
-    url = next((g for g in match.groups() if g is not None), "") if match else ""
+    found = css_syntax.urls(value)
+    whole = len(found) == 1 and value.lower().startswith("url(") and value.endswith(")")
+    url = found[0] if whole else ""
     # A fragment would name an SVG <mask> element to some browsers, not a view.
     if url.startswith("data:") or "#" in url or not url.lower().endswith(".svg"):
         raise UnsupportedMask(f"mask image {value!r}: the sprite takes SVG files only")
     return url
 
 
-def _rules(nodes: list[css_syntax.Node]):
-    for node in nodes:
-        if node.kind == "rule" and node.body is not None:
-            yield node
-        elif node.children is not None:
-            yield from _rules(node.children)
-
-
 def mask_icon_urls(css: str) -> list[str]:
     """The SVG files the stylesheet's mask images name, each once, in order."""
     found: dict[str, None] = {}
-    for rule in _rules(css_syntax.parse(css)):
+    for rule in css_syntax.rules(css_syntax.parse(css)):
         for declaration in css_syntax.declarations(rule.body):
             name, value, _ = _split(declaration)
             if name in _REFUSED:
@@ -167,10 +159,8 @@ def _rewrite_rule(body: str, sprite: Sprite, sprite_url: str) -> str:
             out.append(f"{name}:url({sprite_url}){flag}")
         elif name in _SIZE and value == FULL_SIZE:
             out.append(f"{name}:{sprite.size}{flag}")
-        elif name in _SIZE:
-            sized = True
-            out.append(declaration)
         else:
+            sized = sized or name in _SIZE
             out.append(declaration)
     if chosen is not None and sized:
         raise UnsupportedMask(f"{body!r}: a mask icon drawn at another size than its box")
@@ -186,7 +176,7 @@ def _rewrite_rule(body: str, sprite: Sprite, sprite_url: str) -> str:
 def apply(css: str, sprite: Sprite, sprite_url: str) -> str:
     """``css`` with every mask icon drawn from the sprite served at ``sprite_url``."""
     nodes = css_syntax.parse(css)
-    for rule in _rules(nodes):
+    for rule in css_syntax.rules(nodes):
         if any(_split(d)[0] in _IMAGE | _SIZE for d in css_syntax.declarations(rule.body)):
             rule.body = _rewrite_rule(rule.body, sprite, sprite_url)
     return css_syntax.serialise(nodes)

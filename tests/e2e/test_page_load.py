@@ -13,6 +13,7 @@ scripts run is kept and sent.
 
 from __future__ import annotations
 
+import base64
 import re
 from urllib.parse import urlsplit
 
@@ -155,8 +156,6 @@ def test_the_icons_drawn_from_the_sprite_are_the_dsfr_files_pixel_for_pixel(port
     """The pages as served (every mask icon from the sprite) against the same
     pages with the stylesheet of one file per icon, as the DSFR ships them:
     public pages, then the staff's lists (sort buttons, badges, pagination)."""
-    import base64
-
     per_file = dsfr_bundle.make_bundle(
         [*dsfr_bundle.compiled_sources(dsfr_bundle.PROJECT_ROOT / ".web"), *dsfr_bundle.python_sources()],
         sprite=False)
